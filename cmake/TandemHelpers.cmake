@@ -1,0 +1,47 @@
+# tandem_protos(TARGET DIR): a static library of the C++ generated from every
+# DIR/*.proto. Generated headers are included as "<dir-relative-to-root>/x.pb.h".
+function(tandem_protos target dir)
+  file(GLOB protos CONFIGURE_DEPENDS "${dir}/*.proto")
+  set(srcs)
+  foreach(proto ${protos})
+    get_filename_component(name ${proto} NAME_WE)
+    file(RELATIVE_PATH rel_dir ${PROJECT_SOURCE_DIR} ${dir})
+    set(out_dir ${PROJECT_BINARY_DIR}/gen/${rel_dir})
+    add_custom_command(
+      OUTPUT ${out_dir}/${name}.pb.cc ${out_dir}/${name}.pb.h
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${PROJECT_BINARY_DIR}/gen
+      COMMAND protobuf::protoc --proto_path=${PROJECT_SOURCE_DIR}
+              --cpp_out=${PROJECT_BINARY_DIR}/gen ${proto}
+      DEPENDS ${proto} protobuf::protoc
+      COMMENT "protoc ${rel_dir}/${name}.proto")
+    list(APPEND srcs ${out_dir}/${name}.pb.cc)
+  endforeach()
+  add_library(${target} STATIC ${srcs})
+  target_include_directories(${target} PUBLIC ${PROJECT_BINARY_DIR}/gen)
+  target_link_libraries(${target} PUBLIC protobuf::libprotobuf)
+  # Generated code is not ours to warn about.
+  target_compile_options(${target} PRIVATE -w)
+endfunction()
+
+# tandem_library(TARGET DIR DEPS...): a static library of every .cpp under DIR
+# except main.cpp files, so adding a source file needs no CMake edit.
+function(tandem_library target dir)
+  file(GLOB_RECURSE srcs CONFIGURE_DEPENDS "${dir}/*.cpp")
+  list(FILTER srcs EXCLUDE REGEX "/main\\.cpp$")
+  list(FILTER srcs EXCLUDE REGEX "/fuzz/")
+  add_library(${target} STATIC ${srcs})
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${target} PUBLIC ${ARGN})
+endfunction()
+
+# tandem_unit_tests(TARGET DIR DEPS...): one Boost.Test executable of every
+# .cpp under DIR, registered with ctest.
+function(tandem_unit_tests target dir)
+  file(GLOB_RECURSE srcs CONFIGURE_DEPENDS "${dir}/*.cpp")
+  add_executable(${target} ${srcs})
+  target_compile_definitions(${target} PRIVATE BOOST_TEST_DYN_LINK)
+  target_link_libraries(${target} PRIVATE Boost::unit_test_framework ${ARGN})
+  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR})
+  add_test(NAME ${target} COMMAND ${target})
+  set_tests_properties(${target} PROPERTIES WORKING_DIRECTORY ${PROJECT_SOURCE_DIR} TIMEOUT 300)
+endfunction()

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything Tandem needs to build, test, run the demo and benchmark,
+# from Debian 12's own packages. Idempotent: a second run installs nothing.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake ninja-build pkg-config clang
+  libboost1.81-dev libboost-test1.81-dev libboost-json1.81-dev
+  libprotobuf-dev protobuf-compiler libspdlog-dev libfmt-dev libssl-dev
+  libnl-3-dev libnl-route-3-dev
+  # tests, demo and benchmarks: real clients, peers and network tools
+  curl wrk iproute2 iputils-ping tcpdump python3 procps psmisc
+  haproxy nginx-light keepalived
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: missing packages: ${missing[*]}; run as root or install them" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # The Debian packages start their daemons; Tandem's tests and benchmarks
+  # start their own copies with their own configs, so the system ones stay off.
+  for svc in haproxy nginx keepalived; do
+    systemctl disable --now "$svc" >/dev/null 2>&1 || service "$svc" stop >/dev/null 2>&1 || true
+  done
+fi
