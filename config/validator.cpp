@@ -1,0 +1,264 @@
+#include "config/validator.h"
+
+#include <map>
+#include <set>
+
+#include "common/address.h"
+#include "config/source_position.h"
+
+namespace tandem::config {
+
+namespace {
+
+constexpr std::uint32_t kMaxWeight = 256;
+constexpr std::uint32_t kMinAdvertMs = 10;
+constexpr std::uint32_t kMaxAdvertMs = 10000;
+
+// Accumulates problems while walking the cluster.
+class Checker {
+ public:
+  Checker(const Cluster& cluster, const std::string& filename,
+          const google::protobuf::TextFormat::ParseInfoTree* locations)
+      : cluster_(cluster), root_(filename, locations, Cluster::descriptor(), filename) {}
+
+  std::vector<Problem> run() {
+    if (cluster_.name().empty()) fail(root_.self(), "the cluster has no name: add `name: \"my-cluster\"`");
+    check_nodes();
+    check_pools();
+    check_listeners();
+    check_ha();
+    check_sync();
+    return std::move(problems_);
+  }
+
+ private:
+  void fail(std::string where, std::string message) { problems_.push_back({std::move(where), std::move(message)}); }
+
+  // Requires NAME to be non-empty and unique among SEEN; KIND names the section.
+  void check_name(const std::string& name, std::set<std::string>& seen, const SourcePosition& pos,
+                  const char* kind) {
+    if (name.empty()) {
+      fail(pos.self(), std::string("a ") + kind + " has no name: add `name: \"...\"`");
+    } else if (!seen.insert(name).second) {
+      fail(pos.at("name"), std::string("duplicate ") + kind + " name '" + name + "'");
+    }
+  }
+
+  void check_host_port(const std::string& text, const SourcePosition& pos, const char* field,
+                       bool required) {
+    if (text.empty()) {
+      if (required) fail(pos.self(), std::string("`") + field + "` is missing (write ip:port)");
+      return;
+    }
+    std::string error;
+    if (!parse_host_port(text, error)) fail(pos.at(field), std::string(field) + ": " + error);
+  }
+
+  void check_nodes() {
+    if (cluster_.nodes_size() == 0) fail(root_.self(), "no nodes: add at least one `nodes { name: ... address: ... }`");
+    std::set<std::string> names;
+    std::set<std::string> addresses;
+    for (int i = 0; i < cluster_.nodes_size(); ++i) {
+      const auto& node = cluster_.nodes(i);
+      const auto pos = root_.in("nodes", i);
+      check_name(node.name(), names, pos, "node");
+      if (node.address().empty()) {
+        fail(pos.self(), "node '" + node.name() + "' has no `address` (its LAN IP)");
+      } else {
+        std::string error;
+        if (!parse_prefix(node.address(), error) || node.address().find('/') != std::string::npos) {
+          fail(pos.at("address"), "address: '" + node.address() + "' is not an IP address");
+        } else if (!addresses.insert(node.address()).second) {
+          fail(pos.at("address"), "address " + node.address() + " is used by two nodes");
+        }
+      }
+      check_host_port(node.proxy_admin(), pos, "proxy_admin", false);
+      check_host_port(node.agent_admin(), pos, "agent_admin", false);
+      if (node.workers() > 256) fail(pos.at("workers"), "workers: " + std::to_string(node.workers()) + " is more than 256");
+      for (int j = 0; j < node.bind_overrides_size(); ++j) {
+        const auto& override_text = node.bind_overrides(j);
+        const auto eq = override_text.find('=');
+        if (eq == std::string::npos) {
+          fail(pos.at("bind_overrides", j), "bind_overrides: write \"LISTENER=ip:port\"");
+          continue;
+        }
+        const auto listener = override_text.substr(0, eq);
+        bool found = false;
+        for (const auto& l : cluster_.listeners()) found = found || l.name() == listener;
+        if (!found) fail(pos.at("bind_overrides", j), "bind_overrides: unknown listener '" + listener + "'");
+        std::string error;
+        if (!parse_host_port(override_text.substr(eq + 1), error)) {
+          fail(pos.at("bind_overrides", j), "bind_overrides: " + error);
+        }
+      }
+    }
+  }
+
+  void check_key(const Key& key, const SourcePosition& pos, const std::string& pool) {
+    if ((key.kind() == Key::HEADER || key.kind() == Key::COOKIE) && key.name().empty()) {
+      fail(pos.self(), "pool '" + pool + "': a HEADER or COOKIE key needs `name`");
+    }
+  }
+
+  void check_pools() {
+    std::set<std::string> names;
+    for (int i = 0; i < cluster_.pools_size(); ++i) {
+      const auto& pool = cluster_.pools(i);
+      const auto pos = root_.in("pools", i);
+      check_name(pool.name(), names, pos, "pool");
+      pool_names_.insert(pool.name());
+      if (pool.servers_size() == 0) fail(pos.self(), "pool '" + pool.name() + "' has no servers");
+      std::set<std::string> server_names;
+      for (int j = 0; j < pool.servers_size(); ++j) {
+        const auto& server = pool.servers(j);
+        const auto spos = pos.in("servers", j);
+        check_name(server.name(), server_names, spos, "server");
+        check_host_port(server.address(), spos, "address", true);
+        if (server.has_weight() && (server.weight() < 1 || server.weight() > kMaxWeight)) {
+          fail(spos.at("weight"), "server '" + server.name() + "': weight " + std::to_string(server.weight()) +
+                                      " is out of range (1-256; set `state: MAINTENANCE` to take it out)");
+        }
+      }
+      if (pool.algorithm() == CONSISTENT_HASH && !pool.has_hash_key()) {
+        fail(pos.at("algorithm"), "pool '" + pool.name() +
+                                      "': CONSISTENT_HASH needs `hash_key { kind: SOURCE_IP | HEADER | COOKIE | URI }`");
+      }
+      if (pool.has_hash_key()) check_key(pool.hash_key(), pos.in("hash_key"), pool.name());
+      if (pool.has_health_check()) check_health(pool.health_check(), pos.in("health_check"), pool.name());
+      if (pool.has_stickiness()) {
+        const auto& s = pool.stickiness();
+        if ((s.kind() == Stickiness::LEARN_COOKIE || s.kind() == Stickiness::INSERT_COOKIE) && s.cookie().empty()) {
+          fail(pos.in("stickiness").self(), "pool '" + pool.name() + "': cookie stickiness needs `cookie: \"NAME\"`");
+        }
+      }
+    }
+  }
+
+  void check_health(const HealthCheck& hc, const SourcePosition& pos, const std::string& pool) {
+    const std::uint32_t interval = hc.interval_ms() ? hc.interval_ms() : 2000;
+    const std::uint32_t timeout = hc.timeout_ms() ? hc.timeout_ms() : 1000;
+    if (timeout > interval) {
+      fail(pos.at("timeout_ms"), "pool '" + pool + "': health check timeout_ms " + std::to_string(timeout) +
+                                     " exceeds interval_ms " + std::to_string(interval));
+    }
+    if (hc.expect_status() && (hc.expect_status() < 100 || hc.expect_status() > 599)) {
+      fail(pos.at("expect_status"), "pool '" + pool + "': expect_status must be 100-599");
+    }
+    if (!hc.path().empty() && hc.path().front() != '/') {
+      fail(pos.at("path"), "pool '" + pool + "': health check path must start with '/'");
+    }
+  }
+
+  void check_listeners() {
+    std::set<std::string> names;
+    std::set<std::string> binds;
+    for (int i = 0; i < cluster_.listeners_size(); ++i) {
+      const auto& listener = cluster_.listeners(i);
+      const auto pos = root_.in("listeners", i);
+      check_name(listener.name(), names, pos, "listener");
+      check_host_port(listener.bind(), pos, "bind", true);
+      if (!listener.bind().empty() && !binds.insert(listener.bind()).second) {
+        fail(pos.at("bind"), "listener '" + listener.name() + "': " + listener.bind() + " is bound by another listener");
+      }
+      if (listener.mode() == MODE_UNSPECIFIED) {
+        fail(pos.self(), "listener '" + listener.name() + "' has no `mode` (HTTP or TCP)");
+      }
+      if (listener.pool().empty()) {
+        fail(pos.self(), "listener '" + listener.name() + "' has no `pool`");
+      } else if (!pool_names_.count(listener.pool())) {
+        fail(pos.at("pool"), "listener '" + listener.name() + "' points to unknown pool '" + listener.pool() + "'");
+      } else if (listener.mode() == TCP) {
+        for (const auto& pool : cluster_.pools()) {
+          if (pool.name() != listener.pool() || !pool.has_stickiness()) continue;
+          const auto kind = pool.stickiness().kind();
+          if (kind == Stickiness::LEARN_COOKIE || kind == Stickiness::INSERT_COOKIE) {
+            fail(pos.at("pool"), "listener '" + listener.name() + "' is TCP but pool '" + pool.name() +
+                                     "' sticks by cookie; use SOURCE_IP stickiness or an HTTP listener");
+          }
+        }
+      }
+    }
+  }
+
+  void check_ha() {
+    if (!cluster_.has_ha()) return;
+    const auto& ha = cluster_.ha();
+    const auto pos = root_.in("ha");
+    if (ha.instances_size() > 0 && ha.key_file().empty()) {
+      fail(pos.self(), "ha: `key_file` is missing; adverts are signed with a shared key");
+    }
+    if (!ha.multicast_group().empty()) {
+      std::string error;
+      auto group = parse_prefix(ha.multicast_group(), error);
+      if (!group || !group->address.is_multicast()) {
+        fail(pos.at("multicast_group"), "ha: multicast_group '" + ha.multicast_group() + "' is not a multicast address");
+      }
+    }
+    if (ha.port() > 65535) fail(pos.at("port"), "ha: port out of range");
+    std::set<std::string> names;
+    std::set<std::uint32_t> ids;
+    std::set<std::string> node_names;
+    for (const auto& n : cluster_.nodes()) node_names.insert(n.name());
+    for (int i = 0; i < ha.instances_size(); ++i) {
+      const auto& inst = ha.instances(i);
+      const auto ipos = pos.in("instances", i);
+      check_name(inst.name(), names, ipos, "instance");
+      if (inst.id() < 1 || inst.id() > 255) {
+        fail(ipos.at("id"), "instance '" + inst.name() + "': id must be 1-255");
+      } else if (!ids.insert(inst.id()).second) {
+        fail(ipos.at("id"), "instance '" + inst.name() + "': id " + std::to_string(inst.id()) + " is used twice");
+      }
+      if (inst.vips_size() == 0) fail(ipos.self(), "instance '" + inst.name() + "' has no `vips`");
+      for (int j = 0; j < inst.vips_size(); ++j) {
+        std::string error;
+        if (!parse_prefix(inst.vips(j), error)) fail(ipos.at("vips", j), "instance '" + inst.name() + "': vip " + error);
+      }
+      if (inst.advert_interval_ms() != 0 &&
+          (inst.advert_interval_ms() < kMinAdvertMs || inst.advert_interval_ms() > kMaxAdvertMs)) {
+        fail(ipos.at("advert_interval_ms"), "instance '" + inst.name() + "': advert_interval_ms must be 10-10000");
+      }
+      if (inst.priorities_size() == 0) {
+        fail(ipos.self(), "instance '" + inst.name() + "' has no `priorities { node: ... priority: ... }`");
+      }
+      std::set<std::string> seen_nodes;
+      for (int j = 0; j < inst.priorities_size(); ++j) {
+        const auto& np = inst.priorities(j);
+        const auto ppos = ipos.in("priorities", j);
+        if (!node_names.count(np.node())) {
+          fail(ppos.at("node"), "instance '" + inst.name() + "': unknown node '" + np.node() + "'");
+        } else if (!seen_nodes.insert(np.node()).second) {
+          fail(ppos.at("node"), "instance '" + inst.name() + "': node '" + np.node() + "' has two priorities");
+        }
+        if (np.priority() < 1 || np.priority() > 254) {
+          fail(ppos.at("priority"), "instance '" + inst.name() + "': priority must be 1-254");
+        }
+      }
+    }
+    for (int i = 0; i < ha.track_scripts_size(); ++i) {
+      const auto& ts = ha.track_scripts(i);
+      const auto tpos = pos.in("track_scripts", i);
+      std::set<std::string> ignored;
+      if (ts.name().empty()) fail(tpos.self(), "a track script has no name");
+      if (ts.command().empty()) fail(tpos.self(), "track script '" + ts.name() + "' has no `command`");
+    }
+  }
+
+  void check_sync() {
+    if (!cluster_.has_sync()) return;
+    if (cluster_.sync().port() > 65535) fail(root_.in("sync").at("port"), "sync: port out of range");
+  }
+
+  const Cluster& cluster_;
+  SourcePosition root_;
+  std::set<std::string> pool_names_;
+  std::vector<Problem> problems_;
+};
+
+}  // namespace
+
+std::vector<Problem> validate(const Cluster& cluster, const std::string& filename,
+                              const google::protobuf::TextFormat::ParseInfoTree* locations) {
+  return Checker(cluster, filename, locations).run();
+}
+
+}  // namespace tandem::config

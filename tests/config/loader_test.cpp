@@ -1,0 +1,178 @@
+// Unit tests of the cluster-file loader and validator: good files load,
+// every kind of mistake is reported with file:line:col and a clear message.
+#include <boost/test/unit_test.hpp>
+
+#include "config/defaults.h"
+#include "config/loader.h"
+
+using namespace tandem::config;
+
+namespace {
+
+const char* kGood = R"(
+name: "t"
+nodes { name: "a" address: "198.18.0.1" proxy_admin: "127.0.0.1:9100" }
+nodes { name: "b" address: "198.18.0.2" }
+listeners { name: "web" bind: "127.0.0.1:8080" mode: HTTP pool: "app" }
+pools {
+  name: "app"
+  servers { name: "s1" address: "127.0.0.1:9001" weight: 3 }
+  servers { name: "s2" address: "[::1]:9002" }
+}
+)";
+
+// Loads TEXT and returns the formatted problems ("" when it is valid).
+std::string problems_of(const std::string& text) {
+  return format_problems(parse_cluster_text(text, "c.conf").problems);
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(config_loader)
+
+BOOST_AUTO_TEST_CASE(good_file_loads) {
+  auto result = parse_cluster_text(kGood, "c.conf");
+  BOOST_TEST(result.problems.empty(), format_problems(result.problems));
+  BOOST_REQUIRE(result.cluster);
+  BOOST_TEST(result.cluster->pools(0).servers(0).weight() == 3u);
+  BOOST_TEST(server_weight(result.cluster->pools(0).servers(1)) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(shipped_examples_are_valid) {
+  for (const char* path : {"config/examples/loopback.conf", "config/examples/cluster.conf"}) {
+    auto result = load_cluster_file(path);
+    BOOST_TEST(result.problems.empty(), path << ": " << format_problems(result.problems));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(syntax_error_names_line_and_column) {
+  const auto p = problems_of("name: \"t\"\nnodes {\n  nmae: \"a\"\n}\n");
+  BOOST_TEST(contains(p, "c.conf:3:3: error:"), p);
+  BOOST_TEST(contains(p, "nmae"), p);
+}
+
+BOOST_AUTO_TEST_CASE(unterminated_block_is_an_error) {
+  const auto p = problems_of("name: \"t\"\nnodes {\n  name: \"a\"\n");
+  BOOST_TEST(contains(p, "c.conf:4:"), p);
+}
+
+BOOST_AUTO_TEST_CASE(wrong_value_type_is_an_error) {
+  const auto p = problems_of("name: \"t\"\nlisteners { name: \"x\" mode: FTP }\n");
+  BOOST_TEST(contains(p, "c.conf:2:"), p);
+  BOOST_TEST(contains(p, "FTP"), p);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_pool_is_reported_at_its_position) {
+  std::string text = kGood;
+  text.replace(text.find("pool: \"app\""), 11, "pool: \"nope\"");
+  const auto p = problems_of(text);
+  BOOST_TEST(contains(p, "c.conf:5:59: error: listener 'web' points to unknown pool 'nope'"), p);
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_names_are_reported) {
+  std::string text = kGood;
+  text.replace(text.find("name: \"s2\""), 10, "name: \"s1\"");
+  text.replace(text.find("name: \"b\""), 9, "name: \"a\"");
+  const auto p = problems_of(text);
+  BOOST_TEST(contains(p, "duplicate server name 's1'"), p);
+  BOOST_TEST(contains(p, "duplicate node name 'a'"), p);
+}
+
+BOOST_AUTO_TEST_CASE(bad_addresses_and_ports) {
+  std::string text = kGood;
+  text.replace(text.find("127.0.0.1:9001"), 14, "127.0.0.300:9001");
+  text.replace(text.find("[::1]:9002"), 10, "[::1]:99999");
+  text.replace(text.find("127.0.0.1:8080"), 14, "127.0.0.1");
+  const auto p = problems_of(text);
+  BOOST_TEST(contains(p, "'127.0.0.300' is not an IP address"), p);
+  BOOST_TEST(contains(p, "'99999' is not a port"), p);
+  BOOST_TEST(contains(p, "'127.0.0.1' has no port"), p);
+}
+
+BOOST_AUTO_TEST_CASE(weight_out_of_range) {
+  std::string text = kGood;
+  text.replace(text.find("weight: 3"), 9, "weight: 0");
+  auto p = problems_of(text);
+  BOOST_TEST(contains(p, "c.conf:8:50: error: server 's1': weight 0 is out of range"), p);
+  text.replace(text.find("weight: 0"), 9, "weight: 257");
+  p = problems_of(text);
+  BOOST_TEST(contains(p, "weight 257 is out of range"), p);
+}
+
+BOOST_AUTO_TEST_CASE(listener_without_pool_or_mode) {
+  const auto p = problems_of(std::string(kGood) + "listeners { name: \"x\" bind: \"127.0.0.1:1\" }\n");
+  BOOST_TEST(contains(p, "listener 'x' has no `mode`"), p);
+  BOOST_TEST(contains(p, "listener 'x' has no `pool`"), p);
+}
+
+BOOST_AUTO_TEST_CASE(all_problems_are_listed_at_once) {
+  const auto result = parse_cluster_text("listeners { name: \"x\" bind: \"nope\" mode: TCP pool: \"q\" }\n", "c.conf");
+  BOOST_TEST(result.problems.size() >= 4u, format_problems(result.problems));
+  BOOST_TEST(!result.cluster);
+}
+
+BOOST_AUTO_TEST_CASE(cookie_stickiness_on_tcp_listener_is_refused) {
+  std::string text = kGood;
+  text.replace(text.find("mode: HTTP"), 10, "mode: TCP");
+  text.replace(text.find("name: \"app\""), 11, "name: \"app\" stickiness { kind: INSERT_COOKIE cookie: \"S\" }");
+  const auto p = problems_of(text);
+  BOOST_TEST(contains(p, "is TCP but pool 'app' sticks by cookie"), p);
+}
+
+BOOST_AUTO_TEST_CASE(consistent_hash_needs_a_key) {
+  std::string text = kGood;
+  text.replace(text.find("name: \"app\""), 11, "name: \"app\" algorithm: CONSISTENT_HASH");
+  BOOST_TEST(contains(problems_of(text), "CONSISTENT_HASH needs `hash_key"));
+}
+
+BOOST_AUTO_TEST_CASE(ha_instance_checks) {
+  const std::string ha = R"(
+ha {
+  key_file: "/k"
+  multicast_group: "198.18.0.9"
+  instances { name: "v" id: 300 vips: "198.18.0.100/33" advert_interval_ms: 5
+              priorities { node: "zz" priority: 255 } }
+}
+)";
+  const auto p = problems_of(std::string(kGood) + ha);
+  BOOST_TEST(contains(p, "is not a multicast address"), p);
+  BOOST_TEST(contains(p, "id must be 1-255"), p);
+  BOOST_TEST(contains(p, "is not a prefix length"), p);
+  BOOST_TEST(contains(p, "advert_interval_ms must be 10-10000"), p);
+  BOOST_TEST(contains(p, "unknown node 'zz'"), p);
+  BOOST_TEST(contains(p, "priority must be 1-254"), p);
+}
+
+BOOST_AUTO_TEST_CASE(node_selection) {
+  // The loader reads files; write a temporary one.
+  const std::string path = "/tmp/tandem-loader-test.conf";
+  FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs(kGood, f);
+  std::fclose(f);
+  BOOST_TEST(load_for_node(path, "a").cluster.has_value());
+  const auto bad = load_for_node(path, "zz");
+  BOOST_TEST(!bad.cluster);
+  BOOST_TEST(contains(format_problems(bad.problems), "node 'zz' is not in this file (its nodes: a, b)"));
+  std::remove(path.c_str());
+}
+
+BOOST_AUTO_TEST_CASE(missing_file) {
+  const auto p = format_problems(load_cluster_file("/nonexistent/x.conf").problems);
+  BOOST_TEST(contains(p, "/nonexistent/x.conf: error: cannot open configuration file"), p);
+}
+
+BOOST_AUTO_TEST_CASE(defaults_overlay) {
+  auto result = parse_cluster_text(std::string(kGood) + "defaults { timeouts { connect_ms: 7 } }\n", "c.conf");
+  BOOST_REQUIRE(result.cluster);
+  auto listener = result.cluster->listeners(0);
+  BOOST_TEST(effective_timeouts(*result.cluster, listener).connect.count() == 7);
+  listener.mutable_timeouts()->set_connect_ms(9);
+  BOOST_TEST(effective_timeouts(*result.cluster, listener).connect.count() == 9);
+  BOOST_TEST(effective_timeouts(*result.cluster, listener).request_header.count() == 10000);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
