@@ -10,7 +10,7 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler libspdlog-dev libfmt-dev libssl-dev
   libnl-3-dev libnl-route-3-dev
   # tests, demo and benchmarks: real clients, peers and network tools
-  curl wrk iproute2 iputils-ping tcpdump python3 procps psmisc
+  curl wrk iproute2 iputils-ping tcpdump nftables python3 procps psmisc
   haproxy nginx-light keepalived
 )
 

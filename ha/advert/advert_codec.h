@@ -1,0 +1,137 @@
+// The advert wire layer: signing outgoing adverts and deciding whether an
+// incoming datagram is believed. Pure: no sockets, no clock.
+//
+// Wire format: a SignedAdvert{body, hmac} (common/proto/advert.proto) where
+// BODY is a serialized Advert and HMAC is HMAC-SHA256(shared key, BODY). The
+// receiver checks the HMAC over the exact BODY bytes received and only then
+// parses them, so no re-serialization ever enters the signature.
+//
+// What a receiver believes. Checks run in this order; the first failing one
+// is the drop reason, and each drop is counted:
+//   oversized      datagram larger than kMaxAdvertBytes (read with a buffer
+//                  of at least kMaxAdvertBytes + 1, or MSG_TRUNC, to see it)
+//   malformed      not a SignedAdvert
+//   unsigned       no hmac
+//   bad_signature  hmac does not match the body under the shared key
+//   malformed      the signed body is not a well-formed Advert
+//                  (see advert_problem)
+//   self           the advert names this node (our own multicast looped back)
+//   unknown_node   the node is not in the cluster file
+//   replayed       sequence not strictly above the last one accepted from that
+//                  node for that instance, whatever its boot_id (sequence
+//                  scheme and its one operational requirement:
+//                  ha/advert/sequence_source.h). Tracking per (node,
+//                  instance) rather than per node keeps adverts of different
+//                  instances that cross on the wire from dropping each other;
+//                  a replay is still older than what its stream has seen.
+// Only an accepted advert updates the per-node sequence state, so no dropped
+// datagram changes anything but a counter.
+//
+// Not thread-safe; the agent is single-threaded.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+#include "common/proto/advert.pb.h"
+
+namespace tandem::ha {
+
+// Largest datagram accepted; real adverts are well under 200 bytes.
+inline constexpr std::size_t kMaxAdvertBytes = 1024;
+
+// Largest priority on the wire (RFC 5798: 255 = address owner, 0 = resigning).
+inline constexpr std::uint32_t kMaxAdvertPriority = 255;
+
+// Why an incoming datagram was not believed.
+enum class DropReason {
+  kOversized,
+  kMalformed,
+  kUnsigned,
+  kBadSignature,
+  kSelf,
+  kUnknownNode,
+  kReplayed,
+};
+
+// Every DropReason, for iterating (metrics export, tests).
+inline constexpr DropReason kAllDropReasons[] = {
+    DropReason::kOversized,    DropReason::kMalformed, DropReason::kUnsigned,
+    DropReason::kBadSignature, DropReason::kSelf,      DropReason::kUnknownNode,
+    DropReason::kReplayed,
+};
+
+// Stable snake_case name ("bad_signature"), usable as a metric label.
+std::string_view to_string(DropReason reason);
+
+// What the verifier has seen: one counter per outcome.
+struct AdvertCounters {
+  std::uint64_t accepted = 0;
+  std::uint64_t oversized = 0;
+  std::uint64_t malformed = 0;
+  std::uint64_t unsigned_ = 0;  // trailing underscore: `unsigned` is a keyword
+  std::uint64_t bad_signature = 0;
+  std::uint64_t self = 0;
+  std::uint64_t unknown_node = 0;
+  std::uint64_t replayed = 0;
+
+  // The counter for REASON.
+  std::uint64_t dropped(DropReason reason) const;
+  // Sum of all drop counters.
+  std::uint64_t dropped_total() const;
+};
+
+// Empty when ADVERT's fields are acceptable on the wire; otherwise what is
+// wrong: node, instance_id, sequence or boot_id missing (empty/0),
+// advert_interval_ms 0, priority above 255, state unspecified or unknown,
+// successor set on an advert whose priority is not 0, or successor equal to
+// the sender.
+std::string advert_problem(const wire::Advert& advert);
+
+// Serializes and signs ADVERT under KEY: a SignedAdvert ready to send. The
+// caller sends well-formed adverts (advert_problem empty) with short names
+// so the result stays under kMaxAdvertBytes.
+std::string encode_advert(const wire::Advert& advert, std::string_view key);
+
+// The latest advert accepted from one node for one instance.
+struct PeerSequence {
+  std::uint64_t boot_id = 0;
+  std::uint64_t sequence = 0;
+  std::uint64_t restarts_seen = 0;  // boot_id changes accepted since we started
+};
+
+// Decides whether incoming datagrams are believed; keeps the per-node
+// sequence state and the drop counters.
+class AdvertVerifier {
+ public:
+  // KEY is the shared key; SELF_NODE is this node's name (its own adverts are
+  // dropped); KNOWN_NODES are the cluster file's node names.
+  AdvertVerifier(std::string key, std::string self_node, std::set<std::string> known_nodes);
+
+  // The advert in DATAGRAM if believed, otherwise why not. Counts either way.
+  std::variant<wire::Advert, DropReason> verify(std::string_view datagram);
+
+  // Counters since construction.
+  const AdvertCounters& counters() const { return counters_; }
+
+  // What was last accepted from NODE for INSTANCE, if anything.
+  std::optional<PeerSequence> peer(const std::string& node, const std::string& instance) const;
+
+ private:
+  std::variant<wire::Advert, DropReason> check(std::string_view datagram);
+
+  std::string key_;
+  std::string self_;
+  std::set<std::string> known_;
+  std::map<std::pair<std::string, std::string>, PeerSequence> peers_;  // (node, instance)
+  AdvertCounters counters_;
+};
+
+}  // namespace tandem::ha

@@ -1,0 +1,132 @@
+#include "lb/admin/admin_server.h"
+
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+namespace tandem::lb {
+
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+// The value of query parameter NAME in TARGET ("/x?a=1&b=2"), or "".
+std::string query_param(std::string_view target, std::string_view name) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const auto pair = rest.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name && eq != std::string_view::npos) return std::string(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+AdminReply text(unsigned status, std::string body) { return {status, "text/plain; charset=utf-8", std::move(body)}; }
+
+}  // namespace
+
+AdminReply route_admin_request(std::string_view method, std::string_view target, const Generation& gen,
+                               const ProcessFacts& facts) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (method == "GET" && path == "/metrics") {
+    return {200, "text/plain; version=0.0.4; charset=utf-8", render_metrics(gen, facts)};
+  }
+  if (method == "GET" && path == "/status") return {200, "application/json", render_status_json(gen, facts)};
+  if (method == "GET" && path == "/stick") {
+    const auto pool = query_param(target, "pool");
+    auto body = render_stick_json(gen, pool);
+    if (body.empty()) return text(404, "no pool '" + pool + "'\n");
+    return {200, "application/json", std::move(body)};
+  }
+  if (path.rfind("/servers/", 0) == 0) {
+    if (method != "POST") return text(405, "use POST /servers/POOL/SERVER/state?value=ready|drain|maintenance\n");
+    // /servers/POOL/SERVER/state
+    std::string_view rest = path.substr(9);
+    const auto slash1 = rest.find('/');
+    const auto slash2 = slash1 == std::string_view::npos ? slash1 : rest.find('/', slash1 + 1);
+    if (slash2 == std::string_view::npos || rest.substr(slash2) != "/state") {
+      return text(404, "use POST /servers/POOL/SERVER/state?value=ready|drain|maintenance\n");
+    }
+    const std::string pool_name(rest.substr(0, slash1));
+    const std::string server_name(rest.substr(slash1 + 1, slash2 - slash1 - 1));
+    auto pool = gen.pool(pool_name);
+    if (!pool) return text(404, "no pool '" + pool_name + "'\n");
+    const int index = pool->find(server_name);
+    if (index < 0) return text(404, "no server '" + server_name + "' in pool '" + pool_name + "'\n");
+    const auto value = query_param(target, "value");
+    config::ServerState state;
+    if (value == "ready") {
+      state = config::READY;
+    } else if (value == "drain") {
+      state = config::DRAIN;
+    } else if (value == "maintenance") {
+      state = config::MAINTENANCE;
+    } else {
+      return text(400, "value must be ready, drain or maintenance\n");
+    }
+    pool->set_admin_state(static_cast<ServerIndex>(index), state);
+    return text(200, "ok\n");
+  }
+  (void)facts;
+  return text(404, "not found; try /metrics, /status, /stick?pool=NAME\n");
+}
+
+AdminServer::AdminServer(asio::io_context& io, const tcp::endpoint& endpoint, AdminHandlers handlers)
+    : io_(io), acceptor_(io), handlers_(std::move(handlers)) {
+  boost::system::error_code ec;
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(64, ec);
+  if (ec) {
+    throw std::runtime_error("admin listener: cannot listen on " + endpoint.address().to_string() + ":" +
+                             std::to_string(endpoint.port()) + ": " + ec.message() +
+                             " (change the node's proxy_admin)");
+  }
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+}
+
+void AdminServer::close() {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+awaitable<void> AdminServer::accept_loop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor_.async_accept(use_nothrow);
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (ec) continue;
+    asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
+  }
+}
+
+awaitable<void> AdminServer::serve(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (;;) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(8192);
+    parser.body_limit(4096);
+    stream.expires_after(std::chrono::seconds(10));
+    auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_nothrow);
+    if (ec) co_return;
+    const auto& req = parser.get();
+    auto gen = handlers_.generation();
+    const auto reply = route_admin_request(std::string_view(req.method_string()), std::string_view(req.target()), *gen,
+                                           handlers_.facts());
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(reply.status), req.version()};
+    res.set(bhttp::field::content_type, reply.content_type);
+    res.set(bhttp::field::cache_control, "no-cache");
+    res.keep_alive(req.keep_alive());
+    res.body() = reply.body;
+    res.prepare_payload();
+    auto [wec, wn] = co_await bhttp::async_write(stream, res, use_nothrow);
+    if (wec || !req.keep_alive()) co_return;
+  }
+}
+
+}  // namespace tandem::lb

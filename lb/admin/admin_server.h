@@ -1,0 +1,45 @@
+// The admin listener: GET /metrics (Prometheus), GET /status (JSON),
+// GET /stick?pool=P (JSON), POST /servers/POOL/SERVER/state?value=ready|drain|maintenance.
+// Runs on the control thread; requests are small and served one at a time
+// per connection with short deadlines.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "lb/admin/views.h"
+#include "lb/runtime/asio_aliases.h"
+
+namespace tandem::lb {
+
+struct AdminHandlers {
+  std::function<std::shared_ptr<const Generation>()> generation;
+  std::function<ProcessFacts()> facts;
+};
+
+class AdminServer {
+ public:
+  // Listens on ENDPOINT; throws std::runtime_error with a clear message if it cannot.
+  AdminServer(asio::io_context& io, const tcp::endpoint& endpoint, AdminHandlers handlers);
+  void close();
+
+ private:
+  awaitable<void> accept_loop();
+  awaitable<void> serve(tcp::socket socket);
+
+  asio::io_context& io_;
+  tcp::acceptor acceptor_;
+  AdminHandlers handlers_;
+};
+
+// Routes one admin request; pure apart from the state changes POST makes.
+// Returns status code, content type and body.
+struct AdminReply {
+  unsigned status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+};
+AdminReply route_admin_request(std::string_view method, std::string_view target, const Generation& gen,
+                               const ProcessFacts& facts);
+
+}  // namespace tandem::lb

@@ -1,0 +1,210 @@
+#include "lb/admin/views.h"
+
+#include <boost/json.hpp>
+
+#include "lb/admin/prometheus_text.h"
+#include "lb/runtime/asio_aliases.h"
+#include "lb/balance/registry.h"
+
+namespace tandem::lb {
+
+namespace {
+
+const char* admin_state_name(int s) {
+  switch (s) {
+    case config::DRAIN: return "DRAIN";
+    case config::MAINTENANCE: return "MAINTENANCE";
+    default: return "READY";
+  }
+}
+
+const char* mode_name(config::Mode m) { return m == config::TCP ? "TCP" : "HTTP"; }
+
+double load(const std::atomic<std::uint64_t>& v) { return static_cast<double>(v.load(std::memory_order_relaxed)); }
+double load(const std::atomic<std::int64_t>& v) { return static_cast<double>(v.load(std::memory_order_relaxed)); }
+
+}  // namespace
+
+std::string render_metrics(const Generation& gen, const ProcessFacts& facts) {
+  PrometheusText m;
+  const auto now = Clock::now();
+  m.family("tandem_proxy_info", "gauge", "Node name and worker count of this lb-proxy.");
+  m.sample("tandem_proxy_info", {{"node", facts.node}, {"workers", std::to_string(facts.workers)}}, 1);
+  m.family("tandem_config_reloads_total", "counter", "Configuration reloads applied.");
+  m.sample("tandem_config_reloads_total", {}, static_cast<double>(facts.reloads));
+  m.family("tandem_config_reload_failures_total", "counter", "Reloads refused because the new file was invalid.");
+  m.sample("tandem_config_reload_failures_total", {}, static_cast<double>(facts.reload_failures));
+
+  struct Counter {
+    const char* name;
+    const char* help;
+    const std::atomic<std::uint64_t> ListenerStats::*field;
+  };
+  m.family("tandem_connections_active", "gauge", "Open client connections per listener.");
+  for (const auto& l : gen.listeners) m.sample("tandem_connections_active", {{"listener", l->config.name()}}, load(l->stats->active));
+  const Counter counters[] = {
+      {"tandem_connections_total", "Client connections accepted.", &ListenerStats::connections},
+      {"tandem_requests_total", "Requests (HTTP) or sessions (TCP) received.", &ListenerStats::requests},
+      {"tandem_bytes_in_total", "Bytes received from clients.", &ListenerStats::bytes_in},
+      {"tandem_bytes_out_total", "Bytes sent to clients.", &ListenerStats::bytes_out},
+      {"tandem_retries_total", "Connection attempts retried on another server.", &ListenerStats::retries},
+      {"tandem_accept_paused_total", "Times accepting paused at max_connections.", &ListenerStats::accept_paused},
+  };
+  for (const auto& c : counters) {
+    m.family(c.name, "counter", c.help);
+    for (const auto& l : gen.listeners) m.sample(c.name, {{"listener", l->config.name()}}, load((*l->stats).*c.field));
+  }
+  m.family("tandem_responses_total", "counter", "Responses sent to clients by status class.");
+  static const char* classes[] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
+  for (const auto& l : gen.listeners) {
+    for (std::size_t i = 0; i < 6; ++i) {
+      m.sample("tandem_responses_total", {{"listener", l->config.name()}, {"class", classes[i]}}, load(l->stats->responses[i]));
+    }
+  }
+  m.family("tandem_refused_total", "counter", "Requests refused or failed by the proxy, by reason.");
+  for (const auto& l : gen.listeners) {
+    for (std::size_t i = 0; i < static_cast<std::size_t>(Refusal::count_); ++i) {
+      m.sample("tandem_refused_total", {{"listener", l->config.name()}, {"reason", refusal_name(static_cast<Refusal>(i))}},
+               load(l->stats->refusals[i]));
+    }
+  }
+  m.family("tandem_request_duration_seconds", "histogram", "Time from request header to end of response.");
+  for (const auto& l : gen.listeners) {
+    std::uint64_t cumulative = 0;
+    char bound[32];
+    for (std::size_t i = 0; i <= LatencyHistogram::kBoundsSeconds.size(); ++i) {
+      cumulative += l->stats->latency.bucket(i);
+      if (i < LatencyHistogram::kBoundsSeconds.size()) {
+        std::snprintf(bound, sizeof bound, "%g", LatencyHistogram::kBoundsSeconds[i]);
+      } else {
+        std::snprintf(bound, sizeof bound, "+Inf");
+      }
+      m.sample("tandem_request_duration_seconds_bucket", {{"listener", l->config.name()}, {"le", bound}},
+               static_cast<double>(cumulative));
+    }
+    m.sample("tandem_request_duration_seconds_sum", {{"listener", l->config.name()}}, l->stats->latency.sum_seconds());
+    m.sample("tandem_request_duration_seconds_count", {{"listener", l->config.name()}}, static_cast<double>(cumulative));
+  }
+
+  m.family("tandem_server_up", "gauge", "1 when the server takes new clients (healthy, not ejected, READY).");
+  for (const auto& p : gen.pools) {
+    for (ServerIndex i = 0; i < p->servers().size(); ++i) {
+      m.sample("tandem_server_up", {{"pool", p->name()}, {"server", p->server(i).name}}, p->takes_new(i, now) ? 1 : 0);
+    }
+  }
+  m.family("tandem_server_healthy", "gauge", "1 when active health checks pass (or none are configured).");
+  for (const auto& p : gen.pools) {
+    for (const auto& s : p->servers()) m.sample("tandem_server_healthy", {{"pool", p->name()}, {"server", s->name}}, s->healthy ? 1 : 0);
+  }
+  m.family("tandem_server_active", "gauge", "Requests or connections in flight to the server.");
+  for (const auto& p : gen.pools) {
+    for (const auto& s : p->servers()) m.sample("tandem_server_active", {{"pool", p->name()}, {"server", s->name}}, load(s->active));
+  }
+  struct ServerCounter {
+    const char* name;
+    const char* help;
+    const std::atomic<std::uint64_t> ServerRuntime::*field;
+  };
+  const ServerCounter server_counters[] = {
+      {"tandem_server_requests_total", "Requests or sessions sent to the server.", &ServerRuntime::requests},
+      {"tandem_server_failures_total", "Connect errors, resets and timeouts.", &ServerRuntime::failures},
+      {"tandem_server_ejections_total", "Passive-check ejections.", &ServerRuntime::ejections},
+      {"tandem_server_bytes_in_total", "Body bytes received from the server.", &ServerRuntime::bytes_in},
+      {"tandem_server_bytes_out_total", "Body bytes sent to the server.", &ServerRuntime::bytes_out},
+  };
+  for (const auto& c : server_counters) {
+    m.family(c.name, "counter", c.help);
+    for (const auto& p : gen.pools) {
+      for (const auto& s : p->servers()) m.sample(c.name, {{"pool", p->name()}, {"server", s->name}}, load((*s).*c.field));
+    }
+  }
+  m.family("tandem_stick_entries", "gauge", "Live entries in the pool's stick table.");
+  for (const auto& p : gen.pools) {
+    if (auto* t = p->stick_table()) m.sample("tandem_stick_entries", {{"pool", p->name()}}, static_cast<double>(t->counters().entries));
+  }
+  m.family("tandem_stick_evictions_total", "counter", "Stick entries evicted at the size bound (LRU).");
+  for (const auto& p : gen.pools) {
+    if (auto* t = p->stick_table()) m.sample("tandem_stick_evictions_total", {{"pool", p->name()}}, static_cast<double>(t->counters().evictions));
+  }
+  return m.text();
+}
+
+std::string render_status_json(const Generation& gen, const ProcessFacts& facts) {
+  namespace json = boost::json;
+  const auto now = Clock::now();
+  json::object root;
+  root["node"] = facts.node;
+  root["cluster"] = gen.cluster.name();
+  root["workers"] = facts.workers;
+  root["generation"] = gen.id;
+  root["draining"] = facts.draining;
+  root["open_connections"] = facts.open_connections;
+  json::array listeners;
+  for (const auto& l : gen.listeners) {
+    json::object o;
+    o["name"] = l->config.name();
+    o["bind"] = l->bind;
+    o["mode"] = mode_name(l->config.mode());
+    o["pool"] = l->config.pool();
+    o["active"] = l->stats->active.load();
+    o["requests"] = l->stats->requests.load();
+    o["max_connections"] = l->max_connections;
+    listeners.push_back(std::move(o));
+  }
+  root["listeners"] = std::move(listeners);
+  json::array pools;
+  for (const auto& p : gen.pools) {
+    json::object po;
+    po["name"] = p->name();
+    po["algorithm"] = std::string(algorithm_name(p->config().algorithm()));
+    int up = 0;
+    json::array servers;
+    for (ServerIndex i = 0; i < p->servers().size(); ++i) {
+      const auto& s = p->server(i);
+      const auto cond = p->condition(i, now);
+      json::object so;
+      so["name"] = s.name;
+      so["address"] = s.address;
+      so["weight"] = s.weight;
+      so["admin_state"] = admin_state_name(cond.admin);
+      so["health"] = cond.healthy ? "UP" : "DOWN";
+      so["ejected"] = cond.ejected;
+      so["takes_new"] = p->takes_new(i, now);
+      so["active"] = s.active.load();
+      so["requests"] = s.requests.load();
+      so["failures"] = s.failures.load();
+      so["ejections"] = s.ejections.load();
+      if (p->takes_new(i, now)) ++up;
+      servers.push_back(std::move(so));
+    }
+    po["servers_up"] = up;
+    po["servers"] = std::move(servers);
+    if (auto* t = p->stick_table()) po["stick_entries"] = t->counters().entries;
+    pools.push_back(std::move(po));
+  }
+  root["pools"] = std::move(pools);
+  return json::serialize(root) + "\n";
+}
+
+std::string render_stick_json(const Generation& gen, const std::string& pool_name) {
+  namespace json = boost::json;
+  auto pool = gen.pool(pool_name);
+  if (!pool) return {};
+  json::object root;
+  root["pool"] = pool_name;
+  json::array entries;
+  if (auto* t = pool->stick_table()) {
+    for (const auto& e : t->list(Clock::now())) {
+      json::object o;
+      o["key"] = e.key();
+      o["server"] = e.server();
+      o["ttl_remaining_ms"] = e.ttl_remaining_ms();
+      o["origin"] = e.origin();
+      entries.push_back(std::move(o));
+    }
+  }
+  root["entries"] = std::move(entries);
+  return json::serialize(root) + "\n";
+}
+
+}  // namespace tandem::lb

@@ -1,0 +1,25 @@
+// The one registry of balancing algorithms, keyed by the config enum
+// (STYLE.md habit 8): adding an algorithm is one file pair and one line in
+// registry.cpp.
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "config/proto/cluster.pb.h"
+#include "lb/balance/balancer.h"
+
+namespace tandem::lb {
+
+// A new balancer of ALGORITHM over USABLE (ALGORITHM_UNSPECIFIED = round
+// robin). nullptr for a value the registry does not know, which config
+// validation rejects first (config::Algorithm_IsValid). Builds tables: call it
+// when membership changes, not per request.
+std::unique_ptr<Balancer> make_balancer(config::Algorithm algorithm, std::vector<Candidate> usable);
+
+// The algorithm's name for logs and metrics ("round_robin", ...); "unknown"
+// for a value the registry does not know.
+std::string_view algorithm_name(config::Algorithm algorithm);
+
+}  // namespace tandem::lb

@@ -1,0 +1,150 @@
+#include "lb/http/hop_by_hop.h"
+
+#include "lb/http/field_list.h"
+
+#include <boost/beast/http/field.hpp>
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tandem::lb::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using bhttp::field;
+
+// Fields a Connection list may not remove: they carry the framing and routing.
+bool is_protected(std::string_view name) {
+  return detail::iequals(name, "host") || detail::iequals(name, "content-length") ||
+         detail::iequals(name, "transfer-encoding");
+}
+
+// Connection options that are not field names (and Connection itself).
+bool is_connection_option(std::string_view token) {
+  return detail::iequals(token, "close") || detail::iequals(token, "keep-alive") ||
+         detail::iequals(token, "connection");
+}
+
+constexpr std::array<field, 6> always_hop_by_hop{field::connection, field::keep_alive,
+                                                 field::proxy_connection, field::te,
+                                                 field::trailer, field::upgrade};
+
+// The single Content-Length value of `fields`, if all its elements agree.
+std::optional<std::uint64_t> content_length(const bhttp::fields& fields) {
+  std::optional<std::uint64_t> length;
+  bool valid = true;
+  detail::for_each_value(fields, "Content-Length", [&](std::string_view value) {
+    detail::for_each_element(value, [&](std::string_view e) {
+      auto const v = detail::parse_decimal(e);
+      valid = v && (!length || *length == *v);
+      length = v;
+      return valid;
+    });
+    return valid;
+  });
+  return valid ? length : std::nullopt;
+}
+
+// True if the last transfer coding listed in `fields` is chunked.
+bool final_coding_is_chunked(const bhttp::fields& fields) {
+  std::string_view last;
+  detail::for_each_value(fields, "Transfer-Encoding", [&](std::string_view value) {
+    detail::for_each_element(value, [&](std::string_view e) {
+      if (!e.empty()) last = e;
+      return true;
+    });
+    return true;
+  });
+  return detail::iequals(last, "chunked");
+}
+
+}  // namespace
+
+ConnectionIntent connection_intent(unsigned version, const bhttp::fields& fields) {
+  bool close = false;
+  bool keep_alive = false;
+  bool upgrade = false;
+  detail::for_each_value(fields, "Connection", [&](std::string_view value) {
+    detail::for_each_element(value, [&](std::string_view token) {
+      if (detail::iequals(token, "close")) close = true;
+      else if (detail::iequals(token, "keep-alive")) keep_alive = true;
+      else if (detail::iequals(token, "upgrade")) upgrade = true;
+      return true;
+    });
+    return true;
+  });
+  ConnectionIntent intent;
+  intent.keep_alive = !close && (version >= 11 || keep_alive);
+  intent.upgrade = upgrade && fields.count(field::upgrade) > 0;
+  return intent;
+}
+
+ConnectionIntent strip_hop_by_hop(unsigned version, bhttp::fields& fields) {
+  auto const intent = connection_intent(version, fields);
+  // Collect first: erasing while walking the fields would pull the list from under us.
+  std::vector<std::string> named;
+  detail::for_each_value(fields, "Connection", [&](std::string_view value) {
+    detail::for_each_element(value, [&](std::string_view token) {
+      if (detail::is_token(token) && !is_protected(token) && !is_connection_option(token))
+        named.emplace_back(token);
+      return true;
+    });
+    return true;
+  });
+  detail::erase_if(fields, [&](auto const& f) {
+    for (auto h : always_hop_by_hop)
+      if (f.name() == h) return true;
+    for (auto const& name : named)
+      if (detail::iequals(f.name_string(), name)) return true;
+    return false;
+  });
+  return intent;
+}
+
+BodyFraming response_framing(const bhttp::request_header<>& req,
+                             const bhttp::response_header<>& res) {
+  auto const code = res.result_int();
+  if (req.method() == bhttp::verb::head || code / 100 == 1 || code == 204 || code == 304 ||
+      (req.method() == bhttp::verb::connect && code / 100 == 2))
+    return BodyFraming::none;
+  if (res.count(field::transfer_encoding) > 0) {
+    if (res.version() >= 11 && res.count(field::content_length) == 0 &&
+        final_coding_is_chunked(res))
+      return BodyFraming::chunked;
+    return BodyFraming::until_close;
+  }
+  if (res.count(field::content_length) > 0)
+    return content_length(res) ? BodyFraming::content_length : BodyFraming::until_close;
+  return BodyFraming::until_close;
+}
+
+bool keep_client_alive(ConnectionIntent client, const bhttp::request_header<>& req,
+                       const bhttp::response_header<>& res) {
+  if (!client.keep_alive || res.result_int() == 101) return false;
+  switch (response_framing(req, res)) {
+    case BodyFraming::none:
+    case BodyFraming::content_length:
+      return true;
+    case BodyFraming::chunked:
+      return req.version() >= 11;
+    case BodyFraming::until_close:
+      return false;
+  }
+  return false;
+}
+
+bool keep_server_alive(ConnectionIntent server, const bhttp::request_header<>& req,
+                       const bhttp::response_header<>& res) {
+  if (!server.keep_alive || res.result_int() == 101) return false;
+  return response_framing(req, res) != BodyFraming::until_close;
+}
+
+void set_connection(unsigned version, bhttp::fields& fields, bool keep_alive) {
+  detail::erase_if(fields, [](auto const& f) { return f.name() == field::connection; });
+  if (version >= 11 && !keep_alive) fields.set(field::connection, "close");
+  if (version < 11 && keep_alive) fields.set(field::connection, "keep-alive");
+}
+
+}  // namespace tandem::lb::http

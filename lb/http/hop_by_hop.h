@@ -1,0 +1,76 @@
+// Hop-by-hop fields (RFC 9110 §7.6.1) and the keep-alive decision for each side
+// of the proxy (RFC 9112 §9.3). Pure: the runtime reads, strips, decides, then
+// writes the Connection field of what it sends.
+#pragma once
+
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/message.hpp>
+
+namespace tandem::lb::http {
+
+/// What the Connection field of a received message asked for. Read it before
+/// stripping: strip_hop_by_hop removes the field it comes from.
+struct ConnectionIntent {
+  bool keep_alive = false;  ///< the sender will reuse the connection
+  bool upgrade = false;     ///< "Connection: upgrade" together with an Upgrade field
+  friend constexpr bool operator==(const ConnectionIntent&, const ConnectionIntent&) = default;
+};
+
+/// Reads the intent of a message of HTTP `version` (10 or 11): HTTP/1.1 keeps
+/// the connection unless "close" is listed; HTTP/1.0 only if "keep-alive" is
+/// listed and "close" is not. Several Connection fields are one list.
+[[nodiscard]] ConnectionIntent connection_intent(unsigned version,
+                                                 const boost::beast::http::fields& fields);
+
+/// Removes the hop-by-hop fields before forwarding: Connection, every field
+/// it names (except Host, Content-Length and Transfer-Encoding, which a client
+/// must not be able to strip from the framing), Keep-Alive, Proxy-Connection,
+/// TE, Trailer and Upgrade. Returns the intent read before removal.
+ConnectionIntent strip_hop_by_hop(unsigned version, boost::beast::http::fields& fields);
+
+/// strip_hop_by_hop for a request or response header.
+template <bool isRequest>
+ConnectionIntent strip_hop_by_hop(boost::beast::http::header<isRequest>& h) {
+  return strip_hop_by_hop(h.version(), h);
+}
+
+/// How the end of a response body is known (RFC 9112 §6.3).
+enum class BodyFraming {
+  none,            ///< no body: HEAD, 1xx, 204, 304, 2xx to CONNECT
+  content_length,  ///< a valid Content-Length
+  chunked,         ///< HTTP/1.1 with chunked as the final transfer coding
+  until_close,     ///< read until the server closes (or framing is unusable)
+};
+
+/// The framing of response `res` to request `req`.
+[[nodiscard]] BodyFraming response_framing(const boost::beast::http::request_header<>& req,
+                                           const boost::beast::http::response_header<>& res);
+
+/// Whether the client connection may carry another request once `res` has been
+/// forwarded in full: the client wants it (`client`, read from its request),
+/// the body end is visible to it (not until_close; chunked only for an
+/// HTTP/1.1 client) and the response is not 101. A rejected request, an
+/// unread request body or a draining listener also close: the runtime's part.
+[[nodiscard]] bool keep_client_alive(ConnectionIntent client,
+                                     const boost::beast::http::request_header<>& req,
+                                     const boost::beast::http::response_header<>& res);
+
+/// Whether the server connection may go back to the pool once `res` has been
+/// read in full: the server wants it (`server`, read from its response), the
+/// body is not read until close and the response is not 101. The runtime also
+/// closes if it sent "Connection: close" or did not send the whole request.
+[[nodiscard]] bool keep_server_alive(ConnectionIntent server,
+                                     const boost::beast::http::request_header<>& req,
+                                     const boost::beast::http::response_header<>& res);
+
+/// Writes the Connection field of a message we are about to send, after
+/// stripping: HTTP/1.1 gets "close" or nothing, HTTP/1.0 "keep-alive" or nothing.
+void set_connection(unsigned version, boost::beast::http::fields& fields, bool keep_alive);
+
+/// set_connection for a request or response header.
+template <bool isRequest>
+void set_connection(boost::beast::http::header<isRequest>& h, bool keep_alive) {
+  set_connection(h.version(), h, keep_alive);
+}
+
+}  // namespace tandem::lb::http

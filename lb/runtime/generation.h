@@ -1,0 +1,48 @@
+// One generation of the proxy's configuration: listeners and pools as loaded
+// from one version of the cluster file. Immutable once built; a SIGHUP builds
+// the next one (inheriting live server state) and workers swap to it, while
+// connections already open keep the generation they started with.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "config/defaults.h"
+#include "config/proto/cluster.pb.h"
+#include "lb/runtime/listener_stats.h"
+#include "lb/runtime/pool_runtime.h"
+
+namespace tandem::lb {
+
+struct ListenerRuntime {
+  config::Listener config;
+  std::string bind;                          // after the node's bind_overrides
+  boost::asio::ip::tcp::endpoint endpoint;
+  config::EffectiveTimeouts timeouts;
+  config::EffectiveHttpLimits limits;
+  std::uint32_t max_connections = 0;
+  bool forwarded_headers = true;
+  std::shared_ptr<PoolRuntime> pool;
+  std::shared_ptr<ListenerStats> stats;      // survives reloads
+};
+
+struct Generation {
+  std::uint64_t id = 0;
+  config::Cluster cluster;
+  config::Node node;
+  std::vector<std::shared_ptr<ListenerRuntime>> listeners;
+  std::vector<std::shared_ptr<PoolRuntime>> pools;
+
+  std::shared_ptr<PoolRuntime> pool(const std::string& name) const;
+};
+
+// Builds generation ID of CLUSTER for NODE (which must exist). Live state
+// (health, stick tables, counters) is inherited from PREVIOUS when given.
+std::shared_ptr<Generation> build_generation(const config::Cluster& cluster, const std::string& node,
+                                             const Generation* previous, std::uint64_t id);
+
+}  // namespace tandem::lb

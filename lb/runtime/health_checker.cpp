@@ -1,0 +1,82 @@
+#include "lb/runtime/health_checker.h"
+
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/address.h"
+#include "lb/health/health_state.h"
+
+namespace tandem::lb {
+
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+// One probe; returns "" on success or what went wrong.
+awaitable<std::string> probe(asio::io_context& io, const config::EffectiveHealthCheck& check,
+                             const ServerRuntime& server) {
+  beast::tcp_stream stream(io);
+  stream.expires_after(check.timeout);
+  auto [ec] = co_await stream.async_connect(server.endpoint, use_nothrow);
+  if (ec) co_return ec == beast::error::timeout ? "connect timeout" : "connect: " + ec.message();
+  if (check.kind != config::HealthCheck::HTTP) co_return "";
+
+  bhttp::request<bhttp::empty_body> req{bhttp::verb::get, check.path, 11};
+  req.set(bhttp::field::host, check.host.empty() ? server.address : check.host);
+  req.set(bhttp::field::user_agent, "tandem-health-check");
+  req.set(bhttp::field::connection, "close");
+  auto [wec, wn] = co_await bhttp::async_write(stream, req, use_nothrow);
+  if (wec) co_return "send: " + wec.message();
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(64 * 1024);
+  auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, use_nothrow);
+  if (rec) co_return rec == beast::error::timeout ? "response timeout" : "response: " + rec.message();
+  const unsigned status = parser.get().result_int();
+  const bool ok = check.expect_status ? status == check.expect_status : (status >= 200 && status < 400);
+  if (!ok) co_return "status " + std::to_string(status);
+  co_return "";
+}
+
+awaitable<void> check_loop(asio::io_context& io, std::shared_ptr<bool> running, std::shared_ptr<PoolRuntime> pool,
+                           ServerIndex index) {
+  const auto& check = pool->health_check();
+  auto& server = pool->server(index);
+  // Continue from what a previous generation learned (a reload), else start
+  // up-but-fragile as HAProxy does (see HealthState).
+  const bool inherited = server.up_since_ns.load() != 0 || !server.healthy.load();
+  HealthState state(check.rise, check.fall,
+                    !server.healthy.load() ? InitialHealth::kFullyDown
+                    : inherited            ? InitialHealth::kFullyUp
+                                           : InitialHealth::kUp);
+  asio::steady_timer timer(io);
+  // Spread the first probes so a pool's servers are not checked in lockstep.
+  timer.expires_after(check.interval * (index + 1) / (pool->servers().size() + 1));
+  co_await timer.async_wait(use_nothrow);
+  while (*running) {
+    const auto started = Clock::now();
+    const std::string error = co_await probe(io, check, server);
+    if (!*running) break;
+    if (auto change = state.observe(error.empty(), Clock::now(), error.empty() ? "ok" : error)) {
+      pool->set_healthy(index, change->to == Health::kUp, Clock::now(), change->cause);
+    }
+    timer.expires_at(started + check.interval);
+    co_await timer.async_wait(use_nothrow);
+  }
+}
+
+}  // namespace
+
+HealthChecker::HealthChecker(asio::io_context& io, std::shared_ptr<const Generation> gen)
+    : running_(std::make_shared<bool>(true)) {
+  for (const auto& pool : gen->pools) {
+    if (!pool->health_check().enabled) continue;
+    for (ServerIndex i = 0; i < pool->servers().size(); ++i) {
+      asio::co_spawn(io, check_loop(io, running_, pool, i), asio::detached);
+    }
+  }
+}
+
+HealthChecker::~HealthChecker() { *running_ = false; }
+
+}  // namespace tandem::lb

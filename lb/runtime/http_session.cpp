@@ -1,0 +1,316 @@
+// L7 proxying: one client connection, a loop of requests. For each: read and
+// screen the header (limits, smuggling shapes), choose a server (stickiness,
+// then the pool's algorithm), reuse or open an upstream connection, stream
+// the request and the response through, and keep both sides alive when the
+// protocol allows it. Every wait has a deadline; every refusal has a status
+// and a counter.
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include "lb/balance/key_hash.h"
+#include "lb/http/cookies.h"
+#include "lb/http/error_response.h"
+#include "lb/http/forwarded.h"
+#include "lb/http/hop_by_hop.h"
+#include "lb/http/request_screen.h"
+#include "lb/runtime/http_relay.h"
+#include "lb/runtime/sessions.h"
+#include "lb/runtime/upstream_connect.h"
+#include "lb/runtime/worker.h"
+
+namespace tandem::lb {
+
+namespace {
+
+using RequestParser = bhttp::request_parser<bhttp::buffer_body>;
+using ResponseParser = bhttp::response_parser<bhttp::buffer_body>;
+
+// Response header size we accept from servers (they are trusted more than
+// clients, but not unboundedly).
+constexpr std::uint32_t kMaxResponseHeaderBytes = 64 * 1024;
+
+Refusal refusal_for(bhttp::status status) {
+  switch (status) {
+    case bhttp::status::request_header_fields_too_large: return Refusal::header_too_large;
+    case bhttp::status::payload_too_large: return Refusal::body_too_large;
+    case bhttp::status::request_timeout: return Refusal::header_timeout;
+    default: return Refusal::bad_request;
+  }
+}
+
+class HttpSession final : public DrainableSession {
+ public:
+  HttpSession(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client)
+      : worker_(worker), listener_(std::move(listener)), stats_(*listener_->stats), client_(std::move(client)) {
+    limits_.max_header_bytes = listener_->limits.max_header_bytes;
+    limits_.max_header_count = listener_->limits.max_header_count;
+    limits_.max_body_bytes = listener_->limits.max_body_bytes;
+  }
+
+  void close_if_idle() override {
+    if (idle_) client_.cancel();
+  }
+
+  awaitable<void> run() {
+    SessionCount count(worker_, stats_);
+    worker_.track(this);
+    boost::system::error_code ec;
+    const auto peer = client_.socket().remote_endpoint(ec);
+    if (!ec) {
+      client_address_ = peer.address();
+      source_ = client_address_.to_string();
+      co_await serve();
+    }
+    worker_.untrack(this);
+    client_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    client_.close();
+  }
+
+ private:
+  awaitable<void> serve() {
+    bool first = true;
+    while (!worker_.draining()) {
+      // Wait for the next request's first byte: the keep-alive idle limit,
+      // or for the first request the whole header limit.
+      if (buffer_.size() == 0) {
+        idle_ = true;
+        client_.expires_after(first ? listener_->timeouts.request_header : listener_->timeouts.client_idle);
+        auto [ec, n] = co_await client_.async_read_some(buffer_.prepare(4096), use_nothrow);
+        idle_ = false;
+        if (ec) {
+          if (ec == beast::error::timeout && first) co_await refuse(bhttp::status::request_timeout, false);
+          co_return;
+        }
+        buffer_.commit(n);
+        stats_.bytes_in.fetch_add(n, std::memory_order_relaxed);
+      }
+      first = false;
+      if (!co_await serve_one()) co_return;
+    }
+  }
+
+  // Writes a ready-made error response; counts it.
+  awaitable<void> refuse(bhttp::status status, bool keep_alive, bool head = false) {
+    const auto& bytes = http::error_response(status, {keep_alive, head});
+    client_.expires_after(listener_->timeouts.client_idle);
+    auto [ec, n] = co_await asio::async_write(client_, asio::buffer(bytes), use_nothrow);
+    stats_.bytes_out.fetch_add(n, std::memory_order_relaxed);
+    stats_.count_response(static_cast<unsigned>(status));
+  }
+
+  // Serves one request; false when the client connection must close.
+  awaitable<bool> serve_one() {
+    const auto started = Clock::now();
+    RequestParser parser;
+    http::apply_limits(parser, limits_);
+    // The whole header must arrive within request_header (slowloris).
+    client_.expires_after(listener_->timeouts.request_header);
+    const auto before = buffer_.size();
+    auto [ec, n] = co_await bhttp::async_read_header(client_, buffer_, parser, use_nothrow);
+    if (buffer_.size() + n > before) stats_.bytes_in.fetch_add(n > before ? n - before : 0, std::memory_order_relaxed);
+    if (ec) {
+      if (auto verdict = http::classify_parse_error(ec)) {
+        stats_.count_refusal(refusal_for(verdict->status));
+        spdlog::debug("request_refused listener={} client={} status={} reason=\"{}\"", listener_->config.name(), source_,
+                      static_cast<unsigned>(verdict->status), verdict->reason);
+        co_await refuse(verdict->status, false);
+      }
+      co_return false;
+    }
+    stats_.requests.fetch_add(1, std::memory_order_relaxed);
+    auto& req = parser.get();
+    if (auto verdict = http::screen_request(req, limits_); !verdict.ok()) {
+      stats_.count_refusal(refusal_for(verdict.status));
+      spdlog::debug("request_refused listener={} client={} status={} reason=\"{}\"", listener_->config.name(), source_,
+                    static_cast<unsigned>(verdict.status), verdict.reason);
+      co_await refuse(verdict.status, false, req.method() == bhttp::verb::head);
+      co_return false;
+    }
+    const bool head = req.method() == bhttp::verb::head;
+    const unsigned client_version = req.version();
+    const auto client_intent = http::strip_hop_by_hop(req);
+    if (listener_->forwarded_headers) http::add_forwarding_headers(req, client_address_, "http");
+
+    // Stickiness and hashing keys.
+    auto& view = worker_.view(listener_->pool);
+    auto& pool = *view.pool;
+    const auto& sticky = pool.stickiness();
+    const auto now = Clock::now();
+    UpstreamRequest request;
+    request.allow_reuse = true;
+    request.key_hash = hash_key(req);
+    std::optional<std::string> stick_key;   // table key
+    std::optional<std::string> stuck_name;  // server the client is stuck to
+    StickTable* table = pool.stick_table();
+    if (sticky.kind == config::Stickiness::SOURCE_IP) {
+      stick_key = source_;
+    } else if (sticky.kind == config::Stickiness::LEARN_COOKIE) {
+      if (auto v = http::find_cookie(req, sticky.cookie)) stick_key = std::string(*v);
+    } else if (sticky.kind == config::Stickiness::INSERT_COOKIE) {
+      if (auto v = http::find_cookie(req, sticky.cookie)) stuck_name = std::string(*v);
+      // Our cookie is for us, not for the application (HAProxy's "indirect").
+      http::strip_cookie(req, sticky.cookie);
+    }
+    if (table && stick_key) stuck_name = table->lookup(*stick_key, now);
+    if (stuck_name) {
+      const int i = pool.find(*stuck_name);
+      if (i >= 0 && pool.takes_stuck(static_cast<ServerIndex>(i), now)) request.preferred = static_cast<ServerIndex>(i);
+    }
+
+    // Connect (retrying other servers on connect failure), send, read the
+    // response header. A reused idle connection that turns out dead before
+    // any response byte is retried on a fresh one when nothing of the body
+    // was consumed yet.
+    std::vector<ServerIndex> tried;
+    const bool has_body = !parser.is_done();
+    for (int round = 0;; ++round) {
+      auto [failure, upstream] = co_await acquire_upstream(worker_, *listener_, view, request, tried);
+      if (!upstream) {
+        const bool timeout = failure == UpstreamFailure::queue_timeout;
+        const Refusal why = failure == UpstreamFailure::connect_failed ? Refusal::bad_gateway
+                            : failure == UpstreamFailure::queue_full   ? Refusal::queue_full
+                            : timeout                                  ? Refusal::queue_timeout
+                                                                       : Refusal::no_server;
+        stats_.count_refusal(why);
+        const auto status = failure == UpstreamFailure::connect_failed ? bhttp::status::bad_gateway
+                                                                       : bhttp::status::service_unavailable;
+        const bool keep = client_intent.keep_alive && !has_body && !worker_.draining();
+        co_await refuse(status, keep, head);
+        record_latency(started);
+        co_return keep;
+      }
+      const ServerIndex index = upstream->index;
+      auto& server = pool.server(index);
+      beast::tcp_stream up(std::move(upstream->socket));
+      beast::flat_buffer up_buffer;
+      // Upstream we always speak HTTP/1.1 with keep-alive, whatever the client spoke.
+      req.version(11);
+      http::set_connection(req, true);
+
+      // Request: header and body streamed to the server.
+      auto sent = co_await relay_message(client_, buffer_, parser, up, listener_->timeouts.client_idle);
+      req.version(client_version);  // the header is out; answer in the client's terms
+      if (sent.ec && sent.read_side) {
+        co_return false;  // the client went away or stalled mid-body; nothing to answer
+      }
+      if (sent.ec) {
+        if (upstream->reused && !has_body && round < 3) {
+          request.preferred = index;  // same server, fresh connection
+          request.allow_reuse = false;
+          parser.get().body() = {};
+          continue;  // the serializer is rebuilt from the unchanged message
+        }
+        pool.report_failure(index, Clock::now(), "send failed");
+        stats_.count_refusal(Refusal::bad_gateway);
+        co_await refuse(bhttp::status::bad_gateway, false, head);
+        co_return false;
+      }
+      server.bytes_out.fetch_add(sent.body_bytes, std::memory_order_relaxed);
+
+      ResponseParser response;
+      response.header_limit(kMaxResponseHeaderBytes);
+      response.body_limit(boost::none);
+      response.skip(head);
+      up.expires_after(listener_->timeouts.server);
+      auto [rec, rn] = co_await bhttp::async_read_header(up, up_buffer, response, use_nothrow);
+      if (rec) {
+        const bool nothing_received = up_buffer.size() == 0 && !response.got_some();
+        if (upstream->reused && nothing_received && !has_body && rec != beast::error::timeout && round < 3) {
+          // An idle connection the server closed just as we used it.
+          request.preferred = index;
+          request.allow_reuse = false;
+          continue;
+        }
+        const bool timeout = rec == beast::error::timeout;
+        pool.report_failure(index, Clock::now(), timeout ? "response timeout" : "response failed");
+        stats_.count_refusal(timeout ? Refusal::gateway_timeout : Refusal::bad_gateway);
+        co_await refuse(timeout ? bhttp::status::gateway_timeout : bhttp::status::bad_gateway, false, head);
+        record_latency(started);
+        co_return false;
+      }
+      server.requests.fetch_add(1, std::memory_order_relaxed);
+      pool.report_success(index, Clock::now());
+
+      auto& res = response.get();
+      const unsigned status = res.result_int();
+      const auto server_intent = http::strip_hop_by_hop(res);
+      bool keep_client = http::keep_client_alive(client_intent, req, res) && !worker_.draining();
+      const bool keep_server = http::keep_server_alive(server_intent, req, res);
+
+      // Stickiness bookkeeping on the way back.
+      if (sticky.kind == config::Stickiness::INSERT_COOKIE && (!stuck_name || *stuck_name != server.name)) {
+        res.insert(bhttp::field::set_cookie, http::make_sticky_cookie(sticky.cookie, server.name));
+      } else if (sticky.kind == config::Stickiness::LEARN_COOKIE && table) {
+        if (auto v = http::find_set_cookie(res, sticky.cookie)) {
+          table->put(*v, server.name, Clock::now());
+        } else if (stick_key && stuck_name && *stuck_name != server.name) {
+          table->move(*stick_key, server.name, Clock::now());  // stuck server was down: follow the client
+        }
+      } else if (sticky.kind == config::Stickiness::SOURCE_IP && table && (!stuck_name || *stuck_name != server.name)) {
+        table->put(*stick_key, server.name, Clock::now());
+      }
+      res.set("X-Tandem-Node", worker_.node_name());
+      if (client_version == 10 && res.chunked()) {
+        res.chunked(false);  // an HTTP/1.0 client reads the body until we close
+        keep_client = false;
+      }
+      http::set_connection(res, keep_client);
+
+      auto relayed = co_await relay_message(up, up_buffer, response, client_, listener_->timeouts.server);
+      server.bytes_in.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
+      stats_.bytes_out.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
+      stats_.count_response(status);
+      record_latency(started);
+      if (relayed.ec) {
+        if (relayed.read_side) pool.report_failure(index, Clock::now(), "response body failed");
+        co_return false;
+      }
+      if (keep_server && response.is_done() && up_buffer.size() == 0) {
+        worker_.upstreams().give(&server, up.release_socket(), Clock::now());
+      }
+      co_return keep_client;
+    }
+  }
+
+  // The key the hash algorithms use for this request.
+  std::uint64_t hash_key(const bhttp::request_header<>& req) const {
+    const auto& key = listener_->pool->config().hash_key();
+    switch (key.kind()) {
+      case config::Key::HEADER: {
+        auto it = req.find(key.name());
+        return stable_hash(it == req.end() ? std::string_view() : std::string_view(it->value()));
+      }
+      case config::Key::COOKIE: {
+        auto v = http::find_cookie(req, key.name());
+        return stable_hash(v ? *v : std::string_view());
+      }
+      case config::Key::URI:
+        return stable_hash(std::string_view(req.target()));
+      default:
+        return stable_hash(source_);
+    }
+  }
+
+  void record_latency(Clock::time_point started) { stats_.latency.observe(Clock::now() - started); }
+
+  Worker& worker_;
+  std::shared_ptr<ListenerRuntime> listener_;
+  ListenerStats& stats_;
+  beast::tcp_stream client_;
+  beast::flat_buffer buffer_;
+  http::Limits limits_;
+  boost::asio::ip::address client_address_;
+  std::string source_;
+  bool idle_ = false;
+};
+
+}  // namespace
+
+awaitable<void> run_http_session(Worker& worker, std::shared_ptr<const Generation> gen,
+                                 std::shared_ptr<ListenerRuntime> listener, tcp::socket client) {
+  HttpSession session(worker, std::move(listener), std::move(client));
+  co_await session.run();
+  (void)gen;  // held so the pool outlives the session across a reload
+}
+
+}  // namespace tandem::lb

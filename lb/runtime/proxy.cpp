@@ -1,0 +1,155 @@
+#include "lb/runtime/proxy.h"
+
+#include <thread>
+
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/address.h"
+#include "config/loader.h"
+#include "lb/admin/admin_server.h"
+#include "lb/runtime/health_checker.h"
+#include "lb/runtime/worker.h"
+
+namespace tandem::lb {
+
+struct Proxy::Impl {
+  explicit Impl(ProxyOptions o) : options(std::move(o)), signals(control, SIGTERM, SIGINT, SIGHUP), tick_timer(control) {}
+
+  ProxyOptions options;
+  asio::io_context control{1};
+  asio::signal_set signals;
+  asio::steady_timer tick_timer;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::shared_ptr<const Generation> generation;  // control thread only
+  std::unique_ptr<HealthChecker> health;
+  std::unique_ptr<AdminServer> admin;
+  std::uint64_t reloads = 0;
+  std::uint64_t reload_failures = 0;
+  bool draining = false;
+  int exit_code = 0;
+
+  ProcessFacts facts() const {
+    ProcessFacts f;
+    f.node = options.node;
+    f.workers = static_cast<unsigned>(workers.size());
+    for (const auto& w : workers) f.open_connections += w->open_sessions();
+    f.reloads = reloads;
+    f.reload_failures = reload_failures;
+    f.draining = draining;
+    return f;
+  }
+
+  void start(const config::Cluster& cluster) {
+    generation = build_generation(cluster, options.node, nullptr, 1);
+    unsigned count = options.workers ? options.workers : generation->node.workers();
+    if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < count; ++i) {
+      workers.push_back(std::make_unique<Worker>(i, options.node));
+      workers.back()->open(generation);
+    }
+    if (!generation->node.proxy_admin().empty()) {
+      std::string error;
+      auto hp = parse_host_port(generation->node.proxy_admin(), error);
+      admin = std::make_unique<AdminServer>(control, tcp::endpoint(hp->address, hp->port),
+                                            AdminHandlers{[this] { return generation; }, [this] { return facts(); }});
+    }
+    health = std::make_unique<HealthChecker>(control, generation);
+    for (auto& w : workers) w->start();
+    wait_signal();
+    schedule_tick();
+    std::string binds;
+    for (const auto& l : generation->listeners) binds += (binds.empty() ? "" : ",") + l->config.name() + "@" + l->bind;
+    spdlog::info("ready node={} workers={} listeners={} admin={}", options.node, workers.size(), binds,
+                 generation->node.proxy_admin().empty() ? "off" : generation->node.proxy_admin());
+  }
+
+  void wait_signal() {
+    signals.async_wait([this](const boost::system::error_code& ec, int signo) {
+      if (ec) return;
+      if (signo == SIGHUP) {
+        reload();
+        wait_signal();
+      } else {
+        begin_drain(signo == SIGTERM ? "SIGTERM" : "SIGINT");
+      }
+    });
+  }
+
+  void reload() {
+    spdlog::info("reload_requested path={}", options.config_path);
+    auto result = config::load_for_node(options.config_path, options.node);
+    if (!result.cluster) {
+      ++reload_failures;
+      for (const auto& p : result.problems) spdlog::error("reload_refused where={} problem=\"{}\"", p.where, p.message);
+      spdlog::error("reload_refused problems={} keeping=generation-{}", result.problems.size(), generation->id);
+      return;
+    }
+    auto next = build_generation(*result.cluster, options.node, generation.get(), generation->id + 1);
+    health.reset();
+    generation = next;
+    for (auto& w : workers) w->apply(next);
+    health = std::make_unique<HealthChecker>(control, next);
+    ++reloads;
+    spdlog::info("reloaded generation={} listeners={} pools={}", next->id, next->listeners.size(), next->pools.size());
+  }
+
+  void begin_drain(const char* why) {
+    if (draining) return;
+    draining = true;
+    const auto grace = generation->listeners.empty()
+                           ? std::chrono::milliseconds(10000)
+                           : config::effective_timeouts(generation->cluster, generation->listeners.front()->config).drain_grace;
+    spdlog::info("drain_started signal={} open_connections={} grace_ms={}", why, facts().open_connections, grace.count());
+    for (auto& w : workers) w->drain();
+    const auto deadline = Clock::now() + grace;
+    asio::co_spawn(control, wait_drained(deadline), asio::detached);
+  }
+
+  awaitable<void> wait_drained(Clock::time_point deadline) {
+    asio::steady_timer timer(control);
+    // Workers count their own sessions; poll that count rather than adding a
+    // cross-thread notification path used only once per process lifetime.
+    while (facts().open_connections > 0 && Clock::now() < deadline) {
+      timer.expires_after(std::chrono::milliseconds(20));
+      co_await timer.async_wait(use_nothrow);
+    }
+    const auto left = facts().open_connections;
+    if (left > 0) {
+      spdlog::warn("drain_grace_expired open_connections={} closing=forcibly", left);
+    } else {
+      spdlog::info("drain_complete");
+    }
+    stop();
+  }
+
+  void stop() {
+    health.reset();
+    if (admin) admin->close();
+    signals.cancel();
+    tick_timer.cancel();
+    for (auto& w : workers) w->stop();
+    control.stop();
+  }
+
+  void schedule_tick() {
+    tick_timer.expires_after(std::chrono::milliseconds(100));
+    tick_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      const auto now = Clock::now();
+      for (const auto& p : generation->pools) p->tick(now);
+      schedule_tick();
+    });
+  }
+};
+
+Proxy::Proxy(ProxyOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Proxy::~Proxy() = default;
+
+int Proxy::run(const config::Cluster& cluster) {
+  impl_->start(cluster);
+  impl_->control.run();
+  return impl_->exit_code;
+}
+
+}  // namespace tandem::lb

@@ -1,0 +1,123 @@
+#include "lb/runtime/upstream_connect.h"
+
+#include <spdlog/spdlog.h>
+
+namespace tandem::lb {
+
+ServerSlot::ServerSlot(PoolView* view, ServerIndex index) : view_(view), pool_(view->pool), index_(index) {
+  pool_->server(index).active.fetch_add(1, std::memory_order_relaxed);
+  view_->load[index].active++;
+}
+
+ServerSlot& ServerSlot::operator=(ServerSlot&& other) noexcept {
+  if (this != &other) {
+    release();
+    view_ = std::exchange(other.view_, nullptr);
+    pool_ = std::move(other.pool_);
+    index_ = other.index_;
+  }
+  return *this;
+}
+
+void ServerSlot::release() {
+  if (!view_) return;
+  pool_->server(index_).active.fetch_sub(1, std::memory_order_relaxed);
+  // The view may have been rebuilt with a different size after a reload.
+  if (view_->pool == pool_ && index_ < view_->load.size() && view_->load[index_].active > 0) {
+    view_->load[index_].active--;
+  }
+  view_ = nullptr;
+  pool_.reset();
+}
+
+namespace {
+
+bool has_free_slot(const PoolRuntime& pool, ServerIndex i) {
+  const auto limit = pool.config().max_connections_per_server();
+  return limit == 0 || pool.server(i).active.load(std::memory_order_relaxed) < static_cast<std::int64_t>(limit);
+}
+
+// A server that takes new clients and has a free slot, excluding TRIED and
+// servers found full; nullopt when none.
+std::optional<ServerIndex> pick_free(Worker& worker, PoolView& view, std::uint64_t key_hash,
+                                     std::vector<ServerIndex>& excluded) {
+  const std::size_t base = excluded.size();
+  std::optional<ServerIndex> choice;
+  for (std::size_t guard = 0; guard <= view.pool->servers().size(); ++guard) {
+    choice = worker.pick(view, key_hash, excluded);
+    if (!choice || has_free_slot(*view.pool, *choice)) break;
+    excluded.push_back(*choice);  // full: look further, but only for this pick
+    choice.reset();
+  }
+  excluded.resize(base);
+  return choice;
+}
+
+}  // namespace
+
+awaitable<std::pair<UpstreamFailure, std::optional<Upstream>>> acquire_upstream(
+    Worker& worker, const ListenerRuntime& listener, PoolView& view, const UpstreamRequest& request,
+    std::vector<ServerIndex>& tried) {
+  auto& pool = *view.pool;
+  const unsigned attempts = config::pool_retries(pool.config()) + 1;
+  auto& stats = *listener.stats;
+  std::optional<ServerIndex> preferred = request.preferred;
+  UpstreamFailure last = UpstreamFailure::no_server;
+
+  for (unsigned attempt = 0; attempt < attempts; ++attempt) {
+    std::optional<ServerIndex> choice;
+    if (preferred && has_free_slot(pool, *preferred)) choice = preferred;
+    if (!choice) {
+      std::vector<ServerIndex> excluded = tried;
+      choice = pick_free(worker, view, request.key_hash, excluded);
+    }
+    if (!choice) {
+      // Nobody usable at all, or everybody full: queue if the pool allows.
+      if (worker.pick(view, request.key_hash, tried) == std::nullopt) co_return std::pair{last, std::nullopt};
+      const auto queue_size = pool.config().queue_size();
+      if (queue_size == 0) co_return std::pair{UpstreamFailure::queue_full, std::nullopt};
+      static thread_local std::uint32_t queued_here = 0;  // per worker: its share of the queue
+      if (queued_here >= queue_size) co_return std::pair{UpstreamFailure::queue_full, std::nullopt};
+      ++queued_here;
+      const auto deadline = Clock::now() + listener.timeouts.queue;
+      asio::steady_timer wait(worker.io());
+      while (!choice && Clock::now() < deadline) {
+        // Slots are freed on any worker; a short poll keeps this simple and
+        // only costs anything while the pool is saturated.
+        wait.expires_after(std::chrono::milliseconds(5));
+        co_await wait.async_wait(use_nothrow);
+        std::vector<ServerIndex> excluded = tried;
+        choice = pick_free(worker, view, request.key_hash, excluded);
+      }
+      --queued_here;
+      if (!choice) co_return std::pair{UpstreamFailure::queue_timeout, std::nullopt};
+    }
+    preferred.reset();
+
+    const ServerIndex index = *choice;
+    auto& server = pool.server(index);
+    ServerSlot slot(&view, index);
+    const auto now = Clock::now();
+    if (request.allow_reuse) {
+      auto socket = worker.upstreams().take(&server, now, listener.timeouts.server_idle, worker.io().get_executor());
+      if (socket.is_open()) co_return std::pair{UpstreamFailure::none, Upstream{index, std::move(socket), true, std::move(slot)}};
+    }
+    beast::tcp_stream stream(worker.io());
+    stream.expires_after(listener.timeouts.connect);
+    auto [ec] = co_await stream.async_connect(server.endpoint, use_nothrow);
+    if (!ec) {
+      boost::system::error_code ignored;
+      stream.socket().set_option(tcp::no_delay(true), ignored);
+      co_return std::pair{UpstreamFailure::none, Upstream{index, stream.release_socket(), false, std::move(slot)}};
+    }
+    const char* cause = ec == beast::error::timeout ? "connect timeout" : "connect failed";
+    spdlog::debug("upstream_connect_failed pool={} server={} error=\"{}\"", pool.name(), server.name, ec.message());
+    pool.report_failure(index, Clock::now(), cause);
+    tried.push_back(index);
+    last = UpstreamFailure::connect_failed;
+    if (attempt + 1 < attempts) stats.retries.fetch_add(1, std::memory_order_relaxed);
+  }
+  co_return std::pair{last, std::nullopt};
+}
+
+}  // namespace tandem::lb

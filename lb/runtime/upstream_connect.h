@@ -1,0 +1,56 @@
+// Choosing a server and getting a connection to it, shared by the TCP and
+// HTTP sessions: stickiness preference, per-server connection limits with a
+// bounded queue, connect with a deadline, and retry on another server when a
+// connect fails (nothing has been sent yet, so it is always safe).
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "lb/runtime/asio_aliases.h"
+#include "lb/runtime/listener_stats.h"
+#include "lb/runtime/worker.h"
+
+namespace tandem::lb {
+
+// Holds one of a server's connection slots (max_connections_per_server) and
+// this worker's load count; released on destruction.
+class ServerSlot {
+ public:
+  ServerSlot() = default;
+  ServerSlot(PoolView* view, ServerIndex index);
+  ServerSlot(ServerSlot&& other) noexcept { *this = std::move(other); }
+  ServerSlot& operator=(ServerSlot&& other) noexcept;
+  ~ServerSlot() { release(); }
+  void release();
+
+ private:
+  PoolView* view_ = nullptr;
+  std::shared_ptr<PoolRuntime> pool_;  // keeps the server alive across a reload
+  ServerIndex index_ = 0;
+};
+
+struct UpstreamRequest {
+  std::optional<ServerIndex> preferred;   // a stuck server that takes stuck clients
+  std::uint64_t key_hash = 0;             // for the hash algorithms
+  bool allow_reuse = false;               // HTTP: idle pooled connections are fine
+};
+
+struct Upstream {
+  ServerIndex index = 0;
+  tcp::socket socket;
+  bool reused = false;
+  ServerSlot slot;
+};
+
+// Outcome of acquire_upstream when it did not get a connection.
+enum class UpstreamFailure { none, no_server, queue_full, queue_timeout, connect_failed };
+
+// Picks and connects. TRIED collects every server attempted (so the caller
+// can exclude them from a later retry). Failures of connect are reported to
+// the passive check.
+awaitable<std::pair<UpstreamFailure, std::optional<Upstream>>> acquire_upstream(
+    Worker& worker, const ListenerRuntime& listener, PoolView& view, const UpstreamRequest& request,
+    std::vector<ServerIndex>& tried);
+
+}  // namespace tandem::lb

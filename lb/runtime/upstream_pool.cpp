@@ -1,0 +1,53 @@
+#include "lb/runtime/upstream_pool.h"
+
+#include <sys/socket.h>
+
+namespace tandem::lb {
+
+namespace {
+
+// A pooled connection is reusable only if the server has not closed it and
+// sent nothing unasked: a non-blocking peek must find no data and no EOF.
+bool still_open(boost::asio::ip::tcp::socket& socket) {
+  char byte;
+  const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+}  // namespace
+
+boost::asio::ip::tcp::socket UpstreamPool::take(const ServerRuntime* server, std::chrono::steady_clock::time_point now,
+                                                std::chrono::milliseconds max_idle,
+                                                boost::asio::any_io_executor executor) {
+  auto it = idle_.find(server);
+  if (it != idle_.end()) {
+    auto& list = it->second;
+    while (!list.empty()) {
+      Idle idle = std::move(list.back());  // most recent first: warmest, least likely closed
+      list.pop_back();
+      if (now - idle.since < max_idle && still_open(idle.socket)) return std::move(idle.socket);
+      boost::system::error_code ignored;
+      idle.socket.close(ignored);
+    }
+  }
+  return boost::asio::ip::tcp::socket(executor);
+}
+
+void UpstreamPool::give(const ServerRuntime* server, boost::asio::ip::tcp::socket socket,
+                        std::chrono::steady_clock::time_point now) {
+  auto& list = idle_[server];
+  if (list.size() >= kMaxIdlePerServer) {
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  list.push_back({std::move(socket), now});
+}
+
+std::size_t UpstreamPool::size() const {
+  std::size_t n = 0;
+  for (const auto& [server, list] : idle_) n += list.size();
+  return n;
+}
+
+}  // namespace tandem::lb

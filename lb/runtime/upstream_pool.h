@@ -1,0 +1,48 @@
+// Idle keep-alive connections to servers, per worker (no sharing, no locks).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "lb/runtime/pool_runtime.h"
+
+namespace tandem::lb {
+
+class UpstreamPool {
+ public:
+  // At most this many idle connections are kept per server.
+  static constexpr std::size_t kMaxIdlePerServer = 64;
+
+  // An idle connection to SERVER that still looks alive and is younger than
+  // MAX_IDLE, or a closed socket when there is none.
+  boost::asio::ip::tcp::socket take(const ServerRuntime* server, std::chrono::steady_clock::time_point now,
+                                    std::chrono::milliseconds max_idle, boost::asio::any_io_executor executor);
+
+  // Keeps SOCKET for reuse (or closes it when the pool for SERVER is full).
+  void give(const ServerRuntime* server, boost::asio::ip::tcp::socket socket,
+            std::chrono::steady_clock::time_point now);
+
+  // Drops every connection to servers not in KEEP (after a reload).
+  template <class Pred>
+  void retain_if(Pred keep) {
+    for (auto it = idle_.begin(); it != idle_.end();) {
+      it = keep(it->first) ? std::next(it) : idle_.erase(it);
+    }
+  }
+
+  void clear() { idle_.clear(); }
+  std::size_t size() const;
+
+ private:
+  struct Idle {
+    boost::asio::ip::tcp::socket socket;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::unordered_map<const ServerRuntime*, std::vector<Idle>> idle_;
+};
+
+}  // namespace tandem::lb

@@ -1,0 +1,210 @@
+#include "lb/runtime/worker.h"
+
+#include <stdexcept>
+
+#include <boost/asio/detail/socket_option.hpp>
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "lb/balance/registry.h"
+#include "lb/runtime/sessions.h"
+
+namespace tandem::lb {
+
+using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+struct Worker::Acceptor {
+  explicit Acceptor(asio::io_context& io) : socket(io) {}
+  tcp::acceptor socket;
+  std::shared_ptr<ListenerRuntime> listener;  // replaced on reload (same bind and mode)
+  bool closed = false;
+};
+
+Worker::Worker(unsigned index, std::string node_name)
+    : index_(index), node_name_(std::move(node_name)), rng_(0x7A6DE3ULL + index), slot_freed_(io_) {}
+
+Worker::~Worker() { stop(); }
+
+namespace {
+
+std::string acceptor_key(const ListenerRuntime& l) {
+  return l.bind + (l.config.mode() == config::TCP ? "/tcp" : "/http");
+}
+
+}  // namespace
+
+void Worker::open_acceptor(const std::shared_ptr<ListenerRuntime>& listener) {
+  auto acceptor = std::make_shared<Acceptor>(io_);
+  acceptor->listener = listener;
+  boost::system::error_code ec;
+  auto& s = acceptor->socket;
+  s.open(listener->endpoint.protocol(), ec);
+  if (!ec) s.set_option(tcp::acceptor::reuse_address(true), ec);
+  // Every worker binds the same address; the kernel spreads connections.
+  if (!ec) s.set_option(reuse_port(true), ec);
+  if (!ec) s.bind(listener->endpoint, ec);
+  if (!ec) s.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw std::runtime_error("listener '" + listener->config.name() + "': cannot listen on " + listener->bind + ": " +
+                             ec.message() +
+                             (ec == boost::system::errc::permission_denied ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
+                              : ec == boost::system::errc::address_in_use ? " (another process holds it)"
+                                                                           : ""));
+  }
+  acceptors_[acceptor_key(*listener)] = acceptor;
+  asio::co_spawn(io_, accept_loop(acceptor), asio::detached);
+}
+
+void Worker::open(std::shared_ptr<const Generation> gen) {
+  generation_ = gen;
+  for (const auto& l : gen->listeners) open_acceptor(l);
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] {
+    try {
+      io_.run();
+    } catch (const std::exception& e) {
+      spdlog::critical("worker_crashed worker={} error=\"{}\"", index_, e.what());
+      std::abort();
+    }
+  });
+}
+
+void Worker::apply(std::shared_ptr<const Generation> gen) {
+  asio::post(io_, [this, gen = std::move(gen)]() mutable { reconcile(std::move(gen)); });
+}
+
+void Worker::reconcile(std::shared_ptr<const Generation> gen) {
+  std::map<std::string, std::shared_ptr<ListenerRuntime>> wanted;
+  for (const auto& l : gen->listeners) wanted[acceptor_key(*l)] = l;
+  // Close acceptors that the new file no longer has; established
+  // connections are separate sockets and carry on.
+  for (auto it = acceptors_.begin(); it != acceptors_.end();) {
+    if (!wanted.count(it->first)) {
+      it->second->closed = true;
+      boost::system::error_code ignored;
+      it->second->socket.close(ignored);
+      it = acceptors_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& [key, listener] : wanted) {
+    auto it = acceptors_.find(key);
+    if (it != acceptors_.end()) {
+      it->second->listener = listener;  // same socket, new settings and pool
+      continue;
+    }
+    if (draining_) continue;
+    try {
+      open_acceptor(listener);
+    } catch (const std::exception& e) {
+      spdlog::error("reload_listener_failed worker={} error=\"{}\"", index_, e.what());
+    }
+  }
+  // Balancers and idle upstream connections of pools that are gone.
+  std::unordered_set<const ServerRuntime*> live_servers;
+  for (auto it = views_.begin(); it != views_.end();) {
+    bool live = false;
+    for (const auto& p : gen->pools) live = live || p.get() == it->first;
+    it = live ? std::next(it) : views_.erase(it);
+  }
+  for (const auto& p : gen->pools) {
+    for (const auto& s : p->servers()) live_servers.insert(s.get());
+  }
+  upstreams_.retain_if([&](const ServerRuntime* s) { return live_servers.count(s) > 0; });
+  generation_ = std::move(gen);
+}
+
+void Worker::drain() {
+  asio::post(io_, [this] {
+    draining_ = true;
+    for (auto& [key, acceptor] : acceptors_) {
+      acceptor->closed = true;
+      boost::system::error_code ignored;
+      acceptor->socket.close(ignored);
+    }
+    acceptors_.clear();
+    upstreams_.clear();
+    // Copy: close_if_idle may end a session, which untracks itself.
+    std::vector<DrainableSession*> sessions(sessions_.begin(), sessions_.end());
+    for (auto* s : sessions) s->close_if_idle();
+  });
+}
+
+void Worker::stop() {
+  if (!thread_.joinable()) return;
+  io_.stop();
+  thread_.join();
+}
+
+void Worker::connection_closed() { slot_freed_.cancel(); }
+
+awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
+  while (!acceptor->closed) {
+    auto listener = acceptor->listener;
+    // At the connection limit stop accepting: new clients wait in the
+    // kernel's backlog (as with HAProxy's maxconn) instead of being refused.
+    if (listener->stats->active.load(std::memory_order_relaxed) >= static_cast<std::int64_t>(listener->max_connections)) {
+      listener->stats->accept_paused.fetch_add(1, std::memory_order_relaxed);
+      // Woken when a connection of this worker closes; the short expiry
+      // catches slots freed by the other workers.
+      slot_freed_.expires_after(std::chrono::milliseconds(10));
+      co_await slot_freed_.async_wait(use_nothrow);
+      continue;
+    }
+    auto [ec, socket] = co_await acceptor->socket.async_accept(use_nothrow);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || acceptor->closed) break;
+      // EMFILE and friends: back off briefly rather than spin.
+      spdlog::warn("accept_failed worker={} listener={} error=\"{}\"", index_, listener->config.name(), ec.message());
+      asio::steady_timer pause(io_, std::chrono::milliseconds(50));
+      co_await pause.async_wait(use_nothrow);
+      continue;
+    }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    listener = acceptor->listener;
+    if (listener->config.mode() == config::TCP) {
+      asio::co_spawn(io_, run_tcp_session(*this, generation_, listener, std::move(socket)), asio::detached);
+    } else {
+      asio::co_spawn(io_, run_http_session(*this, generation_, listener, std::move(socket)), asio::detached);
+    }
+  }
+}
+
+PoolView& Worker::view(const std::shared_ptr<PoolRuntime>& pool) {
+  auto& v = views_[pool.get()];
+  const auto version = pool->version();
+  if (!v.balancer || v.built_version != version) {
+    v.pool = pool;
+    v.built_version = version;
+    v.balancer = make_balancer(pool->config().algorithm(), pool->usable(Clock::now()));
+    v.load.resize(pool->servers().size());
+  }
+  return v;
+}
+
+std::optional<ServerIndex> Worker::pick(PoolView& v, std::uint64_t key_hash, std::span<const ServerIndex> exclude) {
+  PickContext ctx;
+  ctx.key_hash = key_hash;
+  ctx.load = v.load;
+  ctx.exclude = exclude;
+  ctx.rng = &rng_;
+  return v.balancer->pick(ctx);
+}
+
+SessionCount::SessionCount(Worker& worker, ListenerStats& stats) : worker_(worker), stats_(stats) {
+  worker_.open_sessions_.fetch_add(1, std::memory_order_relaxed);
+  stats_.active.fetch_add(1, std::memory_order_relaxed);
+  stats_.connections.fetch_add(1, std::memory_order_relaxed);
+}
+
+SessionCount::~SessionCount() {
+  worker_.open_sessions_.fetch_sub(1, std::memory_order_relaxed);
+  stats_.active.fetch_sub(1, std::memory_order_relaxed);
+  worker_.connection_closed();
+}
+
+}  // namespace tandem::lb

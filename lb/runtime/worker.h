@@ -1,0 +1,116 @@
+// A worker thread: one io_context, its own SO_REUSEPORT acceptors, its own
+// balancers, upstream connection pool and load view. Nothing here is shared
+// with other workers except the pool state and stick tables (pool_runtime.h).
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "lb/balance/balancer.h"
+#include "lb/runtime/asio_aliases.h"
+#include "lb/runtime/generation.h"
+#include "lb/runtime/upstream_pool.h"
+
+namespace tandem::lb {
+
+// A worker's view of one pool: its balancer, rebuilt when the pool's version
+// moves, and the load this worker has put on each server.
+struct PoolView {
+  std::shared_ptr<PoolRuntime> pool;
+  std::uint64_t built_version = 0;
+  std::unique_ptr<Balancer> balancer;
+  std::vector<ServerLoad> load;
+};
+
+// Something a drain must be able to interrupt: an open client connection.
+class DrainableSession {
+ public:
+  virtual ~DrainableSession() = default;
+  // Closes the connection now if it is between requests; otherwise the
+  // session closes after its current request because the worker is draining.
+  virtual void close_if_idle() = 0;
+};
+
+class Worker {
+ public:
+  Worker(unsigned index, std::string node_name);
+  ~Worker();
+
+  // Opens this worker's acceptors for GEN. Call before start(); throws
+  // std::runtime_error with a clear message if a bind fails.
+  void open(std::shared_ptr<const Generation> gen);
+  // Runs the io_context on a new thread.
+  void start();
+  // Adopts a new generation (reload): reconciles acceptors; posted to the
+  // worker's thread. A listener that cannot be bound is logged and skipped.
+  void apply(std::shared_ptr<const Generation> gen);
+  // Stops accepting and closes idle client connections; in-flight requests finish.
+  void drain();
+  // Stops the io_context and joins the thread.
+  void stop();
+
+  unsigned index() const { return index_; }
+  asio::io_context& io() { return io_; }
+  const std::string& node_name() const { return node_name_; }
+  bool draining() const { return draining_; }
+  std::shared_ptr<const Generation> generation() const { return generation_; }
+
+  // Per-request helpers, called on this worker's thread only.
+  PoolView& view(const std::shared_ptr<PoolRuntime>& pool);
+  std::optional<ServerIndex> pick(PoolView& view, std::uint64_t key_hash, std::span<const ServerIndex> exclude);
+  UpstreamPool& upstreams() { return upstreams_; }
+  Rng& rng() { return rng_; }
+
+  // Session registry for drains.
+  void track(DrainableSession* s) { sessions_.insert(s); }
+  void untrack(DrainableSession* s) { sessions_.erase(s); }
+  // Wakes accept loops waiting for a connection slot.
+  void connection_closed();
+
+  // Open client connections on this worker (all listeners).
+  std::size_t open_sessions() const { return open_sessions_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Acceptor;
+  awaitable<void> accept_loop(std::shared_ptr<Acceptor> acceptor);
+  void open_acceptor(const std::shared_ptr<ListenerRuntime>& listener);
+  void reconcile(std::shared_ptr<const Generation> gen);
+
+  const unsigned index_;
+  const std::string node_name_;
+  asio::io_context io_{1};
+  std::thread thread_;
+  std::shared_ptr<const Generation> generation_;
+  std::map<std::string, std::shared_ptr<Acceptor>> acceptors_;  // by bind + mode
+  std::unordered_map<const PoolRuntime*, PoolView> views_;
+  UpstreamPool upstreams_;
+  Rng rng_;
+  std::unordered_set<DrainableSession*> sessions_;
+  asio::steady_timer slot_freed_;
+  bool draining_ = false;
+  std::atomic<std::size_t> open_sessions_{0};
+  friend class SessionCount;
+};
+
+// RAII count of an open client connection on a worker and its listener.
+class SessionCount {
+ public:
+  SessionCount(Worker& worker, ListenerStats& stats);
+  ~SessionCount();
+  SessionCount(const SessionCount&) = delete;
+  SessionCount& operator=(const SessionCount&) = delete;
+
+ private:
+  Worker& worker_;
+  ListenerStats& stats_;
+};
+
+}  // namespace tandem::lb
