@@ -2,7 +2,7 @@
 
 #include <boost/json.hpp>
 
-#include "lb/admin/prometheus_text.h"
+#include "common/prometheus_text.h"
 #include "lb/runtime/asio_aliases.h"
 #include "lb/balance/registry.h"
 

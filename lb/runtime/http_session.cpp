@@ -109,7 +109,8 @@ class HttpSession final : public DrainableSession {
     auto [ec, n] = co_await bhttp::async_read_header(client_, buffer_, parser, use_nothrow);
     if (buffer_.size() + n > before) stats_.bytes_in.fetch_add(n > before ? n - before : 0, std::memory_order_relaxed);
     if (ec) {
-      if (auto verdict = http::classify_parse_error(ec)) {
+      const std::string_view received(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+      if (auto verdict = http::classify_parse_error(ec, received)) {
         stats_.count_refusal(refusal_for(verdict->status));
         spdlog::debug("request_refused listener={} client={} status={} reason=\"{}\"", listener_->config.name(), source_,
                       static_cast<unsigned>(verdict->status), verdict->reason);
@@ -132,8 +133,8 @@ class HttpSession final : public DrainableSession {
     if (listener_->forwarded_headers) http::add_forwarding_headers(req, client_address_, "http");
 
     // Stickiness and hashing keys.
-    auto& view = worker_.view(listener_->pool);
-    auto& pool = *view.pool;
+    auto view = worker_.view(listener_->pool);
+    auto& pool = *view->pool;
     const auto& sticky = pool.stickiness();
     const auto now = Clock::now();
     UpstreamRequest request;
@@ -191,7 +192,16 @@ class HttpSession final : public DrainableSession {
       auto sent = co_await relay_message(client_, buffer_, parser, up, listener_->timeouts.client_idle);
       req.version(client_version);  // the header is out; answer in the client's terms
       if (sent.ec && sent.read_side) {
-        co_return false;  // the client went away or stalled mid-body; nothing to answer
+        // A body that breaks its framing (bad chunk size, overflow) gets a
+        // 400; a client that went away or stalled just loses its connection.
+        // Either way the upstream connection is dropped with the half-sent request.
+        if (auto verdict = http::classify_parse_error(sent.ec)) {
+          stats_.count_refusal(refusal_for(verdict->status));
+          spdlog::debug("request_refused listener={} client={} status={} reason=\"{}\"", listener_->config.name(),
+                        source_, static_cast<unsigned>(verdict->status), verdict->reason);
+          co_await refuse(verdict->status, false, head);
+        }
+        co_return false;
       }
       if (sent.ec) {
         if (upstream->reused && !has_body && round < 3) {
@@ -265,7 +275,7 @@ class HttpSession final : public DrainableSession {
         if (relayed.read_side) pool.report_failure(index, Clock::now(), "response body failed");
         co_return false;
       }
-      if (keep_server && response.is_done() && up_buffer.size() == 0) {
+      if (keep_server && response.is_done() && up_buffer.size() == 0 && worker_.is_current(&pool)) {
         worker_.upstreams().give(&server, up.release_socket(), Clock::now());
       }
       co_return keep_client;

@@ -8,6 +8,7 @@
 #include "common/address.h"
 #include "config/loader.h"
 #include "lb/admin/admin_server.h"
+#include "lb/agent_link/agent_link.h"
 #include "lb/runtime/health_checker.h"
 #include "lb/runtime/worker.h"
 
@@ -24,6 +25,7 @@ struct Proxy::Impl {
   std::shared_ptr<const Generation> generation;  // control thread only
   std::unique_ptr<HealthChecker> health;
   std::unique_ptr<AdminServer> admin;
+  std::unique_ptr<AgentLink> agent_link;
   std::uint64_t reloads = 0;
   std::uint64_t reload_failures = 0;
   bool draining = false;
@@ -55,6 +57,7 @@ struct Proxy::Impl {
                                             AdminHandlers{[this] { return generation; }, [this] { return facts(); }});
     }
     health = std::make_unique<HealthChecker>(control, generation);
+    start_agent_link();
     for (auto& w : workers) w->start();
     wait_signal();
     schedule_tick();
@@ -62,6 +65,35 @@ struct Proxy::Impl {
     for (const auto& l : generation->listeners) binds += (binds.empty() ? "" : ",") + l->config.name() + "@" + l->bind;
     spdlog::info("ready node={} workers={} listeners={} admin={}", options.node, workers.size(), binds,
                  generation->node.proxy_admin().empty() ? "off" : generation->node.proxy_admin());
+  }
+
+  // Heartbeats to the node's ha-agent, when the cluster runs one.
+  void start_agent_link() {
+    const auto& path = generation->node.local_channel();
+    if (path.empty() || generation->cluster.ha().instances_size() == 0) return;
+    const auto ms = generation->cluster.ha().proxy().heartbeat_ms();
+    agent_link = std::make_unique<AgentLink>(control, path, std::chrono::milliseconds(ms ? ms : 100),
+                                             [this] { return heartbeat(); });
+  }
+
+  // "Serving" means listening and not draining; whether backends are up is
+  // reported alongside, for the agent and lbctl to show, but a node whose
+  // servers are all down still answers 503 rather than refusing connections.
+  wire::ProxyHeartbeat heartbeat() const {
+    wire::ProxyHeartbeat hb;
+    hb.set_serving(!draining);
+    const auto now = Clock::now();
+    for (const auto& p : generation->pools) {
+      for (ServerIndex i = 0; i < p->servers().size(); ++i) {
+        hb.set_servers_total(hb.servers_total() + 1);
+        if (p->takes_new(i, now)) hb.set_servers_up(hb.servers_up() + 1);
+      }
+    }
+    std::uint64_t requests = 0;
+    for (const auto& l : generation->listeners) requests += l->stats->requests.load(std::memory_order_relaxed);
+    hb.set_requests_total(requests);
+    hb.set_active_connections(facts().open_connections);
+    return hb;
   }
 
   void wait_signal() {
@@ -125,6 +157,7 @@ struct Proxy::Impl {
 
   void stop() {
     health.reset();
+    agent_link.reset();
     if (admin) admin->close();
     signals.cancel();
     tick_timer.cancel();

@@ -40,8 +40,8 @@ class TcpSession final : public DrainableSession {
     const auto peer = client_.remote_endpoint(ec);
     if (ec) co_return;
     const std::string source = peer.address().to_string();
-    auto& view = worker_.view(listener_->pool);
-    auto& pool = *view.pool;
+    auto view = worker_.view(listener_->pool);
+    auto& pool = *view->pool;
 
     UpstreamRequest request;
     request.key_hash = stable_hash(source);

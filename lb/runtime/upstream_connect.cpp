@@ -4,7 +4,8 @@
 
 namespace tandem::lb {
 
-ServerSlot::ServerSlot(PoolView* view, ServerIndex index) : view_(view), pool_(view->pool), index_(index) {
+ServerSlot::ServerSlot(std::shared_ptr<PoolView> view, ServerIndex index)
+    : view_(std::move(view)), pool_(view_->pool), index_(index) {
   pool_->server(index).active.fetch_add(1, std::memory_order_relaxed);
   view_->load[index].active++;
 }
@@ -12,7 +13,7 @@ ServerSlot::ServerSlot(PoolView* view, ServerIndex index) : view_(view), pool_(v
 ServerSlot& ServerSlot::operator=(ServerSlot&& other) noexcept {
   if (this != &other) {
     release();
-    view_ = std::exchange(other.view_, nullptr);
+    view_ = std::move(other.view_);
     pool_ = std::move(other.pool_);
     index_ = other.index_;
   }
@@ -26,7 +27,7 @@ void ServerSlot::release() {
   if (view_->pool == pool_ && index_ < view_->load.size() && view_->load[index_].active > 0) {
     view_->load[index_].active--;
   }
-  view_ = nullptr;
+  view_.reset();
   pool_.reset();
 }
 
@@ -56,8 +57,9 @@ std::optional<ServerIndex> pick_free(Worker& worker, PoolView& view, std::uint64
 }  // namespace
 
 awaitable<std::pair<UpstreamFailure, std::optional<Upstream>>> acquire_upstream(
-    Worker& worker, const ListenerRuntime& listener, PoolView& view, const UpstreamRequest& request,
-    std::vector<ServerIndex>& tried) {
+    Worker& worker, const ListenerRuntime& listener, const std::shared_ptr<PoolView>& view_ptr,
+    const UpstreamRequest& request, std::vector<ServerIndex>& tried) {
+  PoolView& view = *view_ptr;
   auto& pool = *view.pool;
   const unsigned attempts = config::pool_retries(pool.config()) + 1;
   auto& stats = *listener.stats;
@@ -96,7 +98,7 @@ awaitable<std::pair<UpstreamFailure, std::optional<Upstream>>> acquire_upstream(
 
     const ServerIndex index = *choice;
     auto& server = pool.server(index);
-    ServerSlot slot(&view, index);
+    ServerSlot slot(view_ptr, index);
     const auto now = Clock::now();
     if (request.allow_reuse) {
       auto socket = worker.upstreams().take(&server, now, listener.timeouts.server_idle, worker.io().get_executor());

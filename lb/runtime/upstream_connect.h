@@ -18,15 +18,15 @@ namespace tandem::lb {
 class ServerSlot {
  public:
   ServerSlot() = default;
-  ServerSlot(PoolView* view, ServerIndex index);
+  ServerSlot(std::shared_ptr<PoolView> view, ServerIndex index);
   ServerSlot(ServerSlot&& other) noexcept { *this = std::move(other); }
   ServerSlot& operator=(ServerSlot&& other) noexcept;
   ~ServerSlot() { release(); }
   void release();
 
  private:
-  PoolView* view_ = nullptr;
-  std::shared_ptr<PoolRuntime> pool_;  // keeps the server alive across a reload
+  std::shared_ptr<PoolView> view_;     // kept alive across a reload
+  std::shared_ptr<PoolRuntime> pool_;
   ServerIndex index_ = 0;
 };
 
@@ -50,7 +50,8 @@ enum class UpstreamFailure { none, no_server, queue_full, queue_timeout, connect
 // can exclude them from a later retry). Failures of connect are reported to
 // the passive check.
 awaitable<std::pair<UpstreamFailure, std::optional<Upstream>>> acquire_upstream(
-    Worker& worker, const ListenerRuntime& listener, PoolView& view, const UpstreamRequest& request,
+    Worker& worker, const ListenerRuntime& listener, const std::shared_ptr<PoolView>& view,
+    const UpstreamRequest& request,
     std::vector<ServerIndex>& tried);
 
 }  // namespace tandem::lb

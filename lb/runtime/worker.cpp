@@ -174,8 +174,10 @@ awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
   }
 }
 
-PoolView& Worker::view(const std::shared_ptr<PoolRuntime>& pool) {
-  auto& v = views_[pool.get()];
+std::shared_ptr<PoolView> Worker::view(const std::shared_ptr<PoolRuntime>& pool) {
+  auto& slot = views_[pool.get()];
+  if (!slot) slot = std::make_shared<PoolView>();
+  auto& v = *slot;
   const auto version = pool->version();
   if (!v.balancer || v.built_version != version) {
     v.pool = pool;
@@ -183,7 +185,14 @@ PoolView& Worker::view(const std::shared_ptr<PoolRuntime>& pool) {
     v.balancer = make_balancer(pool->config().algorithm(), pool->usable(Clock::now()));
     v.load.resize(pool->servers().size());
   }
-  return v;
+  return slot;
+}
+
+bool Worker::is_current(const PoolRuntime* pool) const {
+  for (const auto& p : generation_->pools) {
+    if (p.get() == pool) return true;
+  }
+  return false;
 }
 
 std::optional<ServerIndex> Worker::pick(PoolView& v, std::uint64_t key_hash, std::span<const ServerIndex> exclude) {

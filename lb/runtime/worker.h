@@ -64,7 +64,11 @@ class Worker {
   std::shared_ptr<const Generation> generation() const { return generation_; }
 
   // Per-request helpers, called on this worker's thread only.
-  PoolView& view(const std::shared_ptr<PoolRuntime>& pool);
+  // The view is shared: a session keeps it even if a reload drops it here.
+  std::shared_ptr<PoolView> view(const std::shared_ptr<PoolRuntime>& pool);
+  // True when POOL belongs to the generation this worker runs now (idle
+  // upstream connections of older generations are not pooled).
+  bool is_current(const PoolRuntime* pool) const;
   std::optional<ServerIndex> pick(PoolView& view, std::uint64_t key_hash, std::span<const ServerIndex> exclude);
   UpstreamPool& upstreams() { return upstreams_; }
   Rng& rng() { return rng_; }
@@ -90,7 +94,7 @@ class Worker {
   std::thread thread_;
   std::shared_ptr<const Generation> generation_;
   std::map<std::string, std::shared_ptr<Acceptor>> acceptors_;  // by bind + mode
-  std::unordered_map<const PoolRuntime*, PoolView> views_;
+  std::unordered_map<const PoolRuntime*, std::shared_ptr<PoolView>> views_;
   UpstreamPool upstreams_;
   Rng rng_;
   std::unordered_set<DrainableSession*> sessions_;

@@ -1,0 +1,364 @@
+"""Shared machinery of the failover scenarios (cluster/test_failover_*.py).
+
+Not a test file itself (ctest runs test_*.py only). Each scenario class keeps
+one Cluster (lib.cluster) for all its tests: setUpClass builds the namespace
+LAN and starts backends, lb-proxy and ha-agent on every edge; setUp restores
+the baseline (partition healed, loss cleared, links up, every process running,
+the baseline master holding the VIP and serving the client), so tests are
+independent of their order.
+
+Every scenario asserts on what the client probe saw (lib.probe), and prints
+its figures as one parseable line per measurement:
+    FIGURE scenario=kill9 round=1 outage_ms=412 switch_ms=398
+and one summary per scenario:
+    FIGURE-SUMMARY scenario=kill9 n=3 outage_ms_min=.. outage_ms_median=.. ...
+When $TANDEM_FIGURES names a file, the lines are appended to it as well.
+"""
+
+from __future__ import annotations
+
+import hmac
+import hashlib
+import os
+import signal
+import socket
+import statistics
+import struct
+import sys
+import time
+import unittest
+from typing import Callable
+
+from lib.cluster import (ClassScope, Cluster, ProcessExited, binary, have_binary, wait_for)
+from lib.netns import CLIENT, Unsupported
+from lib.probe import ProbeLog
+
+ADVERT_GROUP = "224.0.0.18"
+ADVERT_PORT = 5798
+# nftables match for adverts only (lib.netns.Topology.netem's `match`).
+ADVERT_MATCH = f"ip daddr {ADVERT_GROUP} udp dport {ADVERT_PORT}"
+
+
+# ---- figures ------------------------------------------------------------------
+
+
+def emit(line: str) -> None:
+    """Prints a FIGURE line (stdout, flushed) and appends it to $TANDEM_FIGURES."""
+    print(line, flush=True)
+    path = os.environ.get("TANDEM_FIGURES")
+    if path:
+        with open(path, "a") as f:
+            f.write(line + "\n")
+
+
+def figure(scenario: str, **values) -> None:
+    """FIGURE scenario=NAME k=v ... (floats in ms rounded to whole ms)."""
+    parts = [f"scenario={scenario}"]
+    for k, v in values.items():
+        parts.append(f"{k}={round(v) if isinstance(v, float) else v}")
+    emit("FIGURE " + " ".join(parts))
+
+
+def figure_summary(scenario: str, series: dict[str, list[float]]) -> None:
+    """FIGURE-SUMMARY with min/median/max of each named series (ms)."""
+    parts = [f"scenario={scenario}"]
+    n = max((len(v) for v in series.values()), default=0)
+    parts.append(f"n={n}")
+    for name, values in series.items():
+        if values:
+            parts += [f"{name}_min={min(values):.0f}", f"{name}_median={statistics.median(values):.0f}",
+                      f"{name}_max={max(values):.0f}"]
+    emit("FIGURE-SUMMARY " + " ".join(parts))
+
+
+# ---- adverts on the wire (a hand-written protobuf codec, no dependency) ---------
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _field(num: int, value) -> bytes:
+    if isinstance(value, int):
+        return _varint(num << 3) + _varint(value)
+    if isinstance(value, str):
+        value = value.encode()
+    return _varint((num << 3) | 2) + _varint(len(value)) + value
+
+
+# common/proto/advert.proto: Advert field numbers, AdvertState values.
+ADVERT_FIELDS = {"node": 1, "instance_id": 2, "priority": 3, "state": 4,
+                 "advert_interval_ms": 5, "sequence": 6, "successor": 7, "boot_id": 8}
+ADVERT_STATES = {"INIT": 1, "BACKUP": 2, "MASTER": 3, "FAULT": 4}
+
+
+def encode_advert_body(**fields) -> bytes:
+    """A serialized tandem.wire.Advert (fields by name; state by name)."""
+    out = b""
+    for name, value in fields.items():
+        if name == "state" and isinstance(value, str):
+            value = ADVERT_STATES[value]
+        if value in (None, "", 0):
+            continue
+        out += _field(ADVERT_FIELDS[name], value)
+    return out
+
+
+def encode_signed(body: bytes, key: bytes | None) -> bytes:
+    """A serialized SignedAdvert{body, hmac=HMAC-SHA256(key, body)}; no hmac
+    field when key is None."""
+    out = _field(1, body)
+    if key is not None:
+        out += _field(2, hmac.new(key, body, hashlib.sha256).digest())
+    return out
+
+
+def _read_varint(data: bytes, i: int) -> tuple[int, int]:
+    n = shift = 0
+    for _ in range(10):
+        if i >= len(data):
+            raise ValueError("truncated varint")
+        b = data[i]
+        i += 1
+        n |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return n, i
+    raise ValueError("varint too long")
+
+
+def decode_fields(data: bytes) -> dict[int, object]:
+    """Field number -> value (int or bytes) of a flat protobuf message."""
+    out: dict[int, object] = {}
+    i = 0
+    for _ in range(64):
+        if i >= len(data):
+            return out
+        tag, i = _read_varint(data, i)
+        num, wire = tag >> 3, tag & 7
+        if wire == 0:
+            out[num], i = _read_varint(data, i)
+        elif wire == 2:
+            n, i = _read_varint(data, i)
+            if i + n > len(data):
+                raise ValueError("truncated field")
+            out[num] = data[i:i + n]
+            i += n
+        else:
+            raise ValueError(f"wire type {wire}")
+    raise ValueError("too many fields")
+
+
+def decode_advert(datagram: bytes) -> dict:
+    """The Advert inside a SignedAdvert datagram, fields by name (strings
+    decoded, state by name); raises ValueError when it does not parse."""
+    signed = decode_fields(datagram)
+    body = decode_fields(signed.get(1, b""))
+    names = {v: k for k, v in ADVERT_FIELDS.items()}
+    states = {v: k for k, v in ADVERT_STATES.items()}
+    out = {}
+    for num, value in body.items():
+        name = names.get(num, f"field{num}")
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        if name == "state":
+            value = states.get(value, value)
+        out[name] = value
+    out.setdefault("priority", 0)
+    return out
+
+
+def udp_payloads(frames: list[tuple[float, bytes]], dport: int = ADVERT_PORT
+                 ) -> list[tuple[float, str, bytes]]:
+    """(time, source ip, UDP payload) of the IPv4/UDP frames to dport in a
+    capture (Ethernet frames as tcpdump writes them)."""
+    out = []
+    for t, frame in frames:
+        if len(frame) < 14 + 20 + 8 or frame[12:14] != b"\x08\x00":
+            continue
+        ip = frame[14:]
+        ihl = (ip[0] & 0x0F) * 4
+        if ip[9] != 17 or len(ip) < ihl + 8:
+            continue
+        udp = ip[ihl:]
+        if struct.unpack("!H", udp[2:4])[0] != dport:
+            continue
+        length = struct.unpack("!H", udp[4:6])[0]
+        out.append((t, socket.inet_ntoa(ip[12:16]), bytes(udp[8:length])))
+    return out
+
+
+# ---- the shared-cluster test case ----------------------------------------------
+
+
+class FailoverTestCase(unittest.TestCase):
+    """One cluster per class; setUp restores the baseline. Subclasses set
+    cluster_params (Cluster keyword arguments) and baseline_master (None:
+    any one master)."""
+
+    cluster_params: dict = {}
+    baseline_master: str | None = "edge1"
+    cluster: Cluster
+    scope: ClassScope
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        if os.geteuid() != 0:
+            raise unittest.SkipTest("the namespace cluster needs root")
+        for kind in ("proxy", "agent"):
+            if not have_binary(kind):
+                raise unittest.SkipTest(f"{binary(kind)} is not built")
+        cls.scope = ClassScope(cls)
+        try:
+            cls.cluster = Cluster(cls.scope, agents=True, **cls.cluster_params)
+        except Unsupported as e:
+            raise unittest.SkipTest(str(e)) from None
+        c = cls.cluster
+        try:
+            c.start(proxies=True, agents=False)
+            for e in c.edges:
+                c.start_agent(e)
+        except ProcessExited as e:
+            if e.kind == "agent" and e.returncode == 0:
+                raise unittest.SkipTest("ha-agent exits at once (still the skeleton main?)")
+            cls.scope.mark_failed()
+            raise
+        except BaseException:
+            cls.scope.mark_failed()
+            raise
+        try:
+            master = c.wait_roles(cls.baseline_master, timeout=15)
+            c.wait_served_by(master, timeout=10)
+        except BaseException:
+            cls.scope.mark_failed()
+            sys.stderr.write(c.describe(("agent", "proxy")) + "\n")
+            raise
+
+    def setUp(self) -> None:
+        self.c = self.cluster
+        self.restore()
+
+    def tearDown(self) -> None:
+        outcome = getattr(self, "_outcome", None)
+        if outcome is not None and not getattr(outcome, "success", True):
+            self.scope.mark_failed()
+            sys.stderr.write(self.c.describe(("agent",), 40) + "\n")
+
+    # ---- baseline ---------------------------------------------------------
+
+    def restore(self) -> str:
+        """Back to the baseline: network whole, every process running, one
+        master (the baseline one) holding the VIP and serving the client."""
+        c = self.c
+        for (host, kind), proc in list(c.procs.items()):
+            if kind.startswith("probe") and proc.alive():
+                proc.stop(timeout=5)
+        c.topo.heal()
+        for e in c.edges:
+            c.topo.clear_netem(e)
+            c.topo.link_up(e)
+        for e in c.edges:
+            if not c.alive(e, "proxy"):
+                c.start_proxy(e)
+        for e in c.edges:
+            if not c.alive(e, "agent"):
+                c.start_agent(e)
+        master = c.wait_roles(self.baseline_master, timeout=10)
+        c.wait_served_by(master, timeout=5)
+        return master
+
+    # ---- measuring ---------------------------------------------------------
+
+    def diag(self, log: ProbeLog | None = None, t0: float | None = None) -> str:
+        """Probe summary (times relative to t0) and the cluster's state, for messages."""
+        parts = []
+        if log is not None:
+            parts.append(log.summary(t0))
+        parts.append(self.c.describe(("agent",), 20))
+        return "\n".join(parts)
+
+    def start_probe(self, name: str, min_ok: int = 20, node: str | None = None):
+        """A probe (5 ms, 200 ms timeout) against the VIP, returned once it
+        has min_ok successes (from node, when given)."""
+        probe = self.c.start_probe(duration_s=120, name=name)
+
+        def warmed():
+            log = probe.log()
+            ok = [a for a in log.successes if node is None or a.node == node]
+            return len(ok) >= min_ok
+        try:
+            wait_for(warmed, 5, 0.02, what=lambda: f"{min_ok} probe successes"
+                     f"{' from ' + node if node else ''}\n{probe.log().summary()}")
+        except AssertionError:
+            probe.stop()
+            raise
+        return probe
+
+    def failover(self, name: str, action: Callable[[], float], old: str, new: str,
+                 switch_timeout: float = 5.0, settle_s: float = 0.7
+                 ) -> tuple[ProbeLog, float, float | None]:
+        """Probes the VIP, runs action (returns time.monotonic() of the
+        fault), waits until the probe is served by new (at most
+        switch_timeout), keeps probing settle_s more, and stops the probe.
+        Returns (log, t0, time of the first success from new or None)."""
+        probe = self.start_probe(name, node=old)
+        t_new = None
+        try:
+            t0 = action()
+            try:
+                t_new = probe.wait_success(timeout=switch_timeout, after=t0, node=new)
+            except TimeoutError:
+                t_new = None
+            if t_new is not None:
+                wait_for(lambda: (lambda a: a and a[-1].t >= t_new + settle_s)(probe.log().attempts),
+                         settle_s + 5, 0.05, what="the probe to run past the settle window")
+        finally:
+            log = probe.stop()
+        return log, t0, t_new
+
+    def assert_one_switch(self, log: ProbeLog, old: str, new: str, msg: str) -> None:
+        """The probe was served by old, then by new, and never by anyone else."""
+        self.assertEqual([s.node for s in log.served_ranges()], [old, new], msg)
+
+    def assert_no_transitions(self, marks, msg: str = "") -> None:
+        """No agent logged a transition since marks (Cluster.agent_marks())."""
+        seen = self.c.transitions_since(marks)
+        self.assertEqual([t.line for t in seen], [], msg)
+
+    def stop_agent_gracefully(self, node: str) -> float:
+        """SIGTERM to node's agent (by PID); returns time.monotonic() before."""
+        return self.c.kill(node, "agent", signal.SIGTERM)
+
+    def wait_exit(self, node: str, kind: str, timeout: float = 5.0) -> int:
+        """Waits for node's kind process to exit; returns its exit status."""
+        proc = self.c.proc(node, kind)
+        wait_for(lambda: not proc.alive(), timeout, 0.02,
+                 what=lambda: f"{kind} on {node} to exit\n{proc.tail()}")
+        return proc.popen.returncode
+
+    def key(self) -> bytes:
+        """The cluster's shared key as ha-agent reads it (whitespace stripped)."""
+        with open(self.c.key_path, "rb") as f:
+            return f.read().strip()
+
+
+def client_udp_socket(cluster: Cluster) -> socket.socket:
+    """A UDP socket in the client namespace that sends link-local multicast
+    out of the client's LAN interface (TTL 1)."""
+    s = cluster.topo.socket(CLIENT[0], socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(CLIENT[1]))
+    return s
+
+
+def now() -> float:
+    """time.monotonic(), the probe's clock."""
+    return time.monotonic()

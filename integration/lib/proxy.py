@@ -1,0 +1,384 @@
+"""Run the real lb-proxy binary: write its config, start it, ask its admin API.
+
+The binary is $TANDEM_BUILD/lb/lb-proxy (TANDEM_BUILD defaults to ../build
+next to integration/). Configs are built from Python data and written in
+protobuf text format:
+
+    p = Proxy(harness,
+              listeners=[listener("web", "HTTP", "app")],
+              pools=[pool("app", backends, algorithm="ROUND_ROBIN")])
+    p.start()                      # awaits /status and every listener
+    p.wait_health("app", "UP")     # every server up
+    p.url("web")                   # "http://127.0.0.1:PORT"
+
+Listeners without a "bind" get a free loopback port; the admin listener too.
+A reload keeps those addresses: p.reload(pools=[...]) renders the new file
+with the same binds, writes it, sends SIGHUP and awaits the outcome.
+"""
+
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+
+from lib import processes
+
+
+class Enum(str):
+    """A protobuf enum value: written bare (HTTP), not quoted ("HTTP")."""
+
+
+def _quote(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _scalar(v):
+    if isinstance(v, Enum):
+        return str(v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return str(v)
+    if isinstance(v, str):
+        return _quote(v)
+    raise TypeError(f"cannot write {v!r} in text format")
+
+
+def to_text(message, indent=0):
+    """Writes a dict as protobuf text format.
+
+    dict -> message, list -> repeated field, Enum -> bare enum value,
+    str -> quoted string, bool/int -> literal. None values are skipped.
+    """
+    pad = "  " * indent
+    out = []
+    for key, value in message.items():
+        if value is None:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict):
+                out.append(f"{pad}{key} {{\n{to_text(item, indent + 1)}{pad}}}\n")
+            else:
+                out.append(f"{pad}{key}: {_scalar(item)}\n")
+    return "".join(out)
+
+
+# ---- config building blocks -------------------------------------------------
+
+
+def listener(name, mode, pool_name, bind=None, **fields):
+    """A Listener; FIELDS are any other Listener fields (timeouts={...}, ...)."""
+    d = {"name": name, "bind": bind, "mode": Enum(mode), "pool": pool_name}
+    d.update(fields)
+    return d
+
+
+def server(name, address, weight=None, state=None):
+    return {"name": name, "address": address, "weight": weight,
+            "state": Enum(state) if state else None}
+
+
+def pool(name, backends, algorithm="ROUND_ROBIN", weights=None, health_check=None,
+         passive_check=None, stickiness=None, **fields):
+    """A Pool over BACKENDS (objects with .name and .address, or (name, address)).
+
+    WEIGHTS maps server name to weight. HEALTH_CHECK, PASSIVE_CHECK and
+    STICKINESS are dicts; a "kind" given as a plain string becomes an enum.
+    """
+    weights = weights or {}
+    servers = []
+    for b in backends:
+        name_, addr = (b.name, b.address) if hasattr(b, "address") else b
+        servers.append(server(name_, addr, weights.get(name_)))
+    d = {"name": name, "algorithm": Enum(algorithm), "servers": servers,
+         "health_check": _kinds(health_check), "passive_check": passive_check,
+         "stickiness": _kinds(stickiness)}
+    d.update(fields)
+    return d
+
+
+def _kinds(d):
+    if d is None:
+        return None
+    d = dict(d)
+    if isinstance(d.get("kind"), str) and not isinstance(d["kind"], Enum):
+        d["kind"] = Enum(d["kind"])
+    return d
+
+
+def http_health(path="/health", interval_ms=200, timeout_ms=150, rise=2, fall=2, **extra):
+    """An active HTTP health check, fast enough for tests."""
+    return dict(kind=Enum("HTTP"), path=path, interval_ms=interval_ms, timeout_ms=timeout_ms,
+                rise=rise, fall=fall, **extra)
+
+
+def tcp_health(interval_ms=200, timeout_ms=150, rise=2, fall=2):
+    return dict(kind=Enum("TCP"), interval_ms=interval_ms, timeout_ms=timeout_ms, rise=rise, fall=fall)
+
+
+# ---- the binary ---------------------------------------------------------------
+
+
+def build_dir():
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.environ.get("TANDEM_BUILD") or os.path.join(here, "build")
+
+
+def binary():
+    """Path of lb-proxy; raises AssertionError if it has not been built."""
+    path = os.path.join(build_dir(), "lb", "lb-proxy")
+    if not os.access(path, os.X_OK):
+        raise AssertionError(f"lb-proxy not found at {path}: build it, or set TANDEM_BUILD")
+    return path
+
+
+def check_config(path, node="local", timeout=10):
+    """Runs `lb-proxy --check-config`; returns (exit code, stdout+stderr)."""
+    r = subprocess.run([binary(), "--config", path, "--node", node, "--check-config"],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=timeout)
+    return r.returncode, r.stdout.decode("utf-8", "replace")
+
+
+# ---- metrics ------------------------------------------------------------------
+
+_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)")
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def parse_metrics(text):
+    """Prometheus text -> {(name, frozenset(labels.items())): float}."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = _SAMPLE.match(line)
+        if not m:
+            continue
+        labels = frozenset(_LABEL.findall(m.group(2) or ""))
+        out[(m.group(1), labels)] = float(m.group(3))
+    return out
+
+
+class Metrics(dict):
+    """Parsed /metrics; .value(name, **labels) sums the matching series."""
+
+    def series(self, name, **labels):
+        want = {(k, str(v)) for k, v in labels.items()}
+        return {k: v for k, v in self.items() if k[0] == name and want <= k[1]}
+
+    def value(self, name, **labels):
+        """Sum of every series NAME whose labels include LABELS; None if none."""
+        s = self.series(name, **labels)
+        return sum(s.values()) if s else None
+
+
+# ---- the running proxy ----------------------------------------------------------
+
+
+class Proxy:
+    """One lb-proxy process and its config; see the module docstring."""
+
+    def __init__(self, harness, listeners, pools, defaults=None, workers=2, node="local",
+                 log_level="info"):
+        self.harness = harness
+        self.node = node
+        self.workers = workers
+        self.log_level = log_level
+        self.admin = ("127.0.0.1", processes.free_port())
+        self.listeners = [self._bind(dict(l)) for l in listeners]
+        self.pools = pools
+        self.defaults = defaults
+        self.config_path = harness.path("lb.conf")
+        self.proc = None
+        self.exit_expected = False  # set by terminate()/stop(); see assert_survived
+
+    @staticmethod
+    def _bind(l):
+        if not l.get("bind"):
+            l["bind"] = f"127.0.0.1:{processes.free_port()}"
+        return l
+
+    # ---- config -------------------------------------------------------------
+
+    def config_dict(self, listeners=None, pools=None, defaults=None):
+        listeners = self.listeners if listeners is None else [self._bind(dict(l)) for l in listeners]
+        return {
+            "name": "it",
+            "nodes": [{"name": self.node, "address": "127.0.0.1",
+                       "proxy_admin": f"{self.admin[0]}:{self.admin[1]}", "workers": self.workers}],
+            "defaults": self.defaults if defaults is None else defaults,
+            "listeners": listeners,
+            "pools": self.pools if pools is None else pools,
+        }
+
+    def render(self, **changes):
+        """The config text, with LISTENERS/POOLS/DEFAULTS replaced if given."""
+        return to_text(self.config_dict(**changes))
+
+    def address(self, listener_name):
+        """(host, port) of a listener."""
+        for l in self.listeners:
+            if l["name"] == listener_name:
+                host, _, port = l["bind"].rpartition(":")
+                return host, int(port)
+        raise KeyError(listener_name)
+
+    def url(self, listener_name, path="/"):
+        host, port = self.address(listener_name)
+        return f"http://{host}:{port}{path}"
+
+    # ---- lifecycle ----------------------------------------------------------
+
+    def start(self, timeout=10.0):
+        """Writes the config, starts lb-proxy, awaits /status and every listener."""
+        self.harness.write("lb.conf", self.render())
+        self.proc = self.harness.start(
+            "lb-proxy", [binary(), "--config", self.config_path, "--node", self.node,
+                         "--log-level", self.log_level])
+
+        def up():
+            self.check_alive("during start-up")
+            st = self.status(timeout=1.0)
+            return st.get("node") == self.node and all(
+                processes.can_connect(*self.address(l["name"])) for l in self.listeners)
+        try:
+            processes.wait_until(up, timeout, "lb-proxy admin /status and listeners")
+        except processes.GiveUp:
+            raise
+        except AssertionError as e:
+            raise AssertionError(f"{e}\n{self.proc.tail()}") from None
+        return self
+
+    def reload_counts(self):
+        """(reloads applied, reloads refused) from /metrics."""
+        m = self.metrics()
+        return (int(m.value("tandem_config_reloads_total") or 0),
+                int(m.value("tandem_config_reload_failures_total") or 0))
+
+    def reload(self, text=None, log_pattern=None, timeout=5.0, expect="applied", **changes):
+        """Writes a new config (TEXT, or rendered from CHANGES), sends SIGHUP.
+
+        Awaits the outcome in /metrics (tandem_config_reloads_total or
+        tandem_config_reload_failures_total going up) and checks it is EXPECT
+        ("applied" or "refused"); if LOG_PATTERN is given, also awaits a log
+        line matching it printed after the signal. Returns that line (or None).
+        Updates this object's listeners/pools/defaults when CHANGES are used.
+        """
+        if text is None:
+            text = self.render(**changes)
+        before = self.reload_counts()
+        mark = self.proc.mark()
+        self.harness.write("lb.conf", text)
+        self.proc.signal(signal.SIGHUP)
+
+        def moved():
+            self.check_alive("after SIGHUP")
+            counts = self.reload_counts()
+            return counts if counts != before else None
+        after = processes.wait_until(moved, timeout, "the reload counters in /metrics to move after SIGHUP")
+        outcome = "applied" if after[0] > before[0] else "refused"
+        if outcome != expect:
+            raise AssertionError(f"reload {outcome}, expected {expect}\n{self.proc.tail()}")
+        if outcome == "applied":
+            if "listeners" in changes:
+                self.listeners = [self._bind(dict(l)) for l in changes["listeners"]]
+            if "pools" in changes:
+                self.pools = changes["pools"]
+            if "defaults" in changes:
+                self.defaults = changes["defaults"]
+        if log_pattern is None:
+            return None
+        return self.proc.wait_for_line(log_pattern, timeout, since=mark).string
+
+    def check_alive(self, when=""):
+        """Raises processes.GiveUp (with the log tail) if lb-proxy has exited."""
+        rc = self.proc.popen.poll()
+        if rc is not None:
+            self.proc._reader.join(timeout=2)
+            raise processes.GiveUp(f"lb-proxy exited with {rc} {when}\n{self.proc.tail()}")
+
+    def terminate(self):
+        """Sends SIGTERM (drain and exit) without waiting."""
+        self.exit_expected = True
+        self.proc.signal(signal.SIGTERM)
+
+    def stop(self, timeout=10.0):
+        """SIGTERM and wait; returns the exit code (SIGKILL after TIMEOUT)."""
+        self.exit_expected = True
+        return self.proc.stop(timeout=timeout)
+
+    def assert_survived(self):
+        """Fails if lb-proxy exited without being asked to (a crash mid-test)."""
+        if self.proc is not None and not self.exit_expected:
+            self.check_alive("before the end of the test, unasked")
+
+    # ---- admin API ----------------------------------------------------------
+
+    def admin_request(self, method, path, timeout=3.0):
+        """(status, body text) of METHOD PATH on the admin listener."""
+        conn = http.client.HTTPConnection(*self.admin, timeout=timeout)
+        try:
+            conn.request(method, path, headers={"Content-Length": "0"} if method == "POST" else {})
+            resp = conn.getresponse()
+            return resp.status, resp.read().decode("utf-8", "replace")
+        finally:
+            conn.close()
+
+    def admin_json(self, path, timeout=3.0):
+        status, body = self.admin_request("GET", path, timeout)
+        if status != 200:
+            raise AssertionError(f"admin GET {path}: {status} {body[:200]}")
+        return json.loads(body)
+
+    def status(self, timeout=3.0):
+        return self.admin_json("/status", timeout)
+
+    def server(self, pool_name, server_name):
+        """The /status entry of one server."""
+        for p in self.status()["pools"]:
+            if p["name"] == pool_name:
+                for s in p["servers"]:
+                    if s["name"] == server_name:
+                        return s
+        raise KeyError(f"{pool_name}/{server_name} not in /status")
+
+    def servers(self, pool_name):
+        """{server name: /status entry} of a pool."""
+        for p in self.status()["pools"]:
+            if p["name"] == pool_name:
+                return {s["name"]: s for s in p["servers"]}
+        raise KeyError(f"pool {pool_name} not in /status")
+
+    def metrics(self):
+        status, body = self.admin_request("GET", "/metrics")
+        if status != 200:
+            raise AssertionError(f"admin GET /metrics: {status}")
+        return Metrics(parse_metrics(body))
+
+    def stick(self, pool_name):
+        """The stick table entries of a pool."""
+        return self.admin_json(f"/stick?pool={pool_name}")["entries"]
+
+    def set_state(self, pool_name, server_name, value):
+        """POST /servers/POOL/SERVER/state?value=VALUE; returns (status, body)."""
+        return self.admin_request("POST", f"/servers/{pool_name}/{server_name}/state?value={value}")
+
+    def wait_health(self, pool_name, health, names=None, timeout=10.0):
+        """Waits until every server in NAMES (default all) shows HEALTH in /status."""
+        def ok():
+            servers = self.servers(pool_name)
+            wanted = names if names is not None else list(servers)
+            return all(servers[n]["health"] == health for n in wanted)
+        processes.wait_until(ok, timeout, f"{pool_name} servers {names or 'all'} {health}")
+
+    def wait_usable(self, pool_name, names=None, timeout=10.0):
+        """Waits until servers are UP, READY and not ejected."""
+        def ok():
+            servers = self.servers(pool_name)
+            wanted = names if names is not None else list(servers)
+            return all(servers[n]["health"] == "UP" and not servers[n]["ejected"]
+                       and servers[n]["admin_state"] == "READY" for n in wanted)
+        processes.wait_until(ok, timeout, f"{pool_name} servers {names or 'all'} usable")
