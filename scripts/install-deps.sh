@@ -11,7 +11,7 @@ PACKAGES=(
   libnl-3-dev libnl-route-3-dev
   # tests, demo and benchmarks: real clients, peers and network tools
   curl wrk iproute2 iputils-ping tcpdump nftables python3 procps psmisc
-  haproxy nginx-light keepalived
+  haproxy nginx-light libnginx-mod-stream keepalived
 )
 
 missing=()

@@ -1,0 +1,301 @@
+#!/usr/bin/python3
+"""Proxy throughput side by side: lb-proxy, HAProxy and nginx in one run.
+
+Every proxy is configured fairly: the same worker count, keep-alive to the
+backend, logging off. The backend is one nginx serving a small static body
+from memory; the load generator is wrk. With --pin the proxy runs on CPU 0
+and wrk and the backend on CPU 1, so the proxies compete for nothing.
+
+    sudo bench/proxy_bench.py --build build [--runs 3] [--duration 5] [--workers 1]
+
+Prints one line per proxy and scenario (median, min, max requests/s and
+latency percentiles) and the ratio to HAProxy and nginx measured in the same
+run. Loopback only; every run is bounded by --duration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+SMALL_BODY = "x" * 64
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+class Processes:
+    """Processes started by this benchmark, stopped by PID."""
+
+    def __init__(self) -> None:
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, argv: list[str], cpu: str | None, log: str) -> subprocess.Popen:
+        if cpu is not None:
+            argv = ["taskset", "-c", cpu] + argv
+        out = open(log, "wb")
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def stop(self, proc: subprocess.Popen) -> None:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def stop_all(self) -> None:
+        for p in reversed(self.procs):
+            self.stop(p)
+
+
+def nginx_backend_conf(tmp: str, port: int, body_bytes: int) -> str:
+    body = "x" * body_bytes
+    return f"""
+worker_processes 1;
+daemon off;
+pid {tmp}/backend.pid;
+error_log {tmp}/backend-error.log crit;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path {tmp}/b-body; proxy_temp_path {tmp}/b-proxy;
+  fastcgi_temp_path {tmp}/b-fcgi; uwsgi_temp_path {tmp}/b-uwsgi; scgi_temp_path {tmp}/b-scgi;
+  server {{
+    listen 127.0.0.1:{port} reuseport backlog=4096;
+    location / {{ return 200 "{body}"; }}
+  }}
+}}
+"""
+
+
+def nginx_proxy_conf(tmp: str, port: int, backend: int, workers: int, tcp: bool) -> str:
+    stream_module = "load_module /usr/lib/nginx/modules/ngx_stream_module.so;" if tcp else ""
+    common = f"""
+{stream_module}
+worker_processes {workers};
+daemon off;
+pid {tmp}/nginx-proxy.pid;
+error_log {tmp}/nginx-proxy-error.log crit;
+events {{ worker_connections 16384; }}
+"""
+    if tcp:
+        return common + f"""
+stream {{
+  upstream be {{ server 127.0.0.1:{backend}; }}
+  server {{ listen 127.0.0.1:{port} reuseport backlog=4096; proxy_pass be; }}
+}}
+"""
+    return common + f"""
+http {{
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path {tmp}/p-body; proxy_temp_path {tmp}/p-proxy;
+  fastcgi_temp_path {tmp}/p-fcgi; uwsgi_temp_path {tmp}/p-uwsgi; scgi_temp_path {tmp}/p-scgi;
+  upstream be {{ server 127.0.0.1:{backend}; keepalive 256; }}
+  server {{
+    listen 127.0.0.1:{port} reuseport backlog=4096;
+    location / {{
+      proxy_pass http://be;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering on;
+    }}
+  }}
+}}
+"""
+
+
+def haproxy_conf(port: int, backend: int, workers: int, tcp: bool) -> str:
+    mode = "tcp" if tcp else "http"
+    http_opts = "" if tcp else "  option http-keep-alive\n  http-reuse always\n"
+    return f"""
+global
+  nbthread {workers}
+  maxconn 9000
+defaults
+  mode {mode}
+  timeout connect 2s
+  timeout client 30s
+  timeout server 30s
+{http_opts}frontend fe
+  bind 127.0.0.1:{port}
+  default_backend be
+backend be
+  server s1 127.0.0.1:{backend}
+"""
+
+
+def tandem_conf(port: int, admin: int, backend: int, workers: int, tcp: bool) -> str:
+    return f"""
+name: "bench"
+nodes {{ name: "bench" address: "127.0.0.1" proxy_admin: "127.0.0.1:{admin}" workers: {workers} }}
+listeners {{ name: "fe" bind: "127.0.0.1:{port}" mode: {"TCP" if tcp else "HTTP"} pool: "be" }}
+pools {{
+  name: "be"
+  servers {{ name: "s1" address: "127.0.0.1:{backend}" }}
+}}
+"""
+
+
+WRK_LINE = re.compile(r"Requests/sec:\s+([\d.]+)")
+LAT_LINE = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+ERR_LINE = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+NON2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
+
+
+def to_ms(value: str, unit: str) -> float:
+    v = float(value)
+    return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+
+
+def run_wrk(port: int, connections: int, duration: int, cpu: str | None, close: bool) -> dict:
+    argv = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", f"http://127.0.0.1:{port}/"]
+    if close:
+        argv[1:1] = ["-H", "Connection: close"]
+    if cpu is not None:
+        argv = ["taskset", "-c", cpu] + argv
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 30).stdout
+    m = WRK_LINE.search(out)
+    if not m:
+        raise RuntimeError("wrk printed no result:\n" + out)
+    lat = {p: to_ms(v, u) for p, v, u in LAT_LINE.findall(out)}
+    errs = ERR_LINE.search(out)
+    non2xx = NON2XX.search(out)
+    return {
+        "rps": float(m.group(1)),
+        "p50": lat.get("50"), "p99": lat.get("99"),
+        "errors": sum(map(int, errs.groups())) if errs else 0,
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+    }
+
+
+def rss_kb(pid: int) -> int:
+    """Resident memory of PID and its children (nginx and HAProxy may fork)."""
+    total = 0
+    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                                     text=True).stdout.split()]
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--duration", type=int, default=5)
+    ap.add_argument("--connections", type=int, default=50)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--no-pin", dest="pin", action="store_false")
+    ap.add_argument("--scenarios", default="keepalive,close,large,tcp")
+    args = ap.parse_args()
+
+    lb_proxy = os.path.join(args.build, "lb", "lb-proxy")
+    for tool in ("wrk", "haproxy", "nginx", "taskset"):
+        if not shutil.which(tool) and not os.path.exists(f"/usr/sbin/{tool}"):
+            print(f"missing {tool}: run scripts/install-deps.sh", file=sys.stderr)
+            return 2
+    proxy_cpu = "0" if args.pin else None
+    load_cpu = "1" if args.pin else None
+    tmp = tempfile.mkdtemp(prefix="tandem-bench-")
+    procs = Processes()
+    results: dict[str, dict[str, list[dict]]] = {}
+    try:
+        for scenario in args.scenarios.split(","):
+            body = 65536 if scenario == "large" else len(SMALL_BODY)
+            backend = free_port()
+            conf = os.path.join(tmp, f"backend-{scenario}.conf")
+            with open(conf, "w") as f:
+                f.write(nginx_backend_conf(tmp, backend, body))
+            be = procs.start(["/usr/sbin/nginx", "-c", conf, "-p", tmp], load_cpu, f"{tmp}/backend.log")
+            wait_port(backend)
+            tcp = scenario == "tcp"
+            results[scenario] = {}
+            for name in ("tandem", "haproxy", "nginx"):
+                port = free_port()
+                if name == "tandem":
+                    path = os.path.join(tmp, "tandem.conf")
+                    with open(path, "w") as f:
+                        f.write(tandem_conf(port, free_port(), backend, args.workers, tcp))
+                    argv = [lb_proxy, "--config", path, "--node", "bench", "--log-level", "warn"]
+                elif name == "haproxy":
+                    path = os.path.join(tmp, "haproxy.cfg")
+                    with open(path, "w") as f:
+                        f.write(haproxy_conf(port, backend, args.workers, tcp))
+                    argv = ["/usr/sbin/haproxy", "-db", "-f", path]
+                else:
+                    path = os.path.join(tmp, "nginx-proxy.conf")
+                    with open(path, "w") as f:
+                        f.write(nginx_proxy_conf(tmp, port, backend, args.workers, tcp))
+                    argv = ["/usr/sbin/nginx", "-c", path, "-p", tmp]
+                runs = []
+                for _ in range(args.runs):
+                    log = f"{tmp}/{name}-{scenario}.log"
+                    proc = procs.start(argv, proxy_cpu, log)
+                    try:
+                        wait_port(port)
+                    except RuntimeError as e:
+                        raise RuntimeError(f"{name} did not start: {e}\n" + open(log).read()[-2000:]) from None
+                    run_wrk(port, args.connections, 1, load_cpu, scenario == "close")  # warm-up
+                    r = run_wrk(port, args.connections, args.duration, load_cpu, scenario == "close")
+                    r["rss_kb"] = rss_kb(proc.pid)
+                    runs.append(r)
+                    procs.stop(proc)
+                results[scenario][name] = runs
+            procs.stop(be)
+    finally:
+        procs.stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    print(f"# proxy benchmark: workers={args.workers} connections={args.connections} "
+          f"duration={args.duration}s runs={args.runs} pinned={args.pin}")
+    print(f"{'scenario':10} {'proxy':8} {'rps median':>11} {'min':>9} {'max':>9} {'p50 ms':>7} {'p99 ms':>7} "
+          f"{'errors':>6} {'vs haproxy':>10} {'vs nginx':>8}")
+    for scenario, by_proxy in results.items():
+        med = {n: statistics.median(r["rps"] for r in runs) for n, runs in by_proxy.items()}
+        for name, runs in by_proxy.items():
+            rps = [r["rps"] for r in runs]
+            mid = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
+            errors = sum(r["errors"] + r["non2xx"] for r in runs)
+            print(f"{scenario:10} {name:8} {med[name]:11.0f} {min(rps):9.0f} {max(rps):9.0f} "
+                  f"{mid['p50'] or 0:7.2f} {mid['p99'] or 0:7.2f} {errors:6d} "
+                  f"{med[name] / med['haproxy']:10.2f} {med[name] / med['nginx']:8.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
