@@ -1,9 +1,9 @@
-#include "lb/admin/prometheus_text.h"
+#include "common/prometheus_text.h"
 
 #include <cmath>
 #include <cstdio>
 
-namespace tandem::lb {
+namespace tandem {
 
 namespace {
 
@@ -63,4 +63,4 @@ void PrometheusText::sample(std::string_view name, Labels labels, double value) 
   out_ += '\n';
 }
 
-}  // namespace tandem::lb
+}  // namespace tandem

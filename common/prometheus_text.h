@@ -1,6 +1,6 @@
 // A small writer of the Prometheus text exposition format (version 0.0.4).
-// prometheus-cpp is not packaged in Debian 12, and the proxy's counters
-// already live in its own atomics; rendering them is all that is needed.
+// prometheus-cpp is not packaged in Debian 12, and both processes keep
+// their own counters; rendering them is all that is needed (lb and ha).
 #pragma once
 
 #include <initializer_list>
@@ -8,7 +8,7 @@
 #include <string_view>
 #include <utility>
 
-namespace tandem::lb {
+namespace tandem {
 
 class PrometheusText {
  public:
@@ -25,4 +25,4 @@ class PrometheusText {
   std::string out_;
 };
 
-}  // namespace tandem::lb
+}  // namespace tandem
