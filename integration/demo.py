@@ -1,0 +1,186 @@
+#!/usr/bin/python3
+"""The Tandem demo: a three-node cluster on this machine, told as a story.
+
+Builds a LAN of network namespaces (198.18.0.0/24): three edge hosts running
+lb-proxy and ha-agent, three web backends, one client. Sends steady traffic
+through the virtual IP, shows the cluster, kills the master, shows the
+failover as the client saw it, checks that sticky clients kept their backend,
+and removes everything it created. Run it through scripts/demo.sh (as root).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from lib.cluster import Cluster  # noqa: E402
+from lib.netns import VIP  # noqa: E402
+
+BOLD = "\033[1m" if sys.stdout.isatty() else ""
+DIM = "\033[2m" if sys.stdout.isatty() else ""
+RESET = "\033[0m" if sys.stdout.isatty() else ""
+STICKY_CLIENTS = 12
+
+
+def say(text: str) -> None:
+    print(f"\n{BOLD}== {text}{RESET}", flush=True)
+
+
+def detail(text: str) -> None:
+    print(f"   {text}", flush=True)
+
+
+class Scope:
+    """Stands in for a unittest.TestCase: collects cleanups, runs them at the end."""
+
+    def __init__(self) -> None:
+        self.cleanups = []
+
+    def addCleanup(self, fn, *args, **kwargs) -> None:  # noqa: N802 - the TestCase API
+        self.cleanups.append((fn, args, kwargs))
+
+    def run_cleanups(self) -> None:
+        while self.cleanups:
+            fn, args, kwargs = self.cleanups.pop()
+            try:
+                fn(*args, **kwargs)
+            except Exception as e:  # cleanup must go on
+                print(f"cleanup: {e}", file=sys.stderr)
+
+    def __str__(self) -> str:
+        return "demo"
+
+
+class DemoCluster(Cluster):
+    """The test cluster, with cookie stickiness inserted by the proxy: the
+    cookie names the server, so every node honours it after a failover."""
+
+    def config_text(self) -> str:
+        return super().config_text().replace(
+            '  algorithm: ROUND_ROBIN',
+            '  algorithm: ROUND_ROBIN\n  stickiness { kind: INSERT_COOKIE cookie: "TANDEM" }')
+
+
+def show_cluster(cluster: Cluster) -> None:
+    print(f"   {'node':6} {'role':7} {'priority':>8} {'VIP':>4} {'proxy':>6} {'servers up':>10}")
+    holders = cluster.vip_holders()
+    for node in cluster.edges:
+        status = cluster.agent_status(node) or {}
+        inst = (status.get("instances") or [{}])[0]
+        try:
+            proxy = cluster.proxy_admin(node, "/status") or {}
+        except OSError:
+            proxy = {}
+        pools = proxy.get("pools") or [{}]
+        up = f"{pools[0].get('servers_up', '?')}/{len(pools[0].get('servers', []))}"
+        print(f"   {node:6} {inst.get('state', 'DOWN'):7} {inst.get('effective_priority', '-'):>8} "
+              f"{'yes' if node in holders else '':>4} {'up' if proxy else 'down':>6} {up:>10}")
+
+
+def get(cluster: Cluster, path: str, cookie: str = "") -> dict[str, str]:
+    """GET http://VIP/path from the client namespace; returns lower-cased headers."""
+    with cluster.topo.socket("client") as s:
+        s.settimeout(2)
+        s.connect((VIP, 80))
+        extra = f"Cookie: {cookie}\r\n" if cookie else ""
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: {VIP}\r\n{extra}Connection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")[1:]
+    return {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in head)}
+
+
+def sticky_clients(cluster: Cluster) -> dict[int, tuple[str, str]]:
+    """Opens STICKY_CLIENTS sessions through the VIP; returns their cookie and backend."""
+    sessions = {}
+    for i in range(STICKY_CLIENTS):
+        headers = get(cluster, f"/session/{i}")
+        cookie = headers.get("set-cookie", "").split(";")[0]
+        sessions[i] = (cookie, headers.get("x-backend", "?"))
+    return sessions
+
+
+def revisit(cluster: Cluster, sessions: dict[int, tuple[str, str]]) -> tuple[int, list[str]]:
+    kept, moved = 0, []
+    for i, (cookie, backend) in sessions.items():
+        headers = get(cluster, f"/session/{i}", cookie)
+        if headers.get("x-backend") == backend:
+            kept += 1
+        else:
+            moved.append(f"client {i}: {backend} -> {headers.get('x-backend')}")
+    return kept, moved
+
+
+def main() -> int:
+    if os.geteuid() != 0:
+        print("the demo creates network namespaces: run it as root (sudo scripts/demo.sh)", file=sys.stderr)
+        return 2
+    scope = Scope()
+    started = time.monotonic()
+    try:
+        say("Building the LAN: 3 edge hosts, 3 web backends and a client in network namespaces")
+        cluster = DemoCluster(scope)
+        detail(f"bridge LAN 198.18.0.0/24, virtual IP {VIP}, config {cluster.config_path}")
+        cluster.start()
+        cluster.wait_roles("edge1", timeout=15)
+        say("The cluster is up: edge1 has the highest priority, so it is master and holds the VIP")
+        show_cluster(cluster)
+
+        say(f"{STICKY_CLIENTS} clients open sessions; the proxy sticks each to a backend with a cookie")
+        sessions = sticky_clients(cluster)
+        by_backend: dict[str, int] = {}
+        for _, backend in sessions.values():
+            by_backend[backend] = by_backend.get(backend, 0) + 1
+        detail("sessions per backend: " + ", ".join(f"{b}={n}" for b, n in sorted(by_backend.items())))
+
+        say("Steady traffic: a probe opens a new connection to the VIP every 5 ms")
+        probe = cluster.start_probe(duration_s=8, interval_ms=5)
+        probe.wait_success(timeout=5)
+        time.sleep(1.5)  # the story needs traffic before the failure; this is a demo, not a test
+
+        say("Killing the master: kill -9 of edge1's ha-agent and lb-proxy (as if the host died)")
+        killed_at = cluster.kill("edge1", "agent")
+        cluster.kill("edge1", "proxy")
+        cluster.topo.run("edge1", ["ip", "addr", "del", f"{VIP}/24", "dev", cluster.topo.host("edge1").ifname],
+                         check=False)
+        new_master_at = cluster.wait_vip("edge2", timeout=5)
+        detail(f"edge2 claimed the VIP {1000 * (new_master_at - killed_at):.0f} ms after the kill")
+        log = probe.wait()
+
+        say("What the client saw")
+        outages = log.outages()
+        longest = max((o.duration or 0.0 for o in outages), default=0.0)
+        detail(f"{len(log.attempts)} connections, {log.failure_count()} failed, "
+               f"longest gap without service: {1000 * longest:.0f} ms")
+        t0 = log.attempts[0].t
+        for seg in log.served_ranges():
+            detail(f"served by {seg.node} from t={seg.start - t0:5.2f}s to t={seg.end - t0:5.2f}s ({seg.count} requests)")
+
+        say("The new master's events")
+        for t in cluster.transitions("edge2")[-3:]:
+            detail(f"{t.from_state} -> {t.to_state}: {t.cause}")
+        show_cluster(cluster)
+
+        say("Did the sticky clients keep their backend?")
+        kept, moved = revisit(cluster, sessions)
+        detail(f"{kept}/{len(sessions)} sessions went back to the same backend through edge2")
+        for m in moved:
+            detail(m)
+
+        say(f"Done in {time.monotonic() - started:.0f} s; removing namespaces and processes")
+        return 0 if kept == len(sessions) else 1
+    finally:
+        scope.run_cleanups()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
