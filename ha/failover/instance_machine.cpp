@@ -376,6 +376,13 @@ Actions InstanceMachine::advert_received(const Advert& advert, TimePoint now) {
     return out;
   }
   const bool was_master = peer->state == State::kMaster || master_ == advert.node;
+  // A peer heard again after a silence longer than its down interval has
+  // been cut off (a partition, a cable): it may hold stale ARP entries or
+  // think itself master. A master re-announces at once instead of waiting
+  // for the peer's advert to say MASTER (which never comes if our regular
+  // advert reaches it first and it steps down quietly).
+  const bool returned =
+      peer->last_advert && now - *peer->last_advert > master_down_interval(advert.interval, kMinPriority);
   peer->last_advert = now;
   peer->priority = advert.priority;
   peer->state = advert.state;
@@ -399,6 +406,11 @@ Actions InstanceMachine::advert_received(const Advert& advert, TimePoint now) {
       break;
     case State::kMaster:
       on_advert_master(advert, *peer, now, out);
+      if (returned && state_ == State::kMaster) {
+        out.push_back(Notice{advert.node + " heard again after a silence: re-announcing"});
+        send_advert(now, out);
+        out.push_back(SendGratuitousArp{});
+      }
       break;
   }
   return out;

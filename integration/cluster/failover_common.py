@@ -196,6 +196,30 @@ def udp_payloads(frames: list[tuple[float, bytes]], dport: int = ADVERT_PORT
     return out
 
 
+def vip_arps(frames: list[tuple[float, bytes]], macs: dict[str, str], vip: str
+             ) -> list[tuple[float, str, str]]:
+    """(time, sender host, "request"/"reply") of the ARP frames in a capture
+    whose sender protocol address is vip (gratuitous ARPs, and the ARP
+    requests a VIP holder sends): who told the LAN it owns the VIP, when.
+    macs maps MAC -> host name."""
+    out = []
+    for t, f in frames:
+        if len(f) < 42 or f[12:14] != b"\x08\x06":
+            continue
+        if socket.inet_ntoa(f[28:32]) != vip:
+            continue
+        sha = ":".join(f"{b:02x}" for b in f[22:28])
+        op = "request" if f[20:22] == b"\x00\x01" else "reply"
+        out.append((t, macs.get(sha, sha), op))
+    return out
+
+
+def describe_arps(arps: list[tuple[float, str, str]], t_ref: float) -> str:
+    """One line per VIP ARP, time relative to t_ref (wall clock, as pcap)."""
+    return "\n".join(f"  {1000 * (t - t_ref):+.0f} ms ARP {op} for the VIP from {who}"
+                     for t, who, op in arps[:60]) or "  (none)"
+
+
 # ---- the shared-cluster test case ----------------------------------------------
 
 
@@ -242,15 +266,27 @@ class FailoverTestCase(unittest.TestCase):
             sys.stderr.write(c.describe(("agent", "proxy")) + "\n")
             raise
 
+    def _problems(self) -> int:
+        """Failures and errors recorded so far by the running TestResult."""
+        result = getattr(getattr(self, "_outcome", None), "result", None)
+        return len(getattr(result, "failures", [])) + len(getattr(result, "errors", []))
+
     def setUp(self) -> None:
         self.c = self.cluster
-        self.restore()
+        self._problems_before = self._problems()
+        try:
+            self.restore()
+        except BaseException:
+            self.scope.mark_failed()
+            sys.stderr.write(f"restore failed; logs kept in {self.c.dir}\n")
+            raise
 
     def tearDown(self) -> None:
-        outcome = getattr(self, "_outcome", None)
-        if outcome is not None and not getattr(outcome, "success", True):
+        # (_outcome.success is reset for each test part, so count the
+        # result's failures instead; subtests' failures land there at once.)
+        if self._problems() > self._problems_before:
             self.scope.mark_failed()
-            sys.stderr.write(self.c.describe(("agent",), 40) + "\n")
+            sys.stderr.write(f"logs kept in {self.c.dir}\n")
 
     # ---- baseline ---------------------------------------------------------
 

@@ -18,7 +18,8 @@ import unittest
 from cluster.failover_common import FailoverTestCase, figure, figure_summary
 from lib.cluster import wait_for
 
-ROUNDS = 3
+ROUNDS = 5               # kill -9 and link-down rounds (min/median/max)
+PROXY_ROUNDS = 3
 DOWN_BOUND_S = 0.6       # Master_Down_Interval (341 ms) + margin
 PROXY_BOUND_S = 1.5      # dead_after_ms 500 + failover + margin
 
@@ -102,7 +103,7 @@ class MasterLossTest(FailoverTestCase):
         to edge2, whose proxy is healthy."""
         c = self.c
         outages, switches = [], []
-        for r in range(1, 3):
+        for r in range(1, PROXY_ROUNDS + 1):
             with self.subTest(round=r):
                 if r > 1:
                     self.restore()

@@ -187,7 +187,8 @@ class StateFile:
 
     def master(self, instance: str = "www") -> str | None:
         """Who the node believes is master of the instance."""
-        return self.instances.get(instance, {}).get("master") or None
+        m = self.instances.get(instance, {}).get("master")
+        return None if m in (None, "", "-") else m
 
 
 def parse_state_file(text: str) -> StateFile:
@@ -541,6 +542,23 @@ class Cluster:
         except ValueError as e:
             raise AssertionError(f"ha-agent --status on {node}: not JSON ({e}): "
                                  f"{r.stdout[:2000]!r}") from None
+
+    def status(self, node: str, timeout: float = 5.0) -> dict | None:
+        """agent_status(node) unwrapped to the StatusResponse (the JSON may be
+        a ControlResponse {"status": {...}} or the StatusResponse itself)."""
+        js = self.agent_status(node, timeout)
+        if js is None:
+            return None
+        return js.get("status", js) if isinstance(js, dict) else js
+
+    def advert_drops(self, node: str) -> dict[str, int]:
+        """Per reason, the adverts node's agent dropped (status
+        adverts.dropped; protobuf JSON writes uint64 as strings)."""
+        st = self.status(node)
+        if st is None:
+            raise AssertionError(f"ha-agent on {node} does not answer --status")
+        dropped = (st.get("adverts") or {}).get("dropped") or {}
+        return {k: int(v) for k, v in dropped.items()}
 
     def transitions(self, node: str, since: int = 0) -> list[Transition]:
         """The transitions node's current agent logged (from line index

@@ -211,6 +211,24 @@ BOOST_AUTO_TEST_CASE(master_answers_lower_advert_with_advert_and_garp) {
   BOOST_TEST(count_of<SendGratuitousArp>(resigned) == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(master_reannounces_when_a_silent_peer_returns) {
+  InstanceMachine m(make_config(1, 2, 100));
+  m.start(t0());
+  drive(m, t0() + 1s);
+  BOOST_REQUIRE(m.state() == State::kMaster);
+  // A backup heartbeat, then nothing for longer than any down interval (a
+  // partition), then the peer again, already BACKUP: re-announce at once so
+  // its side of the LAN forgets the VIP's other owner.
+  BOOST_TEST(m.advert_received(backup_advert(0, 50), t0() + 1s + 5ms).empty());
+  drive(m, t0() + 3s);
+  auto back = m.advert_received(backup_advert(0, 50), t0() + 3s + 1ms);
+  BOOST_TEST(m.state() == State::kMaster);
+  BOOST_TEST(count_of<SendAdvert>(back) == 1u, describe_all(back));
+  BOOST_TEST(count_of<SendGratuitousArp>(back) == 1u, describe_all(back));
+  // A peer heard regularly is not re-announced to.
+  BOOST_TEST(m.advert_received(backup_advert(0, 50), t0() + 3s + 101ms).empty());
+}
+
 BOOST_AUTO_TEST_CASE(partition_heals_to_exactly_one_master) {
   Lan lan({make_config(0, 2, 200), with_preempt(make_config(1, 2, 100), false)});
   lan.start_all();
