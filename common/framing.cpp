@@ -13,6 +13,17 @@ std::string encode_frame(const google::protobuf::MessageLite& message) {
   return frame;
 }
 
+std::string encode_frame_bytes(std::string_view payload) {
+  const std::size_t size = payload.size();
+  std::string frame(4, '\0');
+  frame[0] = static_cast<char>((size >> 24) & 0xff);
+  frame[1] = static_cast<char>((size >> 16) & 0xff);
+  frame[2] = static_cast<char>((size >> 8) & 0xff);
+  frame[3] = static_cast<char>(size & 0xff);
+  frame.append(payload);
+  return frame;
+}
+
 FrameDecoder::Status FrameDecoder::next(std::string& payload) {
   const std::size_t available = buffer_.size() - consumed_;
   if (available < 4) return Status::need_more;

@@ -27,6 +27,9 @@ inline constexpr std::size_t kDefaultMaxFrameBytes = 4u << 20;
 // Returns the length prefix followed by MESSAGE's serialization.
 std::string encode_frame(const google::protobuf::MessageLite& message);
 
+// Returns the length prefix followed by PAYLOAD (already serialized bytes).
+std::string encode_frame_bytes(std::string_view payload);
+
 // Splits a byte stream into frame payloads.
 class FrameDecoder {
  public:

@@ -72,7 +72,10 @@ awaitable<void> AdminHttp::serve(tcp::socket socket) {
       std::string target(req.target());
       const auto q = target.find('?');
       if (q != std::string::npos) target.resize(q);
-      AdminReply reply = handler_(target);
+      std::optional<AdminReply> async_reply;
+      if (async_handler_) async_reply = co_await async_handler_(target);
+      AdminReply reply = async_reply ? std::move(*async_reply) : handler_(target);
+      if (target == "/metrics" && reply.status == 200 && extra_metrics_) reply.body += extra_metrics_();
       res.result(reply.status);
       res.set(http::field::content_type, reply.content_type);
       if (req.method() != http::verb::head) res.body() = std::move(reply.body);

@@ -11,6 +11,7 @@
 #include "ha/agent/advert_mapping.h"
 #include "ha/agent/control_client.h"
 #include "ha/agent/state_file.h"
+#include "config/control_endpoints.h"
 #include "config/loader.h"
 
 namespace tandem::ha {
@@ -157,6 +158,9 @@ void Agent::start_up() {
     admin_->start();
   }
 
+  start_remote_control();
+  start_sync();
+
   // The link's state before the machines start, so a dead link starts FAULT.
   poll_link();
   start_machines();
@@ -177,6 +181,19 @@ void Agent::start_up() {
   spdlog::info("ready node={} instances={} boot_id={}", node_, names.empty() ? "-" : names, origin_.boot_id);
   running_ = true;
   write_state_file(true);
+}
+
+// The authenticated remote control endpoint, and the status page on the
+// admin listener that aggregates every node's endpoint.
+void Agent::start_remote_control() {
+  remote_ = std::make_unique<RemoteControl>(
+      io_, boost::asio::ip::tcp::endpoint(node_address(*node_config_), config::control_port(cluster_)), key_,
+      node_config_->proxy_admin(), [this](const wire::ControlRequest& request) { return handle_control(request); });
+  remote_->start();
+  if (!admin_) return;
+  status_page_ = std::make_unique<StatusPage>(cluster_.name(), config::control_targets(cluster_), key_, node_);
+  admin_->set_async_handler([this](std::string path) { return status_page_->handle(std::move(path)); });
+  admin_->set_extra_metrics([this]() { return remote_->metrics_text(); });
 }
 
 void Agent::start_machines() {
@@ -201,6 +218,8 @@ int Agent::run() {
     running_ = false;
     write_state_file(false);
     if (control_) control_->stop();
+    if (remote_) remote_->stop();
+    if (sync_) sync_->stop();
     if (proxy_) proxy_->stop();
     return 1;
   }
@@ -472,6 +491,8 @@ void Agent::shutdown(const std::string& why) {
   write_state_file(false);
   for (auto& s : scripts_) s->stop();
   if (control_) control_->stop();
+  if (remote_) remote_->stop();
+  if (sync_) sync_->stop();
   if (proxy_) proxy_->stop();
   if (admin_) admin_->stop();
   channel_->close();
@@ -501,7 +522,9 @@ wire::StatusResponse Agent::status() {
   in.adverts.verifier = verifier_.counters();
   in.adverts.sent = channel_->sent();
   in.stalls = stalls_;
-  return build_status(in);
+  auto out = build_status(in);
+  if (sync_) *out.mutable_sync() = sync_->status(in.now);
+  return out;
 }
 
 wire::ControlResponse Agent::handle_control(const wire::ControlRequest& request) {
@@ -558,6 +581,42 @@ AdminReply Agent::handle_admin(const std::string& path) {
   }
   if (path == "/status") return AdminReply{200, "application/json", status_json(status()) + "\n"};
   return AdminReply{404, "text/plain; charset=utf-8", "not found: try /metrics or /status\n"};
+}
+
+// ------------------------------------------------------------------ stick sync
+
+// Stick-table sync (ha/agent/stick_sync.h). Until the initial sync from the
+// peers is done, the fault-mode track "sync" fails, so a node restarted from
+// nothing cannot become MASTER with an empty table.
+void Agent::start_sync() {
+  StickSyncHooks hooks;
+  hooks.connection_lost = [this](const std::string& peer) { on_sync_peer_lost(peer, std::nullopt); };
+  hooks.confirmed_down = [this](const std::string& peer, TimePoint aligned) { on_sync_peer_lost(peer, aligned); };
+  hooks.gate_opened = [this](const std::string& why) {
+    tracks_["sync"] = TrackView{"sync", true, 0};
+    if (sync_gate_failed_) apply_track("sync", true, 0, "initial sync done: " + why);
+  };
+  sync_ = std::make_unique<StickSync>(io_, stick_sync_settings(cluster_, node_, key_), std::move(hooks));
+  sync_->start(proxy_.get());
+  if (!sync_->initial_sync_done()) {
+    sync_gate_failed_ = true;
+    tracks_["sync"] = TrackView{"sync", false, 0};
+    apply_track("sync", false, 0, "waiting for the initial sync from peers");
+  }
+}
+
+// A peer's sync connection closed (CONFIRMED_ALIGNED set: and fast probes
+// found no agent there): the master we follow may be gone, its host up.
+void Agent::on_sync_peer_lost(const std::string& peer, std::optional<TimePoint> confirmed_aligned) {
+  if (stopping_) return;
+  const auto now = Clock::now();
+  for (auto& in : instances_) {
+    perform(*in,
+            confirmed_aligned ? in->machine.peer_confirmed_down(peer, *confirmed_aligned, now)
+                              : in->machine.peer_connection_lost(peer, now),
+            now);
+    arm(*in);
+  }
 }
 
 }  // namespace tandem::ha

@@ -29,8 +29,11 @@
 #include "ha/agent/metrics.h"
 #include "ha/agent/notify.h"
 #include "ha/agent/proxy_tracker.h"
+#include "ha/agent/remote_control.h"
 #include "ha/agent/settings.h"
 #include "ha/agent/status_builder.h"
+#include "ha/agent/status_page.h"
+#include "ha/agent/stick_sync.h"
 #include "ha/agent/track_script.h"
 #include "ha/agent/vip_holder.h"
 #include "ha/failover/instance_machine.h"
@@ -54,6 +57,9 @@ class Agent {
   struct Instance;
 
   void start_up();
+  void start_remote_control();
+  void start_sync();
+  void on_sync_peer_lost(const std::string& peer, std::optional<TimePoint> confirmed_aligned);
   void start_machines();
   void on_datagram(std::string_view bytes, const boost::asio::ip::udp::endpoint& from);
   void on_timer(Instance& in);
@@ -91,6 +97,10 @@ class Agent {
   std::unique_ptr<ProxyChannel> proxy_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<AdminHttp> admin_;
+  std::unique_ptr<RemoteControl> remote_;    // lbctl and the status pages (node.address:ha.control_port)
+  std::unique_ptr<StatusPage> status_page_;  // GET / and /cluster.json on admin_
+  std::unique_ptr<StickSync> sync_;          // stick-table sync with the proxy and the peers
+  bool sync_gate_failed_ = false;            // the "sync" track was reported failing
   std::vector<std::unique_ptr<TrackScript>> scripts_;
   Notifier notifier_;
   asio::signal_set signals_;

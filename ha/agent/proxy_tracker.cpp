@@ -19,7 +19,7 @@ long long ms_between(TimePoint from, TimePoint to) {
 
 // Frames from the proxy are heartbeats and stick changes; stick snapshots
 // are sent as many frames, each far below this.
-constexpr std::size_t kMaxLocalFrame = 1u << 20;
+constexpr std::size_t kMaxLocalFrame = 8u << 20;
 
 }  // namespace
 
@@ -125,6 +125,7 @@ awaitable<void> ProxyChannel::accept_loop() {
     spdlog::info("proxy_connected path={}", path_);
     if (!role_.empty()) send_role(role_);
     asio::co_spawn(io_, serve(socket, id), asio::detached);
+    if (on_connected_) on_connected_();
     on_change_();
   }
 }
@@ -164,7 +165,7 @@ awaitable<void> ProxyChannel::serve(std::shared_ptr<socket_t> socket, std::uint6
                        message.heartbeat().servers_up(), message.heartbeat().servers_total());
         on_change_();
       }
-      // Stick changes belong to peer sync (not part of this agent yet): ignored.
+      if (message.has_stick() && id == current_id_ && on_stick_) on_stick_(message.stick());
     }
     if (bad) break;
   }
@@ -183,8 +184,21 @@ void ProxyChannel::send_role(const std::string& role) {
   if (!current_ || stopped_) return;
   wire::AgentToProxy message;
   message.set_role(role);
-  // Only the latest role matters: a slow proxy never makes this queue grow.
-  if (pending_write_.size() > 4096) pending_write_.clear();
+  // Roles are tiny and rare; stick frames are bounded by their sender.
+  pending_write_ += encode_frame(message);
+  if (!writing_) flush_writes();
+}
+
+void ProxyChannel::set_stick_handlers(std::function<void(const wire::StickChanges&)> on_stick,
+                                      std::function<void()> on_connected) {
+  on_stick_ = std::move(on_stick);
+  on_connected_ = std::move(on_connected);
+}
+
+void ProxyChannel::send_stick(const wire::StickChanges& changes) {
+  if (!current_ || stopped_) return;
+  wire::AgentToProxy message;
+  *message.mutable_stick() = changes;
   pending_write_ += encode_frame(message);
   if (!writing_) flush_writes();
 }

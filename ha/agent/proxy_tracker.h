@@ -20,6 +20,7 @@
 
 #include <boost/asio/local/stream_protocol.hpp>
 
+#include "common/proto/local_channel.pb.h"
 #include "ha/agent/asio_aliases.h"
 #include "ha/failover/instance_machine.h"
 
@@ -71,6 +72,18 @@ class ProxyChannel {
   // Tells the connected proxy our role ("MASTER", "BACKUP", "FAULT").
   void send_role(const std::string& role);
 
+  // Stick sync (ha/agent/stick_sync.h): ON_STICK gets every StickChanges the
+  // proxy sends; ON_CONNECTED runs when a proxy (re)connects, so it gets the
+  // agent's whole copy back.
+  void set_stick_handlers(std::function<void(const wire::StickChanges&)> on_stick,
+                          std::function<void()> on_connected);
+  // Queues stick changes for the proxy. The caller bounds what it queues:
+  // it sends more only when write_idle().
+  void send_stick(const wire::StickChanges& changes);
+  // Nothing is waiting to be written to the proxy.
+  bool write_idle() const { return !writing_ && pending_write_.empty(); }
+  bool connected() const { return current_ != nullptr; }
+
   const ProxyLiveness& liveness() const { return liveness_; }
 
  private:
@@ -90,6 +103,8 @@ class ProxyChannel {
   std::shared_ptr<socket_t> current_;
   std::uint64_t current_id_ = 0;
   std::string role_;
+  std::function<void(const wire::StickChanges&)> on_stick_;
+  std::function<void()> on_connected_;
   std::string pending_write_;
   bool writing_ = false;
   bool stopped_ = false;

@@ -141,6 +141,16 @@ std::string format_status(const wire::StatusResponse& s) {
   out += "adverts    sent " + std::to_string(a.sent()) + ", accepted " + std::to_string(a.accepted()) +
          ", dropped " + std::to_string(dropped) + (reasons.empty() ? "" : " (" + reasons + ")") + "\n";
   out += "stalls     " + std::to_string(s.stalls()) + "\n";
+  if (s.has_sync()) {
+    const auto& y = s.sync();
+    out += "\nsync  peers " + std::to_string(y.connected_peers()) + "/" + std::to_string(y.peers_size()) +
+           " connected, initial sync " + (y.initial_sync_done() ? "done" : "waiting") + " (" + y.initial_sync() + ")\n";
+    for (const auto& t : y.tables())
+      out += "  table " + t.pool() + ": " + std::to_string(t.entries()) + " entries\n";
+    out += "  changes sent " + std::to_string(y.changes_sent()) + ", received " + std::to_string(y.changes_received()) +
+           ", resyncs " + std::to_string(y.resyncs()) + ", lag p50 " + std::to_string(static_cast<int>(y.lag_p50_ms())) +
+           " ms p99 " + std::to_string(static_cast<int>(y.lag_p99_ms())) + " ms\n";
+  }
   return out;
 }
 

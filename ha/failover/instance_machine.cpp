@@ -677,6 +677,19 @@ Actions InstanceMachine::peer_connection_lost(std::string_view node, TimePoint n
   return out;
 }
 
+Actions InstanceMachine::peer_confirmed_down(std::string_view node, TimePoint aligned, TimePoint now) {
+  Actions out;
+  begin(now, out);
+  if (state_ != State::kBackup || master_ != node || !down_deadline_) return out;
+  const TimePoint confirm = std::max(aligned, now) + skew_time(master_interval_, effective_);
+  if (confirm >= *down_deadline_) return out;
+  down_deadline_ = confirm;
+  down_cause_ = "agent of " + std::string(node) + " gone (connection closed, probes refused)";
+  out.push_back(Notice{"master " + std::string(node) + " confirmed down by fast probes; taking over in " +
+                       ms_text(confirm - now)});
+  return out;
+}
+
 Actions InstanceMachine::quorum_update(std::vector<std::string> heard, TimePoint now) {
   Actions out;
   begin(now, out);

@@ -210,6 +210,15 @@ class InstanceMachine {
   // and one missed advert confirms it. Skew keeps the priority order.
   Actions peer_connection_lost(std::string_view node, TimePoint now);
 
+  // The shell confirmed that NODE's agent is gone while its host is up (its
+  // sync connection closed and fast probes of its sync port were refused).
+  // If NODE is the master we follow, the down timer is shortened to
+  // max(ALIGNED, now) + skew (never lengthened). ALIGNED is an instant every
+  // backup that saw the same close agrees on (the close plus a fixed probe
+  // window), so skew keeps the priority order even though each backup's
+  // probes finish at a slightly different time.
+  Actions peer_confirmed_down(std::string_view node, TimePoint aligned, TimePoint now);
+
   // Quorum mode: the nodes the shell heard recently (by any channel), which
   // stands until the next update. Counted together with the peers whose
   // adverts this machine heard within their down interval. A MASTER without a

@@ -1,5 +1,8 @@
 #include "lb/agent_link/agent_link.h"
 
+#include <algorithm>
+#include <limits>
+
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <spdlog/spdlog.h>
@@ -10,10 +13,30 @@ namespace tandem::lb {
 
 using local_socket = asio::local::stream_protocol::socket;
 
+namespace {
+
+// Frames to the agent stay far below its 1 MiB cap: a batch of entries of a
+// few hundred bytes at most (keys and server names are short).
+constexpr std::size_t kMaxBatch = 512;
+constexpr std::size_t kMaxFrameFromAgent = 4u << 20;
+
+void append_stick_frame(std::string& out, std::vector<wire::StickEntry>&& entries, bool snapshot, bool end) {
+  wire::ProxyToAgent message;
+  auto* stick = message.mutable_stick();
+  for (auto& e : entries) *stick->add_entries() = std::move(e);
+  stick->set_full_snapshot(snapshot);
+  stick->set_snapshot_end(end);
+  out += encode_frame(message);
+}
+
+}  // namespace
+
 AgentLink::AgentLink(asio::io_context& io, std::string socket_path, std::chrono::milliseconds interval,
-                     HeartbeatSource source)
+                     HeartbeatSource source, StickLinkHooks stick)
     : io_(io), path_(std::move(socket_path)), interval_(interval), source_(std::move(source)),
-      running_(std::make_shared<bool>(true)) {
+      stick_(std::move(stick)), running_(std::make_shared<bool>(true)) {
+  stick_.batch = std::clamp<std::size_t>(stick_.batch, 1, kMaxBatch);
+  if (stick_.flush.count() <= 0) stick_.flush = std::chrono::milliseconds(20);
   asio::co_spawn(io_, run(), asio::detached);
 }
 
@@ -25,7 +48,7 @@ awaitable<void> AgentLink::read_loop(local_socket& socket) {
   for (;;) {
     std::string payload;
     try {
-      if (!co_await read_frame(socket, payload, 1 << 20)) co_return;
+      if (!co_await read_frame(socket, payload, kMaxFrameFromAgent)) co_return;
     } catch (const std::exception&) {
       co_return;
     }
@@ -35,21 +58,79 @@ awaitable<void> AgentLink::read_loop(local_socket& socket) {
       spdlog::info("agent_role role={}", message.role());
       role_ = message.role();
     }
-    // Stick-table entries from peers arrive here with the sync issue.
+    if (message.has_stick() && stick_.apply) {
+      const auto& s = message.stick();
+      counters_.received += static_cast<std::uint64_t>(s.entries_size());
+      if (s.entries_size() > 0) stick_.apply({s.entries().begin(), s.entries().end()});
+      if (s.snapshot_end()) spdlog::info("stick_resync_received entries_total={}", counters_.received);
+    }
   }
 }
 
-awaitable<void> AgentLink::heartbeat_loop(local_socket& socket, std::uint64_t& sequence) {
+void AgentLink::stick_frames(std::string& out) {
+  if (!stick_.tables) return;
+  const auto now = std::chrono::steady_clock::now();
+  const auto tables = stick_.tables();
+  std::set<const StickTable*> current;
+  bool full = std::exchange(full_resync_, false);
+  for (auto* t : tables) {
+    current.insert(t);
+    if (!known_tables_.contains(t)) full = true;        // new pool or rebuilt table
+    if (t->take_needs_full_resync()) full = true;       // its change queue overflowed
+  }
+  known_tables_ = std::move(current);
+  if (full) {
+    ++counters_.resyncs;
+    std::size_t total = 0;
+    for (auto* t : tables) {
+      t->drain_changes(std::numeric_limits<std::size_t>::max(), now);  // the snapshot covers them
+      auto all = t->snapshot(now);
+      total += all.size();
+      for (std::size_t i = 0; i < all.size(); i += stick_.batch) {
+        std::vector<wire::StickEntry> part(std::make_move_iterator(all.begin() + static_cast<std::ptrdiff_t>(i)),
+                                           std::make_move_iterator(all.begin() + static_cast<std::ptrdiff_t>(
+                                                                                     std::min(all.size(), i + stick_.batch))));
+        append_stick_frame(out, std::move(part), true, false);
+      }
+    }
+    append_stick_frame(out, {}, true, true);
+    counters_.sent += total;
+    spdlog::info("stick_resync_sent entries={} tables={}", total, tables.size());
+    return;
+  }
+  for (auto* t : tables) {
+    for (;;) {
+      auto changes = t->drain_changes(stick_.batch, now);
+      if (changes.empty()) break;
+      counters_.sent += changes.size();
+      const bool more = changes.size() == stick_.batch;
+      append_stick_frame(out, std::move(changes), false, false);
+      if (!more) break;
+    }
+  }
+}
+
+awaitable<void> AgentLink::send_loop(local_socket& socket, std::uint64_t& sequence) {
   auto running = running_;
   asio::steady_timer timer(io_);
+  const auto tick = stick_.tables ? std::min(interval_, stick_.flush) : interval_;
+  auto next_heartbeat = std::chrono::steady_clock::now();
   while (*running) {
-    wire::ProxyToAgent message;
-    *message.mutable_heartbeat() = source_();
-    message.mutable_heartbeat()->set_sequence(++sequence);
-    const std::string frame = encode_frame(message);
-    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(frame), use_nothrow);
-    if (ec) co_return;
-    timer.expires_after(interval_);
+    std::string frames;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_heartbeat) {
+      wire::ProxyToAgent message;
+      *message.mutable_heartbeat() = source_();
+      message.mutable_heartbeat()->set_sequence(++sequence);
+      frames += encode_frame(message);
+      next_heartbeat = now + interval_;
+    }
+    stick_frames(frames);
+    if (!frames.empty()) {
+      auto [ec, n] = co_await asio::async_write(socket, asio::buffer(frames), use_nothrow);
+      if (ec) co_return;
+    }
+    timer.expires_after(tick);
     co_await timer.async_wait(use_nothrow);
   }
 }
@@ -77,11 +158,12 @@ awaitable<void> AgentLink::run() {
     connected_ = true;
     warned = false;
     backoff = std::chrono::milliseconds(50);
+    full_resync_ = true;  // a new agent (or a new connection) gets the whole tables
     {
       using namespace asio::experimental::awaitable_operators;
       // Either side ending ends the connection: the agent closing it, or a
-      // heartbeat that cannot be written.
-      co_await (read_loop(socket) || heartbeat_loop(socket, sequence));
+      // frame that cannot be written.
+      co_await (read_loop(socket) || send_loop(socket, sequence));
     }
     connected_ = false;
     boost::system::error_code ignored;

@@ -1,20 +1,51 @@
 // The proxy's end of the local channel to the node's ha-agent (a unix
-// socket, framed protobuf; common/proto/local_channel.proto): a heartbeat
-// every ha.proxy.heartbeat_ms saying whether this proxy can serve, so the
-// agent can give up the VIP when the proxy is dead, stuck or has no server.
+// socket, framed protobuf; common/proto/local_channel.proto):
+// - a heartbeat every ha.proxy.heartbeat_ms saying whether this proxy can
+//   serve, so the agent can give up the VIP when the proxy is dead, stuck or
+//   has no server;
+// - the stick tables' changes (StickTable::drain_changes) every flush
+//   interval, and the whole tables (StickTable::snapshot, then snapshot_end)
+//   on every (re)connect, after a change-queue overflow and when a reload
+//   brought a new table;
+// - from the agent: its role, and stick entries learned from peers, applied
+//   to the tables (so a backup's proxy runs hot; a restarted proxy gets its
+//   table back).
 // Reconnects with backoff; the agent may start before or after the proxy.
+// Control thread only.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "common/proto/local_channel.pb.h"
 #include <boost/asio/local/stream_protocol.hpp>
 
 #include "lb/runtime/asio_aliases.h"
+#include "lb/stick/stick_table.h"
 
 namespace tandem::lb {
+
+// How the link reaches the stick tables (all called on the control thread).
+struct StickLinkHooks {
+  // The current generation's tables (non-null pointers, valid for the call).
+  std::function<std::vector<StickTable*>()> tables;
+  // Entries the agent sent (from peers, or its copy after a reconnect).
+  std::function<void(const std::vector<wire::StickEntry>&)> apply;
+  std::chrono::milliseconds flush{20};  // how often changes are drained
+  std::size_t batch = 256;              // entries per frame
+};
+
+// Counters of the stick traffic on the link.
+struct StickLinkCounters {
+  std::uint64_t sent = 0;       // entries sent (changes and snapshots)
+  std::uint64_t received = 0;   // entries received from the agent
+  std::uint64_t resyncs = 0;    // full snapshots sent
+};
 
 class AgentLink {
  public:
@@ -22,28 +53,38 @@ class AgentLink {
   using HeartbeatSource = std::function<wire::ProxyHeartbeat()>;
 
   AgentLink(asio::io_context& io, std::string socket_path, std::chrono::milliseconds interval,
-            HeartbeatSource source);
+            HeartbeatSource source, StickLinkHooks stick = {});
   ~AgentLink();
 
   // Stops sending (the agent then sees the connection close).
   void stop();
 
+  // Sends the whole tables at the next flush (a reload changed them).
+  void request_full_resync() { full_resync_ = true; }
+
   // The role the agent last told us ("MASTER", "BACKUP", "FAULT"), or "".
   const std::string& role() const { return role_; }
   bool connected() const { return connected_; }
+  const StickLinkCounters& stick_counters() const { return counters_; }
 
  private:
   awaitable<void> run();
   awaitable<void> read_loop(asio::local::stream_protocol::socket& socket);
-  awaitable<void> heartbeat_loop(asio::local::stream_protocol::socket& socket, std::uint64_t& sequence);
+  awaitable<void> send_loop(asio::local::stream_protocol::socket& socket, std::uint64_t& sequence);
+  // Appends the stick frames due now to OUT.
+  void stick_frames(std::string& out);
 
   asio::io_context& io_;
   std::string path_;
   std::chrono::milliseconds interval_;
   HeartbeatSource source_;
+  StickLinkHooks stick_;
   std::shared_ptr<bool> running_;
   std::string role_;
   bool connected_ = false;
+  bool full_resync_ = true;
+  std::set<const StickTable*> known_tables_;
+  StickLinkCounters counters_;
 };
 
 }  // namespace tandem::lb

@@ -52,15 +52,26 @@ std::string forwarded_node(const boost::asio::ip::address& client) {
   return a.to_string();
 }
 
+ForwardingElements forwarding_elements(const boost::asio::ip::address& client, std::string_view proto,
+                                       std::string_view by) {
+  ForwardingElements out;
+  out.x_forwarded_for = unmapped(client).to_string();
+  out.proto = std::string(proto);
+  out.forwarded = "for=" + forwarded_node(client);
+  if (!by.empty()) out.forwarded += ";by=" + forwarded_value(by);
+  out.forwarded += ";proto=" + forwarded_value(proto);
+  return out;
+}
+
+void add_forwarding_headers(bhttp::request_header<>& req, const ForwardingElements& elements) {
+  append_to_list(req, "X-Forwarded-For", elements.x_forwarded_for);
+  req.set("X-Forwarded-Proto", elements.proto);
+  append_to_list(req, "Forwarded", elements.forwarded);
+}
+
 void add_forwarding_headers(bhttp::request_header<>& req, const boost::asio::ip::address& client,
                             std::string_view proto, std::string_view by) {
-  append_to_list(req, "X-Forwarded-For", unmapped(client).to_string());
-  req.set("X-Forwarded-Proto", proto);
-
-  std::string element = "for=" + forwarded_node(client);
-  if (!by.empty()) element += ";by=" + forwarded_value(by);
-  element += ";proto=" + forwarded_value(proto);
-  append_to_list(req, "Forwarded", element);
+  add_forwarding_headers(req, forwarding_elements(client, proto, by));
 }
 
 }  // namespace tandem::lb::http

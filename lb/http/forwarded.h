@@ -21,6 +21,22 @@ void add_forwarding_headers(boost::beast::http::request_header<>& req,
                             const boost::asio::ip::address& client, std::string_view proto,
                             std::string_view by = {});
 
+/// The parts of the forwarding headers that depend only on the connection
+/// (client address, protocol, node): rendered once per client connection so
+/// each request only appends them.
+struct ForwardingElements {
+  std::string x_forwarded_for;  ///< the client address, IPv4-mapped written as IPv4
+  std::string proto;            ///< X-Forwarded-Proto value
+  std::string forwarded;        ///< `for=...;by=...;proto=...`
+};
+
+/// Renders the elements add_forwarding_headers appends. Allocates.
+[[nodiscard]] ForwardingElements forwarding_elements(const boost::asio::ip::address& client,
+                                                     std::string_view proto, std::string_view by = {});
+
+/// add_forwarding_headers with elements rendered beforehand (same result).
+void add_forwarding_headers(boost::beast::http::request_header<>& req, const ForwardingElements& elements);
+
 /// `client` as an RFC 7239 node value: 192.0.2.1 or "[2001:db8::1]".
 [[nodiscard]] std::string forwarded_node(const boost::asio::ip::address& client);
 

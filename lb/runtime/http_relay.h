@@ -1,68 +1,177 @@
-// Streams one HTTP message from a parser to a stream through a fixed buffer:
+// Streams one HTTP message from a parser to a socket through a fixed buffer:
 // header and body go out as they come in, so memory per message is bounded
 // whatever the body size (Beast's "relay" pattern, made asynchronous).
+//
+// The I/O is done here on plain sockets rather than through Beast's composed
+// read/write operations: the parser is fed from the buffer synchronously and
+// the socket is read only when the parser needs more, and the header goes
+// out with the first body bytes in one write (serialize.h). Deadlines come
+// from the connection's Watchdog.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <span>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include <boost/beast/http.hpp>
 
+#include "lb/http/serialize.h"
 #include "lb/runtime/asio_aliases.h"
+#include "lb/runtime/watchdog.h"
 
 namespace tandem::lb {
 
 namespace bhttp = boost::beast::http;  // tandem::lb::http is ours (lb/http)
+
+template <bool isRequest>
+using BufferParser = bhttp::parser<isRequest, bhttp::buffer_body>;
+
+// Feeds PARSER from BUFFER, reading from IN only when the parser needs more
+// bytes, until it makes progress: the header is complete (the parser is not
+// eager), body bytes were produced, the message is done, or an error. A body
+// buffer that is full is reported as need_buffer. READ counts bytes read from
+// IN; a read asks for at least MIN_READ bytes of room. The caller arms WATCHDOG.
+template <bool isRequest>
+awaitable<boost::system::error_code> parse_some(tcp::socket& in, beast::flat_buffer& buffer,
+                                                BufferParser<isRequest>& parser, const Watchdog& watchdog,
+                                                std::uint64_t& read, std::size_t min_read = 4096) {
+  for (;;) {
+    boost::system::error_code ec;
+    if (buffer.size() > 0) {
+      buffer.consume(parser.put(buffer.data(), ec));
+      if (ec != bhttp::error::need_more) co_return ec;
+    }
+    // Up to 64 KiB a read; the parser's header limit bounds what a header can
+    // make the buffer hold. Bodies read at least a relay chunk at a time.
+    const std::size_t room = std::min<std::size_t>(std::max(buffer.capacity() - buffer.size(), min_read), 65536);
+    auto [rec, n] = co_await in.async_read_some(buffer.prepare(room), use_nothrow);
+    buffer.commit(n);
+    read += n;
+    if (rec == asio::error::eof) {
+      if (!parser.got_some()) co_return bhttp::error::end_of_stream;
+      ec = {};
+      parser.put_eof(ec);  // a body delimited by the close ends here; anything else is partial
+      co_return ec;
+    }
+    if (rec) co_return watchdog.translate(rec);
+  }
+}
+
+// Reads until PARSER has the whole header (or an error).
+template <bool isRequest>
+awaitable<boost::system::error_code> read_header(tcp::socket& in, beast::flat_buffer& buffer,
+                                                 BufferParser<isRequest>& parser, const Watchdog& watchdog,
+                                                 std::uint64_t& read) {
+  while (!parser.is_header_done()) {
+    auto ec = co_await parse_some(in, buffer, parser, watchdog, read);
+    if (ec) co_return ec;
+  }
+  co_return boost::system::error_code{};
+}
+
+// The 16 KiB a relay moves a body through, borrowed from a per-thread free
+// list for the relay's duration: kept in the coroutine frame it would cost a
+// large malloc and free per message; kept per connection, memory per idle
+// connection. Each worker thread runs its own io_context, so a relay returns
+// its buffer on the thread it took it from.
+class RelayChunk {
+ public:
+  static constexpr std::size_t kSize = 16384;
+  RelayChunk() {
+    auto& spare = spares();
+    if (spare.empty()) {
+      buffer_ = std::make_unique<Buffer>();
+    } else {
+      buffer_ = std::move(spare.back());
+      spare.pop_back();
+    }
+  }
+  ~RelayChunk() {
+    auto& spare = spares();
+    if (spare.size() < kMaxSpares) spare.push_back(std::move(buffer_));
+  }
+  RelayChunk(const RelayChunk&) = delete;
+  RelayChunk& operator=(const RelayChunk&) = delete;
+  char* data() { return buffer_->data(); }
+  static constexpr std::size_t size() { return kSize; }
+
+ private:
+  using Buffer = std::array<char, kSize>;
+  static constexpr std::size_t kMaxSpares = 64;  // 1 MiB per thread at most
+  static std::vector<std::unique_ptr<Buffer>>& spares() {
+    static thread_local std::vector<std::unique_ptr<Buffer>> list;
+    return list;
+  }
+  std::unique_ptr<Buffer> buffer_;
+};
 
 // Which side failed when a relay stops early.
 struct RelayResult {
   boost::system::error_code ec;
   bool read_side = false;       // the error came from reading IN (else from writing OUT)
   std::uint64_t body_bytes = 0;
+  std::uint64_t bytes_read = 0;  // raw bytes read from IN (body and framing)
   bool wrote_anything = false;  // at least the header reached OUT
 };
 
 // Writes the message whose header PARSER has already read (and the caller may
-// have edited), then its body as it arrives on IN, to OUT. Each read and
-// write must complete within IDLE.
-template <bool isRequest, class InStream, class OutStream>
-awaitable<RelayResult> relay_message(InStream& in, beast::flat_buffer& in_buffer,
-                                     bhttp::parser<isRequest, bhttp::buffer_body>& parser, OutStream& out,
-                                     std::chrono::milliseconds idle) {
+// have edited), then its body as it arrives on IN, to OUT; a chunked message
+// is sent chunked again. Each read and write must complete within IDLE.
+// HEAD is scratch space for the serialized header (its capacity is reused).
+template <bool isRequest>
+awaitable<RelayResult> relay_message(tcp::socket& in, beast::flat_buffer& in_buffer, BufferParser<isRequest>& parser,
+                                     tcp::socket& out, Watchdog& watchdog, std::chrono::milliseconds idle,
+                                     std::string& head) {
   RelayResult result;
-  std::array<char, 16384> chunk;
-  bhttp::serializer<isRequest, bhttp::buffer_body> serializer{parser.get()};
-  do {
-    auto& body = parser.get().body();
+  RelayChunk chunk;
+  char size_line[http::kMaxChunkSizeLine];
+  head.clear();
+  http::serialize_header(parser.get().base(), head);
+  // As Beast's serializer: the framing follows the (edited) header. A message
+  // without a body (HEAD response, no length) gets no chunk terminator.
+  const bool chunked = parser.get().chunked() && !parser.is_done();
+  parser.eager(true);  // past the header: parse whole buffers, not one chunk header at a time
+  bool header_sent = false;
+  for (;;) {
+    std::size_t got = 0;
     if (!parser.is_done()) {
+      auto& body = parser.get().body();
       body.data = chunk.data();
       body.size = chunk.size();
-      in.expires_after(idle);
-      auto [ec, n] = co_await bhttp::async_read(in, in_buffer, parser, use_nothrow);
+      watchdog.arm(idle);
+      auto ec = co_await parse_some(in, in_buffer, parser, watchdog, result.bytes_read, RelayChunk::size());
       if (ec == bhttp::error::need_buffer) ec = {};
       if (ec) {
         result.ec = ec;
         result.read_side = true;
         co_return result;
       }
-      body.size = chunk.size() - body.size;
-      body.data = chunk.data();
-      body.more = !parser.is_done();
-      result.body_bytes += body.size;
-    } else {
-      body.data = nullptr;
-      body.size = 0;
-      body.more = false;
+      got = chunk.size() - body.size;
+      result.body_bytes += got;
+      if (got == 0 && !parser.is_done() && header_sent) continue;  // only framing arrived
     }
-    out.expires_after(idle);
-    auto [ec, n] = co_await bhttp::async_write(out, serializer, use_nothrow);
-    if (ec == bhttp::error::need_buffer) ec = {};
-    if (ec) {
-      result.ec = ec;
-      co_return result;
+    std::array<asio::const_buffer, 5> buffers;
+    std::size_t count = 0;
+    if (!header_sent) buffers[count++] = asio::buffer(head);
+    if (chunked && got > 0) buffers[count++] = asio::buffer(size_line, http::chunk_size_line(got, size_line));
+    if (got > 0) buffers[count++] = asio::buffer(chunk.data(), got);
+    if (chunked && got > 0) buffers[count++] = asio::buffer("\r\n", 2);
+    if (chunked && parser.is_done()) buffers[count++] = asio::buffer("0\r\n\r\n", 5);
+    if (count > 0) {
+      watchdog.arm(idle);
+      auto [ec, n] = co_await asio::async_write(out, std::span(buffers.data(), count), use_nothrow);
+      if (ec) {
+        result.ec = watchdog.translate(ec);
+        co_return result;
+      }
+      header_sent = true;
+      result.wrote_anything = true;
     }
-    result.wrote_anything = true;
-  } while (!parser.is_done() || !serializer.is_done());
-  co_return result;
+    if (parser.is_done()) co_return result;
+  }
 }
 
 }  // namespace tandem::lb

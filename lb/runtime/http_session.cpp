@@ -4,6 +4,7 @@
 // the request and the response through, and keep both sides alive when the
 // protocol allows it. Every wait has a deadline; every refusal has a status
 // and a counter.
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
@@ -22,12 +23,17 @@ namespace tandem::lb {
 
 namespace {
 
-using RequestParser = bhttp::request_parser<bhttp::buffer_body>;
-using ResponseParser = bhttp::response_parser<bhttp::buffer_body>;
+using RequestParser = BufferParser<true>;
+using ResponseParser = BufferParser<false>;
 
 // Response header size we accept from servers (they are trusted more than
 // clients, but not unboundedly).
 constexpr std::uint32_t kMaxResponseHeaderBytes = 64 * 1024;
+
+// The watchdog's granularity: it must wake before the shortest limit a phase uses.
+std::chrono::milliseconds shortest_limit(const config::EffectiveTimeouts& t) {
+  return std::min({t.request_header, t.client_idle, t.server});
+}
 
 Refusal refusal_for(bhttp::status status) {
   switch (status) {
@@ -41,29 +47,39 @@ Refusal refusal_for(bhttp::status status) {
 class HttpSession final : public DrainableSession {
  public:
   HttpSession(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client)
-      : worker_(worker), listener_(std::move(listener)), stats_(*listener_->stats), client_(std::move(client)) {
+      : worker_(worker),
+        listener_(std::move(listener)),
+        stats_(*listener_->stats),
+        client_(std::move(client)),
+        server_(worker.io()),
+        watchdog_(worker.io().get_executor(), shortest_limit(listener_->timeouts)) {
+    watchdog_.watch(&client_, &server_);
     limits_.max_header_bytes = listener_->limits.max_header_bytes;
     limits_.max_header_count = listener_->limits.max_header_count;
     limits_.max_body_bytes = listener_->limits.max_body_bytes;
   }
 
   void close_if_idle() override {
-    if (idle_) client_.cancel();
+    boost::system::error_code ignored;
+    if (idle_) client_.cancel(ignored);
   }
 
   awaitable<void> run() {
     SessionCount count(worker_, stats_);
     worker_.track(this);
     boost::system::error_code ec;
-    const auto peer = client_.socket().remote_endpoint(ec);
+    const auto peer = client_.remote_endpoint(ec);
     if (!ec) {
       client_address_ = peer.address();
       source_ = client_address_.to_string();
-      co_await serve();
+      if (listener_->forwarded_headers) forwarding_ = http::forwarding_elements(client_address_, "http");
+      using namespace asio::experimental::awaitable_operators;
+      co_await (serve() || watchdog_.run());
     }
     worker_.untrack(this);
-    client_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    client_.close();
+    close_server();
+    client_.shutdown(tcp::socket::shutdown_send, ec);
+    client_.close(ec);
   }
 
  private:
@@ -74,10 +90,10 @@ class HttpSession final : public DrainableSession {
       // or for the first request the whole header limit.
       if (buffer_.size() == 0) {
         idle_ = true;
-        client_.expires_after(first ? listener_->timeouts.request_header : listener_->timeouts.client_idle);
-        auto [ec, n] = co_await client_.async_read_some(buffer_.prepare(4096), use_nothrow);
+        watchdog_.arm(first ? listener_->timeouts.request_header : listener_->timeouts.client_idle);
+        auto [rec, n] = co_await client_.async_read_some(buffer_.prepare(4096), use_nothrow);
         idle_ = false;
-        if (ec) {
+        if (const auto ec = watchdog_.translate(rec)) {
           if (ec == beast::error::timeout && first) co_await refuse(bhttp::status::request_timeout, false);
           co_return;
         }
@@ -85,14 +101,16 @@ class HttpSession final : public DrainableSession {
         stats_.bytes_in.fetch_add(n, std::memory_order_relaxed);
       }
       first = false;
-      if (!co_await serve_one()) co_return;
+      const bool keep = co_await serve_one();
+      close_server();  // unless it went back to the pool
+      if (!keep) co_return;
     }
   }
 
   // Writes a ready-made error response; counts it.
   awaitable<void> refuse(bhttp::status status, bool keep_alive, bool head = false) {
     const auto& bytes = http::error_response(status, {keep_alive, head});
-    client_.expires_after(listener_->timeouts.client_idle);
+    watchdog_.arm(listener_->timeouts.client_idle);
     auto [ec, n] = co_await asio::async_write(client_, asio::buffer(bytes), use_nothrow);
     stats_.bytes_out.fetch_add(n, std::memory_order_relaxed);
     stats_.count_response(static_cast<unsigned>(status));
@@ -104,10 +122,10 @@ class HttpSession final : public DrainableSession {
     RequestParser parser;
     http::apply_limits(parser, limits_);
     // The whole header must arrive within request_header (slowloris).
-    client_.expires_after(listener_->timeouts.request_header);
-    const auto before = buffer_.size();
-    auto [ec, n] = co_await bhttp::async_read_header(client_, buffer_, parser, use_nothrow);
-    if (buffer_.size() + n > before) stats_.bytes_in.fetch_add(n > before ? n - before : 0, std::memory_order_relaxed);
+    watchdog_.arm(listener_->timeouts.request_header);
+    std::uint64_t header_read = 0;
+    const auto ec = co_await read_header(client_, buffer_, parser, watchdog_, header_read);
+    stats_.bytes_in.fetch_add(header_read, std::memory_order_relaxed);
     if (ec) {
       const std::string_view received(static_cast<const char*>(buffer_.data().data()), buffer_.size());
       if (auto verdict = http::classify_parse_error(ec, received)) {
@@ -130,7 +148,7 @@ class HttpSession final : public DrainableSession {
     const bool head = req.method() == bhttp::verb::head;
     const unsigned client_version = req.version();
     const auto client_intent = http::strip_hop_by_hop(req);
-    if (listener_->forwarded_headers) http::add_forwarding_headers(req, client_address_, "http");
+    if (listener_->forwarded_headers) http::add_forwarding_headers(req, forwarding_);
 
     // Stickiness and hashing keys.
     auto view = worker_.view(listener_->pool);
@@ -164,7 +182,10 @@ class HttpSession final : public DrainableSession {
     // was consumed yet.
     std::vector<ServerIndex> tried;
     const bool has_body = !parser.is_done();
+    request.replayable = !has_body;  // matches the retry conditions below
     for (int round = 0;; ++round) {
+      close_server();
+      watchdog_.disarm();  // connect and queue keep their own deadlines
       auto [failure, upstream] = co_await acquire_upstream(worker_, *listener_, view, request, tried);
       if (!upstream) {
         const bool timeout = failure == UpstreamFailure::queue_timeout;
@@ -182,14 +203,16 @@ class HttpSession final : public DrainableSession {
       }
       const ServerIndex index = upstream->index;
       auto& server = pool.server(index);
-      beast::tcp_stream up(std::move(upstream->socket));
+      server_ = std::move(upstream->socket);
       beast::flat_buffer up_buffer;
       // Upstream we always speak HTTP/1.1 with keep-alive, whatever the client spoke.
       req.version(11);
       http::set_connection(req, true);
 
       // Request: header and body streamed to the server.
-      auto sent = co_await relay_message(client_, buffer_, parser, up, listener_->timeouts.client_idle);
+      auto sent = co_await relay_message(client_, buffer_, parser, server_, watchdog_, listener_->timeouts.client_idle,
+                                         head_);
+      stats_.bytes_in.fetch_add(sent.bytes_read, std::memory_order_relaxed);
       req.version(client_version);  // the header is out; answer in the client's terms
       if (sent.ec && sent.read_side) {
         // A body that breaks its framing (bad chunk size, overflow) gets a
@@ -221,8 +244,9 @@ class HttpSession final : public DrainableSession {
       response.header_limit(kMaxResponseHeaderBytes);
       response.body_limit(boost::none);
       response.skip(head);
-      up.expires_after(listener_->timeouts.server);
-      auto [rec, rn] = co_await bhttp::async_read_header(up, up_buffer, response, use_nothrow);
+      watchdog_.arm(listener_->timeouts.server);
+      std::uint64_t response_read = 0;
+      const auto rec = co_await read_header(server_, up_buffer, response, watchdog_, response_read);
       if (rec) {
         const bool nothing_received = up_buffer.size() == 0 && !response.got_some();
         if (upstream->reused && nothing_received && !has_body && rec != beast::error::timeout && round < 3) {
@@ -266,7 +290,8 @@ class HttpSession final : public DrainableSession {
       }
       http::set_connection(res, keep_client);
 
-      auto relayed = co_await relay_message(up, up_buffer, response, client_, listener_->timeouts.server);
+      auto relayed =
+          co_await relay_message(server_, up_buffer, response, client_, watchdog_, listener_->timeouts.server, head_);
       server.bytes_in.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
       stats_.bytes_out.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
       stats_.count_response(status);
@@ -276,7 +301,7 @@ class HttpSession final : public DrainableSession {
         co_return false;
       }
       if (keep_server && response.is_done() && up_buffer.size() == 0 && worker_.is_current(&pool)) {
-        worker_.upstreams().give(&server, up.release_socket(), Clock::now());
+        worker_.upstreams().give(&server, std::move(server_), Clock::now());
       }
       co_return keep_client;
     }
@@ -303,14 +328,24 @@ class HttpSession final : public DrainableSession {
 
   void record_latency(Clock::time_point started) { stats_.latency.observe(Clock::now() - started); }
 
+  // Closes the current request's upstream connection unless it was pooled.
+  void close_server() {
+    boost::system::error_code ignored;
+    if (server_.is_open()) server_.close(ignored);
+  }
+
   Worker& worker_;
   std::shared_ptr<ListenerRuntime> listener_;
   ListenerStats& stats_;
-  beast::tcp_stream client_;
+  tcp::socket client_;
+  tcp::socket server_;    // the current request's upstream connection
+  Watchdog watchdog_;     // deadlines of both, one phase at a time
   beast::flat_buffer buffer_;
+  std::string head_;      // serialized header scratch, reused
   http::Limits limits_;
   boost::asio::ip::address client_address_;
   std::string source_;
+  http::ForwardingElements forwarding_;  // rendered once per connection
   bool idle_ = false;
 };
 

@@ -1,5 +1,7 @@
 #include "lb/runtime/proxy.h"
 
+#include <algorithm>
+#include <map>
 #include <thread>
 
 #include <boost/asio/signal_set.hpp>
@@ -73,7 +75,36 @@ struct Proxy::Impl {
     if (path.empty() || generation->cluster.ha().instances_size() == 0) return;
     const auto ms = generation->cluster.ha().proxy().heartbeat_ms();
     agent_link = std::make_unique<AgentLink>(control, path, std::chrono::milliseconds(ms ? ms : 100),
-                                             [this] { return heartbeat(); });
+                                             [this] { return heartbeat(); }, stick_link_hooks());
+  }
+
+  // ---- stick-table sync over the agent link (issue 4; control thread) ----
+
+  // The link drains the tables' changes every flush interval and applies
+  // what the agent learned from peers (lb/agent_link/agent_link.h).
+  StickLinkHooks stick_link_hooks() {
+    StickLinkHooks hooks;
+    hooks.tables = [this] {
+      std::vector<StickTable*> out;
+      for (const auto& p : generation->pools)
+        if (auto* t = p->stick_table()) out.push_back(t);
+      return out;
+    };
+    hooks.apply = [this](const std::vector<wire::StickEntry>& entries) { apply_from_agent(entries); };
+    const auto& sync = generation->cluster.sync();
+    hooks.flush = std::chrono::milliseconds(std::clamp<std::uint32_t>(sync.flush_interval_ms() ? sync.flush_interval_ms() : 50, 5, 20));
+    hooks.batch = sync.batch_size() ? sync.batch_size() : 256;
+    return hooks;
+  }
+
+  void apply_from_agent(const std::vector<wire::StickEntry>& entries) {
+    std::map<std::string, std::vector<wire::StickEntry>> by_pool;
+    for (const auto& e : entries) by_pool[e.pool()].push_back(e);
+    const auto now = Clock::now();
+    for (const auto& [name, list] : by_pool) {
+      auto pool = generation->pool(name);
+      if (auto* t = pool ? pool->stick_table() : nullptr) t->apply(list, now);
+    }
   }
 
   // "Serving" means listening and not draining; whether backends are up is
@@ -122,6 +153,7 @@ struct Proxy::Impl {
     generation = next;
     for (auto& w : workers) w->apply(next);
     health = std::make_unique<HealthChecker>(control, next);
+    if (agent_link) agent_link->request_full_resync();  // tables may have been rebuilt
     ++reloads;
     spdlog::info("reloaded generation={} listeners={} pools={}", next->id, next->listeners.size(), next->pools.size());
   }

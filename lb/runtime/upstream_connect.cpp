@@ -101,7 +101,8 @@ awaitable<std::pair<UpstreamFailure, std::optional<Upstream>>> acquire_upstream(
     ServerSlot slot(view_ptr, index);
     const auto now = Clock::now();
     if (request.allow_reuse) {
-      auto socket = worker.upstreams().take(&server, now, listener.timeouts.server_idle, worker.io().get_executor());
+      auto socket = worker.upstreams().take(&server, now, listener.timeouts.server_idle, request.replayable,
+                                             worker.io().get_executor());
       if (socket.is_open()) co_return std::pair{UpstreamFailure::none, Upstream{index, std::move(socket), true, std::move(slot)}};
     }
     beast::tcp_stream stream(worker.io());

@@ -34,6 +34,8 @@ struct UpstreamRequest {
   std::optional<ServerIndex> preferred;   // a stuck server that takes stuck clients
   std::uint64_t key_hash = 0;             // for the hash algorithms
   bool allow_reuse = false;               // HTTP: idle pooled connections are fine
+  bool replayable = false;                // HTTP without a body: resent on a fresh connection
+                                          // if a reused one proves dead (see UpstreamPool::take)
 };
 
 struct Upstream {

@@ -17,7 +17,7 @@ bool still_open(boost::asio::ip::tcp::socket& socket) {
 }  // namespace
 
 boost::asio::ip::tcp::socket UpstreamPool::take(const ServerRuntime* server, std::chrono::steady_clock::time_point now,
-                                                std::chrono::milliseconds max_idle,
+                                                std::chrono::milliseconds max_idle, bool replayable,
                                                 boost::asio::any_io_executor executor) {
   auto it = idle_.find(server);
   if (it != idle_.end()) {
@@ -25,7 +25,9 @@ boost::asio::ip::tcp::socket UpstreamPool::take(const ServerRuntime* server, std
     while (!list.empty()) {
       Idle idle = std::move(list.back());  // most recent first: warmest, least likely closed
       list.pop_back();
-      if (now - idle.since < max_idle && still_open(idle.socket)) return std::move(idle.socket);
+      const auto idle_for = now - idle.since;
+      const bool probe = !replayable || idle_for >= kFreshIdle;
+      if (idle_for < max_idle && (!probe || still_open(idle.socket))) return std::move(idle.socket);
       boost::system::error_code ignored;
       idle.socket.close(ignored);
     }

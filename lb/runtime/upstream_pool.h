@@ -17,10 +17,19 @@ class UpstreamPool {
   // At most this many idle connections are kept per server.
   static constexpr std::size_t kMaxIdlePerServer = 64;
 
+  // A connection idle for less than this is taken without a liveness probe
+  // when the caller can replay its request: servers close idle connections
+  // after seconds, not milliseconds, and one that did anyway is found dead
+  // before any response byte and the request retried on a fresh connection.
+  static constexpr std::chrono::milliseconds kFreshIdle{1000};
+
   // An idle connection to SERVER that still looks alive and is younger than
-  // MAX_IDLE, or a closed socket when there is none.
+  // MAX_IDLE, or a closed socket when there is none. REPLAYABLE: the caller
+  // retries its request on a fresh connection if this one proves dead, so a
+  // connection idle for less than kFreshIdle skips the probe (a recv syscall).
   boost::asio::ip::tcp::socket take(const ServerRuntime* server, std::chrono::steady_clock::time_point now,
-                                    std::chrono::milliseconds max_idle, boost::asio::any_io_executor executor);
+                                    std::chrono::milliseconds max_idle, bool replayable,
+                                    boost::asio::any_io_executor executor);
 
   // Keeps SOCKET for reuse (or closes it when the pool for SERVER is full).
   void give(const ServerRuntime* server, boost::asio::ip::tcp::socket socket,

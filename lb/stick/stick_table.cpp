@@ -15,6 +15,8 @@
 #include <boost/intrusive/set.hpp>
 #include <boost/intrusive/unordered_set.hpp>
 
+#include "common/stick_merge.h"
+
 namespace tandem::lb {
 
 namespace {
@@ -23,15 +25,12 @@ namespace bi = boost::intrusive;
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
-// The merge rule on plain values; incoming_wins() and apply() share it.
+// The merge rule on plain values (common/stick_merge.h, shared with the
+// agent); incoming_wins() and apply() use it.
 bool wins(const StickVersion& existing, std::uint32_t incoming_ms, std::string_view origin,
           std::uint64_t version, TimePoint now) {
-  if (incoming_ms == 0) return false;
-  if (existing.expiry <= now) return true;
-  const auto left = duration_cast<milliseconds>(existing.expiry - now).count();
-  if (static_cast<std::int64_t>(incoming_ms) != left) return incoming_ms > left;
-  if (origin != existing.origin) return origin > existing.origin;
-  return version > existing.version;
+  return stick_incoming_wins(existing.expiry, existing.origin, existing.version, incoming_ms, origin,
+                             version, now);
 }
 
 // Remaining life in whole ms (floor), 0 when expired, saturated to uint32.
@@ -336,6 +335,18 @@ std::vector<wire::StickEntry> StickTable::list(TimePoint now) const {
   out.reserve(s.live);
   for (const Item& item : s.lru) {
     if (item.removed || item.expiry <= now) continue;
+    out.push_back(to_wire(item, options_.pool, now));
+  }
+  return out;
+}
+
+std::vector<wire::StickEntry> StickTable::snapshot(TimePoint now) const {
+  std::vector<wire::StickEntry> out;
+  std::lock_guard lock(impl_->mu);
+  const Impl& s = *impl_;
+  out.reserve(s.index.size());
+  for (const Item& item : s.lru) {
+    if (item.expiry <= now) continue;
     out.push_back(to_wire(item, options_.pool, now));
   }
   return out;

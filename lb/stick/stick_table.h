@@ -101,6 +101,10 @@ class StickTable {
   // status API and for a full-snapshot sync. Order unspecified.
   std::vector<wire::StickEntry> list(TimePoint now) const;
 
+  // Every unexpired entry INCLUDING removal markers: the full state a peer
+  // needs so that a removal lost to a queue overflow still reaches it (sync).
+  std::vector<wire::StickEntry> snapshot(TimePoint now) const;
+
   // Merges entries that came from peers (through the agent) with
   // incoming_wins(). `ttl_remaining_ms` is clamped to our ttl. Entries for
   // another pool (non-empty, different `pool`) or with an empty key are

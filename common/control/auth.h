@@ -1,0 +1,110 @@
+// Authentication of the remote control endpoint (common/proto/control.proto,
+// SignedRequest/SignedResponse): pure functions and a replay window, no I/O,
+// the clock passed in.
+//
+// A request is signed over
+//   "tandem-control-request/1\0" | unix_ms (8 bytes BE) | len(nonce) (1 byte) | nonce | request
+// and a response over
+//   "tandem-control-response/1\0" | len(nonce) (1 byte) | nonce | response
+// with HMAC-SHA256 under the cluster key. The distinct prefixes keep a
+// request from passing as a response (or as an advert, signed with the same
+// key); the request's nonce in the response binds it to that request, so a
+// recorded response cannot be replayed to a later client.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+#include "common/proto/control.pb.h"
+
+namespace tandem::control {
+
+// How far a request's clock may be from the server's, either way.
+inline constexpr std::uint64_t kFreshnessMs = 30'000;
+// Nonce length the client sends; the server accepts 8..32 bytes.
+inline constexpr std::size_t kNonceBytes = 16;
+
+// Why a request was refused (each is counted by the server).
+enum class Refusal { malformed, bad_nonce, bad_signature, stale, replayed, busy };
+inline constexpr Refusal kAllRefusals[] = {Refusal::malformed, Refusal::bad_nonce, Refusal::bad_signature,
+                                           Refusal::stale,     Refusal::replayed,  Refusal::busy};
+std::string_view to_string(Refusal r);
+
+// NONCE_BYTES random bytes (OpenSSL RAND_bytes).
+std::string random_nonce(std::size_t bytes = kNonceBytes);
+
+// The bytes a request's HMAC covers.
+std::string request_signing_bytes(std::string_view request, std::uint64_t unix_ms, std::string_view nonce);
+// The bytes a response's HMAC covers.
+std::string response_signing_bytes(std::string_view response, std::string_view nonce);
+
+// REQUEST serialized and signed with KEY at UNIX_MS with NONCE.
+wire::SignedRequest sign_request(std::string_view key, const wire::ControlRequest& request, std::uint64_t unix_ms,
+                                 std::string nonce, std::string client = {});
+
+// RESPONSE serialized and signed with KEY for the request that carried NONCE.
+wire::SignedResponse sign_response(std::string_view key, const wire::ControlResponse& response,
+                                   std::string_view nonce);
+
+// The ControlResponse in SIGNED when its HMAC is right for NONCE; nullopt
+// with ERROR set otherwise (a refusal's text when the server refused).
+std::optional<wire::ControlResponse> open_response(std::string_view key, const wire::SignedResponse& signed_response,
+                                                   std::string_view nonce, std::string& error);
+
+// Remembers the nonces of accepted requests while they are fresh, so each is
+// accepted once. Bounded: when MAX_ENTRIES fresh nonces are held, further
+// requests are refused (busy) until some age out, rather than forgetting a
+// nonce that could then be replayed.
+class ReplayWindow {
+ public:
+  explicit ReplayWindow(std::size_t max_entries = 65536) : max_entries_(max_entries) {}
+
+  // True (and remembered) when NONCE was not seen; forgets nonces whose
+  // request time is more than kFreshnessMs before NOW_UNIX_MS.
+  // nullopt: the window is full.
+  std::optional<bool> admit(std::string_view nonce, std::uint64_t request_unix_ms, std::uint64_t now_unix_ms);
+
+  std::size_t size() const { return seen_.size(); }
+
+ private:
+  void expire(std::uint64_t now_unix_ms);
+
+  std::size_t max_entries_;
+  std::unordered_set<std::string> seen_;
+  // (forget-after time, nonce), in admission order. A nonce can be replayed
+  // successfully only while its request time is fresh, so it is forgotten
+  // after request time + kFreshnessMs (an entry behind a later-expiring one
+  // is kept a little longer: conservative).
+  std::deque<std::pair<std::uint64_t, std::string>> order_;
+};
+
+// Server side: checks a SignedRequest's signature, freshness and nonce.
+class RequestVerifier {
+ public:
+  explicit RequestVerifier(std::string key, std::size_t max_nonces = 65536)
+      : key_(std::move(key)), window_(max_nonces) {}
+
+  struct Accepted {
+    wire::ControlRequest request;
+    std::string nonce;
+  };
+  struct Outcome {
+    std::optional<Accepted> accepted;  // set when accepted
+    Refusal refusal = Refusal::malformed;
+    std::string detail;  // for the log
+  };
+
+  // Verifies the SignedRequest serialized in PAYLOAD at NOW_UNIX_MS.
+  Outcome verify(std::string_view payload, std::uint64_t now_unix_ms);
+
+ private:
+  std::string key_;
+  ReplayWindow window_;
+};
+
+}  // namespace tandem::control

@@ -1,0 +1,70 @@
+// The cluster view: what `lbctl status` and the agents' status page show,
+// built from every node's StatusResponse (with its lb-proxy's /status
+// embedded). Pure: no I/O, the times passed in. The view is a JSON object,
+// so `lbctl --json`, the page's /cluster.json and the tables read the same
+// thing; its fields are listed in docs/lbctl.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "common/control/remote_client.h"
+#include "common/proto/control.pb.h"
+
+namespace tandem::control {
+
+// One node's answer (or why there was none).
+struct NodeSample {
+  std::string node;
+  std::string address;
+  std::optional<wire::StatusResponse> status;  // nullopt: unreachable
+  std::string error;
+  std::chrono::steady_clock::time_point at{};  // when the answer arrived
+  std::int64_t latency_ms = -1;
+};
+
+// Samples from the answers to a status request sent to TARGETS (same order).
+std::vector<NodeSample> samples_from(const std::vector<Target>& targets, const std::vector<CallResult>& results);
+
+// Counters seen at an earlier refresh, for rates between two samples.
+// Keys: "NODE" (the proxy's requests) and "NODE/POOL/SERVER".
+class RateMemory {
+ public:
+  // The per-second rate of a counter now at VALUE, against the remembered
+  // sample of KEY; nullopt without a usable earlier sample (none, younger
+  // than kMinInterval, or a counter that went back: a restarted proxy).
+  // The sample is then remembered when the old one is at least
+  // kMinInterval old (so two viewers polling at once do not shrink it).
+  std::optional<double> rate(const std::string& key, std::uint64_t value, std::chrono::steady_clock::time_point at);
+
+  static constexpr std::chrono::milliseconds kMinInterval{200};
+
+ private:
+  std::map<std::string, std::pair<std::chrono::steady_clock::time_point, std::uint64_t>> samples_;
+};
+
+// Exit codes for monitoring: healthy, degraded (split brain, no master, a
+// VIP held by no node, a proxy down), unreachable (a node did not answer) or
+// error.
+inline constexpr int kHealthy = 0, kDegraded = 1, kUnreachable = 2;
+
+// The view of CLUSTER_NAME from SAMPLES at NOW_UNIX_MS; RATES gives
+// requests/s and is updated.
+boost::json::object build_cluster_view(const std::string& cluster_name, const std::vector<NodeSample>& samples,
+                                       RateMemory& rates, std::uint64_t now_unix_ms);
+
+// Per node, pool and server: the servers' state from the embedded proxy
+// status (POOL empty: every pool); RATES gives requests/s.
+boost::json::object build_servers_view(const std::vector<NodeSample>& samples, const std::string& pool,
+                                       RateMemory& rates);
+
+// Every transition of every reachable node, oldest first (newest last).
+boost::json::array merged_transitions(const std::vector<NodeSample>& samples);
+
+}  // namespace tandem::control

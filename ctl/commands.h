@@ -1,0 +1,23 @@
+// lbctl's commands. Each returns the process exit code (0 healthy,
+// 1 degraded, 2 unreachable or error) and prints to stdout (stderr for
+// errors).
+#pragma once
+
+#include "ctl/options.h"
+#include "ctl/session.h"
+
+namespace tandem::ctl {
+
+int cmd_status(const Session& s);
+int cmd_watch(const Session& s);
+int cmd_servers(const Session& s);
+int cmd_server_state(const Session& s);  // drain, disable, enable
+int cmd_failover(const Session& s);
+int cmd_stick(const Session& s);
+int cmd_events(const Session& s);
+int cmd_check_config(const Options& o);
+
+// Runs O's command.
+int run(const Options& o);
+
+}  // namespace tandem::ctl

@@ -1,0 +1,324 @@
+"""lbctl and the agents' status page against the namespace cluster (issue 5).
+
+lbctl runs in the client namespace (198.18.0.50), which reaches every node's
+remote control endpoint (node.address:5799) and the VIP, like an operator's
+machine on the LAN. One three-edge cluster for the class (preempt off, so a
+planned switchover stays where it was sent); the tests run in name order and
+each leaves edge1 master.
+
+    status before/after a failover (--json parsed), drain respected by new
+    connections, `failover --to edge3`, an unreachable node (agent killed;
+    link cut: reported within --timeout), split brain (partition) with exit 1,
+    and the status page in headless chromium with a screenshot taken during a
+    failover (kept in $TANDEM_SCREENSHOT_DIR, default /tmp/tandem-screenshots).
+
+Run as root from integration/:
+    TANDEM_BUILD=/work/main/build-ctl PYTHONPATH=. python3 -m unittest -v cluster/test_lbctl.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+from lib.cluster import ClassScope, Cluster, build_dir, have_binary, wait_for
+from lib.netns import CLIENT, Unsupported
+
+CLIENT_HOST = CLIENT[0]
+SCREENSHOT_DIR = os.environ.get("TANDEM_SCREENSHOT_DIR", "/tmp/tandem-screenshots")
+
+
+def lbctl_path() -> str:
+    return os.path.join(build_dir(), "ctl", "lbctl")
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class LbctlTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        if os.geteuid() != 0:
+            raise unittest.SkipTest("network namespaces need root")
+        for kind in ("proxy", "agent"):
+            if not have_binary(kind):
+                raise unittest.SkipTest(f"no {kind} binary in {build_dir()}")
+        if not os.access(lbctl_path(), os.X_OK):
+            raise unittest.SkipTest(f"no lbctl in {build_dir()}/ctl")
+        cls.scope = ClassScope(cls)
+        try:
+            cls.c = Cluster(cls.scope, preempt=False, agents=True)
+        except Unsupported as e:
+            raise unittest.SkipTest(str(e))
+        cls.c.start()
+        cls.c.wait_roles("edge1", timeout=15)
+        cls.c.wait_served_by("edge1")
+
+    def setUp(self) -> None:
+        self.c = type(self).c
+
+    def tearDown(self) -> None:
+        outcome = getattr(self, "_outcome", None)
+        if outcome is not None and not outcome.success:
+            self.scope.mark_failed()
+
+    # ---- helpers -----------------------------------------------------------
+
+    def lbctl(self, *args: str, timeout: float = 30.0) -> tuple[int, str, str, float]:
+        """lbctl --config F ARGS in the client namespace: (exit, stdout, stderr, seconds)."""
+        argv = [lbctl_path(), "--config", self.c.config_path, *args]
+        t0 = time.monotonic()
+        r = self.c.topo.run(CLIENT_HOST, argv, check=False, timeout=timeout)
+        return r.returncode, r.stdout, r.stderr, time.monotonic() - t0
+
+    def lbctl_json(self, *args: str, expect: int | None = 0, timeout: float = 30.0) -> tuple[int, dict, float]:
+        code, out, err, secs = self.lbctl(*args, "--json", timeout=timeout)
+        try:
+            js = json.loads(out.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            self.fail(f"lbctl {' '.join(args)} --json: not JSON (exit {code}): {out!r} {err!r}")
+        if expect is not None:
+            self.assertEqual(code, expect, f"lbctl {' '.join(args)}: {json.dumps(js)[:3000]} {err}")
+        return code, js, secs
+
+    def node(self, view: dict, name: str) -> dict:
+        return next(n for n in view["nodes"] if n["node"] == name)
+
+    def role(self, view: dict, name: str, instance: str = "www") -> str | None:
+        n = self.node(view, name)
+        if not n["reachable"]:
+            return None
+        return next(i["state"] for i in n["instances"] if i["name"] == instance)
+
+    def restore_edge1(self) -> None:
+        """Every agent running, every link up, no partition, edge1 master."""
+        c = self.c
+        c.topo.heal()
+        for e in c.edges:
+            c.topo.link_up(e)
+            if not c.alive(e, "agent"):
+                c.start_agent(e)
+        if c.masters() != ["edge1"]:
+            try:
+                c.wait_roles(None, timeout=10)
+            except AssertionError:
+                pass
+            if c.masters() != ["edge1"]:
+                self.lbctl("failover", "--to", "edge1", "--no-probe")
+        c.wait_roles("edge1", timeout=15)
+
+    def screenshot(self, host: str, url: str, name: str) -> tuple[str, str]:
+        """Headless chromium inside host's namespace: a PNG of url (after
+        its scripts ran) and the DOM as text. Returns (png path, dom)."""
+        exe = chromium()
+        os.makedirs(SCREENSHOT_DIR, exist_ok=True)
+        png = os.path.join(SCREENSHOT_DIR, f"{name}.png")
+        common = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--window-size=1200,800", "--virtual-time-budget=3000", "--hide-scrollbars"]
+        out = []
+        for extra in ([f"--screenshot={png}"], ["--dump-dom"]):
+            profile = tempfile.mkdtemp(prefix="tdm-chromium-")
+            try:
+                r = self.c.topo.run(host, [exe, *common, f"--user-data-dir={profile}", *extra, url],
+                                    check=False, timeout=60)
+                out.append(r.stdout)
+            finally:
+                shutil.rmtree(profile, ignore_errors=True)
+        self.assertTrue(os.path.exists(png), f"chromium wrote no screenshot: {out}")
+        return png, out[1]
+
+    # ---- scenarios ---------------------------------------------------------
+
+    def test_1_status_before_and_after_failover_to_edge3(self):
+        """status --json: healthy, edge1 master holding the VIP, proxies ok,
+        3/3 servers; `failover --to edge3` returns once edge3 serves the VIP
+        and reports the gap; status then shows edge3 master."""
+        c = self.c
+        code, view, _ = self.lbctl_json("status")
+        self.assertEqual(view["health"], "healthy", view["warnings"])
+        self.assertEqual(view["warnings"], [])
+        self.assertEqual(self.role(view, "edge1"), "MASTER")
+        self.assertEqual(self.role(view, "edge2"), "BACKUP")
+        self.assertEqual(self.role(view, "edge3"), "BACKUP")
+        www = next(i for i in view["instances"] if i["name"] == "www")
+        self.assertEqual(www["masters"], ["edge1"])
+        self.assertEqual(www["vip_holders"], ["edge1"])
+        for e in c.edges:
+            n = self.node(view, e)
+            self.assertEqual(n["proxy"]["health"], "ok", n)
+            self.assertEqual((n["proxy"]["servers_up"], n["proxy"]["servers_total"]), (3, 3), n)
+            self.assertIsNotNone(n["proxy"]["requests_per_s"], n)
+        self.assertEqual(self.node(view, "edge1")["instances"][0]["base_priority"], 200)
+        # The text table says the same, without colour off a terminal.
+        code, text, _, _ = self.lbctl("status", "--interval", "0")
+        self.assertEqual(code, 0, text)
+        self.assertIn("www=MASTER", text)
+        self.assertNotIn("\033[", text)
+
+        probe = c.start_probe(duration_s=6, name="probe-lbctl-failover")
+        probe.wait_success(timeout=5, node="edge1")
+        code, out, secs = self.lbctl_json("failover", "--to", "edge3")
+        log = probe.stop()
+        sw = out["switched"][0]
+        self.assertEqual((sw["instance"], sw["from"], sw["to"]), ("www", "edge1", "edge3"), out)
+        self.assertEqual(sw["gap_method"], "tcp_probe", out)
+        self.assertLess(sw["gap_ms"], 1000, out)
+        self.assertGreater(sw["probe"]["attempts"], 10, out)
+        self.assertLess(secs, 5, out)
+        print(f"\nlbctl failover --to edge3: took {sw['took_ms']} ms, gap {sw['gap_ms']:.1f} ms "
+              f"({sw['probe']['failed']}/{sw['probe']['attempts']} connects failed), transitions "
+              f"{sw['transitions_gap_ms']} ms; the client probe's longest outage "
+              f"{log.longest_outage_s() * 1000:.0f} ms")
+        self.assertEqual(c.vip_holders(), ["edge3"])
+        code, view, _ = self.lbctl_json("status", "--interval", "0")
+        self.assertEqual(self.role(view, "edge3"), "MASTER")
+        self.assertEqual(self.role(view, "edge1"), "BACKUP")
+        self.assertEqual(next(i for i in view["instances"] if i["name"] == "www")["vip_holders"], ["edge3"])
+        code, ev, _ = self.lbctl_json("events")
+        last = [(e["node"], e["from"], e["to"]) for e in ev["events"][-3:]]
+        self.assertIn(("edge3", "BACKUP", "MASTER"), last, ev)
+        self.assertIn(("edge1", "MASTER", "BACKUP"), last, ev)
+        # Back, for the next tests.
+        code, out, _ = self.lbctl_json("failover", "--to", "edge1")
+        self.assertEqual(out["switched"][0]["to"], "edge1")
+        c.wait_roles("edge1")
+
+    def test_2_drain_respected_by_new_connections(self):
+        """drain backend1 on every node: new requests through the VIP avoid
+        it; enable brings it back."""
+        c = self.c
+        code, out, _ = self.lbctl_json("drain", "backend1")
+        self.assertEqual([r["ok"] for r in out["results"]], [True] * 3, out)
+        for e in c.edges:
+            st = c.proxy_admin(e)
+            s = next(s for s in st["pools"][0]["servers"] if s["name"] == "backend1")
+            self.assertEqual(s["admin_state"], "DRAIN", (e, s))
+        code, sv, _ = self.lbctl_json("servers", "web", "--interval", "0")
+        states = {(r["node"], r["server"]): r["admin_state"] for r in sv["servers"]}
+        self.assertEqual(states[("edge2", "backend1")], "DRAIN")
+        served = []
+        for _ in range(30):
+            status, headers, _ = c.topo.http_get(CLIENT_HOST, "198.18.0.100:80", "/", 1.0)
+            self.assertEqual(status, 200)
+            served.append(headers.get("x-backend"))
+        self.assertNotIn("backend1", served, served)
+        self.assertEqual(set(served), {"backend2", "backend3"}, served)
+        code, out, _ = self.lbctl_json("enable", "backend1")
+        served = [c.topo.http_get(CLIENT_HOST, "198.18.0.100:80", "/", 1.0)[1].get("x-backend")
+                  for _ in range(9)]
+        self.assertIn("backend1", served, served)
+
+    def test_3_status_page_during_failover(self):
+        """The agent's admin listener serves the page; chromium (inside
+        edge2's namespace, where agent_admin 127.0.0.1:9200 lives) renders it
+        while edge1's agent has just been killed and edge2 takes over."""
+        if chromium() is None:
+            self.skipTest("chromium is not installed (scripts/install-deps.sh)")
+        c = self.c
+        status, headers, body = c.topo.http_get("edge2", "127.0.0.1:9200", "/", 2.0)
+        self.assertEqual(status, 200)
+        self.assertIn("text/html", headers.get("content-type", ""))
+        self.assertNotIn(b"http://", body.replace(b"http://www.w3.org", b""))  # no external assets
+        status, _, body = c.topo.http_get("edge2", "127.0.0.1:9200", "/cluster.json", 3.0)
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(body)["instances"][0]["masters"], ["edge1"])
+        png, dom = self.screenshot("edge2", "http://127.0.0.1:9200/", "status-page-healthy")
+        self.assertIn("HEALTHY", dom)
+
+        c.kill("edge1", "agent")           # the master dies: edge2 takes over
+        c.del_vip_by_hand("edge1")         # SIGKILL left its VIP behind
+        c.wait_state("edge2", "MASTER", timeout=5)
+        png, dom = self.screenshot("edge2", "http://127.0.0.1:9200/", "status-page-failover")
+        print(f"\nstatus page screenshot during the failover: {png}")
+        self.assertIn("unreachable", dom)
+        self.assertIn("edge2", dom)
+        self.assertIn("MASTER", dom)
+        self.assertIn("UNREACHABLE", dom)   # the health badge
+        self.restore_edge1()
+
+    def test_4_unreachable_node_reported_within_timeout(self):
+        """edge3's agent killed: its row says unreachable at once (connection
+        refused), exit 2; edge3's cable cut: reported within --timeout while
+        the other rows are complete."""
+        c = self.c
+        c.kill("edge3", "agent")
+        code, view, secs = self.lbctl_json("status", "--interval", "0", "--timeout", "1s", expect=2)
+        n = self.node(view, "edge3")
+        self.assertFalse(n["reachable"])
+        self.assertIn("edge3 unreachable", " ".join(view["warnings"]))
+        self.assertEqual(self.role(view, "edge1"), "MASTER")
+        self.assertLess(secs, 2.0)
+        code, text, _, _ = self.lbctl("status", "--interval", "0")
+        self.assertEqual(code, 2)
+        self.assertRegex(text, r"edge3\s+unreachable")
+        c.start_agent("edge3")
+
+        c.topo.link_down("edge3")
+        try:
+            code, view, secs = self.lbctl_json("status", "--interval", "0", "--timeout", "700ms", expect=2)
+            self.assertFalse(self.node(view, "edge3")["reachable"])
+            self.assertIn("no answer within 700 ms", self.node(view, "edge3")["error"])
+            self.assertTrue(self.node(view, "edge1")["reachable"])
+            self.assertTrue(self.node(view, "edge2")["reachable"])
+            self.assertLess(secs, 0.7 + 0.8, "one unreachable node stalled the rest")
+        finally:
+            c.topo.link_up("edge3")
+        self.restore_edge1()
+
+    def test_5_split_brain_is_reported(self):
+        """Partition edge1 from edge2+edge3: both sides elect a master; lbctl
+        (in the client namespace, reaching both sides) warns and exits 1."""
+        c = self.c
+        c.topo.partition(["edge1"], ["edge2", "edge3"])
+        try:
+            wait_for(lambda: sorted(c.masters()) == ["edge1", "edge2"], 5,
+                     what=lambda: f"two masters (now {c.masters()})")
+            code, view, _ = self.lbctl_json("status", "--interval", "0", expect=1)
+            self.assertEqual(view["health"], "degraded")
+            split = [w for w in view["warnings"] if w.startswith("SPLIT BRAIN")]
+            self.assertTrue(split, view["warnings"])
+            self.assertIn("edge1", split[0])
+            self.assertIn("edge2", split[0])
+            code, text, _, _ = self.lbctl("status", "--interval", "0")
+            self.assertEqual(code, 1)
+            self.assertIn("!!! SPLIT BRAIN", text)
+        finally:
+            c.topo.heal()
+        self.restore_edge1()
+
+    def test_6_stick_events_check_config_help(self):
+        """The remaining commands answer and keep their exit codes."""
+        code, out, _, _ = self.lbctl("check-config")
+        self.assertEqual(code, 0, out)
+        code, js, _ = self.lbctl_json("events")
+        self.assertTrue(js["events"])
+        code, js, _ = self.lbctl_json("stick", "count", "web")
+        self.assertEqual(len(js["tables"]), 3, js)
+        for cmd in ("status", "watch", "servers", "drain", "failover", "stick", "events", "check-config"):
+            code, out, _, _ = self.lbctl(cmd, "--help")
+            self.assertEqual(code, 0)
+            self.assertIn("usage: lbctl", out)
+        code, out, err, _ = self.lbctl("watch", "--count", "2", "--interval", "500ms")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out.count("Latest transitions"), 2)
+        # A wrong key is refused by every node (and the agents count it).
+        bad = os.path.join(self.c.dir, "wrong.key")
+        with open(bad, "w") as f:
+            f.write("x" * 40)
+        code, view, _ = self.lbctl_json("status", "--interval", "0", "--key", bad, expect=2)
+        self.assertTrue(all("refused: bad_signature" in n["error"] for n in view["nodes"]), view)
+        status, _, body = self.c.topo.http_get("edge1", "127.0.0.1:9200", "/metrics", 2.0)
+        self.assertIn(b'tandem_remote_control_refused_total{reason="bad_signature"}', body)
+
+
+if __name__ == "__main__":
+    unittest.main()
