@@ -69,7 +69,19 @@ class DemoCluster(Cluster):
             '  algorithm: ROUND_ROBIN\n  stickiness { kind: INSERT_COOKIE cookie: "TANDEM" }')
 
 
+def lbctl(cluster: Cluster, *args: str) -> None:
+    """Runs lbctl from the client host (it reaches every node's control endpoint) and shows its output."""
+    binary = os.path.join(os.environ.get("TANDEM_BUILD", "../build"), "ctl", "lbctl")
+    print(f"{DIM}   $ lbctl {' '.join(args)}{RESET}")
+    r = cluster.topo.run("client", [binary, "--config", cluster.config_path, *args], check=False, timeout=30)
+    for line in (r.stdout + r.stderr).rstrip().splitlines():
+        print("   " + line)
+
+
 def show_cluster(cluster: Cluster) -> None:
+    if os.path.exists(os.path.join(os.environ.get("TANDEM_BUILD", "../build"), "ctl", "lbctl")):
+        lbctl(cluster, "status", "--no-color")
+        return
     print(f"   {'node':6} {'role':7} {'priority':>8} {'VIP':>4} {'proxy':>6} {'servers up':>10}")
     holders = cluster.vip_holders()
     for node in cluster.edges:
@@ -165,9 +177,12 @@ def main() -> int:
         for seg in log.served_ranges():
             detail(f"served by {seg.node} from t={seg.start - t0:5.2f}s to t={seg.end - t0:5.2f}s ({seg.count} requests)")
 
-        say("The new master's events")
-        for t in cluster.transitions("edge2")[-3:]:
-            detail(f"{t.from_state} -> {t.to_state}: {t.cause}")
+        say("The new master's events, and the cluster as lbctl sees it now (edge1 is gone)")
+        if os.path.exists(os.path.join(os.environ.get("TANDEM_BUILD", "../build"), "ctl", "lbctl")):
+            lbctl(cluster, "events", "--limit", "4", "--no-color")
+        else:
+            for t in cluster.transitions("edge2")[-3:]:
+                detail(f"{t.from_state} -> {t.to_state}: {t.cause}")
         show_cluster(cluster)
 
         say("Did the sticky clients keep their backend?")
