@@ -16,8 +16,10 @@
 //   (silently: host and link failures are the adverts' business).
 // - A connection the peer closed (EOF, reset) after its handshake is
 //   reported at once (connection_lost) and confirmed with a burst of fast
-//   TCP probes of the peer's sync port (3 x 15 ms): all refused means its
-//   host is up but its agent is gone (confirmed_down).
+//   TCP probes of the peer's sync port (3, 10 ms apart, 50 ms deadline
+//   each): at least 2 refused and none accepted means its host is up but
+//   its agent is gone (confirmed_down; every backup then acts at the close
+//   + 60 ms + its skew, so the priority order holds).
 // - The initial-sync gate: see sync::InitialSyncGate; reported through
 //   the `gate` hook once it opens.
 //
