@@ -32,6 +32,14 @@ constexpr std::array<field, 6> always_hop_by_hop{field::connection, field::keep_
                                                  field::trailer, field::upgrade};
 
 // The single Content-Length value of `fields`, if all its elements agree.
+// Whether FIELDS has NAME: a walk of the (short) list comparing the field
+// enum, where fields::count() does two case-insensitive tree searches.
+bool has(const bhttp::fields& fields, field name) {
+  for (auto const& f : fields)
+    if (f.name() == name) return true;
+  return false;
+}
+
 std::optional<std::uint64_t> content_length(const bhttp::fields& fields) {
   std::optional<std::uint64_t> length;
   bool valid = true;
@@ -109,13 +117,12 @@ BodyFraming response_framing(const bhttp::request_header<>& req,
   if (req.method() == bhttp::verb::head || code / 100 == 1 || code == 204 || code == 304 ||
       (req.method() == bhttp::verb::connect && code / 100 == 2))
     return BodyFraming::none;
-  if (res.count(field::transfer_encoding) > 0) {
-    if (res.version() >= 11 && res.count(field::content_length) == 0 &&
-        final_coding_is_chunked(res))
+  if (has(res, field::transfer_encoding)) {
+    if (res.version() >= 11 && !has(res, field::content_length) && final_coding_is_chunked(res))
       return BodyFraming::chunked;
     return BodyFraming::until_close;
   }
-  if (res.count(field::content_length) > 0)
+  if (has(res, field::content_length))
     return content_length(res) ? BodyFraming::content_length : BodyFraming::until_close;
   return BodyFraming::until_close;
 }

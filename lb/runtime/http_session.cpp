@@ -204,7 +204,8 @@ class HttpSession final : public DrainableSession {
       const ServerIndex index = upstream->index;
       auto& server = pool.server(index);
       server_ = std::move(upstream->socket);
-      beast::flat_buffer up_buffer;
+      SpareFlatBuffer up_spare;
+      beast::flat_buffer& up_buffer = up_spare.get();
       // Upstream we always speak HTTP/1.1 with keep-alive, whatever the client spoke.
       req.version(11);
       http::set_connection(req, true);
@@ -300,7 +301,7 @@ class HttpSession final : public DrainableSession {
         if (relayed.read_side) pool.report_failure(index, Clock::now(), "response body failed");
         co_return false;
       }
-      if (keep_server && response.is_done() && up_buffer.size() == 0 && worker_.is_current(&pool)) {
+      if (keep_server && relayed.complete && up_buffer.size() == 0 && worker_.is_current(&pool)) {
         worker_.upstreams().give(&server, std::move(server_), Clock::now());
       }
       co_return keep_client;

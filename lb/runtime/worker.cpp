@@ -1,5 +1,6 @@
 #include "lb/runtime/worker.h"
 
+#include <csignal>
 #include <stdexcept>
 
 #include <boost/asio/detail/socket_option.hpp>
@@ -61,6 +62,10 @@ void Worker::open(std::shared_ptr<const Generation> gen) {
 }
 
 void Worker::start() {
+  // Bodies are spliced into sockets (http_relay.h), and splice(2) cannot
+  // take MSG_NOSIGNAL: a client that resets mid-body must cost an EPIPE,
+  // not the process (HAProxy ignores SIGPIPE likewise).
+  std::signal(SIGPIPE, SIG_IGN);
   thread_ = std::thread([this] {
     try {
       io_.run();

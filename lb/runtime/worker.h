@@ -90,7 +90,12 @@ class Worker {
 
   const unsigned index_;
   const std::string node_name_;
-  asio::io_context io_{1};
+  // One thread runs io_, and every socket and timer on it is created and
+  // used on that thread only (other threads reach the worker through
+  // asio::post in apply() and drain(), and io_.stop(), which keep the
+  // scheduler's lock; control-thread work runs on its own io_context). So
+  // the reactor's per-socket locks are dropped.
+  asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   std::thread thread_;
   std::shared_ptr<const Generation> generation_;
   std::map<std::string, std::shared_ptr<Acceptor>> acceptors_;  // by bind + mode
