@@ -21,8 +21,8 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lib.cluster import Cluster  # noqa: E402
-from lib.netns import VIP  # noqa: E402
+from lib.cluster import BACKEND_PORT, Cluster, wait_for  # noqa: E402
+from lib.netns import BACKENDS, VIP  # noqa: E402
 
 BOLD = "\033[1m" if sys.stdout.isatty() else ""
 DIM = "\033[2m" if sys.stdout.isatty() else ""
@@ -60,13 +60,21 @@ class Scope:
 
 
 class DemoCluster(Cluster):
-    """The test cluster, with cookie stickiness inserted by the proxy: the
-    cookie names the server, so every node honours it after a failover."""
+    """The test cluster, where the application sets a session cookie (SID) and
+    the proxy learns which backend owns each session. That table lives on the
+    master's proxy; ha-agent replicates it to the other nodes, which is what
+    lets the sessions survive the failover."""
 
     def config_text(self) -> str:
         return super().config_text().replace(
             '  algorithm: ROUND_ROBIN',
-            '  algorithm: ROUND_ROBIN\n  stickiness { kind: INSERT_COOKIE cookie: "TANDEM" }')
+            '  algorithm: ROUND_ROBIN\n  stickiness { kind: LEARN_COOKIE cookie: "SID" ttl_ms: 600000 }')
+
+    def start_backend(self, name: str):
+        return self._start(name, "backend",
+                           [sys.executable, "-m", "lib.backend", "--host", BACKENDS[name],
+                            "--port", str(BACKEND_PORT), "--name", name, "--set-cookie", "SID"],
+                           ready=r"^ready port=\d+$")
 
 
 def lbctl(cluster: Cluster, *args: str) -> None:
@@ -111,6 +119,14 @@ def get(cluster: Cluster, path: str, cookie: str = "") -> dict[str, str]:
     return {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in head)}
 
 
+def stick_entries(cluster: Cluster, node: str) -> int:
+    """How many sessions node's proxy knows (its admin /stick listing)."""
+    try:
+        return len((cluster.proxy_admin(node, "/stick?pool=web") or {}).get("entries", []))
+    except OSError:
+        return 0
+
+
 def sticky_clients(cluster: Cluster) -> dict[int, tuple[str, str]]:
     """Opens STICKY_CLIENTS sessions through the VIP; returns their cookie and backend."""
     sessions = {}
@@ -147,12 +163,16 @@ def main() -> int:
         say("The cluster is up: edge1 has the highest priority, so it is master and holds the VIP")
         show_cluster(cluster)
 
-        say(f"{STICKY_CLIENTS} clients open sessions; the proxy sticks each to a backend with a cookie")
+        say(f"{STICKY_CLIENTS} clients log in; the application sets a session cookie, the proxy learns its backend")
         sessions = sticky_clients(cluster)
         by_backend: dict[str, int] = {}
         for _, backend in sessions.values():
             by_backend[backend] = by_backend.get(backend, 0) + 1
         detail("sessions per backend: " + ", ".join(f"{b}={n}" for b, n in sorted(by_backend.items())))
+        wait_for(lambda: all(stick_entries(cluster, n) >= STICKY_CLIENTS for n in ("edge2", "edge3")),
+                 timeout=5, what="the sessions replicated to edge2 and edge3")
+        detail(f"replicated: the backups' proxies already know all {STICKY_CLIENTS} sessions "
+               f"(edge2: {stick_entries(cluster, 'edge2')}, edge3: {stick_entries(cluster, 'edge3')} entries)")
 
         say("Steady traffic: a probe opens a new connection to the VIP every 5 ms")
         probe = cluster.start_probe(duration_s=8, interval_ms=5)
