@@ -1,4 +1,5 @@
 #include "ha/agent/admin_http.h"
+#include "common/listen.h"
 
 #include <stdexcept>
 
@@ -17,15 +18,7 @@ AdminHttp::AdminHttp(asio::io_context& io, tcp::endpoint endpoint, Handler handl
     : io_(io), endpoint_(endpoint), handler_(std::move(handler)), acceptor_(io) {}
 
 void AdminHttp::start() {
-  boost::system::error_code ec;
-  acceptor_.open(endpoint_.protocol(), ec);
-  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint_, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    throw std::runtime_error("agent_admin: cannot listen on " + endpoint_.address().to_string() + ":" +
-                             std::to_string(endpoint_.port()) + ": " + ec.message());
-  }
+  listen_tcp(acceptor_, endpoint_, "agent_admin", "change the node's agent_admin");
   asio::co_spawn(io_, accept_loop(), asio::detached);
 }
 

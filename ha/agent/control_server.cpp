@@ -1,4 +1,5 @@
 #include "ha/agent/control_server.h"
+#include "common/listen.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -43,12 +44,7 @@ ControlServer::ControlServer(asio::io_context& io, std::string path, Handler han
     : io_(io), path_(std::move(path)), handler_(std::move(handler)), acceptor_(io) {}
 
 void ControlServer::start() {
-  ::unlink(path_.c_str());
-  asio::local::stream_protocol::endpoint endpoint(path_);
-  acceptor_.open(endpoint.protocol());
-  acceptor_.bind(endpoint);
-  ::chmod(path_.c_str(), 0600);
-  acceptor_.listen();
+  listen_unix(acceptor_, path_);
   asio::co_spawn(io_, accept_loop(), asio::detached);
 }
 

@@ -1,4 +1,5 @@
 #include "ha/agent/proxy_tracker.h"
+#include "common/listen.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -70,12 +71,7 @@ ProxyChannel::ProxyChannel(asio::io_context& io, std::string path, Milliseconds 
       check_timer_(io) {}
 
 void ProxyChannel::start() {
-  ::unlink(path_.c_str());
-  asio::local::stream_protocol::endpoint endpoint(path_);
-  acceptor_.open(endpoint.protocol());
-  acceptor_.bind(endpoint);
-  ::chmod(path_.c_str(), 0600);
-  acceptor_.listen();
+  listen_unix(acceptor_, path_);
   asio::co_spawn(io_, accept_loop(), asio::detached);
   check_loop();
 }

@@ -1,4 +1,5 @@
 #include "ha/agent/remote_control.h"
+#include "common/listen.h"
 
 #include <stdexcept>
 
@@ -57,16 +58,7 @@ RemoteControl::RemoteControl(asio::io_context& io, tcp::endpoint endpoint, std::
       acceptor_(io) {}
 
 void RemoteControl::start() {
-  boost::system::error_code ec;
-  acceptor_.open(endpoint_.protocol(), ec);
-  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint_, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    throw std::runtime_error("remote control: cannot listen on " + endpoint_.address().to_string() + ":" +
-                             std::to_string(endpoint_.port()) + ": " + ec.message() +
-                             " (change ha.control_port)");
-  }
+  listen_tcp(acceptor_, endpoint_, "remote control", "change ha.control_port");
   spdlog::info("remote_control_listening address={} port={}", endpoint_.address().to_string(), port());
   asio::co_spawn(io_, accept_loop(), asio::detached);
 }

@@ -1,4 +1,5 @@
 #include "lb/admin/admin_server.h"
+#include "common/listen.h"
 
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
@@ -77,16 +78,7 @@ AdminReply route_admin_request(std::string_view method, std::string_view target,
 
 AdminServer::AdminServer(asio::io_context& io, const tcp::endpoint& endpoint, AdminHandlers handlers)
     : io_(io), acceptor_(io), handlers_(std::move(handlers)) {
-  boost::system::error_code ec;
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(64, ec);
-  if (ec) {
-    throw std::runtime_error("admin listener: cannot listen on " + endpoint.address().to_string() + ":" +
-                             std::to_string(endpoint.port()) + ": " + ec.message() +
-                             " (change the node's proxy_admin)");
-  }
+  listen_tcp(acceptor_, endpoint, "admin listener", "change the node's proxy_admin");
   asio::co_spawn(io_, accept_loop(), asio::detached);
 }
 
