@@ -5,6 +5,8 @@
 // protocol allows it. Every wait has a deadline; every refusal has a status
 // and a counter.
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <tuple>
+
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
@@ -91,7 +93,14 @@ class HttpSession final : public DrainableSession {
       if (buffer_.size() == 0) {
         idle_ = true;
         watchdog_.arm(first ? listener_->timeouts.request_header : listener_->timeouts.client_idle);
-        auto [rec, n] = co_await client_.async_read_some(buffer_.prepare(4096), use_nothrow);
+        // An idle keep-alive connection holds no buffer: wait for readability
+        // first, allocate only when bytes are there (10,000 idle clients cost
+        // sockets and coroutine frames, not 10,000 read buffers).
+        buffer_.shrink_to_fit();
+        auto [wec] = co_await client_.async_wait(tcp::socket::wait_read, use_nothrow);
+        std::size_t n = 0;
+        boost::system::error_code rec = wec;
+        if (!rec) std::tie(rec, n) = co_await client_.async_read_some(buffer_.prepare(4096), use_nothrow);
         idle_ = false;
         if (const auto ec = watchdog_.translate(rec)) {
           if (ec == beast::error::timeout && first) co_await refuse(bhttp::status::request_timeout, false);
