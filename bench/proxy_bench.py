@@ -7,15 +7,22 @@ from memory; the load generator is wrk. With --pin the proxy runs on CPU 0
 and wrk and the backend on CPU 1, so the proxies compete for nothing.
 
     sudo bench/proxy_bench.py --build build [--runs 3] [--duration 5] [--workers 1]
+                              [--json out.json]
 
 Prints one line per proxy and scenario (median, min, max requests/s and
 latency percentiles) and the ratio to HAProxy and nginx measured in the same
-run. Loopback only; every run is bounded by --duration.
+run; --json also writes every run's figures (bench/report.py reads them).
+Runs are interleaved (run 1 of every proxy, then run 2...) so slow drift of
+the machine's load spreads over all proxies. Latency percentiles up to
+p99.99 come from a wrk Lua done() hook (bench/wrk_percentiles.lua).
+The `large` scenario's backend serves a real 64 KiB file (nginx refuses a
+64 KiB `return` string). Loopback only; every run is bounded by --duration.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -28,6 +35,9 @@ import tempfile
 import time
 
 SMALL_BODY = "x" * 64
+LARGE_BYTES = 65536
+HERE = os.path.dirname(os.path.abspath(__file__))
+WRK_LUA = os.path.join(HERE, "wrk_percentiles.lua")
 
 
 def free_port() -> int:
@@ -75,10 +85,21 @@ class Processes:
             self.stop(p)
 
 
-def nginx_backend_conf(tmp: str, port: int, body_bytes: int) -> str:
-    body = "x" * body_bytes
+def nginx_backend_conf(tmp: str, port: int, body_bytes: int, workers: int = 1) -> str:
+    """The backend: a small body from memory (`return`), a large one from a
+    real file under <tmp>/www (nginx rejects long `return` strings)."""
+    if body_bytes > 1024:
+        www = os.path.join(tmp, "www")
+        os.makedirs(www, exist_ok=True)
+        os.chmod(www, 0o755)
+        with open(os.path.join(www, "body.bin"), "wb") as f:
+            f.write(b"x" * body_bytes)
+        os.chmod(os.path.join(www, "body.bin"), 0o644)
+        location = f"location / {{ root {www}; rewrite ^ /body.bin break; }}"
+    else:
+        location = f'location / {{ return 200 "{"x" * body_bytes}"; }}'
     return f"""
-worker_processes 1;
+worker_processes {workers};
 daemon off;
 pid {tmp}/backend.pid;
 error_log {tmp}/backend-error.log crit;
@@ -90,7 +111,7 @@ http {{
   fastcgi_temp_path {tmp}/b-fcgi; uwsgi_temp_path {tmp}/b-uwsgi; scgi_temp_path {tmp}/b-scgi;
   server {{
     listen 127.0.0.1:{port} reuseport backlog=4096;
-    location / {{ return 200 "{body}"; }}
+    {location}
   }}
 }}
 """
@@ -104,7 +125,8 @@ worker_processes {workers};
 daemon off;
 pid {tmp}/nginx-proxy.pid;
 error_log {tmp}/nginx-proxy-error.log crit;
-events {{ worker_connections 16384; }}
+worker_rlimit_nofile 40000;
+events {{ worker_connections 30000; }}
 """
     if tcp:
         return common + f"""
@@ -139,7 +161,7 @@ def haproxy_conf(port: int, backend: int, workers: int, tcp: bool) -> str:
     return f"""
 global
   nbthread {workers}
-  maxconn 9000
+  maxconn 9900
 defaults
   mode {mode}
   timeout connect 2s
@@ -157,7 +179,10 @@ def tandem_conf(port: int, admin: int, backend: int, workers: int, tcp: bool) ->
     return f"""
 name: "bench"
 nodes {{ name: "bench" address: "127.0.0.1" proxy_admin: "127.0.0.1:{admin}" workers: {workers} }}
-listeners {{ name: "fe" bind: "127.0.0.1:{port}" mode: {"TCP" if tcp else "HTTP"} pool: "be" }}
+listeners {{
+  name: "fe" bind: "127.0.0.1:{port}" mode: {"TCP" if tcp else "HTTP"} pool: "be"
+  max_connections: 30000 {"" if tcp else "forwarded_headers: false"}
+}}
 pools {{
   name: "be"
   servers {{ name: "s1" address: "127.0.0.1:{backend}" }}
@@ -166,7 +191,7 @@ pools {{
 
 
 WRK_LINE = re.compile(r"Requests/sec:\s+([\d.]+)")
-LAT_LINE = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+PCT_LINE = re.compile(r"^PCT ([\d.]+) ([\d.]+)$", re.M)   # wrk_percentiles.lua, microseconds
 ERR_LINE = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 NON2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
 
@@ -176,8 +201,10 @@ def to_ms(value: str, unit: str) -> float:
     return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
 
 
-def run_wrk(port: int, connections: int, duration: int, cpu: str | None, close: bool) -> dict:
-    argv = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", f"http://127.0.0.1:{port}/"]
+def run_wrk(port: int, connections: int, duration: int, cpu: str | None, close: bool,
+            threads: int = 1) -> dict:
+    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "-s", WRK_LUA,
+            f"http://127.0.0.1:{port}/"]
     if close:
         argv[1:1] = ["-H", "Connection: close"]
     if cpu is not None:
@@ -186,12 +213,12 @@ def run_wrk(port: int, connections: int, duration: int, cpu: str | None, close: 
     m = WRK_LINE.search(out)
     if not m:
         raise RuntimeError("wrk printed no result:\n" + out)
-    lat = {p: to_ms(v, u) for p, v, u in LAT_LINE.findall(out)}
+    pct = {p: float(us) / 1000 for p, us in PCT_LINE.findall(out)}   # "99.9" -> ms
     errs = ERR_LINE.search(out)
     non2xx = NON2XX.search(out)
     return {
         "rps": float(m.group(1)),
-        "p50": lat.get("50"), "p99": lat.get("99"),
+        "p50": pct.get("50"), "p99": pct.get("99"), "p99.9": pct.get("99.9"), "pct": pct,
         "errors": sum(map(int, errs.groups())) if errs else 0,
         "non2xx": int(non2xx.group(1)) if non2xx else 0,
     }
@@ -213,6 +240,39 @@ def rss_kb(pid: int) -> int:
     return total
 
 
+def proxy_argv(name: str, tmp: str, lb_proxy: str, port: int, backend: int, workers: int,
+               tcp: bool) -> list[str]:
+    """Writes the proxy's configuration; returns the command that runs it in
+    the foreground."""
+    if name == "tandem":
+        path = os.path.join(tmp, "tandem.conf")
+        with open(path, "w") as f:
+            f.write(tandem_conf(port, free_port(), backend, workers, tcp))
+        return [lb_proxy, "--config", path, "--node", "bench", "--log-level", "warn"]
+    if name == "haproxy":
+        path = os.path.join(tmp, "haproxy.cfg")
+        with open(path, "w") as f:
+            f.write(haproxy_conf(port, backend, workers, tcp))
+        return ["/usr/sbin/haproxy", "-db", "-f", path]
+    path = os.path.join(tmp, "nginx-proxy.conf")
+    with open(path, "w") as f:
+        f.write(nginx_proxy_conf(tmp, port, backend, workers, tcp))
+    return ["/usr/sbin/nginx", "-c", path, "-p", tmp]
+
+
+PROXIES = ("tandem", "haproxy", "nginx")
+
+
+def check_tools(lb_proxy: str) -> str | None:
+    """What is missing to run, None when nothing."""
+    for tool in ("wrk", "haproxy", "nginx", "taskset"):
+        if not shutil.which(tool) and not os.path.exists(f"/usr/sbin/{tool}"):
+            return f"missing {tool}: run scripts/install-deps.sh"
+    if not os.access(lb_proxy, os.X_OK):
+        return f"{lb_proxy} is not built"
+    return None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build")
@@ -220,79 +280,79 @@ def main() -> int:
     ap.add_argument("--duration", type=int, default=5)
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--no-pin", dest="pin", action="store_false")
+    ap.add_argument("--wrk-threads", type=int, default=1)
+    ap.add_argument("--no-pin", dest="pin", action="store_false",
+                    help="no taskset: proxy, wrk and backend share every CPU")
     ap.add_argument("--scenarios", default="keepalive,close,large,tcp")
+    ap.add_argument("--json", help="write every run's figures here")
     args = ap.parse_args()
 
     lb_proxy = os.path.join(args.build, "lb", "lb-proxy")
-    for tool in ("wrk", "haproxy", "nginx", "taskset"):
-        if not shutil.which(tool) and not os.path.exists(f"/usr/sbin/{tool}"):
-            print(f"missing {tool}: run scripts/install-deps.sh", file=sys.stderr)
-            return 2
+    problem = check_tools(lb_proxy)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     proxy_cpu = "0" if args.pin else None
     load_cpu = "1" if args.pin else None
     tmp = tempfile.mkdtemp(prefix="tandem-bench-")
+    os.chmod(tmp, 0o755)       # nginx's workers (user nobody) read the large body below it
     procs = Processes()
     results: dict[str, dict[str, list[dict]]] = {}
     try:
         for scenario in args.scenarios.split(","):
-            body = 65536 if scenario == "large" else len(SMALL_BODY)
+            body = LARGE_BYTES if scenario == "large" else len(SMALL_BODY)
             backend = free_port()
             conf = os.path.join(tmp, f"backend-{scenario}.conf")
             with open(conf, "w") as f:
-                f.write(nginx_backend_conf(tmp, backend, body))
+                f.write(nginx_backend_conf(tmp, backend, body, 1 if args.pin else args.workers))
             be = procs.start(["/usr/sbin/nginx", "-c", conf, "-p", tmp], load_cpu, f"{tmp}/backend.log")
             wait_port(backend)
             tcp = scenario == "tcp"
-            results[scenario] = {}
-            for name in ("tandem", "haproxy", "nginx"):
-                port = free_port()
-                if name == "tandem":
-                    path = os.path.join(tmp, "tandem.conf")
-                    with open(path, "w") as f:
-                        f.write(tandem_conf(port, free_port(), backend, args.workers, tcp))
-                    argv = [lb_proxy, "--config", path, "--node", "bench", "--log-level", "warn"]
-                elif name == "haproxy":
-                    path = os.path.join(tmp, "haproxy.cfg")
-                    with open(path, "w") as f:
-                        f.write(haproxy_conf(port, backend, args.workers, tcp))
-                    argv = ["/usr/sbin/haproxy", "-db", "-f", path]
-                else:
-                    path = os.path.join(tmp, "nginx-proxy.conf")
-                    with open(path, "w") as f:
-                        f.write(nginx_proxy_conf(tmp, port, backend, args.workers, tcp))
-                    argv = ["/usr/sbin/nginx", "-c", path, "-p", tmp]
-                runs = []
-                for _ in range(args.runs):
+            results[scenario] = {n: [] for n in PROXIES}
+            for r in range(args.runs):
+                # Rotate the order so no proxy always runs first (or last).
+                order = PROXIES[r % 3:] + PROXIES[:r % 3]
+                for name in order:
+                    port = free_port()
+                    argv = proxy_argv(name, tmp, lb_proxy, port, backend, args.workers, tcp)
                     log = f"{tmp}/{name}-{scenario}.log"
                     proc = procs.start(argv, proxy_cpu, log)
                     try:
                         wait_port(port)
                     except RuntimeError as e:
                         raise RuntimeError(f"{name} did not start: {e}\n" + open(log).read()[-2000:]) from None
-                    run_wrk(port, args.connections, 1, load_cpu, scenario == "close")  # warm-up
-                    r = run_wrk(port, args.connections, args.duration, load_cpu, scenario == "close")
-                    r["rss_kb"] = rss_kb(proc.pid)
-                    runs.append(r)
+                    close = scenario == "close"
+                    run_wrk(port, args.connections, 1, load_cpu, close, args.wrk_threads)  # warm-up
+                    res = run_wrk(port, args.connections, args.duration, load_cpu, close, args.wrk_threads)
+                    res["rss_kb"] = rss_kb(proc.pid)
+                    results[scenario][name].append(res)
                     procs.stop(proc)
-                results[scenario][name] = runs
+                    print(f"  {scenario} {name} run {r + 1}: {res['rps']:.0f} rps "
+                          f"p99 {res['p99'] or 0:.2f} ms errors {res['errors'] + res['non2xx']}",
+                          file=sys.stderr, flush=True)
             procs.stop(be)
     finally:
         procs.stop_all()
         shutil.rmtree(tmp, ignore_errors=True)
 
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"workers": args.workers, "pinned": args.pin, "connections": args.connections,
+                       "duration_s": args.duration, "runs": args.runs,
+                       "wrk_threads": args.wrk_threads, "results": results}, f, indent=1)
+
     print(f"# proxy benchmark: workers={args.workers} connections={args.connections} "
           f"duration={args.duration}s runs={args.runs} pinned={args.pin}")
     print(f"{'scenario':10} {'proxy':8} {'rps median':>11} {'min':>9} {'max':>9} {'p50 ms':>7} {'p99 ms':>7} "
-          f"{'errors':>6} {'vs haproxy':>10} {'vs nginx':>8}")
+          f"{'p99.9':>7} {'errors':>6} {'vs haproxy':>10} {'vs nginx':>8}")
     for scenario, by_proxy in results.items():
         med = {n: statistics.median(r["rps"] for r in runs) for n, runs in by_proxy.items()}
         for name, runs in by_proxy.items():
             rps = [r["rps"] for r in runs]
-            mid = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
             errors = sum(r["errors"] + r["non2xx"] for r in runs)
+            p = {k: statistics.median(r[k] or 0 for r in runs) for k in ("p50", "p99", "p99.9")}
             print(f"{scenario:10} {name:8} {med[name]:11.0f} {min(rps):9.0f} {max(rps):9.0f} "
-                  f"{mid['p50'] or 0:7.2f} {mid['p99'] or 0:7.2f} {errors:6d} "
+                  f"{p['p50']:7.2f} {p['p99']:7.2f} {p['p99.9']:7.2f} {errors:6d} "
                   f"{med[name] / med['haproxy']:10.2f} {med[name] / med['nginx']:8.2f}")
     return 0
 

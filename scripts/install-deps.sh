@@ -12,6 +12,8 @@ PACKAGES=(
   # tests, demo and benchmarks: real clients, peers and network tools
   curl wrk iproute2 iputils-ping tcpdump nftables python3 procps psmisc
   haproxy nginx-light libnginx-mod-stream keepalived
+  # benchmark plots (bench/run.sh)
+  gnuplot-nox
   # the status page test: a real headless browser
   chromium
 )

@@ -1,0 +1,409 @@
+#!/usr/bin/python3
+"""Client-visible failover outage: Tandem's ha-agent vs keepalived, in the
+same namespace topology, with the same advert interval.
+
+    sudo bench/failover_bench.py --build build [--rounds 5] [--json out.json]
+
+Both clusters are integration/lib/cluster.py's standard one: edge1..3
+(priorities 200/150/100, preemption on), three backends, a client, the VIP
+198.18.0.100/24 on one bridge in namespaces this run creates (198.18.0.0/24
+only). lb-proxy runs on every edge in both cases; the only difference is what
+moves the VIP:
+
+- tandem: ha-agent, advert_interval_ms 100 (adverts over UDP multicast).
+- keepalived: Debian's keepalived 2.2.7 per edge, VRRPv3, advert_int 0.1,
+  one vrrp_instance (virtual_router_id 52), started as
+  `setsid keepalived -n -l -G -D -P -f CONF -p PID -r VRRP_PID` inside the
+  edge's namespace with its own files in the run's temp dir.
+
+Scenarios, each `--rounds` times on a settled cluster (edge1 master):
+- kill9: SIGKILL to edge1's VRRP daemon. Tandem: the ha-agent process.
+  keepalived: its whole process group (parent and VRRP child at once, so the
+  child cannot notice its parent's death and resign). Either way edge1's VIP
+  stays on its interface; only the backup's gratuitous ARP moves the client.
+- linkdown: edge1's bridge port goes down.
+- graceful: SIGTERM to the daemon (both resign with priority 0).
+
+The probe (integration/lib/probe.py) opens a new TCP connection + GET to the
+VIP every 5 ms from the client namespace; the outage is its longest run of
+failures (ProbeLog.longest_outage_s), switch the time from the fault to the
+first answer from edge2. Every attempt of every round is kept in the JSON for
+the timeline plot. Cleanup by PID and by namespace, also on failure/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+INTEGRATION = os.path.join(os.path.dirname(HERE), "integration")
+sys.path.insert(0, INTEGRATION)
+
+from lib.cluster import Cluster, binary, wait_for  # noqa: E402
+from lib.netns import CLIENT, VIP, Unsupported  # noqa: E402
+
+SCENARIOS = ("kill9", "linkdown", "graceful")
+NODES = {"edge1": 1, "edge2": 2, "edge3": 3}
+KEEPALIVED_VRID = 52
+ADVERT_MS = 100
+SYNC_CLIENTS = [f"198.18.0.{150 + i}" for i in range(40)]   # extra client addresses
+
+
+class StickyCluster(Cluster):
+    """The standard cluster with SOURCE_IP stickiness on pool "web" (for
+    both systems: the proxies are configured alike), so Tandem's agents
+    have stick-table changes to sync."""
+
+    def config_text(self) -> str:
+        return super().config_text().replace(
+            '  algorithm: ROUND_ROBIN',
+            '  algorithm: ROUND_ROBIN\n  stickiness { kind: SOURCE_IP ttl_ms: 600000 }', 1)
+
+
+class _Outcome:
+    success = True
+
+
+class Scope:
+    """Stands in for the unittest.TestCase the Cluster fixture expects:
+    collects its cleanups and runs them (LIFO) in run_cleanups()."""
+
+    def __init__(self, keep_logs: bool) -> None:
+        self._cleanups: list = []
+        self._outcome = _Outcome()
+        self._outcome.success = not keep_logs
+
+    def addCleanup(self, fn, *args, **kwargs) -> None:  # noqa: N802 - TestCase API
+        self._cleanups.append((fn, args, kwargs))
+
+    def run_cleanups(self) -> None:
+        while self._cleanups:
+            fn, args, kwargs = self._cleanups.pop()
+            try:
+                fn(*args, **kwargs)
+            except Exception as e:  # noqa: BLE001 - keep cleaning
+                print(f"failover_bench: cleanup {fn!r}: {e!r}", file=sys.stderr)
+
+
+# ---- the two ways to move the VIP ------------------------------------------------
+
+
+class Tandem:
+    name = "tandem"
+
+    def __init__(self, c: Cluster) -> None:
+        self.c = c
+
+    def start(self, node: str) -> None:
+        self.c.start_agent(node)
+
+    def start_all(self) -> None:
+        for e in self.c.edges:
+            self.start(e)
+
+    def alive(self, node: str) -> bool:
+        return self.c.alive(node, "agent")
+
+    def kill9(self, node: str) -> float:
+        return self.c.kill(node, "agent")
+
+    def graceful(self, node: str) -> float:
+        return self.c.kill(node, "agent", signal.SIGTERM)
+
+    def settled(self, master: str, timeout: float) -> None:
+        self.c.wait_roles(master, timeout=timeout)
+
+    def version(self) -> str:
+        return "ha-agent (this tree)"
+
+
+class Keepalived:
+    name = "keepalived"
+
+    def __init__(self, c: Cluster) -> None:
+        self.c = c
+        self.dir = os.path.join(c.dir, "keepalived")
+        os.makedirs(self.dir, exist_ok=True)
+
+    def conf(self, node: str) -> str:
+        h = self.c.topo.host(node)
+        return f"""# bench/failover_bench.py: one VRRPv3 instance, the VIP only.
+global_defs {{
+  router_id {node}
+  vrrp_version 3
+  script_user root
+  enable_script_security
+}}
+vrrp_instance tandem_bench {{
+  state BACKUP
+  interface {h.ifname}
+  virtual_router_id {KEEPALIVED_VRID}
+  priority {self.c.priorities[node]}
+  advert_int {ADVERT_MS / 1000:g}
+  virtual_ipaddress {{
+    {VIP}/24 dev {h.ifname}
+  }}
+}}
+"""
+
+    def start(self, node: str) -> None:
+        d = os.path.join(self.dir, node)
+        os.makedirs(d, exist_ok=True)
+        conf = os.path.join(d, "keepalived.conf")
+        with open(conf, "w") as f:
+            f.write(self.conf(node))
+        # A kill -9 leaves the VIP behind; a fresh keepalived must not start
+        # next to a leftover it did not add (ha-agent removes its own).
+        if any(a.split("/")[0] == VIP for a in self.c.topo.addresses(node)):
+            self.c.del_vip_by_hand(node)
+        # kill -9 leaves the pid files; keepalived then believes it still runs.
+        for f in ("keepalived.pid", "vrrp.pid", "checkers.pid", "bfd.pid"):
+            try:
+                os.remove(os.path.join(d, f))
+            except FileNotFoundError:
+                pass
+        argv = ["setsid", "keepalived", "-n", "-l", "-G", "-D", "-P", "-f", conf,
+                "-p", os.path.join(d, "keepalived.pid"), "-r", os.path.join(d, "vrrp.pid"),
+                "-c", os.path.join(d, "checkers.pid"), "-b", os.path.join(d, "bfd.pid")]
+        self.c._start(node, "keepalived", argv)   # noqa: SLF001 - the fixture's own starter
+        proc = self.c.proc(node, "keepalived")
+        vrrp_pid = os.path.join(d, "vrrp.pid")
+        wait_for(lambda: os.path.exists(vrrp_pid) or not proc.alive(), 10, 0.02,
+                 what=f"keepalived's VRRP child on {node}")
+        if not proc.alive():
+            raise RuntimeError(f"keepalived on {node} exited\n{proc.tail()}")
+
+    def start_all(self) -> None:
+        for e in self.c.edges:
+            self.start(e)
+
+    def alive(self, node: str) -> bool:
+        return self.c.alive(node, "keepalived")
+
+    def kill9(self, node: str) -> float:
+        proc = self.c.proc(node, "keepalived")
+        pgid = os.getpgid(proc.pid)
+        if pgid != proc.pid:
+            raise RuntimeError(f"keepalived on {node} is not its own process group")
+        t = time.monotonic()
+        os.killpg(pgid, signal.SIGKILL)        # parent and VRRP child in one go
+        proc.kill()                            # reap
+        return t
+
+    def graceful(self, node: str) -> float:
+        return self.c.kill(node, "keepalived", signal.SIGTERM)
+
+    def settled(self, master: str, timeout: float) -> None:
+        wait_for(lambda: self.c.vip_holders() == [master], timeout, 0.05,
+                 what=lambda: f"VIP on {master} only (now {self.c.vip_holders()})")
+
+    def version(self) -> str:
+        return subprocess.run(["keepalived", "--version"], capture_output=True,
+                              text=True).stderr.splitlines()[0]
+
+
+# ---- measuring --------------------------------------------------------------------
+
+
+def restore(c: Cluster, vrrp) -> None:
+    """Back to the baseline: links up, every daemon running, edge1 master
+    holding the VIP alone and serving the client."""
+    for (host, kind), proc in list(c.procs.items()):
+        if kind.startswith("probe") and proc.alive():
+            proc.stop(timeout=5)
+    for e in c.edges:
+        c.topo.link_up(e)
+    for e in c.edges:
+        if not vrrp.alive(e):
+            proc = c.procs.get((e, "agent" if vrrp.name == "tandem" else "keepalived"))
+            if proc is not None:
+                proc.stop(timeout=5)
+            vrrp.start(e)
+    vrrp.settled("edge1", timeout=15)
+    c.wait_served_by("edge1", timeout=10)
+    time.sleep(0.3)
+
+
+def one_round(c: Cluster, vrrp, scenario: str, r: int) -> dict:
+    probe = c.start_probe(duration_s=60, name=f"probe-{vrrp.name}-{scenario}-{r}")
+    t_new = None
+    try:
+        # A quiet baseline: the last 40 attempts (200 ms) all answered by edge1.
+        def quiet():
+            a = probe.log().attempts[-40:]
+            return len(a) == 40 and all(x.ok and x.node == "edge1" for x in a)
+        wait_for(quiet, 10, 0.02,
+                 what=lambda: "40 probe successes in a row from edge1\n" + probe.log().summary())
+        if scenario == "kill9":
+            t0 = vrrp.kill9("edge1")
+        elif scenario == "graceful":
+            t0 = vrrp.graceful("edge1")
+        else:
+            t0 = time.monotonic()
+            c.topo.link_down("edge1")
+        try:
+            t_new = probe.wait_success(timeout=5, after=t0, node="edge2")
+        except TimeoutError:
+            t_new = None
+        settle_until = (t_new or t0 + 5) + 0.7
+        wait_for(lambda: (lambda a: bool(a) and a[-1].t >= settle_until)(probe.log().attempts),
+                 10, 0.05, what="the probe to run past the settle window")
+    finally:
+        log = probe.stop()
+    if scenario == "graceful":
+        # keepalived takes about a second to stop: let it finish before restore().
+        proc = c.proc("edge1", "agent" if vrrp.name == "tandem" else "keepalived")
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    # Only what follows the fault counts (from the last attempt before it).
+    before = [a for a in log.attempts if a.t < t0]
+    outage = log.between(before[-1].t if before else t0, None).longest_outage_s()
+    attempts = [[round((a.t - t0) * 1000, 1), NODES.get(a.node, 9) if a.ok else 0]
+                for a in log.attempts if a.t >= t0 - 0.5]
+    served = [s.node for s in log.served_ranges()]
+    return {"round": r, "outage_ms": outage * 1000,
+            "switch_ms": None if t_new is None else (t_new - t0) * 1000,
+            "failures": sum(1 for a in log.attempts if not a.ok and a.t >= t0),
+            "served": served, "attempts": attempts}
+
+
+def get_from(c: Cluster, source: str, timeout: float = 2.0) -> bool:
+    """One GET / through the VIP from the client namespace, bound to source."""
+    try:
+        with c.topo.socket(CLIENT[0]) as s:
+            s.settimeout(timeout)
+            s.bind((source, 0))
+            s.connect((VIP, 80))
+            s.sendall(f"GET / HTTP/1.1\r\nHost: {VIP}\r\nConnection: close\r\n\r\n".encode())
+            data = b""
+            while len(data) < 65536 and (chunk := s.recv(65536)):
+                data += chunk
+        return data.startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+
+
+def stick_keys(c: Cluster, node: str) -> set[str]:
+    got = c.proxy_admin(node, "/stick?pool=web")
+    return {e["key"] for e in got.get("entries", [])} if isinstance(got, dict) else set()
+
+
+def sync_lag(c: Cluster) -> dict:
+    """Stick-table sync lag: per new source client, from its response to
+    its entry in edge2's proxy table (admin /stick polled every 2 ms), and
+    the agents' own figure (queued on edge1's agent -> peer's ack)."""
+    e2e = []
+    for ip in SYNC_CLIENTS:
+        for _ in range(10):
+            if get_from(c, ip):
+                break
+            time.sleep(0.05)
+        else:
+            continue
+        t = time.monotonic()
+        try:
+            wait_for(lambda: ip in stick_keys(c, "edge2"), 3.0, 0.002, what=f"{ip} on edge2")
+        except AssertionError:
+            continue
+        e2e.append((time.monotonic() - t) * 1000)
+    time.sleep(0.3)
+    return {"e2e_ms": e2e, "agents": sync_figures(c)}
+
+
+def sync_figures(c: Cluster) -> dict:
+    """What ha-agent --status --json says about stick-table sync, per node."""
+    out = {}
+    for e in c.edges:
+        try:
+            st = c.status(e) or {}
+        except AssertionError as ex:
+            out[e] = {"error": str(ex)[:300]}
+            continue
+        out[e] = {k: v for k, v in st.items() if "sync" in k.lower()} if isinstance(st, dict) else {}
+    return out
+
+
+def run_system(kind: str, rounds: int, keep_logs: bool, scenarios: list[str]) -> dict:
+    scope = Scope(keep_logs)
+    result: dict = {"scenarios": {}}
+    try:
+        c = StickyCluster(scope, agents=(kind == "tandem"), advert_interval_ms=ADVERT_MS)
+        ifname = c.topo.host(CLIENT[0]).ifname
+        for ip in SYNC_CLIENTS:
+            c.topo.run(CLIENT[0], ["ip", "addr", "add", f"{ip}/24", "dev", ifname])
+        vrrp = Tandem(c) if kind == "tandem" else Keepalived(c)
+        result["version"] = vrrp.version()
+        c.start(proxies=True, agents=False)
+        vrrp.start_all()
+        restore(c, vrrp)
+        for scenario in scenarios:
+            rounds_out = []
+            for r in range(1, rounds + 1):
+                restore(c, vrrp)
+                res = one_round(c, vrrp, scenario, r)
+                rounds_out.append(res)
+                sw = res["switch_ms"]
+                print(f"  failover {kind} {scenario} round {r}: outage {res['outage_ms']:.0f} ms, "
+                      f"switch {'-' if sw is None else f'{sw:.0f}'} ms, served {res['served']}",
+                      file=sys.stderr, flush=True)
+            result["scenarios"][scenario] = rounds_out
+        if kind == "tandem":
+            restore(c, vrrp)
+            result["sync"] = sync_lag(c)
+    except BaseException:
+        scope._outcome.success = False
+        raise
+    finally:
+        scope.run_cleanups()
+    return result
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default=None, help="binaries' build dir ($TANDEM_BUILD)")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--systems", default="tandem,keepalived")
+    ap.add_argument("--scenarios", default=",".join(SCENARIOS))
+    ap.add_argument("--keep-logs", action="store_true")
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        print("failover_bench: needs root (network namespaces)", file=sys.stderr)
+        return 2
+    if args.build:
+        os.environ["TANDEM_BUILD"] = os.path.abspath(args.build)
+    for kind in ("proxy", "agent"):
+        if not os.access(binary(kind), os.X_OK):
+            print(f"failover_bench: {binary(kind)} is not built", file=sys.stderr)
+            return 2
+    out = {"advert_interval_ms": ADVERT_MS, "rounds": args.rounds, "systems": {}}
+    try:
+        for kind in args.systems.split(","):
+            out["systems"][kind] = run_system(kind, args.rounds, args.keep_logs,
+                                              args.scenarios.split(","))
+    except Unsupported as e:
+        print(f"failover_bench: {e}", file=sys.stderr)
+        return 2
+    finally:
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(out, f)
+    for kind, res in out["systems"].items():
+        for scenario, rounds in res["scenarios"].items():
+            v = [r["outage_ms"] for r in rounds]
+            print(f"{kind:10} {scenario:9} outage ms median {statistics.median(v):.0f} "
+                  f"min {min(v):.0f} max {max(v):.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

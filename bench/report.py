@@ -1,0 +1,407 @@
+#!/usr/bin/python3
+"""Writes bench/RESULTS.md and the PNG plots from one run's raw figures.
+
+    bench/report.py --raw DIR --out bench/RESULTS.md --plots bench/plots [--quick]
+
+DIR holds what bench/run.sh collected: proxy-w1.json, proxy-w2.json
+(bench/proxy_bench.py --json), mem.json (bench/mem_bench.py), failover.json
+(bench/failover_bench.py), machine.json and load.txt. A missing file is
+reported as a missing section, not an error. Plots need gnuplot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+
+PROXIES = ("tandem", "haproxy", "nginx")
+SCENARIOS = ("keepalive", "close", "large", "tcp")
+PCTS = ("50", "75", "90", "95", "99", "99.5", "99.9", "99.99")
+
+
+def load(path: str):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(v, digits=0):
+    return "–" if v is None else f"{v:,.{digits}f}"
+
+
+def mmm(values, digits=0):
+    """median (min–max)"""
+    values = [v for v in values if v is not None]
+    if not values:
+        return "–"
+    return f"{fmt(statistics.median(values), digits)} ({fmt(min(values), digits)}–{fmt(max(values), digits)})"
+
+
+def ratio(a, b):
+    return None if a is None or not b else a / b
+
+
+def paired(runs_a, runs_b, key="rps"):
+    """Ratios of run i of a to run i of b (interleaved, so close in time)."""
+    return [ra[key] / rb[key] for ra, rb in zip(runs_a, runs_b) if rb.get(key)]
+
+
+# ---- proxy -------------------------------------------------------------------------
+
+
+def proxy_table(data) -> list[str]:
+    res = data["results"]
+    out = ["| scenario | proxy | req/s median (min–max) | p50 ms | p99 ms | p99.9 ms | errors | "
+           "vs HAProxy (paired min–max) | vs nginx (paired min–max) |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for sc in SCENARIOS:
+        if sc not in res:
+            continue
+        by = res[sc]
+        rps_med = {n: med(r["rps"] for r in by[n]) for n in PROXIES}
+        for n in PROXIES:
+            runs = by[n]
+            errs = sum(r["errors"] + r["non2xx"] for r in runs)
+            cells = [sc, f"**{n}**" if n == "tandem" else n, mmm([r["rps"] for r in runs])]
+            for k in ("p50", "p99", "p99.9"):
+                cells.append(fmt(med(r.get(k) for r in runs), 2))
+            cells.append(str(errs))
+            for peer in ("haproxy", "nginx"):
+                if n == peer:
+                    cells.append("1")
+                else:
+                    pr = paired(runs, by[peer])
+                    cells.append(f"{fmt(ratio(rps_med[n], rps_med[peer]), 2)} "
+                                 f"({fmt(min(pr), 2)}–{fmt(max(pr), 2)})" if pr else "–")
+            out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+def pct_median(runs, p):
+    return med((r.get("pct") or {}).get(p) for r in runs)
+
+
+def plot_latency(data, png: str, title: str) -> bool:
+    """Latency by percentile (median over runs), one panel per scenario."""
+    if not shutil.which("gnuplot"):
+        return False
+    res = data["results"]
+    base = png[:-4]
+    scen = [s for s in SCENARIOS if s in res]
+    script = [f"set terminal pngcairo size 1400,900 font 'sans,10'", f"set output '{png}'",
+              f"set multiplot layout 2,2 title '{title}'",
+              "set logscale x", "set xlabel 'percentile'", "set ylabel 'latency (ms)'",
+              "set grid", "set key top left",
+              "set xtics ('50' 2, '90' 10, '99' 100, '99.9' 1000, '99.99' 10000)",
+              "set xrange [1.8:12000]"]
+    for sc in scen:
+        plots = []
+        for n in PROXIES:
+            path = f"{base}-{sc}-{n}.dat"
+            with open(path, "w") as f:
+                for p in PCTS:
+                    v = pct_median(res[sc][n], p)
+                    if v is not None:
+                        f.write(f"{1 / (1 - float(p) / 100):.4f} {v:.4f}\n")
+            plots.append(f"'{path}' using 1:2 with linespoints title '{n}'")
+        script.append(f"set title '{sc}'")
+        script.append("plot " + ", ".join(plots))
+    script.append("unset multiplot")
+    ok = subprocess.run(["gnuplot"], input="\n".join(script), text=True, capture_output=True)
+    for sc in scen:
+        for n in PROXIES:
+            try:
+                os.remove(f"{base}-{sc}-{n}.dat")
+            except OSError:
+                pass
+    if ok.returncode != 0:
+        print("gnuplot:", ok.stderr[-2000:], file=sys.stderr)
+    return ok.returncode == 0
+
+
+# ---- failover ----------------------------------------------------------------------
+
+
+def median_round(rounds):
+    s = sorted(rounds, key=lambda r: (r["outage_ms"], r["switch_ms"] or 1e9))
+    return s[len(s) // 2]
+
+
+def plot_timeline(fo, png: str) -> bool:
+    """Probe attempts around the fault (median round of each scenario):
+    y = the node that answered (1..3), 0 = failed attempt."""
+    if not shutil.which("gnuplot"):
+        return False
+    systems = [s for s in ("tandem", "keepalived") if s in fo["systems"]]
+    scen = [s for s in ("kill9", "linkdown", "graceful")
+            if all(s in fo["systems"][k]["scenarios"] for k in systems)]
+    if not systems or not scen:
+        return False
+    base = png[:-4]
+    script = ["set terminal pngcairo size 1400,1000 font 'sans,10'", f"set output '{png}'",
+              f"set multiplot layout {len(scen)},{len(systems)} title "
+              f"'Probe to the VIP every 5 ms around the fault at t=0 (median round): "
+              f"which edge answered, 0 = failed attempt'",
+              "set xrange [-150:1200]", "set yrange [-0.5:3.5]",
+              "set ytics ('fail' 0, 'edge1' 1, 'edge2' 2, 'edge3' 3)",
+              "set xlabel 'ms from the fault'", "set grid", "unset key"]
+    files = []
+    for sc in scen:
+        for k in systems:
+            r = median_round(fo["systems"][k]["scenarios"][sc])
+            path = f"{base}-{k}-{sc}.dat"
+            files.append(path)
+            with open(path, "w") as f:
+                for t, code in r["attempts"]:
+                    f.write(f"{t} {code}\n")
+            script.append(f"set title '{k}: {sc} (outage {r['outage_ms']:.0f} ms, "
+                          f"edge2 from {fmt(r['switch_ms'])} ms)'")
+            script.append(f"plot '{path}' using 1:($2==0?0:1/0) with points pt 7 ps 0.5 lc rgb 'red', "
+                          f"'' using 1:($2>0?$2:1/0) with points pt 7 ps 0.5 lc rgb 'dark-green'")
+    script.append("unset multiplot")
+    ok = subprocess.run(["gnuplot"], input="\n".join(script), text=True, capture_output=True)
+    for p in files:
+        try:
+            os.remove(p)
+        except OSError:
+            pass
+    if ok.returncode != 0:
+        print("gnuplot:", ok.stderr[-2000:], file=sys.stderr)
+    return ok.returncode == 0
+
+
+def failover_table(fo) -> list[str]:
+    out = ["| scenario | VIP moved by | client outage ms median (min–max) | edge2 serves after ms "
+           "median (min–max) | failed probes (median) | rounds | outage vs keepalived |",
+           "|---|---|---:|---:|---:|---:|---:|"]
+    syss = fo["systems"]
+    for sc in ("kill9", "linkdown", "graceful"):
+        for k in ("tandem", "keepalived"):
+            rounds = syss.get(k, {}).get("scenarios", {}).get(sc)
+            if not rounds:
+                continue
+            o = [r["outage_ms"] for r in rounds]
+            rel = "1"
+            if k == "tandem" and sc in syss.get("keepalived", {}).get("scenarios", {}):
+                ko = med(r["outage_ms"] for r in syss["keepalived"]["scenarios"][sc])
+                to = med(o)
+                rel = (f"{to / ko:.2f}" if ko else ("equal (both 0)" if to == 0 else "keepalived 0"))
+                rel += f" ({to - ko:+.0f} ms)"
+            out.append(f"| {sc} | {'**tandem** (ha-agent)' if k == 'tandem' else 'keepalived'} | {mmm(o)} | "
+                       f"{mmm([r['switch_ms'] for r in rounds])} | {fmt(med(r['failures'] for r in rounds))} "
+                       f"| {len(rounds)} | {rel} |")
+    return out
+
+
+# ---- the document -------------------------------------------------------------------
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--raw", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--plots", required=True)
+    args = ap.parse_args()
+    raw = args.raw
+    os.makedirs(args.plots, exist_ok=True)
+    machine = load(os.path.join(raw, "machine.json")) or {}
+    w1 = load(os.path.join(raw, "proxy-w1.json"))
+    w2 = load(os.path.join(raw, "proxy-w2.json"))
+    mem = load(os.path.join(raw, "mem.json"))
+    fo = load(os.path.join(raw, "failover.json"))
+    try:
+        with open(os.path.join(raw, "load.txt")) as f:
+            loadlog = f.read().strip()
+    except OSError:
+        loadlog = "(not recorded)"
+    rel_plots = os.path.relpath(args.plots, os.path.dirname(os.path.abspath(args.out)))
+
+    L = ["# Tandem benchmark results", "",
+         "Written by `bench/report.py` from one run of `sudo bench/run.sh"
+         + (" --quick" if machine.get("quick") else "") + "`; do not edit by hand "
+         "(re-run, or edit `bench/report.py`).", ""]
+    L += ["## Machine and versions", "",
+          "| | |", "|---|---|"]
+    for k in ("date", "cpu", "cores", "kernel", "tandem", "build", "haproxy", "nginx", "keepalived",
+              "wrk", "gnuplot", "mode"):
+        if k in machine:
+            L.append(f"| {k} | {machine[k]} |")
+    L += ["", "**Noise.** A shared 2-CPU KVM guest: other engineers compiled and ran namespace "
+          "integration tests during this run, so absolute figures wander from run to run. Read the "
+          "ratios (all peers measured in the same run, runs interleaved proxy by proxy so drift "
+          "spreads over all of them) and the min–max spread, not the absolute numbers. Load average "
+          "(1/5/15 min) at each phase:", "", "```", loadlog, "```", ""]
+
+    # targets
+    L += ["## Targets", ""]
+    tgt = []
+    if w1:
+        for sc, label in (("keepalive", "HTTP keep-alive"), ("tcp", "TCP mode")):
+            r = w1["results"].get(sc)
+            if not r:
+                continue
+            t_rps, h_rps = med(x["rps"] for x in r["tandem"]), med(x["rps"] for x in r["haproxy"])
+            t99, h99 = med(x["p99"] for x in r["tandem"]), med(x["p99"] for x in r["haproxy"])
+            ok = t_rps >= h_rps and t99 <= h99
+            pr = paired(r["tandem"], r["haproxy"])
+            straddle = pr and min(pr) < 1 < max(pr)
+            verdict = "met" if ok else "**missed**"
+            if straddle:
+                verdict += " (within noise: per-round ratios straddle 1)"
+            tgt.append(f"| proxy req/s at 1 worker ≥ HAProxy, p99 no worse — {label} | "
+                       f"{verdict} | Tandem {t_rps:,.0f} req/s vs HAProxy "
+                       f"{h_rps:,.0f} (×{t_rps / h_rps:.2f}, per-round {min(pr):.2f}–{max(pr):.2f}); "
+                       f"p99 {t99:.2f} ms vs {h99:.2f} ms |")
+    if mem:
+        m = {n: med(x["kib_per_conn"] for x in mem["results"][n]) for n in PROXIES}
+        ok = m["tandem"] <= m["haproxy"]
+        tgt.append(f"| memory per idle keep-alive connection ≤ HAProxy's | {'met' if ok else '**missed**'} "
+                   f"| Tandem {m['tandem']:.2f} KiB vs HAProxy {m['haproxy']:.2f} KiB "
+                   f"(×{m['tandem'] / m['haproxy']:.1f}); nginx {m['nginx']:.2f} KiB |")
+    if fo and "tandem" in fo["systems"] and "keepalived" in fo["systems"]:
+        for sc in ("kill9", "linkdown", "graceful"):
+            t = fo["systems"]["tandem"]["scenarios"].get(sc)
+            k = fo["systems"]["keepalived"]["scenarios"].get(sc)
+            if not t or not k:
+                continue
+            to, ko = med(r["outage_ms"] for r in t), med(r["outage_ms"] for r in k)
+            ts, ks = med(r["switch_ms"] for r in t), med(r["switch_ms"] for r in k)
+            ok = to <= ko
+            tgt.append(f"| failover outage ≤ keepalived's — {sc} | {'met' if ok else '**missed**'} | "
+                       f"median outage Tandem {to:.0f} ms vs keepalived {ko:.0f} ms "
+                       f"(max {max(r['outage_ms'] for r in t):.0f} vs {max(r['outage_ms'] for r in k):.0f}); "
+                       f"edge2 serving after {fmt(ts)} vs {fmt(ks)} ms |")
+    if tgt:
+        L += ["| target | status | figure reached (medians of this run) |", "|---|---|---|"] + tgt
+    else:
+        L.append("No figures: the run produced none (see the log).")
+    L.append("")
+
+    # proxy
+    for data, label in ((w1, "1 worker, pinned"), (w2, "2 workers, unpinned")):
+        L += [f"## Proxy: {label}", ""]
+        if not data:
+            L += ["Not measured in this run (the phase failed or was skipped; see run.log).", ""]
+            continue
+        pin = ("proxy on CPU 0 (taskset), wrk and the nginx backend on CPU 1"
+               if data["pinned"] else "no pinning: proxy, wrk and backend share both CPUs "
+               "(the backend nginx runs 2 workers too)")
+        L += [f"{data['workers']} worker thread(s) for every proxy (lb-proxy `workers`, HAProxy "
+              f"`nbthread`, nginx `worker_processes`); {pin}. wrk {data['wrk_threads']} thread(s), "
+              f"{data['connections']} connections, {data['duration_s']} s per run after a 1 s warm-up, "
+              f"{data['runs']} runs per proxy, interleaved. Latency percentiles: median over the runs "
+              "(p99.9 from wrk's Lua `done()` hook). Ratios: of the medians; in brackets the range of "
+              "the per-round ratios (run i of one proxy against run i of the other).", ""]
+        L += proxy_table(data) + [""]
+        png = os.path.join(args.plots, f"latency-w{data['workers']}.png")
+        if plot_latency(data, png, f"Latency by percentile, {label} (median of {data['runs']} runs)"):
+            L += [f"![latency distribution, {label}]({rel_plots}/{os.path.basename(png)})", ""]
+
+    # memory
+    L += ["## Memory: idle keep-alive client connections", ""]
+    if mem:
+        L += [f"{mem['count']:,} client connections to each proxy (1 worker, HTTP), each sent one keep-alive "
+              "request, read its response and then idled (`bench/idle_clients.py`). VmRSS of the proxy "
+              "(with its children: nginx's worker) once all were open, minus its VmRSS after one warm-up "
+              f"request; {mem['runs']} runs per proxy, interleaved.", "",
+              "| proxy | KiB per idle connection median (min–max) | baseline RSS KiB | RSS with connections KiB "
+              "| connections open | vs HAProxy |", "|---|---:|---:|---:|---:|---:|"]
+        hm = med(x["kib_per_conn"] for x in mem["results"]["haproxy"])
+        for n in PROXIES:
+            rs = mem["results"][n]
+            v = med(x["kib_per_conn"] for x in rs)
+            L.append(f"| {'**tandem**' if n == 'tandem' else n} | {mmm([x['kib_per_conn'] for x in rs], 2)} | "
+                     f"{fmt(med(x['base_kb'] for x in rs))} | {fmt(med(x['loaded_kb'] for x in rs))} | "
+                     f"{fmt(med(x['ok'] for x in rs))} | {fmt(ratio(v, hm), 2)} |")
+        L.append("")
+    else:
+        L += ["Not measured in this run.", ""]
+
+    # failover
+    L += ["## Failover: Tandem's ha-agent vs keepalived", ""]
+    if fo:
+        L += [f"The same namespace topology for both (integration/lib: edge1..3 with priorities "
+              f"200/150/100 and preemption, three backends, a client; VIP 198.18.0.100/24 on one bridge), "
+              f"lb-proxy on every edge in both, the same advert interval ({fo['advert_interval_ms']} ms: "
+              "Tandem `advert_interval_ms: 100`, keepalived VRRPv3 `advert_int 0.1`). Only the VIP mover "
+              "differs. The probe in the client namespace opens a new TCP connection and sends a GET to "
+              "the VIP every 5 ms (200 ms timeout); *outage* is its longest run of failed attempts, "
+              "*edge2 serves after* is the time from the fault to the first answer from edge2. "
+              f"{fo['rounds']} rounds per scenario, each from a settled cluster with edge1 master.", "",
+              "- **kill9**: SIGKILL to edge1's VRRP daemon only (Tandem: ha-agent; keepalived: parent "
+              "and VRRP child at once, by process group). In both cases the VIP stays behind on edge1 and "
+              "edge1's lb-proxy keeps answering until edge2's gratuitous ARP moves the client, so the "
+              "client sees (almost) no failed attempt: compare *edge2 serves after*, which is the "
+              "detection time (Master_Down_Interval).",
+              "- **linkdown**: edge1's bridge port goes down: the client must wait for a backup to "
+              "notice the silence and claim the VIP.",
+              "- **graceful**: SIGTERM to the daemon; both resign with a priority-0 advert and remove "
+              "the VIP.", ""]
+        L += failover_table(fo) + [""]
+        png = os.path.join(args.plots, "failover-timeline.png")
+        if plot_timeline(fo, png):
+            L += ["![failover timeline](" + rel_plots + "/failover-timeline.png)", ""]
+        sync = fo["systems"].get("tandem", {}).get("sync")
+        L += ["### Stick-table sync lag (Tandem)", ""]
+        if sync:
+            e2e = sync.get("e2e_ms") or []
+            ag = (sync.get("agents") or {}).get("edge1", {}).get("sync") or {}
+            if e2e:
+                s = sorted(e2e)
+                L.append(f"- End to end, {len(e2e)} new source clients one after another (pool `web` "
+                         "with SOURCE_IP stickiness): from the client's response to its entry in "
+                         "edge2's proxy table (admin `/stick`, polled every 2 ms): "
+                         f"median {statistics.median(s):.1f} ms, min {s[0]:.1f}, max {s[-1]:.1f} ms "
+                         "(sync `flush_interval_ms: 50`).")
+            if ag:
+                L.append(f"- The agents' own figure (`ha-agent --status --json` → `sync`, edge1: queued "
+                         f"on the agent → peer's ack): p50 {float(ag.get('lag_p50_ms', 0)):.1f} ms, "
+                         f"p99 {float(ag.get('lag_p99_ms', 0)):.1f} ms over {ag.get('lag_samples')} samples.")
+            if not e2e and not ag:
+                L.append("- `ha-agent --status --json` has no sync figures in this build: pending.")
+        else:
+            L.append("Not measured (the Tandem failover phase did not finish).")
+        L.append("")
+    else:
+        L += ["Not measured in this run.", ""]
+
+    L += ["## Notes", "",
+          "- **kill9 leaves the VIP behind** with both daemons (nobody removes it when the daemon "
+          "dies); edge1 and edge2 then both hold it until the restarted daemon on edge1 cleans up "
+          "(ha-agent removes its leftover at start; for keepalived the bench removes it by hand "
+          "before restarting, and also deletes the stale pid files keepalived would otherwise "
+          "take for a running daemon). keepalived is killed by process group: killing the parent "
+          "alone could leave the VRRP child running (or let it resign gracefully), which is not a crash.",
+          "- **Outage window.** Only attempts from the last one before the fault count; each round "
+          "starts once the last 40 attempts (200 ms) were all answered by edge1.",
+          "- **2-worker runs** are unpinned: with 2 CPUs there is no core left for wrk and the "
+          "backend, so everything shares both CPUs; wrk runs 2 threads.",
+          "- **Fairness.** Same worker count, keep-alive to the backend (HAProxy `http-reuse always`, "
+          "nginx `keepalive 256`, lb-proxy's pool), no access logs; lb-proxy's forwarded headers "
+          "off (the peers add none by default). HAProxy `maxconn 9900` (its FD budget under the "
+          "20,000 hard limit), nginx `worker_connections 30000`, lb-proxy `max_connections 30000`.",
+          ""]
+    notes = os.path.join(raw, "notes.md")
+    if os.path.exists(notes):
+        with open(notes) as f:
+            L += [f.read().rstrip(), ""]
+    with open(args.out, "w") as f:
+        f.write("\n".join(L))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
