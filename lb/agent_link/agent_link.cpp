@@ -137,7 +137,12 @@ awaitable<void> AgentLink::send_loop(local_socket& socket, std::uint64_t& sequen
 
 awaitable<void> AgentLink::run() {
   auto running = running_;
-  auto backoff = std::chrono::milliseconds(50);
+  // Retries stay well under the agent's grace for a proxy to (re)connect
+  // (ha.proxy.dead_after_ms, 500 ms by default): a restarted agent must hear
+  // us before it counts us dead and gives the VIP away. Connecting to a unix
+  // socket costs next to nothing, so a short ceiling is cheap.
+  constexpr auto kMaxBackoff = std::chrono::milliseconds(100);
+  auto backoff = std::chrono::milliseconds(20);
   bool warned = false;
   std::uint64_t sequence = 0;
   asio::steady_timer timer(io_);
@@ -151,13 +156,13 @@ awaitable<void> AgentLink::run() {
       }
       timer.expires_after(backoff);
       co_await timer.async_wait(use_nothrow);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+      backoff = std::min(backoff * 2, kMaxBackoff);
       continue;
     }
     spdlog::info("agent_link_connected path={}", path_);
     connected_ = true;
     warned = false;
-    backoff = std::chrono::milliseconds(50);
+    backoff = std::chrono::milliseconds(20);
     full_resync_ = true;  // a new agent (or a new connection) gets the whole tables
     {
       using namespace asio::experimental::awaitable_operators;
