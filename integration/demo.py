@@ -150,7 +150,7 @@ def revisit(cluster: Cluster, sessions: dict[int, tuple[str, str]]) -> tuple[int
 
 def main() -> int:
     if os.geteuid() != 0:
-        print("the demo creates network namespaces: run it as root (sudo scripts/demo.sh)", file=sys.stderr)
+        print("the demo creates network namespaces: run it as root (scripts/demo.sh)", file=sys.stderr)
         return 2
     scope = Scope()
     started = time.monotonic()

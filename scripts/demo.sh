@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo: builds Tandem, starts a cluster on this machine and tells the
-# story of a failover. Needs root (network namespaces); cleans up after itself.
+# story of a failover. Run as root (network namespaces); cleans up after itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
