@@ -515,12 +515,7 @@ Actions InstanceMachine::timer_fired(TimePoint now) {
       break;
     case State::kMaster:
       if (!has_quorum(now)) {
-        resign(State::kBackup,
-               "quorum lost: heard " + std::to_string(nodes_heard(now)) + " of " +
-                   std::to_string(cluster_size()) + " nodes",
-               std::nullopt, now, out);
-        reset_down(now, master_down_interval(master_interval_, effective_), "no master heard");
-        quorum_blocked_ = true;
+        step_down_for_quorum(now, out);
         return out;
       }
       if (advert_deadline_ && now >= *advert_deadline_) {
@@ -696,15 +691,17 @@ Actions InstanceMachine::quorum_update(std::vector<std::string> heard, TimePoint
   std::sort(heard.begin(), heard.end());
   heard.erase(std::unique(heard.begin(), heard.end()), heard.end());
   quorum_heard_ = std::move(heard);
-  if (state_ == State::kMaster && !has_quorum(now)) {
-    resign(State::kBackup,
-           "quorum lost: heard " + std::to_string(nodes_heard(now)) + " of " +
-               std::to_string(cluster_size()) + " nodes",
-           std::nullopt, now, out);
-    reset_down(now, master_down_interval(master_interval_, effective_), "no master heard");
-    quorum_blocked_ = true;
-  }
+  if (state_ == State::kMaster && !has_quorum(now)) step_down_for_quorum(now, out);
   return out;
+}
+
+void InstanceMachine::step_down_for_quorum(TimePoint now, Actions& out) {
+  resign(State::kBackup,
+         "quorum lost: heard " + std::to_string(nodes_heard(now)) + " of " + std::to_string(cluster_size()) +
+             " nodes",
+         std::nullopt, now, out);
+  reset_down(now, master_down_interval(master_interval_, effective_), "no master heard");
+  quorum_blocked_ = true;
 }
 
 Status InstanceMachine::status() const {

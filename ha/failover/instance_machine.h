@@ -256,6 +256,8 @@ class InstanceMachine {
   std::size_t nodes_heard(TimePoint now) const;
   std::size_t cluster_size() const;
   bool has_quorum(TimePoint now) const;
+  // A master without a majority resigns (priority 0, no successor) and waits.
+  void step_down_for_quorum(TimePoint now, Actions& out);
   void recompute_priority();
 
   void on_advert_backup(const Advert& advert, bool was_master, TimePoint now, Actions& out);

@@ -10,14 +10,6 @@ namespace tandem::lb {
 
 namespace {
 
-const char* admin_state_name(int s) {
-  switch (s) {
-    case config::DRAIN: return "DRAIN";
-    case config::MAINTENANCE: return "MAINTENANCE";
-    default: return "READY";
-  }
-}
-
 const char* mode_name(config::Mode m) { return m == config::TCP ? "TCP" : "HTTP"; }
 
 double load(const std::atomic<std::uint64_t>& v) { return static_cast<double>(v.load(std::memory_order_relaxed)); }
@@ -166,7 +158,7 @@ std::string render_status_json(const Generation& gen, const ProcessFacts& facts)
       so["name"] = s.name;
       so["address"] = s.address;
       so["weight"] = s.weight;
-      so["admin_state"] = admin_state_name(cond.admin);
+      so["admin_state"] = config::ServerState_Name(cond.admin);
       so["health"] = cond.healthy ? "UP" : "DOWN";
       so["ejected"] = cond.ejected;
       so["takes_new"] = p->takes_new(i, now);

@@ -180,10 +180,7 @@ class HttpSession final : public DrainableSession {
       http::strip_cookie(req, sticky.cookie);
     }
     if (table && stick_key) stuck_name = table->lookup(*stick_key, now);
-    if (stuck_name) {
-      const int i = pool.find(*stuck_name);
-      if (i >= 0 && pool.takes_stuck(static_cast<ServerIndex>(i), now)) request.preferred = static_cast<ServerIndex>(i);
-    }
+    if (stuck_name) request.preferred = pool.stuck_server(*stuck_name, now);
 
     // Connect (retrying other servers on connect failure), send, read the
     // response header. A reused idle connection that turns out dead before
@@ -361,11 +358,9 @@ class HttpSession final : public DrainableSession {
 
 }  // namespace
 
-awaitable<void> run_http_session(Worker& worker, std::shared_ptr<const Generation> gen,
-                                 std::shared_ptr<ListenerRuntime> listener, tcp::socket client) {
+awaitable<void> run_http_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client) {
   HttpSession session(worker, std::move(listener), std::move(client));
   co_await session.run();
-  (void)gen;  // held so the pool outlives the session across a reload
 }
 
 }  // namespace tandem::lb

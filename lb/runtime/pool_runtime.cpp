@@ -14,14 +14,6 @@ boost::asio::ip::tcp::endpoint endpoint_of(const std::string& address) {
   return hp ? boost::asio::ip::tcp::endpoint(hp->address, hp->port) : boost::asio::ip::tcp::endpoint();
 }
 
-const char* admin_name(int state) {
-  switch (state) {
-    case config::DRAIN: return "DRAIN";
-    case config::MAINTENANCE: return "MAINTENANCE";
-    default: return "READY";
-  }
-}
-
 }  // namespace
 
 ServerRuntime::ServerRuntime(const config::Server& cfg, const config::EffectivePassiveCheck& passive_check)
@@ -68,6 +60,12 @@ ServerCondition PoolRuntime::condition(ServerIndex i, SteadyTime now) const {
 bool PoolRuntime::takes_new(ServerIndex i, SteadyTime now) const { return takes_new_clients(condition(i, now)); }
 
 bool PoolRuntime::takes_stuck(ServerIndex i, SteadyTime now) const { return takes_stuck_clients(condition(i, now)); }
+
+std::optional<ServerIndex> PoolRuntime::stuck_server(std::string_view name, SteadyTime now) const {
+  const int i = find(name);
+  if (i < 0 || !takes_stuck(static_cast<ServerIndex>(i), now)) return std::nullopt;
+  return static_cast<ServerIndex>(i);
+}
 
 std::vector<Candidate> PoolRuntime::usable(SteadyTime now) const {
   std::vector<Candidate> out;
@@ -125,7 +123,8 @@ void PoolRuntime::set_admin_state(ServerIndex i, config::ServerState state) {
   auto& s = *servers_[i];
   const int old = s.admin_state.exchange(state);
   if (old == state) return;
-  spdlog::info("server_admin_state pool={} server={} from={} to={}", name(), s.name, admin_name(old), admin_name(state));
+  spdlog::info("server_admin_state pool={} server={} from={} to={}", name(), s.name,
+               config::ServerState_Name(static_cast<config::ServerState>(old)), config::ServerState_Name(state));
   bump();
 }
 
@@ -152,7 +151,8 @@ void PoolRuntime::tick(SteadyTime now) {
 }
 
 void PoolRuntime::inherit(const PoolRuntime& old) {
-  for (auto& s : servers_) {
+  for (std::size_t i = 0; i < servers_.size(); ++i) {
+    auto& s = servers_[i];
     const int j = old.find(s->name);
     if (j < 0) continue;
     const auto& o = old.server(static_cast<ServerIndex>(j));
@@ -162,7 +162,7 @@ void PoolRuntime::inherit(const PoolRuntime& old) {
     s->up_since_ns.store(o.up_since_ns.load());
     // An operator's drain/disable survives a reload unless the file itself
     // changed that server's state.
-    if (old.config_.servers(j).state() == config_.servers(static_cast<int>(&s - servers_.data())).state()) {
+    if (old.config_.servers(j).state() == config_.servers(static_cast<int>(i)).state()) {
       s->admin_state.store(o.admin_state.load());
     }
     s->requests.store(o.requests.load());

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,10 @@ class PoolRuntime {
   // Whether server I takes a new client / a client already stuck to it.
   bool takes_new(ServerIndex i, SteadyTime now) const;
   bool takes_stuck(ServerIndex i, SteadyTime now) const;
+
+  // The server called NAME if it still takes the clients stuck to it (a
+  // stick-table entry or a cookie naming it); nullopt sends them elsewhere.
+  std::optional<ServerIndex> stuck_server(std::string_view name, SteadyTime now) const;
 
   // Passive check: a live request to server I failed (connect error, reset,
   // timeout) or succeeded. Thread-safe; logs and bumps on ejection.

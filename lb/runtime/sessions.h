@@ -10,12 +10,13 @@ namespace tandem::lb {
 
 class Worker;
 
+// The listener (and through it, its pool) stays alive for the session's
+// whole life, across a reload that replaces them.
+
 // L7: HTTP/1.1 requests, keep-alive on both sides (http_session.cpp).
-awaitable<void> run_http_session(Worker& worker, std::shared_ptr<const Generation> gen,
-                                 std::shared_ptr<ListenerRuntime> listener, tcp::socket client);
+awaitable<void> run_http_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client);
 
 // L4: bytes both ways, half-close forwarded (tcp_session.cpp).
-awaitable<void> run_tcp_session(Worker& worker, std::shared_ptr<const Generation> gen,
-                                std::shared_ptr<ListenerRuntime> listener, tcp::socket client);
+awaitable<void> run_tcp_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client);
 
 }  // namespace tandem::lb

@@ -50,10 +50,7 @@ class TcpSession final : public DrainableSession {
     std::optional<std::string> stuck;
     if (table) {
       stuck = table->lookup(source, now);
-      if (stuck) {
-        const int i = pool.find(*stuck);
-        if (i >= 0 && pool.takes_stuck(static_cast<ServerIndex>(i), now)) request.preferred = static_cast<ServerIndex>(i);
-      }
+      if (stuck) request.preferred = pool.stuck_server(*stuck, now);
     }
     std::vector<ServerIndex> tried;
     auto [failure, upstream] = co_await acquire_upstream(worker_, *listener_, view, request, tried);
@@ -121,11 +118,9 @@ class TcpSession final : public DrainableSession {
 
 }  // namespace
 
-awaitable<void> run_tcp_session(Worker& worker, std::shared_ptr<const Generation> gen,
-                                std::shared_ptr<ListenerRuntime> listener, tcp::socket client) {
+awaitable<void> run_tcp_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client) {
   TcpSession session(worker, std::move(listener), std::move(client));
   co_await session.run();
-  (void)gen;  // held so the pool outlives the session across a reload
 }
 
 }  // namespace tandem::lb

@@ -4,9 +4,8 @@
 
 namespace tandem::lb {
 
-ServerSlot::ServerSlot(std::shared_ptr<PoolView> view, ServerIndex index)
-    : view_(std::move(view)), pool_(view_->pool), index_(index) {
-  pool_->server(index).active.fetch_add(1, std::memory_order_relaxed);
+ServerSlot::ServerSlot(std::shared_ptr<PoolView> view, ServerIndex index) : view_(std::move(view)), index_(index) {
+  view_->pool->server(index).active.fetch_add(1, std::memory_order_relaxed);
   view_->load[index].active++;
 }
 
@@ -14,7 +13,6 @@ ServerSlot& ServerSlot::operator=(ServerSlot&& other) noexcept {
   if (this != &other) {
     release();
     view_ = std::move(other.view_);
-    pool_ = std::move(other.pool_);
     index_ = other.index_;
   }
   return *this;
@@ -22,13 +20,11 @@ ServerSlot& ServerSlot::operator=(ServerSlot&& other) noexcept {
 
 void ServerSlot::release() {
   if (!view_) return;
-  pool_->server(index_).active.fetch_sub(1, std::memory_order_relaxed);
-  // The view may have been rebuilt with a different size after a reload.
-  if (view_->pool == pool_ && index_ < view_->load.size() && view_->load[index_].active > 0) {
-    view_->load[index_].active--;
-  }
+  // A view belongs to one pool for its whole life (Worker::view), so its
+  // load vector always has this server's slot.
+  view_->pool->server(index_).active.fetch_sub(1, std::memory_order_relaxed);
+  if (view_->load[index_].active > 0) view_->load[index_].active--;
   view_.reset();
-  pool_.reset();
 }
 
 namespace {
@@ -38,8 +34,8 @@ bool has_free_slot(const PoolRuntime& pool, ServerIndex i) {
   return limit == 0 || pool.server(i).active.load(std::memory_order_relaxed) < static_cast<std::int64_t>(limit);
 }
 
-// A server that takes new clients and has a free slot, excluding TRIED and
-// servers found full; nullopt when none.
+// A server that takes new clients and has a free slot, excluding EXCLUDED and
+// servers found full; nullopt when none. EXCLUDED is returned as it came.
 std::optional<ServerIndex> pick_free(Worker& worker, PoolView& view, std::uint64_t key_hash,
                                      std::vector<ServerIndex>& excluded) {
   const std::size_t base = excluded.size();
@@ -69,10 +65,7 @@ awaitable<std::pair<UpstreamFailure, std::optional<Upstream>>> acquire_upstream(
   for (unsigned attempt = 0; attempt < attempts; ++attempt) {
     std::optional<ServerIndex> choice;
     if (preferred && has_free_slot(pool, *preferred)) choice = preferred;
-    if (!choice) {
-      std::vector<ServerIndex> excluded = tried;
-      choice = pick_free(worker, view, request.key_hash, excluded);
-    }
+    if (!choice) choice = pick_free(worker, view, request.key_hash, tried);
     if (!choice) {
       // Nobody usable at all, or everybody full: queue if the pool allows.
       if (worker.pick(view, request.key_hash, tried) == std::nullopt) co_return std::pair{last, std::nullopt};
@@ -88,8 +81,7 @@ awaitable<std::pair<UpstreamFailure, std::optional<Upstream>>> acquire_upstream(
         // only costs anything while the pool is saturated.
         wait.expires_after(std::chrono::milliseconds(5));
         co_await wait.async_wait(use_nothrow);
-        std::vector<ServerIndex> excluded = tried;
-        choice = pick_free(worker, view, request.key_hash, excluded);
+        choice = pick_free(worker, view, request.key_hash, tried);
       }
       --queued_here;
       if (!choice) co_return std::pair{UpstreamFailure::queue_timeout, std::nullopt};

@@ -25,8 +25,7 @@ class ServerSlot {
   void release();
 
  private:
-  std::shared_ptr<PoolView> view_;     // kept alive across a reload
-  std::shared_ptr<PoolRuntime> pool_;
+  std::shared_ptr<PoolView> view_;  // kept alive (with its pool) across a reload
   ServerIndex index_ = 0;
 };
 

@@ -144,7 +144,11 @@ void Worker::stop() {
   thread_.join();
 }
 
-void Worker::connection_closed() { slot_freed_.cancel(); }
+void Worker::connection_closed() {
+  // Only an accept loop paused at max_connections waits on this timer; every
+  // other close skips the timer queue.
+  if (accept_paused_ > 0) slot_freed_.cancel();
+}
 
 awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
   while (!acceptor->closed) {
@@ -156,7 +160,9 @@ awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
       // Woken when a connection of this worker closes; the short expiry
       // catches slots freed by the other workers.
       slot_freed_.expires_after(std::chrono::milliseconds(10));
+      ++accept_paused_;
       co_await slot_freed_.async_wait(use_nothrow);
+      --accept_paused_;
       continue;
     }
     auto [ec, socket] = co_await acceptor->socket.async_accept(use_nothrow);
@@ -172,9 +178,9 @@ awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
     socket.set_option(tcp::no_delay(true), ignored);
     listener = acceptor->listener;
     if (listener->config.mode() == config::TCP) {
-      asio::co_spawn(io_, run_tcp_session(*this, generation_, listener, std::move(socket)), asio::detached);
+      asio::co_spawn(io_, run_tcp_session(*this, listener, std::move(socket)), asio::detached);
     } else {
-      asio::co_spawn(io_, run_http_session(*this, generation_, listener, std::move(socket)), asio::detached);
+      asio::co_spawn(io_, run_http_session(*this, listener, std::move(socket)), asio::detached);
     }
   }
 }

@@ -104,6 +104,7 @@ class Worker {
   Rng rng_;
   std::unordered_set<DrainableSession*> sessions_;
   asio::steady_timer slot_freed_;
+  unsigned accept_paused_ = 0;  // accept loops waiting on slot_freed_
   bool draining_ = false;
   std::atomic<std::size_t> open_sessions_{0};
   friend class SessionCount;
