@@ -74,6 +74,7 @@ class HttpSession final : public DrainableSession {
     if (!ec) {
       client_address_ = peer.address();
       source_ = client_address_.to_string();
+      source_hash_ = stable_hash(source_);
       if (listener_->forwarded_headers) forwarding_ = http::forwarding_elements(client_address_, "http");
       using namespace asio::experimental::awaitable_operators;
       co_await (serve() || watchdog_.run());
@@ -316,7 +317,11 @@ class HttpSession final : public DrainableSession {
 
   // The key the hash algorithms use for this request.
   std::uint64_t hash_key(const bhttp::request_header<>& req) const {
-    const auto& key = listener_->pool->config().hash_key();
+    const auto& pool = listener_->pool->config();
+    // Only the hash algorithms look at the key; the others pay nothing.
+    if (pool.algorithm() == config::SOURCE_IP_HASH) return source_hash_;
+    if (pool.algorithm() != config::CONSISTENT_HASH) return 0;
+    const auto& key = pool.hash_key();
     switch (key.kind()) {
       case config::Key::HEADER: {
         auto it = req.find(key.name());
@@ -329,7 +334,7 @@ class HttpSession final : public DrainableSession {
       case config::Key::URI:
         return stable_hash(std::string_view(req.target()));
       default:
-        return stable_hash(source_);
+        return source_hash_;
     }
   }
 
@@ -352,6 +357,7 @@ class HttpSession final : public DrainableSession {
   http::Limits limits_;
   boost::asio::ip::address client_address_;
   std::string source_;
+  std::uint64_t source_hash_ = 0;  // stable_hash(source_), once per connection
   http::ForwardingElements forwarding_;  // rendered once per connection
   bool idle_ = false;
 };
