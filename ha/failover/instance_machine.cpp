@@ -246,8 +246,10 @@ bool InstanceMachine::try_claim(const std::string& cause, TimePoint now, Actions
 
 void InstanceMachine::become_master(const std::string& cause, TimePoint now, Actions& out) {
   transition(State::kMaster, cause, now, out);
-  out.push_back(ClaimVip{});
+  // The advert first: a master we preempt starts stepping down while we
+  // add the address.
   out.push_back(SendAdvert{effective_, State::kMaster, std::nullopt});
+  out.push_back(ClaimVip{});
   out.push_back(SendGratuitousArp{});
   clear_backup_timers();
   master_.reset();
@@ -383,6 +385,11 @@ Actions InstanceMachine::advert_received(const Advert& advert, TimePoint now) {
   // advert reaches it first and it steps down quietly).
   const bool returned =
       peer->last_advert && now - *peer->last_advert > master_down_interval(advert.interval, kMinPriority);
+  // A master that has just stepped down may have announced the VIP after
+  // we claimed it (its gratuitous ARP burst keeps running until it hears
+  // us): announce again once it says it is no longer master, so the
+  // neighbours' last word about the VIP is ours.
+  const bool stepped_down = peer->state == State::kMaster && advert.state != State::kMaster;
   peer->last_advert = now;
   peer->priority = advert.priority;
   peer->state = advert.state;
@@ -406,9 +413,13 @@ Actions InstanceMachine::advert_received(const Advert& advert, TimePoint now) {
       break;
     case State::kMaster:
       on_advert_master(advert, *peer, now, out);
-      if (returned && state_ == State::kMaster) {
+      if (state_ != State::kMaster) break;
+      if (returned) {
         out.push_back(Notice{advert.node + " heard again after a silence: re-announcing"});
         send_advert(now, out);
+        out.push_back(SendGratuitousArp{});
+      } else if (stepped_down) {
+        out.push_back(Notice{advert.node + " is no longer master: re-announcing the VIP"});
         out.push_back(SendGratuitousArp{});
       }
       break;
@@ -477,6 +488,9 @@ void InstanceMachine::on_advert_master(const Advert& advert, const PeerInfo& pee
     master_interval_ = advert.interval;
     advert_deadline_.reset();
     enter_backup(now, out);
+    // Say so even when backups are silent: the new master re-announces the
+    // VIP on hearing it, after any ARP our claim's burst sent meanwhile.
+    if (!config_.advertise_in_backup) out.push_back(SendAdvert{effective_, State::kBackup, std::nullopt});
     return;
   }
   // RFC 9568: a lower-priority master is a split brain; answer at once and

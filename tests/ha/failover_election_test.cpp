@@ -202,8 +202,13 @@ BOOST_AUTO_TEST_CASE(master_answers_lower_advert_with_advert_and_garp) {
   BOOST_TEST(count_of<Transition>(actions) == 0u);
   // The advert timer restarts from the answer.
   BOOST_TEST((m.next_deadline() == t0() + 1s + 105ms));
+  // The lower master steps down: its last ARP may have followed ours, so
+  // announce the VIP once more (no advert needed, it heard ours).
+  auto down = m.advert_received(backup_advert(0, 50), t0() + 1s + 6ms);
+  BOOST_TEST(count_of<SendGratuitousArp>(down) == 1u, describe_all(down));
+  BOOST_TEST(count_of<SendAdvert>(down) == 0u, describe_all(down));
   // A heartbeat from a lower-priority backup is not a split brain.
-  auto quiet = m.advert_received(backup_advert(0, 50), t0() + 1s + 6ms);
+  auto quiet = m.advert_received(backup_advert(0, 50), t0() + 1s + 6500us);
   BOOST_TEST(quiet.empty());
   // Another node's resignation is answered with an advert only (RFC 5798 6.4.3).
   auto resigned = m.advert_received(resign_advert(0), t0() + 1s + 7ms);
@@ -227,6 +232,23 @@ BOOST_AUTO_TEST_CASE(master_reannounces_when_a_silent_peer_returns) {
   BOOST_TEST(count_of<SendGratuitousArp>(back) == 1u, describe_all(back));
   // A peer heard regularly is not re-announced to.
   BOOST_TEST(m.advert_received(backup_advert(0, 50), t0() + 3s + 101ms).empty());
+}
+
+BOOST_AUTO_TEST_CASE(preempted_master_says_it_stepped_down_even_when_backups_are_silent) {
+  InstanceConfig config = make_config(1, 2, 100);
+  config.advertise_in_backup = false;
+  InstanceMachine m(config);
+  m.start(t0());
+  drive(m, t0() + 1s);
+  BOOST_REQUIRE(m.state() == State::kMaster);
+  const TimePoint now = t0() + 1s;
+  auto actions = m.advert_received(master_advert(0, 200), now + 1ms);
+  BOOST_REQUIRE(m.state() == State::kBackup);
+  BOOST_REQUIRE(count_of<SendAdvert>(actions) == 1u);
+  BOOST_TEST(first_of<SendAdvert>(actions)->state == State::kBackup);
+  BOOST_TEST(first_of<SendAdvert>(actions)->priority == 100);
+  // Only once: a silent backup stays silent afterwards.
+  BOOST_TEST(count_of<SendAdvert>(drive(m, now + 150ms)) == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(partition_heals_to_exactly_one_master) {
