@@ -26,8 +26,10 @@ struct AdvertOrigin {
 };
 
 // The wire advert for SEND of instance INSTANCE_NAME (the wire's instance_id
-// carries the instance name) with INTERVAL and SEQUENCE.
+// carries the instance name) with INTERVAL and SEQUENCE; REPEAT_DELAY is
+// nonzero on a copy (how long after the original it goes out).
 wire::Advert to_wire(const SendAdvert& send, const std::string& instance_name,
-                     Milliseconds interval, const AdvertOrigin& origin, std::uint64_t sequence);
+                     Milliseconds interval, const AdvertOrigin& origin, std::uint64_t sequence,
+                     Milliseconds repeat_delay = Milliseconds{0});
 
 }  // namespace tandem::ha

@@ -603,9 +603,14 @@ awaitable<void> StickSync::probe_burst(std::string name, TimePoint lost_at) {
   Peer* peer = find_peer(name);
   if (!peer) co_return;
   const tcp::endpoint ep(peer->address, settings_.port);
-  int refused = 0;
+  // A killed process's sockets close one by one: the sync connection can be
+  // seen closing while its listener still completes handshakes for a few
+  // milliseconds. So a connect that succeeds is not the end: an agent is
+  // there only if connects keep succeeding; refusals after it still count.
+  int refused_since_connect = 0;
+  int connects = 0;
   std::string seen;
-  for (int i = 0; i < kProbeCount && !stopped_; ++i) {
+  for (int i = 0; i < kProbeCount + 2 && !stopped_ && refused_since_connect < kProbeCount && connects < 2; ++i) {
     if (i > 0) {
       asio::steady_timer gap(io_, kProbeGap);
       co_await gap.async_wait(use_nothrow);
@@ -617,13 +622,15 @@ awaitable<void> StickSync::probe_burst(std::string name, TimePoint lost_at) {
     }
     if (!*r) {
       seen += "connected ";
-      break;  // an agent listens again
+      ++connects;
+      refused_since_connect = 0;
+      continue;
     }
     seen += (*r == asio::error::connection_refused ? "refused " : r->message() + " ");
-    if (*r == asio::error::connection_refused) ++refused;
+    if (*r == asio::error::connection_refused) ++refused_since_connect;
   }
   // Refused means the host answers and nothing listens: its agent is gone.
-  const bool confirmed = refused >= kProbeCount - 1 && seen.find("connected") == std::string::npos;
+  const bool confirmed = refused_since_connect >= kProbeCount - 1 && connects < 2;
   spdlog::info("sync_probe peer={} results=\"{}\" confirmed_down={}", name, seen.empty() ? "-" : seen, confirmed);
   if (confirmed && !stopped_) {
     ++fast_confirmations_;

@@ -459,7 +459,10 @@ void InstanceMachine::on_advert_backup(const Advert& advert, bool was_master, Ti
     master_priority_ = advert.priority;
     master_interval_ = advert.interval;
     quorum_blocked_ = false;
-    reset_down(now, master_down_interval(advert.interval, effective_),
+    // A copy counts from its original's time (never from before the
+    // original's interval), so the copies add loss tolerance, not delay.
+    const Duration late = std::min<Duration>(advert.repeat_delay, advert.interval);
+    reset_down(now - late, master_down_interval(advert.interval, effective_),
                "no advert from " + advert.node);
     evaluate_preempt(now, out);
   }

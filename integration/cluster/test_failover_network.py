@@ -165,15 +165,17 @@ class PartitionTest(_Splitting):
             log = probe.stop()
             cap.stop()
         # What the others heard of the master: edge1's adverts as the client saw them.
-        times = []
+        times, repeat_delays = [], []
         for t, src, payload in udp_payloads(cap.packets()):
             if src != EDGES["edge1"] or not wall0 <= t <= wall0 + LOSS_WINDOW_S:
                 continue
             try:
-                if decode_advert(payload).get("node") == "edge1":
-                    times.append(t)
+                advert = decode_advert(payload)
             except ValueError:
                 continue
+            if advert.get("node") == "edge1":
+                times.append(t)
+                repeat_delays.append(advert.get("repeat_delay_ms", 0))
         # The agent sends every advert twice (a copy a third of an interval
         # later: ha/agent/agent.cpp schedule_repeat), 20 datagrams a second.
         expected = 2 * LOSS_WINDOW_S / 0.1
@@ -194,6 +196,12 @@ class PartitionTest(_Splitting):
                + describe_arps(vip_arps(cap.packets(), {h.mac: n for n, h in c.topo.hosts.items()},
                                         VIP), wall0))
         self.assertTrue(0.10 <= loss <= 0.30, "the loss was not applied as asked\n" + msg)
+        # Copies say how late they are (backups time the silence from the
+        # original); originals say nothing. About half of what passed is copies.
+        copies = [d for d in repeat_delays if d]
+        self.assertTrue(all(25 <= d < 100 for d in copies), f"copy delays {sorted(set(copies))}")
+        self.assertTrue(0.3 <= len(copies) / len(times) <= 0.7,
+                        f"{len(copies)} copies among {len(times)} adverts")
         self.assertEqual([t.line for t in transitions], [], msg)
         self.assertEqual({e: c.state_file(e).text for e in c.edges}, files, msg)
         self.assertEqual(log.between(t0, t1).switches(), 0, msg)

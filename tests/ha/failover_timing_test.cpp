@@ -55,6 +55,37 @@ BOOST_AUTO_TEST_CASE(down_interval_edges_at_every_interval) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_repeated_copy_counts_from_its_original) {
+  // The agent repeats each advert a third of an interval later; the copy
+  // says how late it is. If only the copy arrives, the silence still counts
+  // from the original: a cut right after it fails over no later than
+  // RFC 5798 says.
+  InstanceMachine m(make_config(1, 2, 100));
+  m.start(t0());
+  const TimePoint original = t0() + 50ms;
+  drive(m, original + 33ms);
+  Advert copy = master_advert(0, 200);
+  copy.repeat_delay = 33ms;
+  m.advert_received(copy, original + 33ms);
+  const TimePoint deadline = original + master_down_interval(100ms, 100);
+  BOOST_TEST(count_of<Transition>(drive(m, deadline - 1ms)) == 0u);
+  drive(m, deadline);
+  BOOST_TEST(m.state() == State::kMaster);
+  BOOST_TEST((m.status().transitions.back().at == deadline));
+  BOOST_TEST(m.status().transitions.back().cause == "master_down: no advert from edge1 for 360 ms");
+  // A lateness beyond the interval (a corrupt or hostile value) counts as one interval.
+  InstanceMachine n(make_config(1, 2, 100));
+  n.start(t0());
+  n.advert_received(master_advert(0, 200), t0() + 10ms);
+  drive(n, t0() + 300ms);
+  copy.repeat_delay = 5000ms;
+  n.advert_received(copy, t0() + 300ms);
+  const TimePoint capped = t0() + 200ms + master_down_interval(100ms, 100);
+  BOOST_TEST(count_of<Transition>(drive(n, capped - 1ms)) == 0u);
+  drive(n, capped);
+  BOOST_TEST(n.state() == State::kMaster);
+}
+
 BOOST_AUTO_TEST_CASE(down_interval_uses_the_masters_interval) {
   // This node advertises every 100 ms, the master every 1 s: RFC 5798 uses
   // the master's advertised interval.
