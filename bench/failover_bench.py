@@ -21,7 +21,11 @@ Scenarios, each `--rounds` times on a settled cluster (edge1 master):
   keepalived: its whole process group (parent and VRRP child at once, so the
   child cannot notice its parent's death and resign). Either way edge1's VIP
   stays on its interface; only the backup's gratuitous ARP moves the client.
-- linkdown: edge1's bridge port goes down.
+- linkdown: edge1's bridge port goes down, at a set phase after one of
+  edge1's adverts as the client's interface saw it (round i of n: (i - 0.5)
+  / n of the advert interval; Tandem's repeated copies do not count). A cut
+  is noticed only by silence, so the outage is Master_Down_Interval minus
+  that phase: unpaired random cuts would compare the two systems' luck.
 - graceful: SIGTERM to the daemon (both resign with priority 0).
 
 The probe (integration/lib/probe.py) opens a new TCP connection + GET to the
@@ -37,6 +41,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -47,7 +52,8 @@ INTEGRATION = os.path.join(os.path.dirname(HERE), "integration")
 sys.path.insert(0, INTEGRATION)
 
 from lib.cluster import Cluster, binary, wait_for  # noqa: E402
-from lib.netns import CLIENT, VIP, Unsupported  # noqa: E402
+from lib.netns import CLIENT, EDGES, VIP, Unsupported  # noqa: E402
+from cluster.failover_common import ADVERT_PORT, decode_advert  # noqa: E402
 
 SCENARIOS = ("kill9", "linkdown", "graceful")
 NODES = {"edge1": 1, "edge2": 2, "edge3": 3}
@@ -231,8 +237,55 @@ def restore(c: Cluster, vrrp) -> None:
     time.sleep(0.3)
 
 
-def one_round(c: Cluster, vrrp, scenario: str, r: int) -> dict:
+ETH_P_ALL = 0x0003
+VRRP_PROTO = 112
+
+
+def is_master_advert(frame: bytes, system: str) -> bool:
+    """An advert from edge1 as master in an Ethernet frame: VRRP (IP protocol
+    112) for keepalived; for Tandem a UDP advert that is an original, not a
+    repeated copy (its repeat_delay_ms is 0)."""
+    if len(frame) < 14 + 20 or frame[12:14] != b"\x08\x00":
+        return False
+    ip = frame[14:]
+    if socket.inet_ntoa(ip[12:16]) != EDGES["edge1"]:
+        return False
+    ihl = (ip[0] & 0x0F) * 4
+    if system == "keepalived":
+        return ip[9] == VRRP_PROTO
+    if ip[9] != 17 or len(ip) < ihl + 8 or int.from_bytes(ip[ihl + 2:ihl + 4], "big") != ADVERT_PORT:
+        return False
+    try:
+        advert = decode_advert(ip[ihl + 8:])
+    except ValueError:
+        return False
+    return advert.get("state") == "MASTER" and not advert.get("repeat_delay_ms")
+
+
+def cut_at_phase(c: Cluster, system: str, phase_ms: float) -> float:
+    """Takes edge1's link down phase_ms after its next advert reaches the
+    client's interface; returns the time of the cut (monotonic)."""
+    with c.topo.socket(CLIENT[0], socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL)) as s:
+        s.bind((c.topo.host(CLIENT[0]).ifname, 0))
+        deadline = time.monotonic() + 3
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("no advert from edge1 seen on the client's interface in 3 s")
+            s.settimeout(left)
+            if is_master_advert(s.recv(65535), system):
+                t_advert = time.monotonic()
+                break
+    while time.monotonic() < t_advert + phase_ms / 1000:
+        pass  # a spin of under one interval: sleep() would add its own lateness
+    t = time.monotonic()
+    c.topo.link_down("edge1")
+    return t
+
+
+def one_round(c: Cluster, vrrp, scenario: str, r: int, rounds: int) -> dict:
     probe = c.start_probe(duration_s=60, name=f"probe-{vrrp.name}-{scenario}-{r}")
+    phase_ms = (r - 0.5) / rounds * ADVERT_MS if scenario == "linkdown" else None
     t_new = None
     try:
         # A quiet baseline: the last 40 attempts (200 ms) all answered by edge1.
@@ -246,8 +299,7 @@ def one_round(c: Cluster, vrrp, scenario: str, r: int) -> dict:
         elif scenario == "graceful":
             t0 = vrrp.graceful("edge1")
         else:
-            t0 = time.monotonic()
-            c.topo.link_down("edge1")
+            t0 = cut_at_phase(c, vrrp.name, phase_ms)
         try:
             t_new = probe.wait_success(timeout=5, after=t0, node="edge2")
         except TimeoutError:
@@ -270,7 +322,7 @@ def one_round(c: Cluster, vrrp, scenario: str, r: int) -> dict:
     attempts = [[round((a.t - t0) * 1000, 1), NODES.get(a.node, 9) if a.ok else 0]
                 for a in log.attempts if a.t >= t0 - 0.5]
     served = [s.node for s in log.served_ranges()]
-    return {"round": r, "outage_ms": outage * 1000,
+    return {"round": r, "phase_ms": phase_ms, "outage_ms": outage * 1000,
             "switch_ms": None if t_new is None else (t_new - t0) * 1000,
             "failures": sum(1 for a in log.attempts if not a.ok and a.t >= t0),
             "served": served, "attempts": attempts}
@@ -349,7 +401,7 @@ def run_system(kind: str, rounds: int, keep_logs: bool, scenarios: list[str]) ->
             rounds_out = []
             for r in range(1, rounds + 1):
                 restore(c, vrrp)
-                res = one_round(c, vrrp, scenario, r)
+                res = one_round(c, vrrp, scenario, r, rounds)
                 rounds_out.append(res)
                 sw = res["switch_ms"]
                 print(f"  failover {kind} {scenario} round {r}: outage {res['outage_ms']:.0f} ms, "

@@ -111,7 +111,7 @@ _libc = None
 
 
 def socket_in_namespace(ns: str, family: int = socket.AF_INET,
-                        type: int = socket.SOCK_STREAM) -> socket.socket:
+                        type: int = socket.SOCK_STREAM, proto: int = 0) -> socket.socket:
     """A socket created inside network namespace ns (by a short-lived thread
     that setns()es into it); usable from any thread afterwards, so the test
     process can talk on the test LAN without spawning a process."""
@@ -126,7 +126,7 @@ def socket_in_namespace(ns: str, family: int = socket.AF_INET,
                 if _libc.setns(f.fileno(), _CLONE_NEWNET) != 0:
                     err = ctypes.get_errno()
                     raise OSError(err, f"setns({ns}): {os.strerror(err)}")
-            result["sock"] = socket.socket(family, type)
+            result["sock"] = socket.socket(family, type, proto)
         except BaseException as e:  # noqa: BLE001 - handed to the caller
             result["error"] = e
     # The thread ends inside ns; that only affects the thread itself.
@@ -453,9 +453,9 @@ class Topology:
         return self.ping(src, self.host(dst).ip, 1, timeout_s)[1] == 1
 
     def socket(self, host: str, family: int = socket.AF_INET,
-               type: int = socket.SOCK_STREAM) -> socket.socket:
+               type: int = socket.SOCK_STREAM, proto: int = 0) -> socket.socket:
         """A socket living in the host's namespace (see socket_in_namespace)."""
-        return socket_in_namespace(self.ns(host), family, type)
+        return socket_in_namespace(self.ns(host), family, type, proto)
 
     def http_get(self, host: str, addr: str, path: str = "/", timeout: float = 1.0
                  ) -> tuple[int, dict[str, str], bytes]:
