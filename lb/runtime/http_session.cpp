@@ -4,7 +4,6 @@
 // the request and the response through, and keep both sides alive when the
 // protocol allows it. Every wait has a deadline; every refusal has a status
 // and a counter.
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <tuple>
 
 #include <boost/beast/http.hpp>
@@ -46,12 +45,20 @@ Refusal refusal_for(bhttp::status status) {
   }
 }
 
+// One client connection. While it waits for a request the session is
+// parked: no coroutine is alive, only this object, one pending readiness
+// wait on the client socket and the watchdog's timer (an idle keep-alive
+// connection then costs about what it costs HAProxy, not several coroutine
+// frames). When bytes arrive a coroutine serves requests until the client
+// goes quiet again, then parks the session or ends it. The pending wait's
+// handler or the coroutine owns the session, never both.
 class HttpSession final : public DrainableSession {
  public:
   HttpSession(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client)
       : worker_(worker),
         listener_(std::move(listener)),
         stats_(*listener_->stats),
+        count_(worker_, stats_),
         client_(std::move(client)),
         server_(worker.io()),
         watchdog_(worker.io().get_executor(), shortest_limit(listener_->timeouts)) {
@@ -61,60 +68,82 @@ class HttpSession final : public DrainableSession {
     limits_.max_body_bytes = listener_->limits.max_body_bytes;
   }
 
+  // Starts serving CLIENT: parks the session until its first request.
+  static void start(std::unique_ptr<HttpSession> self) {
+    auto& s = *self;
+    boost::system::error_code ec;
+    const auto peer = s.client_.remote_endpoint(ec);
+    if (ec || s.worker_.draining()) return;  // closed with the session
+    s.source_ = peer.address().to_string();
+    s.source_hash_ = stable_hash(s.source_);
+    if (s.listener_->forwarded_headers) {
+      s.forwarding_ = std::make_unique<http::ForwardingElements>(http::forwarding_elements(peer.address(), "http"));
+    }
+    s.worker_.track(&s);
+    park(std::move(self));
+  }
+
   void close_if_idle() override {
     boost::system::error_code ignored;
     if (idle_) client_.cancel(ignored);
   }
 
-  awaitable<void> run() {
-    SessionCount count(worker_, stats_);
-    worker_.track(this);
-    boost::system::error_code ec;
-    const auto peer = client_.remote_endpoint(ec);
-    if (!ec) {
-      client_address_ = peer.address();
-      source_ = client_address_.to_string();
-      source_hash_ = stable_hash(source_);
-      if (listener_->forwarded_headers) forwarding_ = http::forwarding_elements(client_address_, "http");
-      using namespace asio::experimental::awaitable_operators;
-      co_await (serve() || watchdog_.run());
-    }
-    worker_.untrack(this);
-    close_server();
-    client_.shutdown(tcp::socket::shutdown_send, ec);
-    client_.close(ec);
+ private:
+  // Waits for the next request's first byte with no coroutine alive: the
+  // keep-alive idle limit, or for the first request the whole header limit.
+  // The watchdog's cut (or a drain's) completes the wait with an error.
+  static void park(std::unique_ptr<HttpSession> self) {
+    auto& s = *self;
+    s.idle_ = true;
+    s.watchdog_.arm(s.first_ ? s.listener_->timeouts.request_header : s.listener_->timeouts.client_idle);
+    // An idle connection holds no read buffer either: it is allocated when
+    // bytes are there.
+    s.buffer_.shrink_to_fit();
+    s.client_.async_wait(tcp::socket::wait_read, [self = std::move(self)](boost::system::error_code ec) mutable {
+      self->idle_ = false;
+      auto& io = self->worker_.io();
+      asio::co_spawn(io, serve(std::move(self), ec), asio::detached);
+    });
   }
 
- private:
-  awaitable<void> serve() {
-    bool first = true;
-    while (!worker_.draining()) {
-      // Wait for the next request's first byte: the keep-alive idle limit,
-      // or for the first request the whole header limit.
-      if (buffer_.size() == 0) {
-        idle_ = true;
-        watchdog_.arm(first ? listener_->timeouts.request_header : listener_->timeouts.client_idle);
-        // An idle keep-alive connection holds no buffer: wait for readability
-        // first, allocate only when bytes are there (10,000 idle clients cost
-        // sockets and coroutine frames, not 10,000 read buffers).
-        buffer_.shrink_to_fit();
-        auto [wec] = co_await client_.async_wait(tcp::socket::wait_read, use_nothrow);
-        std::size_t n = 0;
-        boost::system::error_code rec = wec;
-        if (!rec) std::tie(rec, n) = co_await client_.async_read_some(buffer_.prepare(4096), use_nothrow);
-        idle_ = false;
-        if (const auto ec = watchdog_.translate(rec)) {
-          if (ec == beast::error::timeout && first) co_await refuse(bhttp::status::request_timeout, false);
-          co_return;
-        }
-        buffer_.commit(n);
-        stats_.bytes_in.fetch_add(n, std::memory_order_relaxed);
-      }
-      first = false;
+  // Serves what the wait announced, then parks the session again or ends it.
+  static awaitable<void> serve(std::unique_ptr<HttpSession> self, boost::system::error_code wait_ec) {
+    const bool keep = co_await self->serve_ready(wait_ec);
+    if (keep) {
+      park(std::move(self));
+    } else {
+      self->finish();
+    }
+  }
+
+  // Reads the bytes the wait announced, then serves requests while the
+  // client has sent more; true: wait for its next request.
+  awaitable<bool> serve_ready(boost::system::error_code wait_ec) {
+    std::size_t n = 0;
+    boost::system::error_code rec = wait_ec;
+    if (!rec) std::tie(rec, n) = co_await client_.async_read_some(buffer_.prepare(4096), use_nothrow);
+    if (const auto ec = watchdog_.translate(rec)) {
+      if (ec == beast::error::timeout && first_) co_await refuse(bhttp::status::request_timeout, false);
+      co_return false;
+    }
+    buffer_.commit(n);
+    stats_.bytes_in.fetch_add(n, std::memory_order_relaxed);
+    for (;;) {
+      first_ = false;
       const bool keep = co_await serve_one();
       close_server();  // unless it went back to the pool
-      if (!keep) co_return;
+      if (!keep || worker_.draining()) co_return false;
+      if (buffer_.size() == 0) co_return true;  // nothing pipelined: park
     }
+  }
+
+  // Ends the connection (the session is destroyed by its owner right after).
+  void finish() {
+    worker_.untrack(this);
+    close_server();
+    boost::system::error_code ec;
+    client_.shutdown(tcp::socket::shutdown_send, ec);
+    client_.close(ec);
   }
 
   // Writes a ready-made error response; counts it.
@@ -158,7 +187,7 @@ class HttpSession final : public DrainableSession {
     const bool head = req.method() == bhttp::verb::head;
     const unsigned client_version = req.version();
     const auto client_intent = http::strip_hop_by_hop(req);
-    if (listener_->forwarded_headers) http::add_forwarding_headers(req, forwarding_);
+    if (forwarding_) http::add_forwarding_headers(req, *forwarding_);
 
     // Stickiness and hashing keys.
     auto view = worker_.view(listener_->pool);
@@ -218,8 +247,9 @@ class HttpSession final : public DrainableSession {
       http::set_connection(req, true);
 
       // Request: header and body streamed to the server.
+      SpareHead head_scratch;
       auto sent = co_await relay_message(client_, buffer_, parser, server_, watchdog_, listener_->timeouts.client_idle,
-                                         head_);
+                                         head_scratch.get());
       stats_.bytes_in.fetch_add(sent.bytes_read, std::memory_order_relaxed);
       req.version(client_version);  // the header is out; answer in the client's terms
       if (sent.ec && sent.read_side) {
@@ -299,7 +329,7 @@ class HttpSession final : public DrainableSession {
       http::set_connection(res, keep_client);
 
       auto relayed =
-          co_await relay_message(server_, up_buffer, response, client_, watchdog_, listener_->timeouts.server, head_);
+          co_await relay_message(server_, up_buffer, response, client_, watchdog_, listener_->timeouts.server, head_scratch.get());
       server.bytes_in.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
       stats_.bytes_out.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
       stats_.count_response(status);
@@ -349,24 +379,24 @@ class HttpSession final : public DrainableSession {
   Worker& worker_;
   std::shared_ptr<ListenerRuntime> listener_;
   ListenerStats& stats_;
+  SessionCount count_;
   tcp::socket client_;
   tcp::socket server_;    // the current request's upstream connection
   Watchdog watchdog_;     // deadlines of both, one phase at a time
-  beast::flat_buffer buffer_;
-  std::string head_;      // serialized header scratch, reused
+  beast::flat_buffer buffer_;  // empty (no memory) while parked
   http::Limits limits_;
-  boost::asio::ip::address client_address_;
   std::string source_;
   std::uint64_t source_hash_ = 0;  // stable_hash(source_), once per connection
-  http::ForwardingElements forwarding_;  // rendered once per connection
-  bool idle_ = false;
+  // Rendered once per connection, only when the listener adds them.
+  std::unique_ptr<http::ForwardingElements> forwarding_;
+  bool first_ = true;  // no request yet: the header limit covers the wait
+  bool idle_ = false;  // parked: a drain may close it now
 };
 
 }  // namespace
 
-awaitable<void> run_http_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client) {
-  HttpSession session(worker, std::move(listener), std::move(client));
-  co_await session.run();
+void start_http_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client) {
+  HttpSession::start(std::make_unique<HttpSession>(worker, std::move(listener), std::move(client)));
 }
 
 }  // namespace tandem::lb

@@ -180,7 +180,7 @@ awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
     if (listener->config.mode() == config::TCP) {
       asio::co_spawn(io_, run_tcp_session(*this, listener, std::move(socket)), asio::detached);
     } else {
-      asio::co_spawn(io_, run_http_session(*this, listener, std::move(socket)), asio::detached);
+      start_http_session(*this, listener, std::move(socket));
     }
   }
 }
