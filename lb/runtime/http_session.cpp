@@ -6,6 +6,7 @@
 // and a counter.
 #include <tuple>
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
@@ -15,6 +16,7 @@
 #include "lb/http/forwarded.h"
 #include "lb/http/hop_by_hop.h"
 #include "lb/http/request_screen.h"
+#include "lb/runtime/exact_allocator.h"
 #include "lb/runtime/http_relay.h"
 #include "lb/runtime/sessions.h"
 #include "lb/runtime/upstream_connect.h"
@@ -99,11 +101,13 @@ class HttpSession final : public DrainableSession {
     // An idle connection holds no read buffer either: it is allocated when
     // bytes are there.
     s.buffer_.shrink_to_fit();
-    s.client_.async_wait(tcp::socket::wait_read, [self = std::move(self)](boost::system::error_code ec) mutable {
+    // A plain handler (no coroutine) with its own allocation (exact_allocator.h).
+    auto on_ready = [self = std::move(self)](boost::system::error_code ec) mutable {
       self->idle_ = false;
       auto& io = self->worker_.io();
       asio::co_spawn(io, serve(std::move(self), ec), asio::detached);
-    });
+    };
+    s.client_.async_wait(tcp::socket::wait_read, asio::bind_allocator(ExactAllocator<void>(), std::move(on_ready)));
   }
 
   // Serves what the wait announced, then parks the session again or ends it.

@@ -18,10 +18,12 @@
 #include <chrono>
 #include <memory>
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 
 #include "lb/runtime/asio_aliases.h"
+#include "lb/runtime/exact_allocator.h"
 
 namespace tandem::lb {
 
@@ -87,9 +89,11 @@ class Watchdog {
     const auto now = Clock::now();
     s.wake = std::min(s.deadline, now + s.granularity);
     s.timer.expires_at(s.wake);
-    s.timer.async_wait([state](boost::system::error_code ec) {
+    // The wait lasts while the connection idles: its own allocation, not a
+    // recycled block (exact_allocator.h).
+    s.timer.async_wait(asio::bind_allocator(ExactAllocator<void>(), [state](boost::system::error_code ec) {
       if (ec != asio::error::operation_aborted && !state->stopped) on_wake(state);
-    });
+    }));
   }
 
   // The timer fired: cut the watched operations once the deadline has
