@@ -4,6 +4,7 @@
 // the request and the response through, and keep both sides alive when the
 // protocol allows it. Every wait has a deadline; every refusal has a status
 // and a counter.
+#include <array>
 #include <tuple>
 
 #include <boost/asio/bind_allocator.hpp>
@@ -81,6 +82,9 @@ class HttpSession final : public DrainableSession {
     if (s.listener_->forwarded_headers) {
       s.forwarding_ = std::make_unique<http::ForwardingElements>(http::forwarding_elements(peer.address(), "http"));
     }
+    // Reads after a readiness wait must not block (on_readable()).
+    s.client_.non_blocking(true, ec);
+    if (ec) return;
     s.worker_.track(&s);
     park(std::move(self));
   }
@@ -98,21 +102,51 @@ class HttpSession final : public DrainableSession {
     auto& s = *self;
     s.idle_ = true;
     s.watchdog_.arm(s.first_ ? s.listener_->timeouts.request_header : s.listener_->timeouts.client_idle);
-    // An idle connection holds no read buffer either: it is allocated when
-    // bytes are there.
+    // An idle connection holds no read buffer either.
     s.buffer_.shrink_to_fit();
-    // A plain handler (no coroutine) with its own allocation (exact_allocator.h).
-    auto on_ready = [self = std::move(self)](boost::system::error_code ec) mutable {
-      self->idle_ = false;
-      auto& io = self->worker_.io();
-      asio::co_spawn(io, serve(std::move(self), ec), asio::detached);
-    };
-    s.client_.async_wait(tcp::socket::wait_read, asio::bind_allocator(ExactAllocator<void>(), std::move(on_ready)));
+    wait_readable(std::move(self));
   }
 
-  // Serves what the wait announced, then parks the session again or ends it.
-  static awaitable<void> serve(std::unique_ptr<HttpSession> self, boost::system::error_code wait_ec) {
-    const bool keep = co_await self->serve_ready(wait_ec);
+  static void wait_readable(std::unique_ptr<HttpSession> self) {
+    auto& client = self->client_;
+    // A plain handler (no coroutine) with its own allocation (exact_allocator.h).
+    auto on_ready = [self = std::move(self)](boost::system::error_code ec) mutable {
+      on_readable(std::move(self), ec);
+    };
+    client.async_wait(tcp::socket::wait_read, asio::bind_allocator(ExactAllocator<void>(), std::move(on_ready)));
+  }
+
+  // The client sent bytes (or the wait failed). They are read at once,
+  // without blocking, into a per-thread scratch buffer and kept at their
+  // size: a request in flight holds the bytes it sent, not a 4 KiB read
+  // buffer, so hundreds of requests in flight at once do not leave the heap
+  // that much larger. Then a coroutine serves them.
+  static void on_readable(std::unique_ptr<HttpSession> self, boost::system::error_code ec) {
+    auto& s = *self;
+    s.idle_ = false;
+    std::size_t n = 0;
+    if (!ec) {
+      static thread_local std::array<char, 4096> scratch;
+      n = s.client_.read_some(asio::buffer(scratch), ec);  // the socket is non-blocking (start())
+      if (ec == asio::error::would_block) {
+        s.idle_ = true;
+        wait_readable(std::move(self));  // a spurious wake-up: same deadline
+        return;
+      }
+      if (!ec) s.buffer_.commit(asio::buffer_copy(s.buffer_.prepare(n), asio::buffer(scratch.data(), n)));
+    }
+    const auto why = s.watchdog_.translate(ec);
+    if (why && !(why == beast::error::timeout && s.first_)) {
+      s.finish();  // closed, reset, drained or idle too long: nothing to say
+      return;
+    }
+    auto& io = s.worker_.io();
+    asio::co_spawn(io, serve(std::move(self), why, n), asio::detached);
+  }
+
+  // Serves what arrived, then parks the session again or ends it.
+  static awaitable<void> serve(std::unique_ptr<HttpSession> self, boost::system::error_code ec, std::size_t n) {
+    const bool keep = co_await self->serve_ready(ec, n);
     if (keep) {
       park(std::move(self));
     } else {
@@ -120,17 +154,14 @@ class HttpSession final : public DrainableSession {
     }
   }
 
-  // Reads the bytes the wait announced, then serves requests while the
-  // client has sent more; true: wait for its next request.
-  awaitable<bool> serve_ready(boost::system::error_code wait_ec) {
-    std::size_t n = 0;
-    boost::system::error_code rec = wait_ec;
-    if (!rec) std::tie(rec, n) = co_await client_.async_read_some(buffer_.prepare(4096), use_nothrow);
-    if (const auto ec = watchdog_.translate(rec)) {
-      if (ec == beast::error::timeout && first_) co_await refuse(bhttp::status::request_timeout, false);
+  // Serves the requests in the N bytes just read (and what follows them),
+  // while the client has sent more; true: wait for its next request. EC: the
+  // first request's header timed out, answered with a 408.
+  awaitable<bool> serve_ready(boost::system::error_code ec, std::size_t n) {
+    if (ec) {
+      co_await refuse(bhttp::status::request_timeout, false);
       co_return false;
     }
-    buffer_.commit(n);
     stats_.bytes_in.fetch_add(n, std::memory_order_relaxed);
     for (;;) {
       first_ = false;

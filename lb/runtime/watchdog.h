@@ -31,7 +31,7 @@ class Watchdog {
  public:
   // GRANULARITY must not exceed the shortest limit passed to arm(); a shorter
   // limit still works but costs a timer re-arm.
-  Watchdog(asio::any_io_executor executor, std::chrono::milliseconds granularity)
+  Watchdog(asio::io_context::executor_type executor, std::chrono::milliseconds granularity)
       : state_(std::make_shared<State>(std::move(executor), granularity)) {}
 
   // Detaches the watched sockets; a queued wake-up does nothing.
@@ -70,9 +70,14 @@ class Watchdog {
   }
 
  private:
+  // A timer bound to the io_context's own executor type: a polymorphic
+  // executor would add 48 bytes to it and to its pending wait, per connection.
+  using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, asio::io_context::executor_type>;
+
   struct State {
-    State(asio::any_io_executor executor, std::chrono::milliseconds g) : timer(std::move(executor)), granularity(g) {}
-    asio::steady_timer timer;
+    State(asio::io_context::executor_type executor, std::chrono::milliseconds g)
+        : timer(std::move(executor)), granularity(g) {}
+    Timer timer;
     const std::chrono::milliseconds granularity;
     Clock::time_point deadline = Clock::time_point::max();
     Clock::time_point wake = Clock::time_point::max();  // max: no wait pending
