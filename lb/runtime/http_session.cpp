@@ -39,6 +39,16 @@ std::chrono::milliseconds shortest_limit(const config::EffectiveTimeouts& t) {
   return std::min({t.request_header, t.client_idle, t.server});
 }
 
+// The listener's header and body caps, as the parser and the screen take
+// them (built per request: an idle connection need not carry a copy).
+http::Limits request_limits(const ListenerRuntime& listener) {
+  http::Limits limits;
+  limits.max_header_bytes = listener.limits.max_header_bytes;
+  limits.max_header_count = listener.limits.max_header_count;
+  limits.max_body_bytes = listener.limits.max_body_bytes;
+  return limits;
+}
+
 Refusal refusal_for(bhttp::status status) {
   switch (status) {
     case bhttp::status::request_header_fields_too_large: return Refusal::header_too_large;
@@ -66,9 +76,6 @@ class HttpSession final : public DrainableSession {
         server_(worker.io()),
         watchdog_(worker.io().get_executor(), shortest_limit(listener_->timeouts)) {
     watchdog_.watch(&client_, &server_);
-    limits_.max_header_bytes = listener_->limits.max_header_bytes;
-    limits_.max_header_count = listener_->limits.max_header_count;
-    limits_.max_body_bytes = listener_->limits.max_body_bytes;
   }
 
   // Starts serving CLIENT: parks the session until its first request.
@@ -194,7 +201,8 @@ class HttpSession final : public DrainableSession {
   awaitable<bool> serve_one() {
     const auto started = Clock::now();
     RequestParser parser;
-    http::apply_limits(parser, limits_);
+    const auto limits = request_limits(*listener_);
+    http::apply_limits(parser, limits);
     // The whole header must arrive within request_header (slowloris).
     watchdog_.arm(listener_->timeouts.request_header);
     std::uint64_t header_read = 0;
@@ -212,7 +220,7 @@ class HttpSession final : public DrainableSession {
     }
     stats_.requests.fetch_add(1, std::memory_order_relaxed);
     auto& req = parser.get();
-    if (auto verdict = http::screen_request(req, limits_); !verdict.ok()) {
+    if (auto verdict = http::screen_request(req, limits); !verdict.ok()) {
       stats_.count_refusal(refusal_for(verdict.status));
       spdlog::debug("request_refused listener={} client={} status={} reason=\"{}\"", listener_->config.name(), source_,
                     static_cast<unsigned>(verdict.status), verdict.reason);
@@ -419,7 +427,6 @@ class HttpSession final : public DrainableSession {
   tcp::socket server_;    // the current request's upstream connection
   Watchdog watchdog_;     // deadlines of both, one phase at a time
   beast::flat_buffer buffer_;  // empty (no memory) while parked
-  http::Limits limits_;
   std::string source_;
   std::uint64_t source_hash_ = 0;  // stable_hash(source_), once per connection
   // Rendered once per connection, only when the listener adds them.
