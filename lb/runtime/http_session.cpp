@@ -4,9 +4,9 @@
 // the request and the response through, and keep both sides alive when the
 // protocol allows it. Every wait has a deadline; every refusal has a status
 // and a counter.
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <tuple>
+#include <array>
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
@@ -16,6 +16,7 @@
 #include "lb/http/forwarded.h"
 #include "lb/http/hop_by_hop.h"
 #include "lb/http/request_screen.h"
+#include "lb/runtime/exact_allocator.h"
 #include "lb/runtime/http_relay.h"
 #include "lb/runtime/sessions.h"
 #include "lb/runtime/upstream_connect.h"
@@ -37,6 +38,16 @@ std::chrono::milliseconds shortest_limit(const config::EffectiveTimeouts& t) {
   return std::min({t.request_header, t.client_idle, t.server});
 }
 
+// The listener's header and body caps, as the parser and the screen take
+// them (built per request: an idle connection need not carry a copy).
+http::Limits request_limits(const ListenerRuntime& listener) {
+  http::Limits limits;
+  limits.max_header_bytes = listener.limits.max_header_bytes;
+  limits.max_header_count = listener.limits.max_header_count;
+  limits.max_body_bytes = listener.limits.max_body_bytes;
+  return limits;
+}
+
 Refusal refusal_for(bhttp::status status) {
   switch (status) {
     case bhttp::status::request_header_fields_too_large: return Refusal::header_too_large;
@@ -46,19 +57,43 @@ Refusal refusal_for(bhttp::status status) {
   }
 }
 
+// One client connection. While it waits for a request the session is
+// parked: no coroutine is alive, only this object, one pending readiness
+// wait on the client socket and the watchdog's timer (measured with
+// bench/mem_bench.py: about 1.2 KiB per idle keep-alive connection, where a
+// coroutine waiting with its watchdog beside it cost 6.8). When bytes arrive
+// a coroutine serves requests until the client goes quiet again, then parks
+// the session or ends it. The pending wait's handler or the coroutine owns
+// the session, never both.
 class HttpSession final : public DrainableSession {
  public:
   HttpSession(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client)
       : worker_(worker),
         listener_(std::move(listener)),
         stats_(*listener_->stats),
+        count_(worker_, stats_),
         client_(std::move(client)),
         server_(worker.io()),
         watchdog_(worker.io().get_executor(), shortest_limit(listener_->timeouts)) {
     watchdog_.watch(&client_, &server_);
-    limits_.max_header_bytes = listener_->limits.max_header_bytes;
-    limits_.max_header_count = listener_->limits.max_header_count;
-    limits_.max_body_bytes = listener_->limits.max_body_bytes;
+  }
+
+  // Starts serving CLIENT: parks the session until its first request.
+  static void start(std::unique_ptr<HttpSession> self) {
+    auto& s = *self;
+    boost::system::error_code ec;
+    const auto peer = s.client_.remote_endpoint(ec);
+    if (ec || s.worker_.draining()) return;  // closed with the session
+    s.source_ = peer.address().to_string();
+    s.source_hash_ = stable_hash(s.source_);
+    if (s.listener_->forwarded_headers) {
+      s.forwarding_ = std::make_unique<http::ForwardingElements>(http::forwarding_elements(peer.address(), "http"));
+    }
+    // Reads after a readiness wait must not block (on_readable()).
+    s.client_.non_blocking(true, ec);
+    if (ec) return;
+    s.worker_.track(&s);
+    park(std::move(self));
   }
 
   void close_if_idle() override {
@@ -66,55 +101,89 @@ class HttpSession final : public DrainableSession {
     if (idle_) client_.cancel(ignored);
   }
 
-  awaitable<void> run() {
-    SessionCount count(worker_, stats_);
-    worker_.track(this);
-    boost::system::error_code ec;
-    const auto peer = client_.remote_endpoint(ec);
-    if (!ec) {
-      client_address_ = peer.address();
-      source_ = client_address_.to_string();
-      source_hash_ = stable_hash(source_);
-      if (listener_->forwarded_headers) forwarding_ = http::forwarding_elements(client_address_, "http");
-      using namespace asio::experimental::awaitable_operators;
-      co_await (serve() || watchdog_.run());
-    }
-    worker_.untrack(this);
-    close_server();
-    client_.shutdown(tcp::socket::shutdown_send, ec);
-    client_.close(ec);
+ private:
+  // Waits for the next request's first byte with no coroutine alive: the
+  // keep-alive idle limit, or for the first request the whole header limit.
+  // The watchdog's cut (or a drain's) completes the wait with an error.
+  static void park(std::unique_ptr<HttpSession> self) {
+    auto& s = *self;
+    s.idle_ = true;
+    s.watchdog_.arm(s.first_ ? s.listener_->timeouts.request_header : s.listener_->timeouts.client_idle);
+    // An idle connection holds no read buffer either.
+    s.buffer_.shrink_to_fit();
+    wait_readable(std::move(self));
   }
 
- private:
-  awaitable<void> serve() {
-    bool first = true;
-    while (!worker_.draining()) {
-      // Wait for the next request's first byte: the keep-alive idle limit,
-      // or for the first request the whole header limit.
-      if (buffer_.size() == 0) {
-        idle_ = true;
-        watchdog_.arm(first ? listener_->timeouts.request_header : listener_->timeouts.client_idle);
-        // An idle keep-alive connection holds no buffer: wait for readability
-        // first, allocate only when bytes are there (10,000 idle clients cost
-        // sockets and coroutine frames, not 10,000 read buffers).
-        buffer_.shrink_to_fit();
-        auto [wec] = co_await client_.async_wait(tcp::socket::wait_read, use_nothrow);
-        std::size_t n = 0;
-        boost::system::error_code rec = wec;
-        if (!rec) std::tie(rec, n) = co_await client_.async_read_some(buffer_.prepare(4096), use_nothrow);
-        idle_ = false;
-        if (const auto ec = watchdog_.translate(rec)) {
-          if (ec == beast::error::timeout && first) co_await refuse(bhttp::status::request_timeout, false);
-          co_return;
-        }
-        buffer_.commit(n);
-        stats_.bytes_in.fetch_add(n, std::memory_order_relaxed);
+  static void wait_readable(std::unique_ptr<HttpSession> self) {
+    auto& client = self->client_;
+    // A plain handler (no coroutine) with its own allocation (exact_allocator.h).
+    auto on_ready = [self = std::move(self)](boost::system::error_code ec) mutable {
+      on_readable(std::move(self), ec);
+    };
+    client.async_wait(tcp::socket::wait_read, asio::bind_allocator(ExactAllocator<void>(), std::move(on_ready)));
+  }
+
+  // The client sent bytes (or the wait failed). They are read at once,
+  // without blocking, into a per-thread scratch buffer and kept at their
+  // size: a request in flight holds the bytes it sent, not a 4 KiB read
+  // buffer, so hundreds of requests in flight at once do not leave the heap
+  // that much larger. Then a coroutine serves them.
+  static void on_readable(std::unique_ptr<HttpSession> self, boost::system::error_code ec) {
+    auto& s = *self;
+    s.idle_ = false;
+    std::size_t n = 0;
+    if (!ec) {
+      static thread_local std::array<char, 4096> scratch;
+      n = s.client_.read_some(asio::buffer(scratch), ec);  // the socket is non-blocking (start())
+      if (ec == asio::error::would_block) {
+        s.idle_ = true;
+        wait_readable(std::move(self));  // a spurious wake-up: same deadline
+        return;
       }
-      first = false;
-      const bool keep = co_await serve_one();
-      close_server();  // unless it went back to the pool
-      if (!keep) co_return;
+      if (!ec) s.buffer_.commit(asio::buffer_copy(s.buffer_.prepare(n), asio::buffer(scratch.data(), n)));
     }
+    const auto why = s.watchdog_.translate(ec);
+    if (why && !(why == beast::error::timeout && s.first_)) {
+      s.finish();  // closed, reset, drained or idle too long: nothing to say
+      return;
+    }
+    auto& io = s.worker_.io();
+    asio::co_spawn(io, serve(std::move(self), why, n), asio::detached);
+  }
+
+  // Serves the requests in the N bytes just read (and what follows them)
+  // while the client has sent more, then parks the session again or ends
+  // it. EC: the first request's header timed out, answered with a 408.
+  // (One coroutine per burst: its frame is allocated for every request.)
+  static awaitable<void> serve(std::unique_ptr<HttpSession> self, boost::system::error_code ec, std::size_t n) {
+    auto& s = *self;
+    bool keep = false;
+    if (ec) {
+      co_await s.refuse(bhttp::status::request_timeout, false);
+    } else {
+      s.stats_.bytes_in.fetch_add(n, std::memory_order_relaxed);
+      for (;;) {
+        s.first_ = false;
+        keep = co_await s.serve_one();
+        s.close_server();  // unless it went back to the pool
+        keep = keep && !s.worker_.draining();
+        if (!keep || s.buffer_.size() == 0) break;  // nothing pipelined: park
+      }
+    }
+    if (keep) {
+      park(std::move(self));
+    } else {
+      s.finish();
+    }
+  }
+
+  // Ends the connection (the session is destroyed by its owner right after).
+  void finish() {
+    worker_.untrack(this);
+    close_server();
+    boost::system::error_code ec;
+    client_.shutdown(tcp::socket::shutdown_send, ec);
+    client_.close(ec);
   }
 
   // Writes a ready-made error response; counts it.
@@ -130,7 +199,8 @@ class HttpSession final : public DrainableSession {
   awaitable<bool> serve_one() {
     const auto started = Clock::now();
     RequestParser parser;
-    http::apply_limits(parser, limits_);
+    const auto limits = request_limits(*listener_);
+    http::apply_limits(parser, limits);
     // The whole header must arrive within request_header (slowloris).
     watchdog_.arm(listener_->timeouts.request_header);
     std::uint64_t header_read = 0;
@@ -148,7 +218,7 @@ class HttpSession final : public DrainableSession {
     }
     stats_.requests.fetch_add(1, std::memory_order_relaxed);
     auto& req = parser.get();
-    if (auto verdict = http::screen_request(req, limits_); !verdict.ok()) {
+    if (auto verdict = http::screen_request(req, limits); !verdict.ok()) {
       stats_.count_refusal(refusal_for(verdict.status));
       spdlog::debug("request_refused listener={} client={} status={} reason=\"{}\"", listener_->config.name(), source_,
                     static_cast<unsigned>(verdict.status), verdict.reason);
@@ -158,7 +228,7 @@ class HttpSession final : public DrainableSession {
     const bool head = req.method() == bhttp::verb::head;
     const unsigned client_version = req.version();
     const auto client_intent = http::strip_hop_by_hop(req);
-    if (listener_->forwarded_headers) http::add_forwarding_headers(req, forwarding_);
+    if (forwarding_) http::add_forwarding_headers(req, *forwarding_);
 
     // Stickiness and hashing keys.
     auto view = worker_.view(listener_->pool);
@@ -218,8 +288,9 @@ class HttpSession final : public DrainableSession {
       http::set_connection(req, true);
 
       // Request: header and body streamed to the server.
+      SpareHead head_scratch;
       auto sent = co_await relay_message(client_, buffer_, parser, server_, watchdog_, listener_->timeouts.client_idle,
-                                         head_);
+                                         head_scratch.get());
       stats_.bytes_in.fetch_add(sent.bytes_read, std::memory_order_relaxed);
       req.version(client_version);  // the header is out; answer in the client's terms
       if (sent.ec && sent.read_side) {
@@ -298,8 +369,8 @@ class HttpSession final : public DrainableSession {
       }
       http::set_connection(res, keep_client);
 
-      auto relayed =
-          co_await relay_message(server_, up_buffer, response, client_, watchdog_, listener_->timeouts.server, head_);
+      auto relayed = co_await relay_message(server_, up_buffer, response, client_, watchdog_,
+                                            listener_->timeouts.server, head_scratch.get());
       server.bytes_in.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
       stats_.bytes_out.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
       stats_.count_response(status);
@@ -349,24 +420,23 @@ class HttpSession final : public DrainableSession {
   Worker& worker_;
   std::shared_ptr<ListenerRuntime> listener_;
   ListenerStats& stats_;
+  SessionCount count_;
   tcp::socket client_;
   tcp::socket server_;    // the current request's upstream connection
   Watchdog watchdog_;     // deadlines of both, one phase at a time
-  beast::flat_buffer buffer_;
-  std::string head_;      // serialized header scratch, reused
-  http::Limits limits_;
-  boost::asio::ip::address client_address_;
+  beast::flat_buffer buffer_;  // empty (no memory) while parked
   std::string source_;
   std::uint64_t source_hash_ = 0;  // stable_hash(source_), once per connection
-  http::ForwardingElements forwarding_;  // rendered once per connection
-  bool idle_ = false;
+  // Rendered once per connection, only when the listener adds them.
+  std::unique_ptr<http::ForwardingElements> forwarding_;
+  bool first_ = true;  // no request yet: the header limit covers the wait
+  bool idle_ = false;  // parked: a drain may close it now
 };
 
 }  // namespace
 
-awaitable<void> run_http_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client) {
-  HttpSession session(worker, std::move(listener), std::move(client));
-  co_await session.run();
+void start_http_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client) {
+  HttpSession::start(std::make_unique<HttpSession>(worker, std::move(listener), std::move(client)));
 }
 
 }  // namespace tandem::lb

@@ -13,8 +13,10 @@ class Worker;
 // The listener (and through it, its pool) stays alive for the session's
 // whole life, across a reload that replaces them.
 
-// L7: HTTP/1.1 requests, keep-alive on both sides (http_session.cpp).
-awaitable<void> run_http_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client);
+// L7: HTTP/1.1 requests, keep-alive on both sides (http_session.cpp). Returns
+// at once: the session runs on the worker's io_context, and an idle one
+// holds no coroutine.
+void start_http_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client);
 
 // L4: bytes both ways, half-close forwarded (tcp_session.cpp).
 awaitable<void> run_tcp_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client);

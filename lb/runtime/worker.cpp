@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <stdexcept>
+#include <unordered_set>
 
 #include <boost/asio/detail/socket_option.hpp>
 #include <boost/asio/post.hpp>
@@ -133,7 +134,8 @@ void Worker::drain() {
     acceptors_.clear();
     upstreams_.clear();
     // Copy: close_if_idle may end a session, which untracks itself.
-    std::vector<DrainableSession*> sessions(sessions_.begin(), sessions_.end());
+    std::vector<DrainableSession*> sessions;
+    for (auto& s : sessions_) sessions.push_back(&s);
     for (auto* s : sessions) s->close_if_idle();
   });
 }
@@ -180,7 +182,7 @@ awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
     if (listener->config.mode() == config::TCP) {
       asio::co_spawn(io_, run_tcp_session(*this, listener, std::move(socket)), asio::detached);
     } else {
-      asio::co_spawn(io_, run_http_session(*this, listener, std::move(socket)), asio::detached);
+      start_http_session(*this, listener, std::move(socket));
     }
   }
 }

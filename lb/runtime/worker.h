@@ -11,8 +11,9 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
+
+#include <boost/intrusive/list.hpp>
 
 #include "lb/balance/balancer.h"
 #include "lb/runtime/asio_aliases.h"
@@ -31,12 +32,18 @@ struct PoolView {
 };
 
 // Something a drain must be able to interrupt: an open client connection.
+// Sessions are linked into their worker's registry through a hook inside
+// them: no allocation per connection, and a session destroyed while linked
+// (or a registry destroyed first, at exit) unlinks itself.
 class DrainableSession {
  public:
   virtual ~DrainableSession() = default;
   // Closes the connection now if it is between requests; otherwise the
   // session closes after its current request because the worker is draining.
   virtual void close_if_idle() = 0;
+
+  using Hook = boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
+  Hook registry_hook;  // Worker::track()
 };
 
 class Worker {
@@ -74,8 +81,8 @@ class Worker {
   Rng& rng() { return rng_; }
 
   // Session registry for drains.
-  void track(DrainableSession* s) { sessions_.insert(s); }
-  void untrack(DrainableSession* s) { sessions_.erase(s); }
+  void track(DrainableSession* s) { sessions_.push_back(*s); }
+  void untrack(DrainableSession* s) { s->registry_hook.unlink(); }
   // Wakes accept loops waiting for a connection slot.
   void connection_closed();
 
@@ -102,7 +109,11 @@ class Worker {
   std::unordered_map<const PoolRuntime*, std::shared_ptr<PoolView>> views_;
   UpstreamPool upstreams_;
   Rng rng_;
-  std::unordered_set<DrainableSession*> sessions_;
+  boost::intrusive::list<DrainableSession,
+                         boost::intrusive::member_hook<DrainableSession, DrainableSession::Hook,
+                                                       &DrainableSession::registry_hook>,
+                         boost::intrusive::constant_time_size<false>>
+      sessions_;
   asio::steady_timer slot_freed_;
   unsigned accept_paused_ = 0;  // accept loops waiting on slot_freed_
   bool draining_ = false;
