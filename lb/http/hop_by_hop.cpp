@@ -34,13 +34,15 @@ constexpr std::array<field, 6> always_hop_by_hop{field::connection, field::keep_
 // The single Content-Length value of `fields`, if all its elements agree.
 // Whether FIELDS has NAME: a walk of the (short) list comparing the field
 // enum, where fields::count() does two case-insensitive tree searches.
-bool has(const bhttp::fields& fields, field name) {
+template <class Allocator>
+bool has(const bhttp::basic_fields<Allocator>& fields, field name) {
   for (auto const& f : fields)
     if (f.name() == name) return true;
   return false;
 }
 
-std::optional<std::uint64_t> content_length(const bhttp::fields& fields) {
+template <class Allocator>
+std::optional<std::uint64_t> content_length(const bhttp::basic_fields<Allocator>& fields) {
   std::optional<std::uint64_t> length;
   bool valid = true;
   detail::for_each_value(fields, "Content-Length", [&](std::string_view value) {
@@ -56,7 +58,8 @@ std::optional<std::uint64_t> content_length(const bhttp::fields& fields) {
 }
 
 // True if the last transfer coding listed in `fields` is chunked.
-bool final_coding_is_chunked(const bhttp::fields& fields) {
+template <class Allocator>
+bool final_coding_is_chunked(const bhttp::basic_fields<Allocator>& fields) {
   std::string_view last;
   detail::for_each_value(fields, "Transfer-Encoding", [&](std::string_view value) {
     detail::for_each_element(value, [&](std::string_view e) {
@@ -70,7 +73,8 @@ bool final_coding_is_chunked(const bhttp::fields& fields) {
 
 }  // namespace
 
-ConnectionIntent connection_intent(unsigned version, const bhttp::fields& fields) {
+template <class Allocator>
+ConnectionIntent connection_intent(unsigned version, const bhttp::basic_fields<Allocator>& fields) {
   bool close = false;
   bool keep_alive = false;
   bool upgrade = false;
@@ -89,7 +93,8 @@ ConnectionIntent connection_intent(unsigned version, const bhttp::fields& fields
   return intent;
 }
 
-ConnectionIntent strip_hop_by_hop(unsigned version, bhttp::fields& fields) {
+template <class Allocator>
+ConnectionIntent strip_hop_by_hop(unsigned version, bhttp::basic_fields<Allocator>& fields) {
   auto const intent = connection_intent(version, fields);
   // Collect first: erasing while walking the fields would pull the list from under us.
   std::vector<std::string> named;
@@ -111,8 +116,8 @@ ConnectionIntent strip_hop_by_hop(unsigned version, bhttp::fields& fields) {
   return intent;
 }
 
-BodyFraming response_framing(const bhttp::request_header<>& req,
-                             const bhttp::response_header<>& res) {
+template <class Fields>
+BodyFraming response_framing(const bhttp::header<true, Fields>& req, const bhttp::header<false, Fields>& res) {
   auto const code = res.result_int();
   if (req.method() == bhttp::verb::head || code / 100 == 1 || code == 204 || code == 304 ||
       (req.method() == bhttp::verb::connect && code / 100 == 2))
@@ -127,8 +132,9 @@ BodyFraming response_framing(const bhttp::request_header<>& req,
   return BodyFraming::until_close;
 }
 
-bool keep_client_alive(ConnectionIntent client, const bhttp::request_header<>& req,
-                       const bhttp::response_header<>& res) {
+template <class Fields>
+bool keep_client_alive(ConnectionIntent client, const bhttp::header<true, Fields>& req,
+                       const bhttp::header<false, Fields>& res) {
   if (!client.keep_alive || res.result_int() == 101) return false;
   switch (response_framing(req, res)) {
     case BodyFraming::none:
@@ -142,16 +148,34 @@ bool keep_client_alive(ConnectionIntent client, const bhttp::request_header<>& r
   return false;
 }
 
-bool keep_server_alive(ConnectionIntent server, const bhttp::request_header<>& req,
-                       const bhttp::response_header<>& res) {
+template <class Fields>
+bool keep_server_alive(ConnectionIntent server, const bhttp::header<true, Fields>& req,
+                       const bhttp::header<false, Fields>& res) {
   if (!server.keep_alive || res.result_int() == 101) return false;
   return response_framing(req, res) != BodyFraming::until_close;
 }
 
-void set_connection(unsigned version, bhttp::fields& fields, bool keep_alive) {
+template <class Allocator>
+void set_connection(unsigned version, bhttp::basic_fields<Allocator>& fields, bool keep_alive) {
   detail::erase_if(fields, [](auto const& f) { return f.name() == field::connection; });
   if (version >= 11 && !keep_alive) fields.set(field::connection, "close");
   if (version < 11 && keep_alive) fields.set(field::connection, "keep-alive");
 }
+
+// The two field containers (arena_fields.h).
+template ConnectionIntent connection_intent(unsigned, const bhttp::fields&);
+template ConnectionIntent connection_intent(unsigned, const ArenaFields&);
+template ConnectionIntent strip_hop_by_hop(unsigned, bhttp::fields&);
+template ConnectionIntent strip_hop_by_hop(unsigned, ArenaFields&);
+template BodyFraming response_framing(const bhttp::request_header<>&, const bhttp::response_header<>&);
+template BodyFraming response_framing(const bhttp::header<true, ArenaFields>&, const bhttp::header<false, ArenaFields>&);
+template bool keep_client_alive(ConnectionIntent, const bhttp::request_header<>&, const bhttp::response_header<>&);
+template bool keep_client_alive(ConnectionIntent, const bhttp::header<true, ArenaFields>&,
+                                const bhttp::header<false, ArenaFields>&);
+template bool keep_server_alive(ConnectionIntent, const bhttp::request_header<>&, const bhttp::response_header<>&);
+template bool keep_server_alive(ConnectionIntent, const bhttp::header<true, ArenaFields>&,
+                                const bhttp::header<false, ArenaFields>&);
+template void set_connection(unsigned, bhttp::fields&, bool);
+template void set_connection(unsigned, ArenaFields&, bool);
 
 }  // namespace tandem::lb::http

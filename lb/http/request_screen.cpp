@@ -61,7 +61,8 @@ std::optional<std::string_view> absolute_form_authority(std::string_view target)
   return rest.substr(0, rest.find_first_of("/?#"));
 }
 
-Verdict check_fields(const bhttp::request_header<>& req, const Limits& limits) {
+template <class Fields>
+Verdict check_fields(const bhttp::header<true, Fields>& req, const Limits& limits) {
   std::size_t count = 0;
   for (auto const& f : req) {
     if (++count > limits.max_header_count)
@@ -75,7 +76,8 @@ Verdict check_fields(const bhttp::request_header<>& req, const Limits& limits) {
   return Verdict::accept();
 }
 
-Verdict check_target_and_host(const bhttp::request_header<>& req) {
+template <class Fields>
+Verdict check_target_and_host(const bhttp::header<true, Fields>& req) {
   auto const target = req.target();
   if (req.method() == bhttp::verb::connect) return Verdict::reject(status::not_implemented, "CONNECT is not supported");
 
@@ -105,7 +107,8 @@ Verdict check_target_and_host(const bhttp::request_header<>& req) {
   return Verdict::accept();
 }
 
-Verdict check_framing(const bhttp::request_header<>& req, const Limits& limits) {
+template <class Fields>
+Verdict check_framing(const bhttp::header<true, Fields>& req, const Limits& limits) {
   bool const has_te = req.count(field::transfer_encoding) > 0;
   bool const has_cl = req.count(field::content_length) > 0;
 
@@ -181,7 +184,8 @@ bool has_well_formed_version(std::string_view received) {
 
 }  // namespace
 
-Verdict screen_request(const bhttp::request_header<>& req, const Limits& limits) {
+template <class Fields>
+Verdict screen_request(const bhttp::header<true, Fields>& req, const Limits& limits) {
   if (req.version() != 10 && req.version() != 11)
     return Verdict::reject(status::http_version_not_supported, "unsupported HTTP version");
   if (auto v = check_fields(req, limits); !v.ok()) return v;
@@ -225,5 +229,9 @@ std::optional<Verdict> classify_parse_error(boost::system::error_code ec,
       return bad("malformed request");
   }
 }
+
+// The two field containers (arena_fields.h).
+template Verdict screen_request(const bhttp::request_header<>&, const Limits&);
+template Verdict screen_request(const bhttp::header<true, ArenaFields>&, const Limits&);
 
 }  // namespace tandem::lb::http

@@ -15,11 +15,15 @@
 #include <array>
 #include <span>
 #include <memory>
+#include <optional>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <boost/beast/http.hpp>
 
+#include "lb/http/arena_fields.h"
 #include "lb/http/serialize.h"
 #include "lb/runtime/asio_aliases.h"
 #include "lb/runtime/splice_pipe.h"
@@ -29,8 +33,15 @@ namespace tandem::lb {
 
 namespace bhttp = boost::beast::http;  // tandem::lb::http is ours (lb/http)
 
+// A parser whose header fields live in ARENA (one exchange's), whose body
+// goes to a caller's buffer.
 template <bool isRequest>
-using BufferParser = bhttp::parser<isRequest, bhttp::buffer_body>;
+class BufferParser : public bhttp::parser<isRequest, bhttp::buffer_body, http::ArenaAllocator<char>> {
+ public:
+  explicit BufferParser(http::Arena& arena)
+      : bhttp::parser<isRequest, bhttp::buffer_body, http::ArenaAllocator<char>>(
+            std::piecewise_construct, std::make_tuple(), std::make_tuple(http::ArenaAllocator<char>(arena))) {}
+};
 
 // Feeds PARSER from BUFFER, reading from IN only when the parser needs more
 // bytes, until it makes progress: the header is complete (the parser is not
@@ -87,7 +98,7 @@ class PooledBuffer {
   PooledBuffer() {
     auto& spare = spares();
     if (spare.empty()) {
-      buffer_ = std::make_unique<Buffer>();
+      buffer_ = std::make_unique_for_overwrite<Buffer>();  // no memset of the whole buffer
     } else {
       buffer_ = std::move(spare.back());
       spare.pop_back();
@@ -237,7 +248,10 @@ inline awaitable<void> splice_body(tcp::socket& in, std::uint64_t remaining, tcp
 inline awaitable<void> relay_fixed_body(tcp::socket& in, beast::flat_buffer& in_buffer, std::uint64_t remaining,
                                         tcp::socket& out, Watchdog& watchdog, std::chrono::milliseconds idle,
                                         const std::string& head, RelayResult& result) {
-  BulkBuffer bulk;
+  // Taken only when the body is not all in IN_BUFFER yet: a small response
+  // never touches one (with many connections in flight the spare list runs
+  // dry, and each miss was a 64 KiB malloc and free).
+  std::optional<BulkBuffer> bulk;
   bool header_sent = false;
   while (remaining > 0) {
     if (kSpliceBodies && header_sent) {
@@ -247,16 +261,18 @@ inline awaitable<void> relay_fixed_body(tcp::socket& in, beast::flat_buffer& in_
         co_return;
       }
     }
-    const char* data = bulk.data();
+    const char* data = nullptr;
     std::size_t got = 0;
     const bool buffered = in_buffer.size() > 0;
     if (buffered) {
       data = static_cast<const char*>(in_buffer.data().data());
       got = static_cast<std::size_t>(std::min<std::uint64_t>(in_buffer.size(), remaining));
     } else {
+      if (!bulk) bulk.emplace();
+      data = bulk->data();
       watchdog.arm(idle);
       const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, BulkBuffer::size()));
-      auto [ec, n] = co_await in.async_read_some(asio::buffer(bulk.data(), want), use_nothrow);
+      auto [ec, n] = co_await in.async_read_some(asio::buffer(bulk->data(), want), use_nothrow);
       result.bytes_read += n;
       if (ec) {
         // As the parser would say it: a body cut short by the close is partial.
@@ -306,7 +322,9 @@ awaitable<RelayResult> relay_message(tcp::socket& in, beast::flat_buffer& in_buf
       co_return result;
     }
   }
-  RelayChunk chunk;
+  // A message without a body (a GET, a 204) goes out without borrowing a chunk.
+  std::optional<RelayChunk> chunk;
+  if (!parser.is_done()) chunk.emplace();
   char size_line[http::kMaxChunkSizeLine];
   parser.eager(true);  // past the header: parse whole buffers, not one chunk header at a time
   bool header_sent = false;
@@ -314,8 +332,8 @@ awaitable<RelayResult> relay_message(tcp::socket& in, beast::flat_buffer& in_buf
     std::size_t got = 0;
     if (!parser.is_done()) {
       auto& body = parser.get().body();
-      body.data = chunk.data();
-      body.size = chunk.size();
+      body.data = chunk->data();
+      body.size = chunk->size();
       watchdog.arm(idle);
       auto ec = co_await parse_some(in, in_buffer, parser, watchdog, result.bytes_read, RelayChunk::size());
       if (ec == bhttp::error::need_buffer) ec = {};
@@ -324,7 +342,7 @@ awaitable<RelayResult> relay_message(tcp::socket& in, beast::flat_buffer& in_buf
         result.read_side = true;
         co_return result;
       }
-      got = chunk.size() - body.size;
+      got = chunk->size() - body.size;
       result.body_bytes += got;
       if (got == 0 && !parser.is_done() && header_sent) continue;  // only framing arrived
     }
@@ -332,7 +350,7 @@ awaitable<RelayResult> relay_message(tcp::socket& in, beast::flat_buffer& in_buf
     std::size_t count = 0;
     if (!header_sent) buffers[count++] = asio::buffer(head);
     if (chunked && got > 0) buffers[count++] = asio::buffer(size_line, http::chunk_size_line(got, size_line));
-    if (got > 0) buffers[count++] = asio::buffer(chunk.data(), got);
+    if (got > 0) buffers[count++] = asio::buffer(chunk->data(), got);
     if (chunked && got > 0) buffers[count++] = asio::buffer("\r\n", 2);
     if (chunked && parser.is_done()) buffers[count++] = asio::buffer("0\r\n\r\n", 5);
     if (count > 0) {

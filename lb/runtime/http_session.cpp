@@ -129,7 +129,9 @@ class HttpSession final : public DrainableSession {
   // Serves one request; false when the client connection must close.
   awaitable<bool> serve_one() {
     const auto started = Clock::now();
-    RequestParser parser;
+    // The header fields of the request and its response, freed together at the end.
+    http::Arena arena;
+    RequestParser parser(arena);
     http::apply_limits(parser, limits_);
     // The whole header must arrive within request_header (slowloris).
     watchdog_.arm(listener_->timeouts.request_header);
@@ -248,7 +250,7 @@ class HttpSession final : public DrainableSession {
       }
       server.bytes_out.fetch_add(sent.body_bytes, std::memory_order_relaxed);
 
-      ResponseParser response;
+      ResponseParser response(arena);
       response.header_limit(kMaxResponseHeaderBytes);
       response.body_limit(boost::none);
       response.skip(head);
@@ -316,7 +318,7 @@ class HttpSession final : public DrainableSession {
   }
 
   // The key the hash algorithms use for this request.
-  std::uint64_t hash_key(const bhttp::request_header<>& req) const {
+  std::uint64_t hash_key(const bhttp::header<true, http::ArenaFields>& req) const {
     const auto& pool = listener_->pool->config();
     // Only the hash algorithms look at the key; the others pay nothing.
     if (pool.algorithm() == config::SOURCE_IP_HASH) return source_hash_;
