@@ -28,6 +28,7 @@
 #include "lb/runtime/asio_aliases.h"
 #include "lb/runtime/splice_pipe.h"
 #include "lb/runtime/watchdog.h"
+#include "lb/runtime/write_now.h"
 
 namespace tandem::lb {
 
@@ -287,10 +288,17 @@ inline awaitable<void> relay_fixed_body(tcp::socket& in, beast::flat_buffer& in_
     std::size_t count = 0;
     if (!header_sent) buffers[count++] = asio::buffer(head);
     buffers[count++] = asio::buffer(data, got);
-    watchdog.arm(idle);
-    auto [ec, n] = co_await asio::async_write(out, std::span(buffers.data(), count), use_nothrow);
+    // At once when the socket takes it all (write_now.h), else the rest within IDLE.
+    std::span<asio::const_buffer> pending(buffers.data(), count);
+    boost::system::error_code ec;
+    write_now(out, pending, ec);
+    if (!ec && !pending.empty()) {
+      watchdog.arm(idle);
+      std::tie(ec, std::ignore) = co_await asio::async_write(out, pending, use_nothrow);
+      ec = watchdog.translate(ec);
+    }
     if (ec) {
-      result.ec = watchdog.translate(ec);
+      result.ec = ec;
       co_return;
     }
     header_sent = true;
@@ -354,10 +362,17 @@ awaitable<RelayResult> relay_message(tcp::socket& in, beast::flat_buffer& in_buf
     if (chunked && got > 0) buffers[count++] = asio::buffer("\r\n", 2);
     if (chunked && parser.is_done()) buffers[count++] = asio::buffer("0\r\n\r\n", 5);
     if (count > 0) {
-      watchdog.arm(idle);
-      auto [ec, n] = co_await asio::async_write(out, std::span(buffers.data(), count), use_nothrow);
+      // At once when the socket takes it all (write_now.h), else the rest within IDLE.
+      std::span<asio::const_buffer> pending(buffers.data(), count);
+      boost::system::error_code ec;
+      write_now(out, pending, ec);
+      if (!ec && !pending.empty()) {
+        watchdog.arm(idle);
+        std::tie(ec, std::ignore) = co_await asio::async_write(out, pending, use_nothrow);
+        ec = watchdog.translate(ec);
+      }
       if (ec) {
-        result.ec = watchdog.translate(ec);
+        result.ec = ec;
         co_return result;
       }
       header_sent = true;
