@@ -73,39 +73,54 @@ bool final_coding_is_chunked(const bhttp::basic_fields<Allocator>& fields) {
 
 }  // namespace
 
-template <class Allocator>
-ConnectionIntent connection_intent(unsigned version, const bhttp::basic_fields<Allocator>& fields) {
+// What one walk over the fields learns about the Connection options.
+struct ConnectionScan {
+  ConnectionIntent intent;
+  bool hop_by_hop = false;  // some field is always hop-by-hop (see always_hop_by_hop)
+};
+
+// Reads the Connection options of `fields` in a single pass (where
+// connection_intent and strip_hop_by_hop used to walk the list three times
+// and search the tree once) and calls `on_named(token)` for each option that
+// names a field the sender wants stripped.
+template <class Allocator, class OnNamed>
+ConnectionScan scan_connection(unsigned version, const bhttp::basic_fields<Allocator>& fields, OnNamed&& on_named) {
   bool close = false;
   bool keep_alive = false;
   bool upgrade = false;
-  detail::for_each_value(fields, "Connection", [&](std::string_view value) {
-    detail::for_each_element(value, [&](std::string_view token) {
+  bool upgrade_field = false;
+  ConnectionScan scan;
+  for (auto const& f : fields) {
+    for (auto h : always_hop_by_hop)
+      if (f.name() == h) scan.hop_by_hop = true;
+    if (f.name() == field::upgrade) upgrade_field = true;
+    if (f.name() != field::connection) continue;
+    detail::for_each_element(std::string_view(f.value()), [&](std::string_view token) {
       if (detail::iequals(token, "close")) close = true;
       else if (detail::iequals(token, "keep-alive")) keep_alive = true;
       else if (detail::iequals(token, "upgrade")) upgrade = true;
+      if (detail::is_token(token) && !is_protected(token) && !is_connection_option(token)) on_named(token);
       return true;
     });
-    return true;
-  });
-  ConnectionIntent intent;
-  intent.keep_alive = !close && (version >= 11 || keep_alive);
-  intent.upgrade = upgrade && fields.count(field::upgrade) > 0;
-  return intent;
+  }
+  scan.intent.keep_alive = !close && (version >= 11 || keep_alive);
+  scan.intent.upgrade = upgrade && upgrade_field;
+  return scan;
+}
+
+template <class Allocator>
+ConnectionIntent connection_intent(unsigned version, const bhttp::basic_fields<Allocator>& fields) {
+  return scan_connection(version, fields, [](std::string_view) {}).intent;
 }
 
 template <class Allocator>
 ConnectionIntent strip_hop_by_hop(unsigned version, bhttp::basic_fields<Allocator>& fields) {
-  auto const intent = connection_intent(version, fields);
   // Collect first: erasing while walking the fields would pull the list from under us.
   std::vector<std::string> named;
-  detail::for_each_value(fields, "Connection", [&](std::string_view value) {
-    detail::for_each_element(value, [&](std::string_view token) {
-      if (detail::is_token(token) && !is_protected(token) && !is_connection_option(token))
-        named.emplace_back(token);
-      return true;
-    });
-    return true;
-  });
+  auto const scan = scan_connection(version, fields, [&](std::string_view token) { named.emplace_back(token); });
+  // A Connection field is itself hop-by-hop, so nothing named means nothing to erase.
+  if (!scan.hop_by_hop) return scan.intent;
+  auto const intent = scan.intent;
   detail::erase_if(fields, [&](auto const& f) {
     for (auto h : always_hop_by_hop)
       if (f.name() == h) return true;

@@ -61,10 +61,28 @@ std::optional<std::string_view> absolute_form_authority(std::string_view target)
   return rest.substr(0, rest.find_first_of("/?#"));
 }
 
+// The fields the later checks look at, noted during check_fields' walk
+// (fields::count and operator[] each search the tree, comparing names
+// case-insensitively).
+struct KeyFields {
+  std::size_t hosts = 0;
+  std::string_view host;  // the first Host value
+  bool transfer_encoding = false;
+  bool content_length = false;
+};
+
 template <class Fields>
-Verdict check_fields(const bhttp::header<true, Fields>& req, const Limits& limits) {
+Verdict check_fields(const bhttp::header<true, Fields>& req, const Limits& limits, KeyFields& key) {
   std::size_t count = 0;
   for (auto const& f : req) {
+    switch (f.name()) {
+      case field::host:
+        if (key.hosts++ == 0) key.host = f.value();
+        break;
+      case field::transfer_encoding: key.transfer_encoding = true; break;
+      case field::content_length: key.content_length = true; break;
+      default: break;
+    }
     if (++count > limits.max_header_count)
       return Verdict::reject(status::request_header_fields_too_large, "too many header fields");
     if (!detail::is_token(f.name_string())) return bad("invalid header field name");
@@ -77,7 +95,7 @@ Verdict check_fields(const bhttp::header<true, Fields>& req, const Limits& limit
 }
 
 template <class Fields>
-Verdict check_target_and_host(const bhttp::header<true, Fields>& req) {
+Verdict check_target_and_host(const bhttp::header<true, Fields>& req, const KeyFields& key) {
   auto const target = req.target();
   if (req.method() == bhttp::verb::connect) return Verdict::reject(status::not_implemented, "CONNECT is not supported");
 
@@ -95,22 +113,22 @@ Verdict check_target_and_host(const bhttp::header<true, Fields>& req) {
       return bad("unsupported URI scheme");
   }
 
-  auto const hosts = req.count(field::host);
+  auto const hosts = key.hosts;
   if (hosts > 1) return bad("several Host fields");
   if (hosts == 0) {
     if (req.version() == 11) return bad("HTTP/1.1 request without Host");
     return Verdict::accept();
   }
-  auto const host = req[field::host];
+  auto const host = key.host;
   if (!is_valid_host(host)) return bad("invalid Host");
   if (authority && !detail::iequals(*authority, host)) return bad("Host does not match target");
   return Verdict::accept();
 }
 
 template <class Fields>
-Verdict check_framing(const bhttp::header<true, Fields>& req, const Limits& limits) {
-  bool const has_te = req.count(field::transfer_encoding) > 0;
-  bool const has_cl = req.count(field::content_length) > 0;
+Verdict check_framing(const bhttp::header<true, Fields>& req, const Limits& limits, const KeyFields& key) {
+  bool const has_te = key.transfer_encoding;
+  bool const has_cl = key.content_length;
 
   if (has_te) {
     if (has_cl) return bad("both Content-Length and Transfer-Encoding");
@@ -188,9 +206,10 @@ template <class Fields>
 Verdict screen_request(const bhttp::header<true, Fields>& req, const Limits& limits) {
   if (req.version() != 10 && req.version() != 11)
     return Verdict::reject(status::http_version_not_supported, "unsupported HTTP version");
-  if (auto v = check_fields(req, limits); !v.ok()) return v;
-  if (auto v = check_target_and_host(req); !v.ok()) return v;
-  return check_framing(req, limits);
+  KeyFields key;
+  if (auto v = check_fields(req, limits, key); !v.ok()) return v;
+  if (auto v = check_target_and_host(req, key); !v.ok()) return v;
+  return check_framing(req, limits, key);
 }
 
 std::optional<Verdict> classify_parse_error(boost::system::error_code ec,
