@@ -150,13 +150,17 @@ BodyFraming response_framing(const bhttp::header<true, Fields>& req, const bhttp
 template <class Fields>
 bool keep_client_alive(ConnectionIntent client, const bhttp::header<true, Fields>& req,
                        const bhttp::header<false, Fields>& res) {
-  if (!client.keep_alive || res.result_int() == 101) return false;
-  switch (response_framing(req, res)) {
+  return keep_client_alive(client, req.version(), res.result_int(), response_framing(req, res));
+}
+
+bool keep_client_alive(ConnectionIntent client, unsigned request_version, unsigned status, BodyFraming framing) {
+  if (!client.keep_alive || status == 101) return false;
+  switch (framing) {
     case BodyFraming::none:
     case BodyFraming::content_length:
       return true;
     case BodyFraming::chunked:
-      return req.version() >= 11;
+      return request_version >= 11;
     case BodyFraming::until_close:
       return false;
   }
@@ -166,8 +170,12 @@ bool keep_client_alive(ConnectionIntent client, const bhttp::header<true, Fields
 template <class Fields>
 bool keep_server_alive(ConnectionIntent server, const bhttp::header<true, Fields>& req,
                        const bhttp::header<false, Fields>& res) {
-  if (!server.keep_alive || res.result_int() == 101) return false;
-  return response_framing(req, res) != BodyFraming::until_close;
+  return keep_server_alive(server, res.result_int(), response_framing(req, res));
+}
+
+bool keep_server_alive(ConnectionIntent server, unsigned status, BodyFraming framing) {
+  if (!server.keep_alive || status == 101) return false;
+  return framing != BodyFraming::until_close;
 }
 
 template <class Allocator>

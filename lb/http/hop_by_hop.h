@@ -61,6 +61,11 @@ template <class Fields>
                                      const boost::beast::http::header<true, Fields>& req,
                                      const boost::beast::http::header<false, Fields>& res);
 
+/// keep_client_alive for a response whose framing is known already (the
+/// runtime needs it for both sides: one response_framing walk, not two).
+[[nodiscard]] bool keep_client_alive(ConnectionIntent client, unsigned request_version, unsigned status,
+                                     BodyFraming framing);
+
 /// Whether the server connection may go back to the pool once `res` has been
 /// read in full: the server wants it (`server`, read from its response), the
 /// body is not read until close and the response is not 101. The runtime also
@@ -69,6 +74,9 @@ template <class Fields>
 [[nodiscard]] bool keep_server_alive(ConnectionIntent server,
                                      const boost::beast::http::header<true, Fields>& req,
                                      const boost::beast::http::header<false, Fields>& res);
+
+/// keep_server_alive for a response whose framing is known already.
+[[nodiscard]] bool keep_server_alive(ConnectionIntent server, unsigned status, BodyFraming framing);
 
 /// Writes the Connection field of a message we are about to send, after
 /// stripping: HTTP/1.1 gets "close" or nothing, HTTP/1.0 "keep-alive" or nothing.

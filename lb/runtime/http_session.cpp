@@ -278,8 +278,9 @@ class HttpSession final : public DrainableSession {
       auto& res = response.get();
       const unsigned status = res.result_int();
       const auto server_intent = http::strip_hop_by_hop(res);
-      bool keep_client = http::keep_client_alive(client_intent, req, res) && !worker_.draining();
-      const bool keep_server = http::keep_server_alive(server_intent, req, res);
+      const auto framing = http::response_framing(req, res);
+      bool keep_client = http::keep_client_alive(client_intent, client_version, status, framing) && !worker_.draining();
+      const bool keep_server = http::keep_server_alive(server_intent, status, framing);
 
       // Stickiness bookkeeping on the way back.
       if (sticky.kind == config::Stickiness::INSERT_COOKIE && (!stuck_name || *stuck_name != server.name)) {
