@@ -75,16 +75,25 @@ awaitable<boost::system::error_code> parse_some(tcp::socket& in, beast::flat_buf
   }
 }
 
-// Reads until PARSER has the whole header (or an error).
+// Reads until PARSER has the whole header (or an error). One parse_some is
+// enough: a parser that is not eager stops with success only once the header
+// is complete. Not a coroutine itself (it hands back parse_some's), so a
+// header read costs one coroutine frame, not two.
 template <bool isRequest>
 awaitable<boost::system::error_code> read_header(tcp::socket& in, beast::flat_buffer& buffer,
                                                  BufferParser<isRequest>& parser, const Watchdog& watchdog,
                                                  std::uint64_t& read) {
-  while (!parser.is_header_done()) {
-    auto ec = co_await parse_some(in, buffer, parser, watchdog, read);
-    if (ec) co_return ec;
-  }
-  co_return boost::system::error_code{};
+  return parse_some(in, buffer, parser, watchdog, read);
+}
+
+// Parses the bytes BUFFER already holds, without reading: need_more while
+// the header is incomplete. A request header usually arrives whole with the
+// read that woke the connection; this takes it without a coroutine call.
+template <bool isRequest>
+boost::system::error_code parse_buffered(beast::flat_buffer& buffer, BufferParser<isRequest>& parser) {
+  boost::system::error_code ec = bhttp::error::need_more;
+  if (buffer.size() > 0) buffer.consume(parser.put(buffer.data(), ec));
+  return ec;
 }
 
 // A fixed buffer a relay moves a body through, borrowed from a per-thread

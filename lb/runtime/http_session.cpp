@@ -136,7 +136,8 @@ class HttpSession final : public DrainableSession {
     // The whole header must arrive within request_header (slowloris).
     watchdog_.arm(listener_->timeouts.request_header);
     std::uint64_t header_read = 0;
-    const auto ec = co_await read_header(client_, buffer_, parser, watchdog_, header_read);
+    auto ec = parse_buffered(buffer_, parser);
+    if (ec == bhttp::error::need_more) ec = co_await read_header(client_, buffer_, parser, watchdog_, header_read);
     stats_.bytes_in.fetch_add(header_read, std::memory_order_relaxed);
     if (ec) {
       const std::string_view received(static_cast<const char*>(buffer_.data().data()), buffer_.size());
