@@ -17,6 +17,7 @@
 #include "lb/http/hop_by_hop.h"
 #include "lb/http/request_screen.h"
 #include "lb/runtime/http_relay.h"
+#include "lb/runtime/relay_now.h"
 #include "lb/runtime/sessions.h"
 #include "lb/runtime/upstream_connect.h"
 #include "lb/runtime/worker.h"
@@ -220,9 +221,16 @@ class HttpSession final : public DrainableSession {
       req.version(11);
       http::set_connection(req, true);
 
-      // Request: header and body streamed to the server.
-      auto sent = co_await relay_message(client_, buffer_, parser, server_, watchdog_, listener_->timeouts.client_idle,
-                                         head_);
+      // Request: header and body to the server, at once when they are all
+      // in hand (relay_now.h), else streamed.
+      PendingSend pending;
+      RelayResult sent;
+      if (auto at_once = relay_now(parser, buffer_, server_, head_, pending); relayed_now(at_once, pending)) {
+        sent = *at_once;
+      } else {
+        sent = co_await relay_rest(at_once, pending, client_, buffer_, parser, server_, watchdog_,
+                                   listener_->timeouts.client_idle, head_);
+      }
       stats_.bytes_in.fetch_add(sent.bytes_read, std::memory_order_relaxed);
       req.version(client_version);  // the header is out; answer in the client's terms
       if (sent.ec && sent.read_side) {
@@ -302,8 +310,13 @@ class HttpSession final : public DrainableSession {
       }
       http::set_connection(res, keep_client);
 
-      auto relayed =
-          co_await relay_message(server_, up_buffer, response, client_, watchdog_, listener_->timeouts.server, head_);
+      RelayResult relayed;
+      if (auto at_once = relay_now(response, up_buffer, client_, head_, pending); relayed_now(at_once, pending)) {
+        relayed = *at_once;
+      } else {
+        relayed = co_await relay_rest(at_once, pending, server_, up_buffer, response, client_, watchdog_,
+                                      listener_->timeouts.server, head_);
+      }
       server.bytes_in.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
       stats_.bytes_out.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
       stats_.count_response(status);
