@@ -27,9 +27,16 @@ bool is_connection_option(std::string_view token) {
          detail::iequals(token, "connection");
 }
 
-constexpr std::array<field, 6> always_hop_by_hop{field::connection, field::keep_alive,
-                                                 field::proxy_connection, field::te,
-                                                 field::trailer, field::upgrade};
+// Fields that are hop-by-hop whatever Connection lists.
+constexpr bool is_always_hop_by_hop(field name) {
+  switch (name) {
+    case field::connection: case field::keep_alive: case field::proxy_connection:
+    case field::te: case field::trailer: case field::upgrade:
+      return true;
+    default:
+      return false;
+  }
+}
 
 // The single Content-Length value of `fields`, if all its elements agree.
 // Whether FIELDS has NAME: a walk of the (short) list comparing the field
@@ -76,7 +83,7 @@ bool final_coding_is_chunked(const bhttp::basic_fields<Allocator>& fields) {
 // What one walk over the fields learns about the Connection options.
 struct ConnectionScan {
   ConnectionIntent intent;
-  bool hop_by_hop = false;  // some field is always hop-by-hop (see always_hop_by_hop)
+  bool hop_by_hop = false;  // some field is always hop-by-hop (is_always_hop_by_hop)
 };
 
 // Reads the Connection options of `fields` in a single pass (where
@@ -91,8 +98,7 @@ ConnectionScan scan_connection(unsigned version, const bhttp::basic_fields<Alloc
   bool upgrade_field = false;
   ConnectionScan scan;
   for (auto const& f : fields) {
-    for (auto h : always_hop_by_hop)
-      if (f.name() == h) scan.hop_by_hop = true;
+    if (is_always_hop_by_hop(f.name())) scan.hop_by_hop = true;
     if (f.name() == field::upgrade) upgrade_field = true;
     if (f.name() != field::connection) continue;
     detail::for_each_element(std::string_view(f.value()), [&](std::string_view token) {
@@ -122,8 +128,7 @@ ConnectionIntent strip_hop_by_hop(unsigned version, bhttp::basic_fields<Allocato
   if (!scan.hop_by_hop) return scan.intent;
   auto const intent = scan.intent;
   detail::erase_if(fields, [&](auto const& f) {
-    for (auto h : always_hop_by_hop)
-      if (f.name() == h) return true;
+    if (is_always_hop_by_hop(f.name())) return true;
     for (auto const& name : named)
       if (detail::iequals(f.name_string(), name)) return true;
     return false;

@@ -30,7 +30,7 @@ bool is_known_coding(std::string_view coding) {
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // Host = uri-host [ ":" port ] (RFC 9110 §7.2): reg-name, IPv4 or IP-literal.
-bool is_host_char(char c) {
+constexpr bool is_host_char(char c) {
   if (detail::is_tchar(c) && c != '#' && c != '^' && c != '`' && c != '|') return true;
   switch (c) {
     case '(': case ')': case ',': case ';': case '=': case ':': case '[': case ']':
@@ -40,9 +40,16 @@ bool is_host_char(char c) {
   }
 }
 
+// is_host_char as a table built at compile time: every request's Host goes through it.
+constexpr auto kHostChars = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) table[static_cast<std::size_t>(c)] = is_host_char(static_cast<char>(c));
+  return table;
+}();
+
 bool is_valid_host(std::string_view host) {
   for (char c : host)
-    if (!is_host_char(c)) return false;
+    if (!kHostChars[static_cast<unsigned char>(c)]) return false;
   return true;
 }
 
