@@ -59,7 +59,8 @@ std::optional<std::string_view> find_cookie(std::string_view cookie_field,
   return found;
 }
 
-std::optional<std::string_view> find_cookie(const bhttp::fields& fields,
+template <class Allocator>
+std::optional<std::string_view> find_cookie(const bhttp::basic_fields<Allocator>& fields,
                                             std::string_view name) noexcept {
   std::optional<std::string_view> found;
   detail::for_each_value(fields, "Cookie", [&](std::string_view v) {
@@ -75,7 +76,8 @@ std::optional<SetCookie> parse_set_cookie(std::string_view set_cookie_field) noe
   return SetCookie{p->name, p->value};
 }
 
-std::optional<std::string_view> find_set_cookie(const bhttp::fields& fields,
+template <class Allocator>
+std::optional<std::string_view> find_set_cookie(const bhttp::basic_fields<Allocator>& fields,
                                                 std::string_view name) noexcept {
   std::optional<std::string_view> found;
   detail::for_each_value(fields, "Set-Cookie", [&](std::string_view v) {
@@ -107,7 +109,8 @@ std::string make_sticky_cookie(std::string_view name, std::string_view value,
   return out;
 }
 
-bool strip_cookie(bhttp::fields& fields, std::string_view name) {
+template <class Allocator>
+bool strip_cookie(bhttp::basic_fields<Allocator>& fields, std::string_view name) {
   if (!find_cookie(fields, name)) return false;
 
   std::vector<std::string> kept_fields;
@@ -126,5 +129,13 @@ bool strip_cookie(bhttp::fields& fields, std::string_view name) {
   for (auto& v : kept_fields) fields.insert(field::cookie, v);
   return true;
 }
+
+// The two field containers (arena_fields.h).
+template std::optional<std::string_view> find_cookie(const bhttp::fields&, std::string_view) noexcept;
+template std::optional<std::string_view> find_cookie(const ArenaFields&, std::string_view) noexcept;
+template std::optional<std::string_view> find_set_cookie(const bhttp::fields&, std::string_view) noexcept;
+template std::optional<std::string_view> find_set_cookie(const ArenaFields&, std::string_view) noexcept;
+template bool strip_cookie(bhttp::fields&, std::string_view);
+template bool strip_cookie(ArenaFields&, std::string_view);
 
 }  // namespace tandem::lb::http

@@ -6,6 +6,8 @@
 
 #include <boost/beast/http/fields.hpp>
 
+#include "lb/http/arena_fields.h"
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -21,7 +23,8 @@ namespace tandem::lb::http {
                                                           std::string_view name) noexcept;
 
 /// find_cookie over every Cookie field of a request, in order.
-[[nodiscard]] std::optional<std::string_view> find_cookie(const boost::beast::http::fields& fields,
+template <class Allocator>
+[[nodiscard]] std::optional<std::string_view> find_cookie(const boost::beast::http::basic_fields<Allocator>& fields,
                                                           std::string_view name) noexcept;
 
 /// The name and value of one Set-Cookie field (attributes are ignored).
@@ -35,8 +38,9 @@ struct SetCookie {
 [[nodiscard]] std::optional<SetCookie> parse_set_cookie(std::string_view set_cookie_field) noexcept;
 
 /// The value of the first Set-Cookie of a response that sets cookie `name`.
+template <class Allocator>
 [[nodiscard]] std::optional<std::string_view> find_set_cookie(
-    const boost::beast::http::fields& fields, std::string_view name) noexcept;
+    const boost::beast::http::basic_fields<Allocator>& fields, std::string_view name) noexcept;
 
 /// True if `name` may be a cookie name (a token, RFC 6265 §4.1.1).
 [[nodiscard]] bool is_valid_cookie_name(std::string_view name) noexcept;
@@ -63,6 +67,7 @@ struct CookieAttributes {
 /// Removes every cookie called `name` from the Cookie fields of a request,
 /// keeping the other cookies in order and dropping a Cookie field left empty.
 /// Returns true if anything was removed; allocates only then.
-bool strip_cookie(boost::beast::http::fields& fields, std::string_view name);
+template <class Allocator>
+bool strip_cookie(boost::beast::http::basic_fields<Allocator>& fields, std::string_view name);
 
 }  // namespace tandem::lb::http

@@ -30,7 +30,8 @@ std::string forwarded_value(std::string_view value) {
 
 // Appends `element` to the comma-separated list held by the `name` fields,
 // folding several fields into one so the chain stays in order.
-void append_to_list(bhttp::request_header<>& req, std::string_view name, std::string_view element) {
+template <class Fields>
+void append_to_list(bhttp::header<true, Fields>& req, std::string_view name, std::string_view element) {
   std::string chain;
   detail::for_each_value(req, name, [&](std::string_view value) {
     auto const v = detail::trim_ows(value);
@@ -63,15 +64,25 @@ ForwardingElements forwarding_elements(const boost::asio::ip::address& client, s
   return out;
 }
 
-void add_forwarding_headers(bhttp::request_header<>& req, const ForwardingElements& elements) {
+template <class Fields>
+void add_forwarding_headers(bhttp::header<true, Fields>& req, const ForwardingElements& elements) {
   append_to_list(req, "X-Forwarded-For", elements.x_forwarded_for);
   req.set("X-Forwarded-Proto", elements.proto);
   append_to_list(req, "Forwarded", elements.forwarded);
 }
 
-void add_forwarding_headers(bhttp::request_header<>& req, const boost::asio::ip::address& client,
+template <class Fields>
+void add_forwarding_headers(bhttp::header<true, Fields>& req, const boost::asio::ip::address& client,
                             std::string_view proto, std::string_view by) {
   add_forwarding_headers(req, forwarding_elements(client, proto, by));
 }
+
+// The two field containers (arena_fields.h).
+template void add_forwarding_headers(bhttp::request_header<>&, const ForwardingElements&);
+template void add_forwarding_headers(bhttp::header<true, ArenaFields>&, const ForwardingElements&);
+template void add_forwarding_headers(bhttp::request_header<>&, const boost::asio::ip::address&, std::string_view,
+                                     std::string_view);
+template void add_forwarding_headers(bhttp::header<true, ArenaFields>&, const boost::asio::ip::address&,
+                                     std::string_view, std::string_view);
 
 }  // namespace tandem::lb::http

@@ -5,6 +5,8 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/beast/http/message.hpp>
 
+#include "lb/http/arena_fields.h"
+
 #include <string>
 #include <string_view>
 
@@ -17,7 +19,8 @@ namespace tandem::lb::http {
 /// as "[::1]" in quotes; `by`, a node such as "_lb1" or "198.18.0.1:80", is
 /// omitted when empty and quoted when it is not a token). IPv4-mapped IPv6
 /// clients are written as IPv4. Call after strip_hop_by_hop. Allocates.
-void add_forwarding_headers(boost::beast::http::request_header<>& req,
+template <class Fields>
+void add_forwarding_headers(boost::beast::http::header<true, Fields>& req,
                             const boost::asio::ip::address& client, std::string_view proto,
                             std::string_view by = {});
 
@@ -35,7 +38,8 @@ struct ForwardingElements {
                                                      std::string_view proto, std::string_view by = {});
 
 /// add_forwarding_headers with elements rendered beforehand (same result).
-void add_forwarding_headers(boost::beast::http::request_header<>& req, const ForwardingElements& elements);
+template <class Fields>
+void add_forwarding_headers(boost::beast::http::header<true, Fields>& req, const ForwardingElements& elements);
 
 /// `client` as an RFC 7239 node value: 192.0.2.1 or "[2001:db8::1]".
 [[nodiscard]] std::string forwarded_node(const boost::asio::ip::address& client);

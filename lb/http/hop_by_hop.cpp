@@ -27,20 +27,29 @@ bool is_connection_option(std::string_view token) {
          detail::iequals(token, "connection");
 }
 
-constexpr std::array<field, 6> always_hop_by_hop{field::connection, field::keep_alive,
-                                                 field::proxy_connection, field::te,
-                                                 field::trailer, field::upgrade};
+// Fields that are hop-by-hop whatever Connection lists.
+constexpr bool is_always_hop_by_hop(field name) {
+  switch (name) {
+    case field::connection: case field::keep_alive: case field::proxy_connection:
+    case field::te: case field::trailer: case field::upgrade:
+      return true;
+    default:
+      return false;
+  }
+}
 
 // The single Content-Length value of `fields`, if all its elements agree.
 // Whether FIELDS has NAME: a walk of the (short) list comparing the field
 // enum, where fields::count() does two case-insensitive tree searches.
-bool has(const bhttp::fields& fields, field name) {
+template <class Allocator>
+bool has(const bhttp::basic_fields<Allocator>& fields, field name) {
   for (auto const& f : fields)
     if (f.name() == name) return true;
   return false;
 }
 
-std::optional<std::uint64_t> content_length(const bhttp::fields& fields) {
+template <class Allocator>
+std::optional<std::uint64_t> content_length(const bhttp::basic_fields<Allocator>& fields) {
   std::optional<std::uint64_t> length;
   bool valid = true;
   detail::for_each_value(fields, "Content-Length", [&](std::string_view value) {
@@ -56,7 +65,8 @@ std::optional<std::uint64_t> content_length(const bhttp::fields& fields) {
 }
 
 // True if the last transfer coding listed in `fields` is chunked.
-bool final_coding_is_chunked(const bhttp::fields& fields) {
+template <class Allocator>
+bool final_coding_is_chunked(const bhttp::basic_fields<Allocator>& fields) {
   std::string_view last;
   detail::for_each_value(fields, "Transfer-Encoding", [&](std::string_view value) {
     detail::for_each_element(value, [&](std::string_view e) {
@@ -70,40 +80,55 @@ bool final_coding_is_chunked(const bhttp::fields& fields) {
 
 }  // namespace
 
-ConnectionIntent connection_intent(unsigned version, const bhttp::fields& fields) {
+// What one walk over the fields learns about the Connection options.
+struct ConnectionScan {
+  ConnectionIntent intent;
+  bool hop_by_hop = false;  // some field is always hop-by-hop (is_always_hop_by_hop)
+};
+
+// Reads the Connection options of `fields` in a single pass (where
+// connection_intent and strip_hop_by_hop used to walk the list three times
+// and search the tree once) and calls `on_named(token)` for each option that
+// names a field the sender wants stripped.
+template <class Allocator, class OnNamed>
+ConnectionScan scan_connection(unsigned version, const bhttp::basic_fields<Allocator>& fields, OnNamed&& on_named) {
   bool close = false;
   bool keep_alive = false;
   bool upgrade = false;
-  detail::for_each_value(fields, "Connection", [&](std::string_view value) {
-    detail::for_each_element(value, [&](std::string_view token) {
+  bool upgrade_field = false;
+  ConnectionScan scan;
+  for (auto const& f : fields) {
+    if (is_always_hop_by_hop(f.name())) scan.hop_by_hop = true;
+    if (f.name() == field::upgrade) upgrade_field = true;
+    if (f.name() != field::connection) continue;
+    detail::for_each_element(std::string_view(f.value()), [&](std::string_view token) {
       if (detail::iequals(token, "close")) close = true;
       else if (detail::iequals(token, "keep-alive")) keep_alive = true;
       else if (detail::iequals(token, "upgrade")) upgrade = true;
+      if (detail::is_token(token) && !is_protected(token) && !is_connection_option(token)) on_named(token);
       return true;
     });
-    return true;
-  });
-  ConnectionIntent intent;
-  intent.keep_alive = !close && (version >= 11 || keep_alive);
-  intent.upgrade = upgrade && fields.count(field::upgrade) > 0;
-  return intent;
+  }
+  scan.intent.keep_alive = !close && (version >= 11 || keep_alive);
+  scan.intent.upgrade = upgrade && upgrade_field;
+  return scan;
 }
 
-ConnectionIntent strip_hop_by_hop(unsigned version, bhttp::fields& fields) {
-  auto const intent = connection_intent(version, fields);
+template <class Allocator>
+ConnectionIntent connection_intent(unsigned version, const bhttp::basic_fields<Allocator>& fields) {
+  return scan_connection(version, fields, [](std::string_view) {}).intent;
+}
+
+template <class Allocator>
+ConnectionIntent strip_hop_by_hop(unsigned version, bhttp::basic_fields<Allocator>& fields) {
   // Collect first: erasing while walking the fields would pull the list from under us.
   std::vector<std::string> named;
-  detail::for_each_value(fields, "Connection", [&](std::string_view value) {
-    detail::for_each_element(value, [&](std::string_view token) {
-      if (detail::is_token(token) && !is_protected(token) && !is_connection_option(token))
-        named.emplace_back(token);
-      return true;
-    });
-    return true;
-  });
+  auto const scan = scan_connection(version, fields, [&](std::string_view token) { named.emplace_back(token); });
+  // A Connection field is itself hop-by-hop, so nothing named means nothing to erase.
+  if (!scan.hop_by_hop) return scan.intent;
+  auto const intent = scan.intent;
   detail::erase_if(fields, [&](auto const& f) {
-    for (auto h : always_hop_by_hop)
-      if (f.name() == h) return true;
+    if (is_always_hop_by_hop(f.name())) return true;
     for (auto const& name : named)
       if (detail::iequals(f.name_string(), name)) return true;
     return false;
@@ -111,8 +136,8 @@ ConnectionIntent strip_hop_by_hop(unsigned version, bhttp::fields& fields) {
   return intent;
 }
 
-BodyFraming response_framing(const bhttp::request_header<>& req,
-                             const bhttp::response_header<>& res) {
+template <class Fields>
+BodyFraming response_framing(const bhttp::header<true, Fields>& req, const bhttp::header<false, Fields>& res) {
   auto const code = res.result_int();
   if (req.method() == bhttp::verb::head || code / 100 == 1 || code == 204 || code == 304 ||
       (req.method() == bhttp::verb::connect && code / 100 == 2))
@@ -127,31 +152,58 @@ BodyFraming response_framing(const bhttp::request_header<>& req,
   return BodyFraming::until_close;
 }
 
-bool keep_client_alive(ConnectionIntent client, const bhttp::request_header<>& req,
-                       const bhttp::response_header<>& res) {
-  if (!client.keep_alive || res.result_int() == 101) return false;
-  switch (response_framing(req, res)) {
+template <class Fields>
+bool keep_client_alive(ConnectionIntent client, const bhttp::header<true, Fields>& req,
+                       const bhttp::header<false, Fields>& res) {
+  return keep_client_alive(client, req.version(), res.result_int(), response_framing(req, res));
+}
+
+bool keep_client_alive(ConnectionIntent client, unsigned request_version, unsigned status, BodyFraming framing) {
+  if (!client.keep_alive || status == 101) return false;
+  switch (framing) {
     case BodyFraming::none:
     case BodyFraming::content_length:
       return true;
     case BodyFraming::chunked:
-      return req.version() >= 11;
+      return request_version >= 11;
     case BodyFraming::until_close:
       return false;
   }
   return false;
 }
 
-bool keep_server_alive(ConnectionIntent server, const bhttp::request_header<>& req,
-                       const bhttp::response_header<>& res) {
-  if (!server.keep_alive || res.result_int() == 101) return false;
-  return response_framing(req, res) != BodyFraming::until_close;
+template <class Fields>
+bool keep_server_alive(ConnectionIntent server, const bhttp::header<true, Fields>& req,
+                       const bhttp::header<false, Fields>& res) {
+  return keep_server_alive(server, res.result_int(), response_framing(req, res));
 }
 
-void set_connection(unsigned version, bhttp::fields& fields, bool keep_alive) {
+bool keep_server_alive(ConnectionIntent server, unsigned status, BodyFraming framing) {
+  if (!server.keep_alive || status == 101) return false;
+  return framing != BodyFraming::until_close;
+}
+
+template <class Allocator>
+void set_connection(unsigned version, bhttp::basic_fields<Allocator>& fields, bool keep_alive) {
   detail::erase_if(fields, [](auto const& f) { return f.name() == field::connection; });
   if (version >= 11 && !keep_alive) fields.set(field::connection, "close");
   if (version < 11 && keep_alive) fields.set(field::connection, "keep-alive");
 }
+
+// The two field containers (arena_fields.h).
+template ConnectionIntent connection_intent(unsigned, const bhttp::fields&);
+template ConnectionIntent connection_intent(unsigned, const ArenaFields&);
+template ConnectionIntent strip_hop_by_hop(unsigned, bhttp::fields&);
+template ConnectionIntent strip_hop_by_hop(unsigned, ArenaFields&);
+template BodyFraming response_framing(const bhttp::request_header<>&, const bhttp::response_header<>&);
+template BodyFraming response_framing(const bhttp::header<true, ArenaFields>&, const bhttp::header<false, ArenaFields>&);
+template bool keep_client_alive(ConnectionIntent, const bhttp::request_header<>&, const bhttp::response_header<>&);
+template bool keep_client_alive(ConnectionIntent, const bhttp::header<true, ArenaFields>&,
+                                const bhttp::header<false, ArenaFields>&);
+template bool keep_server_alive(ConnectionIntent, const bhttp::request_header<>&, const bhttp::response_header<>&);
+template bool keep_server_alive(ConnectionIntent, const bhttp::header<true, ArenaFields>&,
+                                const bhttp::header<false, ArenaFields>&);
+template void set_connection(unsigned, bhttp::fields&, bool);
+template void set_connection(unsigned, ArenaFields&, bool);
 
 }  // namespace tandem::lb::http

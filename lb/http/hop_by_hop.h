@@ -6,6 +6,8 @@
 #include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/message.hpp>
 
+#include "lb/http/arena_fields.h"
+
 namespace tandem::lb::http {
 
 /// What the Connection field of a received message asked for. Read it before
@@ -19,19 +21,21 @@ struct ConnectionIntent {
 /// Reads the intent of a message of HTTP `version` (10 or 11): HTTP/1.1 keeps
 /// the connection unless "close" is listed; HTTP/1.0 only if "keep-alive" is
 /// listed and "close" is not. Several Connection fields are one list.
+template <class Allocator>
 [[nodiscard]] ConnectionIntent connection_intent(unsigned version,
-                                                 const boost::beast::http::fields& fields);
+                                                 const boost::beast::http::basic_fields<Allocator>& fields);
 
 /// Removes the hop-by-hop fields before forwarding: Connection, every field
 /// it names (except Host, Content-Length and Transfer-Encoding, which a client
 /// must not be able to strip from the framing), Keep-Alive, Proxy-Connection,
 /// TE, Trailer and Upgrade. Returns the intent read before removal.
-ConnectionIntent strip_hop_by_hop(unsigned version, boost::beast::http::fields& fields);
+template <class Allocator>
+ConnectionIntent strip_hop_by_hop(unsigned version, boost::beast::http::basic_fields<Allocator>& fields);
 
 /// strip_hop_by_hop for a request or response header.
-template <bool isRequest>
-ConnectionIntent strip_hop_by_hop(boost::beast::http::header<isRequest>& h) {
-  return strip_hop_by_hop(h.version(), h);
+template <bool isRequest, class Fields>
+ConnectionIntent strip_hop_by_hop(boost::beast::http::header<isRequest, Fields>& h) {
+  return strip_hop_by_hop(h.version(), static_cast<Fields&>(h));
 }
 
 /// How the end of a response body is known (RFC 9112 §6.3).
@@ -43,34 +47,46 @@ enum class BodyFraming {
 };
 
 /// The framing of response `res` to request `req`.
-[[nodiscard]] BodyFraming response_framing(const boost::beast::http::request_header<>& req,
-                                           const boost::beast::http::response_header<>& res);
+template <class Fields>
+[[nodiscard]] BodyFraming response_framing(const boost::beast::http::header<true, Fields>& req,
+                                           const boost::beast::http::header<false, Fields>& res);
 
 /// Whether the client connection may carry another request once `res` has been
 /// forwarded in full: the client wants it (`client`, read from its request),
 /// the body end is visible to it (not until_close; chunked only for an
 /// HTTP/1.1 client) and the response is not 101. A rejected request, an
 /// unread request body or a draining listener also close: the runtime's part.
+template <class Fields>
 [[nodiscard]] bool keep_client_alive(ConnectionIntent client,
-                                     const boost::beast::http::request_header<>& req,
-                                     const boost::beast::http::response_header<>& res);
+                                     const boost::beast::http::header<true, Fields>& req,
+                                     const boost::beast::http::header<false, Fields>& res);
+
+/// keep_client_alive for a response whose framing is known already (the
+/// runtime needs it for both sides: one response_framing walk, not two).
+[[nodiscard]] bool keep_client_alive(ConnectionIntent client, unsigned request_version, unsigned status,
+                                     BodyFraming framing);
 
 /// Whether the server connection may go back to the pool once `res` has been
 /// read in full: the server wants it (`server`, read from its response), the
 /// body is not read until close and the response is not 101. The runtime also
 /// closes if it sent "Connection: close" or did not send the whole request.
+template <class Fields>
 [[nodiscard]] bool keep_server_alive(ConnectionIntent server,
-                                     const boost::beast::http::request_header<>& req,
-                                     const boost::beast::http::response_header<>& res);
+                                     const boost::beast::http::header<true, Fields>& req,
+                                     const boost::beast::http::header<false, Fields>& res);
+
+/// keep_server_alive for a response whose framing is known already.
+[[nodiscard]] bool keep_server_alive(ConnectionIntent server, unsigned status, BodyFraming framing);
 
 /// Writes the Connection field of a message we are about to send, after
 /// stripping: HTTP/1.1 gets "close" or nothing, HTTP/1.0 "keep-alive" or nothing.
-void set_connection(unsigned version, boost::beast::http::fields& fields, bool keep_alive);
+template <class Allocator>
+void set_connection(unsigned version, boost::beast::http::basic_fields<Allocator>& fields, bool keep_alive);
 
 /// set_connection for a request or response header.
-template <bool isRequest>
-void set_connection(boost::beast::http::header<isRequest>& h, bool keep_alive) {
-  set_connection(h.version(), h, keep_alive);
+template <bool isRequest, class Fields>
+void set_connection(boost::beast::http::header<isRequest, Fields>& h, bool keep_alive) {
+  set_connection(h.version(), static_cast<Fields&>(h), keep_alive);
 }
 
 }  // namespace tandem::lb::http

@@ -30,7 +30,7 @@ bool is_known_coding(std::string_view coding) {
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // Host = uri-host [ ":" port ] (RFC 9110 §7.2): reg-name, IPv4 or IP-literal.
-bool is_host_char(char c) {
+constexpr bool is_host_char(char c) {
   if (detail::is_tchar(c) && c != '#' && c != '^' && c != '`' && c != '|') return true;
   switch (c) {
     case '(': case ')': case ',': case ';': case '=': case ':': case '[': case ']':
@@ -40,9 +40,16 @@ bool is_host_char(char c) {
   }
 }
 
+// is_host_char as a table built at compile time: every request's Host goes through it.
+constexpr auto kHostChars = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) table[static_cast<std::size_t>(c)] = is_host_char(static_cast<char>(c));
+  return table;
+}();
+
 bool is_valid_host(std::string_view host) {
   for (char c : host)
-    if (!is_host_char(c)) return false;
+    if (!kHostChars[static_cast<unsigned char>(c)]) return false;
   return true;
 }
 
@@ -61,9 +68,28 @@ std::optional<std::string_view> absolute_form_authority(std::string_view target)
   return rest.substr(0, rest.find_first_of("/?#"));
 }
 
-Verdict check_fields(const bhttp::request_header<>& req, const Limits& limits) {
+// The fields the later checks look at, noted during check_fields' walk
+// (fields::count and operator[] each search the tree, comparing names
+// case-insensitively).
+struct KeyFields {
+  std::size_t hosts = 0;
+  std::string_view host;  // the first Host value
+  bool transfer_encoding = false;
+  bool content_length = false;
+};
+
+template <class Fields>
+Verdict check_fields(const bhttp::header<true, Fields>& req, const Limits& limits, KeyFields& key) {
   std::size_t count = 0;
   for (auto const& f : req) {
+    switch (f.name()) {
+      case field::host:
+        if (key.hosts++ == 0) key.host = f.value();
+        break;
+      case field::transfer_encoding: key.transfer_encoding = true; break;
+      case field::content_length: key.content_length = true; break;
+      default: break;
+    }
     if (++count > limits.max_header_count)
       return Verdict::reject(status::request_header_fields_too_large, "too many header fields");
     if (!detail::is_token(f.name_string())) return bad("invalid header field name");
@@ -75,7 +101,8 @@ Verdict check_fields(const bhttp::request_header<>& req, const Limits& limits) {
   return Verdict::accept();
 }
 
-Verdict check_target_and_host(const bhttp::request_header<>& req) {
+template <class Fields>
+Verdict check_target_and_host(const bhttp::header<true, Fields>& req, const KeyFields& key) {
   auto const target = req.target();
   if (req.method() == bhttp::verb::connect) return Verdict::reject(status::not_implemented, "CONNECT is not supported");
 
@@ -93,21 +120,22 @@ Verdict check_target_and_host(const bhttp::request_header<>& req) {
       return bad("unsupported URI scheme");
   }
 
-  auto const hosts = req.count(field::host);
+  auto const hosts = key.hosts;
   if (hosts > 1) return bad("several Host fields");
   if (hosts == 0) {
     if (req.version() == 11) return bad("HTTP/1.1 request without Host");
     return Verdict::accept();
   }
-  auto const host = req[field::host];
+  auto const host = key.host;
   if (!is_valid_host(host)) return bad("invalid Host");
   if (authority && !detail::iequals(*authority, host)) return bad("Host does not match target");
   return Verdict::accept();
 }
 
-Verdict check_framing(const bhttp::request_header<>& req, const Limits& limits) {
-  bool const has_te = req.count(field::transfer_encoding) > 0;
-  bool const has_cl = req.count(field::content_length) > 0;
+template <class Fields>
+Verdict check_framing(const bhttp::header<true, Fields>& req, const Limits& limits, const KeyFields& key) {
+  bool const has_te = key.transfer_encoding;
+  bool const has_cl = key.content_length;
 
   if (has_te) {
     if (has_cl) return bad("both Content-Length and Transfer-Encoding");
@@ -181,12 +209,14 @@ bool has_well_formed_version(std::string_view received) {
 
 }  // namespace
 
-Verdict screen_request(const bhttp::request_header<>& req, const Limits& limits) {
+template <class Fields>
+Verdict screen_request(const bhttp::header<true, Fields>& req, const Limits& limits) {
   if (req.version() != 10 && req.version() != 11)
     return Verdict::reject(status::http_version_not_supported, "unsupported HTTP version");
-  if (auto v = check_fields(req, limits); !v.ok()) return v;
-  if (auto v = check_target_and_host(req); !v.ok()) return v;
-  return check_framing(req, limits);
+  KeyFields key;
+  if (auto v = check_fields(req, limits, key); !v.ok()) return v;
+  if (auto v = check_target_and_host(req, key); !v.ok()) return v;
+  return check_framing(req, limits, key);
 }
 
 std::optional<Verdict> classify_parse_error(boost::system::error_code ec,
@@ -225,5 +255,9 @@ std::optional<Verdict> classify_parse_error(boost::system::error_code ec,
       return bad("malformed request");
   }
 }
+
+// The two field containers (arena_fields.h).
+template Verdict screen_request(const bhttp::request_header<>&, const Limits&);
+template Verdict screen_request(const bhttp::header<true, ArenaFields>&, const Limits&);
 
 }  // namespace tandem::lb::http

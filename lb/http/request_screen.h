@@ -9,6 +9,8 @@
 #include <boost/none.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "lb/http/arena_fields.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -53,7 +55,8 @@ struct Verdict {
 /// not chunked or in HTTP/1.0 (400), unknown transfer codings (501), a
 /// Content-Length above the body cap (413). Any rejection must close the
 /// client connection after the error response. Thread-safe, no allocation.
-[[nodiscard]] Verdict screen_request(const boost::beast::http::request_header<>& req,
+template <class Fields>
+[[nodiscard]] Verdict screen_request(const boost::beast::http::header<true, Fields>& req,
                                      const Limits& limits);
 
 /// Maps an error from Beast's parser (or a read through it) to the response

@@ -11,7 +11,8 @@ void append_version(unsigned version, std::string& out) {
   out.append(v, sizeof v);
 }
 
-void append_fields(const bhttp::fields& fields, std::string& out) {
+template <class Allocator>
+void append_fields(const bhttp::basic_fields<Allocator>& fields, std::string& out) {
   for (const auto& f : fields) {
     const auto name = f.name_string();
     const auto value = f.value();
@@ -25,7 +26,8 @@ void append_fields(const bhttp::fields& fields, std::string& out) {
 
 }  // namespace
 
-void serialize_header(const bhttp::request_header<>& req, std::string& out) {
+template <class Fields>
+void serialize_header(const bhttp::header<true, Fields>& req, std::string& out) {
   const auto method = req.method_string();
   const auto target = req.target();
   out.append(method.data(), method.size());
@@ -37,7 +39,8 @@ void serialize_header(const bhttp::request_header<>& req, std::string& out) {
   append_fields(req, out);
 }
 
-void serialize_header(const bhttp::response_header<>& res, std::string& out) {
+template <class Fields>
+void serialize_header(const bhttp::header<false, Fields>& res, std::string& out) {
   append_version(res.version(), out);
   const unsigned code = res.result_int();
   const char status[] = {' ', static_cast<char>('0' + code / 100), static_cast<char>('0' + (code / 10) % 10),
@@ -63,5 +66,11 @@ std::size_t chunk_size_line(std::size_t size, char (&out)[kMaxChunkSizeLine]) {
   out[len++] = '\n';
   return len;
 }
+
+// The two field containers (arena_fields.h).
+template void serialize_header(const bhttp::request_header<>&, std::string&);
+template void serialize_header(const bhttp::header<true, ArenaFields>&, std::string&);
+template void serialize_header(const bhttp::response_header<>&, std::string&);
+template void serialize_header(const bhttp::header<false, ArenaFields>&, std::string&);
 
 }  // namespace tandem::lb::http

@@ -6,6 +6,8 @@
 
 #include <boost/beast/http/message.hpp>
 
+#include "lb/http/arena_fields.h"
+
 #include <cstddef>
 #include <string>
 
@@ -13,11 +15,13 @@ namespace tandem::lb::http {
 
 /// Appends "METHOD SP target SP HTTP/x.y CRLF", every field as
 /// "Name: value CRLF", and the empty line to `out`.
-void serialize_header(const boost::beast::http::request_header<>& req, std::string& out);
+template <class Fields>
+void serialize_header(const boost::beast::http::header<true, Fields>& req, std::string& out);
 
 /// Appends "HTTP/x.y SP ### SP reason CRLF" (the reason as received, or the
 /// standard one when empty), the fields and the empty line to `out`.
-void serialize_header(const boost::beast::http::response_header<>& res, std::string& out);
+template <class Fields>
+void serialize_header(const boost::beast::http::header<false, Fields>& res, std::string& out);
 
 /// Longest chunk-size line chunk_size_line writes (16 hex digits and CRLF).
 inline constexpr std::size_t kMaxChunkSizeLine = 18;

@@ -17,21 +17,32 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <boost/beast/http.hpp>
 
+#include "lb/http/arena_fields.h"
 #include "lb/http/serialize.h"
 #include "lb/runtime/asio_aliases.h"
 #include "lb/runtime/splice_pipe.h"
 #include "lb/runtime/watchdog.h"
+#include "lb/runtime/write_now.h"
 
 namespace tandem::lb {
 
 namespace bhttp = boost::beast::http;  // tandem::lb::http is ours (lb/http)
 
+// A parser whose header fields live in ARENA (one exchange's), whose body
+// goes to a caller's buffer.
 template <bool isRequest>
-using BufferParser = bhttp::parser<isRequest, bhttp::buffer_body>;
+class BufferParser : public bhttp::parser<isRequest, bhttp::buffer_body, http::ArenaAllocator<char>> {
+ public:
+  explicit BufferParser(http::Arena& arena)
+      : bhttp::parser<isRequest, bhttp::buffer_body, http::ArenaAllocator<char>>(
+            std::piecewise_construct, std::make_tuple(), std::make_tuple(http::ArenaAllocator<char>(arena))) {}
+};
 
 // Feeds PARSER from BUFFER, reading from IN only when the parser needs more
 // bytes, until it makes progress: the header is complete (the parser is not
@@ -64,16 +75,25 @@ awaitable<boost::system::error_code> parse_some(tcp::socket& in, beast::flat_buf
   }
 }
 
-// Reads until PARSER has the whole header (or an error).
+// Reads until PARSER has the whole header (or an error). One parse_some is
+// enough: a parser that is not eager stops with success only once the header
+// is complete. Not a coroutine itself (it hands back parse_some's), so a
+// header read costs one coroutine frame, not two.
 template <bool isRequest>
 awaitable<boost::system::error_code> read_header(tcp::socket& in, beast::flat_buffer& buffer,
                                                  BufferParser<isRequest>& parser, const Watchdog& watchdog,
                                                  std::uint64_t& read) {
-  while (!parser.is_header_done()) {
-    auto ec = co_await parse_some(in, buffer, parser, watchdog, read);
-    if (ec) co_return ec;
-  }
-  co_return boost::system::error_code{};
+  return parse_some(in, buffer, parser, watchdog, read);
+}
+
+// Parses the bytes BUFFER already holds, without reading: need_more while
+// the header is incomplete. A request header usually arrives whole with the
+// read that woke the connection; this takes it without a coroutine call.
+template <bool isRequest>
+boost::system::error_code parse_buffered(beast::flat_buffer& buffer, BufferParser<isRequest>& parser) {
+  boost::system::error_code ec = bhttp::error::need_more;
+  if (buffer.size() > 0) buffer.consume(parser.put(buffer.data(), ec));
+  return ec;
 }
 
 // A fixed buffer a relay moves a body through, borrowed from a per-thread
@@ -88,7 +108,7 @@ class PooledBuffer {
   PooledBuffer() {
     auto& spare = spares();
     if (spare.empty()) {
-      buffer_ = std::make_unique<Buffer>();
+      buffer_ = std::make_unique_for_overwrite<Buffer>();  // no memset of the whole buffer
     } else {
       buffer_ = std::move(spare.back());
       spare.pop_back();
@@ -309,10 +329,17 @@ inline awaitable<void> relay_fixed_body(tcp::socket& in, beast::flat_buffer& in_
     std::size_t count = 0;
     if (!header_sent) buffers[count++] = asio::buffer(head);
     buffers[count++] = asio::buffer(data, got);
-    watchdog.arm(idle);
-    auto [ec, n] = co_await asio::async_write(out, std::span(buffers.data(), count), use_nothrow);
+    // At once when the socket takes it all (write_now.h), else the rest within IDLE.
+    std::span<asio::const_buffer> pending(buffers.data(), count);
+    boost::system::error_code ec;
+    write_now(out, pending, ec);
+    if (!ec && !pending.empty()) {
+      watchdog.arm(idle);
+      std::tie(ec, std::ignore) = co_await asio::async_write(out, pending, use_nothrow);
+      ec = watchdog.translate(ec);
+    }
     if (ec) {
-      result.ec = watchdog.translate(ec);
+      result.ec = ec;
       co_return;
     }
     header_sent = true;
@@ -376,10 +403,17 @@ awaitable<RelayResult> relay_message(tcp::socket& in, beast::flat_buffer& in_buf
     if (chunked && got > 0) buffers[count++] = asio::buffer("\r\n", 2);
     if (chunked && parser.is_done()) buffers[count++] = asio::buffer("0\r\n\r\n", 5);
     if (count > 0) {
-      watchdog.arm(idle);
-      auto [ec, n] = co_await asio::async_write(out, std::span(buffers.data(), count), use_nothrow);
+      // At once when the socket takes it all (write_now.h), else the rest within IDLE.
+      std::span<asio::const_buffer> pending(buffers.data(), count);
+      boost::system::error_code ec;
+      write_now(out, pending, ec);
+      if (!ec && !pending.empty()) {
+        watchdog.arm(idle);
+        std::tie(ec, std::ignore) = co_await asio::async_write(out, pending, use_nothrow);
+        ec = watchdog.translate(ec);
+      }
       if (ec) {
-        result.ec = watchdog.translate(ec);
+        result.ec = ec;
         co_return result;
       }
       header_sent = true;

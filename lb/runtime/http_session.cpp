@@ -18,6 +18,7 @@
 #include "lb/http/request_screen.h"
 #include "lb/runtime/exact_allocator.h"
 #include "lb/runtime/http_relay.h"
+#include "lb/runtime/relay_now.h"
 #include "lb/runtime/sessions.h"
 #include "lb/runtime/upstream_connect.h"
 #include "lb/runtime/worker.h"
@@ -198,13 +199,16 @@ class HttpSession final : public DrainableSession {
   // Serves one request; false when the client connection must close.
   awaitable<bool> serve_one() {
     const auto started = Clock::now();
-    RequestParser parser;
+    // The header fields of the request and its response, freed together at the end.
+    http::Arena arena;
+    RequestParser parser(arena);
     const auto limits = request_limits(*listener_);
     http::apply_limits(parser, limits);
     // The whole header must arrive within request_header (slowloris).
     watchdog_.arm(listener_->timeouts.request_header);
     std::uint64_t header_read = 0;
-    const auto ec = co_await read_header(client_, buffer_, parser, watchdog_, header_read);
+    auto ec = parse_buffered(buffer_, parser);
+    if (ec == bhttp::error::need_more) ec = co_await read_header(client_, buffer_, parser, watchdog_, header_read);
     stats_.bytes_in.fetch_add(header_read, std::memory_order_relaxed);
     if (ec) {
       const std::string_view received(static_cast<const char*>(buffer_.data().data()), buffer_.size());
@@ -287,10 +291,18 @@ class HttpSession final : public DrainableSession {
       req.version(11);
       http::set_connection(req, true);
 
-      // Request: header and body streamed to the server.
+      // Request: header and body to the server, at once when they are all
+      // in hand (relay_now.h), else streamed. The header's scratch is a
+      // per-thread spare, not a member: idle connections hold none.
       SpareHead head_scratch;
-      auto sent = co_await relay_message(client_, buffer_, parser, server_, watchdog_, listener_->timeouts.client_idle,
-                                         head_scratch.get());
+      PendingSend pending;
+      RelayResult sent;
+      if (auto at_once = relay_now(parser, buffer_, server_, head_scratch.get(), pending); relayed_now(at_once, pending)) {
+        sent = *at_once;
+      } else {
+        sent = co_await relay_rest(at_once, pending, client_, buffer_, parser, server_, watchdog_,
+                                   listener_->timeouts.client_idle, head_scratch.get());
+      }
       stats_.bytes_in.fetch_add(sent.bytes_read, std::memory_order_relaxed);
       req.version(client_version);  // the header is out; answer in the client's terms
       if (sent.ec && sent.read_side) {
@@ -319,7 +331,7 @@ class HttpSession final : public DrainableSession {
       }
       server.bytes_out.fetch_add(sent.body_bytes, std::memory_order_relaxed);
 
-      ResponseParser response;
+      ResponseParser response(arena);
       response.header_limit(kMaxResponseHeaderBytes);
       response.body_limit(boost::none);
       response.skip(head);
@@ -347,8 +359,9 @@ class HttpSession final : public DrainableSession {
       auto& res = response.get();
       const unsigned status = res.result_int();
       const auto server_intent = http::strip_hop_by_hop(res);
-      bool keep_client = http::keep_client_alive(client_intent, req, res) && !worker_.draining();
-      const bool keep_server = http::keep_server_alive(server_intent, req, res);
+      const auto framing = http::response_framing(req, res);
+      bool keep_client = http::keep_client_alive(client_intent, client_version, status, framing) && !worker_.draining();
+      const bool keep_server = http::keep_server_alive(server_intent, status, framing);
 
       // Stickiness bookkeeping on the way back.
       if (sticky.kind == config::Stickiness::INSERT_COOKIE && (!stuck_name || *stuck_name != server.name)) {
@@ -369,8 +382,13 @@ class HttpSession final : public DrainableSession {
       }
       http::set_connection(res, keep_client);
 
-      auto relayed = co_await relay_message(server_, up_buffer, response, client_, watchdog_,
-                                            listener_->timeouts.server, head_scratch.get());
+      RelayResult relayed;
+      if (auto at_once = relay_now(response, up_buffer, client_, head_scratch.get(), pending); relayed_now(at_once, pending)) {
+        relayed = *at_once;
+      } else {
+        relayed = co_await relay_rest(at_once, pending, server_, up_buffer, response, client_, watchdog_,
+                                      listener_->timeouts.server, head_scratch.get());
+      }
       server.bytes_in.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
       stats_.bytes_out.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
       stats_.count_response(status);
@@ -387,7 +405,7 @@ class HttpSession final : public DrainableSession {
   }
 
   // The key the hash algorithms use for this request.
-  std::uint64_t hash_key(const bhttp::request_header<>& req) const {
+  std::uint64_t hash_key(const bhttp::header<true, http::ArenaFields>& req) const {
     const auto& pool = listener_->pool->config();
     // Only the hash algorithms look at the key; the others pay nothing.
     if (pool.algorithm() == config::SOURCE_IP_HASH) return source_hash_;

@@ -242,4 +242,44 @@ BOOST_AUTO_TEST_CASE(set_connection_per_version) {
   BOOST_TEST(connection_intent(10, req).keep_alive);
 }
 
+BOOST_AUTO_TEST_CASE(strip_without_connection_field) {
+  // Nothing hop-by-hop: untouched (the walk that erases is skipped).
+  auto plain = request();
+  plain.set(field::host, "example.com");
+  plain.set("X-A", "1");
+  BOOST_TEST(strip_hop_by_hop(plain).keep_alive);
+  BOOST_TEST(std::distance(plain.begin(), plain.end()) == 2);
+  // Hop-by-hop fields without a Connection field still go.
+  auto req = request();
+  req.set(field::host, "example.com");
+  req.set(field::te, "trailers");
+  req.set(field::keep_alive, "timeout=5");
+  req.set(field::upgrade, "websocket");
+  auto const intent = strip_hop_by_hop(req);
+  BOOST_TEST(intent.keep_alive);
+  BOOST_TEST(!intent.upgrade);  // Upgrade without "Connection: upgrade"
+  BOOST_TEST(std::distance(req.begin(), req.end()) == 1);
+  BOOST_TEST(req[field::host] == "example.com");
+}
+
+BOOST_AUTO_TEST_CASE(keep_alive_with_known_framing_matches) {
+  const ConnectionIntent keep{true, false};
+  const ConnectionIntent close{false, false};
+  for (auto intent : {keep, close}) {
+    for (unsigned version : {10u, 11u}) {
+      for (auto const& res : {sized(), chunked()}) {
+        auto const req = request(version);
+        auto const framing = response_framing(req, res);
+        BOOST_TEST(keep_client_alive(intent, req, res) ==
+                   keep_client_alive(intent, req.version(), res.result_int(), framing));
+        BOOST_TEST(keep_server_alive(intent, req, res) == keep_server_alive(intent, res.result_int(), framing));
+      }
+    }
+  }
+  BOOST_TEST(!keep_client_alive(keep, 11, 101, BodyFraming::none));
+  BOOST_TEST(!keep_server_alive(keep, 200, BodyFraming::until_close));
+  BOOST_TEST(keep_client_alive(keep, 11, 200, BodyFraming::chunked));
+  BOOST_TEST(!keep_client_alive(keep, 10, 200, BodyFraming::chunked));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -53,7 +53,8 @@ Outcome relay_response(const std::string& wire, bool close) {
       io,
       [&]() -> awaitable<void> {
         beast::flat_buffer buffer;
-        BufferParser<false> parser;
+        tandem::lb::http::Arena arena;
+        BufferParser<false> parser(arena);
         parser.body_limit(boost::none);
         Watchdog watchdog(io.get_executor(), std::chrono::seconds(5));
         watchdog.arm(std::chrono::seconds(5));
