@@ -140,71 +140,46 @@ using RelayChunk = PooledBuffer<16384, 64>;
 // loopback and costs 4x the memory per transfer): 1 MiB of spares per thread.
 using BulkBuffer = PooledBuffer<64 * 1024, 16>;
 
-// A read buffer for one message, borrowed from a per-thread free list so a
-// response header does not cost a malloc and free per request while an idle
-// connection holds none. Buffers that grew past kKeepCapacity are released.
-class SpareFlatBuffer {
+// A per-message object borrowed from a per-thread free list, so its
+// capacity is reused from request to request instead of costing a malloc
+// and free each time, while an idle connection holds none. T is a buffer
+// with clear() and capacity(); one that grew past kKeepCapacity is released.
+template <typename T>
+class ThreadSpare {
  public:
-  SpareFlatBuffer() {
+  ThreadSpare() {
     auto& spare = spares();
     if (!spare.empty()) {
-      buffer_ = std::move(spare.back());
+      value_ = std::move(spare.back());
       spare.pop_back();
-      buffer_.clear();
+      value_.clear();
     }
   }
-  ~SpareFlatBuffer() {
+  ~ThreadSpare() {
     auto& spare = spares();
-    if (buffer_.capacity() > 0 && buffer_.capacity() <= kKeepCapacity && spare.size() < kMaxSpares) {
-      spare.push_back(std::move(buffer_));
+    if (value_.capacity() > 0 && value_.capacity() <= kKeepCapacity && spare.size() < kMaxSpares) {
+      value_.clear();
+      spare.push_back(std::move(value_));
     }
   }
-  SpareFlatBuffer(const SpareFlatBuffer&) = delete;
-  SpareFlatBuffer& operator=(const SpareFlatBuffer&) = delete;
-  beast::flat_buffer& get() { return buffer_; }
+  ThreadSpare(const ThreadSpare&) = delete;
+  ThreadSpare& operator=(const ThreadSpare&) = delete;
+  T& get() { return value_; }
 
  private:
   static constexpr std::size_t kKeepCapacity = 16384;
   static constexpr std::size_t kMaxSpares = 64;
-  static std::vector<beast::flat_buffer>& spares() {
-    static thread_local std::vector<beast::flat_buffer> list;
+  static std::vector<T>& spares() {
+    static thread_local std::vector<T> list;
     return list;
   }
-  beast::flat_buffer buffer_;
+  T value_;
 };
 
-// The serialized header of one message, borrowed from a per-thread free
-// list like SpareFlatBuffer: its capacity is reused from request to request,
-// and an idle connection holds none.
-class SpareHead {
- public:
-  SpareHead() {
-    auto& spare = spares();
-    if (!spare.empty()) {
-      head_ = std::move(spare.back());
-      spare.pop_back();
-    }
-  }
-  ~SpareHead() {
-    auto& spare = spares();
-    if (head_.capacity() <= kKeepCapacity && spare.size() < kMaxSpares) {
-      head_.clear();
-      spare.push_back(std::move(head_));
-    }
-  }
-  SpareHead(const SpareHead&) = delete;
-  SpareHead& operator=(const SpareHead&) = delete;
-  std::string& get() { return head_; }
-
- private:
-  static constexpr std::size_t kKeepCapacity = 16384;
-  static constexpr std::size_t kMaxSpares = 64;
-  static std::vector<std::string>& spares() {
-    static thread_local std::vector<std::string> list;
-    return list;
-  }
-  std::string head_;
-};
+// A response's read buffer.
+using SpareFlatBuffer = ThreadSpare<beast::flat_buffer>;
+// The serialized header of one message.
+using SpareHead = ThreadSpare<std::string>;
 
 // Content-Length bodies past what the header read brought are spliced
 // (socket to pipe to socket, no copy to user space): on a 64 KiB response

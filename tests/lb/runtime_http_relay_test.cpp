@@ -2,6 +2,7 @@
 // bulk path (no parser), and must still stop exactly at the body's end, keep
 // what follows, and report a body cut short as the parser would.
 #include "lb/runtime/http_relay.h"
+#include "tests/lb/loopback_sockets.h"
 
 #include <boost/asio/read.hpp>
 #include <boost/test/unit_test.hpp>
@@ -13,17 +14,7 @@ namespace {
 
 using namespace tandem::lb;
 
-struct Pair {
-  tcp::socket a, b;
-};
-
-Pair connected(asio::io_context& io) {
-  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  tcp::socket a(io), b(io);
-  a.connect(acceptor.local_endpoint());
-  acceptor.accept(b);
-  return {std::move(a), std::move(b)};
-}
+using tandem::lb::testing::connected;
 
 struct Outcome {
   RelayResult result;

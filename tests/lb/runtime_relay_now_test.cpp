@@ -2,6 +2,7 @@
 // buffered) goes out with one send; any other shape is left to relay_message
 // untouched; what a full socket did not take is finished by relay_rest.
 #include "lb/runtime/relay_now.h"
+#include "tests/lb/loopback_sockets.h"
 
 #include <boost/asio/read.hpp>
 #include <boost/test/unit_test.hpp>
@@ -12,21 +13,7 @@ using namespace tandem::lb;
 
 namespace {
 
-struct Pair {
-  asio::io_context io;
-  tcp::socket near{io};
-  tcp::socket far{io};
-  Pair() {
-    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    near.connect(acceptor.local_endpoint());
-    far = acceptor.accept();
-  }
-  std::string read(std::size_t n) {
-    std::string got(n, '\0');
-    asio::read(far, asio::buffer(got));
-    return got;
-  }
-};
+using Pair = tandem::lb::testing::LoopbackPair;
 
 // Parses the header of WIRE from BUFFER, as the session does.
 template <bool isRequest>

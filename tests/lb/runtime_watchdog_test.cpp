@@ -3,6 +3,7 @@
 // destroying the Watchdog with its timer pending is safe and lets the
 // io_context finish.
 #include "lb/runtime/watchdog.h"
+#include "tests/lb/loopback_sockets.h"
 
 #include <boost/test/unit_test.hpp>
 
@@ -14,17 +15,7 @@ namespace {
 using namespace tandem::lb;
 using namespace std::chrono_literals;
 
-struct Pair {
-  tcp::socket a, b;
-};
-
-Pair connected(asio::io_context& io) {
-  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  tcp::socket a(io), b(io);
-  a.connect(acceptor.local_endpoint());
-  acceptor.accept(b);
-  return {std::move(a), std::move(b)};
-}
+using tandem::lb::testing::connected;
 
 // Reads from SOCKET once; the error as the watchdog translates it.
 void read_once(tcp::socket& socket, Watchdog& watchdog, std::optional<boost::system::error_code>& out) {

@@ -1,6 +1,7 @@
 // write_now: one non-blocking send, and the buffer sequence advanced past it,
 // whether the socket took everything, part of a buffer or nothing.
 #include "lb/runtime/write_now.h"
+#include "tests/lb/loopback_sockets.h"
 
 #include <boost/asio/read.hpp>
 #include <boost/test/unit_test.hpp>
@@ -12,16 +13,7 @@ using namespace tandem::lb;
 
 namespace {
 
-struct Pair {
-  asio::io_context io;
-  tcp::socket near{io};
-  tcp::socket far{io};
-  Pair() {
-    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    near.connect(acceptor.local_endpoint());
-    far = acceptor.accept();
-  }
-};
+using Pair = tandem::lb::testing::LoopbackPair;
 
 }  // namespace
 
