@@ -44,6 +44,15 @@ class BufferParser : public bhttp::parser<isRequest, bhttp::buffer_body, http::A
             std::piecewise_construct, std::make_tuple(), std::make_tuple(http::ArenaAllocator<char>(arena))) {}
 };
 
+// Sends what write_now() left of BUFFERS, within IDLE: the slow path, a
+// coroutine only when the socket was full.
+inline awaitable<boost::system::error_code> write_rest(tcp::socket& out, std::span<asio::const_buffer> buffers,
+                                                       Watchdog& watchdog, std::chrono::milliseconds idle) {
+  watchdog.arm(idle);
+  auto [ec, n] = co_await asio::async_write(out, buffers, use_nothrow);
+  co_return watchdog.translate(ec);
+}
+
 // Feeds PARSER from BUFFER, reading from IN only when the parser needs more
 // bytes, until it makes progress: the header is complete (the parser is not
 // eager), body bytes were produced, the message is done, or an error. A body
@@ -308,11 +317,7 @@ inline awaitable<void> relay_fixed_body(tcp::socket& in, beast::flat_buffer& in_
     std::span<asio::const_buffer> pending(buffers.data(), count);
     boost::system::error_code ec;
     write_now(out, pending, ec);
-    if (!ec && !pending.empty()) {
-      watchdog.arm(idle);
-      std::tie(ec, std::ignore) = co_await asio::async_write(out, pending, use_nothrow);
-      ec = watchdog.translate(ec);
-    }
+    if (!ec && !pending.empty()) ec = co_await write_rest(out, pending, watchdog, idle);
     if (ec) {
       result.ec = ec;
       co_return;
@@ -382,11 +387,7 @@ awaitable<RelayResult> relay_message(tcp::socket& in, beast::flat_buffer& in_buf
       std::span<asio::const_buffer> pending(buffers.data(), count);
       boost::system::error_code ec;
       write_now(out, pending, ec);
-      if (!ec && !pending.empty()) {
-        watchdog.arm(idle);
-        std::tie(ec, std::ignore) = co_await asio::async_write(out, pending, use_nothrow);
-        ec = watchdog.translate(ec);
-      }
+      if (!ec && !pending.empty()) ec = co_await write_rest(out, pending, watchdog, idle);
       if (ec) {
         result.ec = ec;
         co_return result;

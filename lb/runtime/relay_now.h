@@ -68,10 +68,8 @@ awaitable<RelayResult> relay_rest(std::optional<RelayResult> now, PendingSend& p
                                   beast::flat_buffer& in_buffer, BufferParser<isRequest>& parser, tcp::socket& out,
                                   Watchdog& watchdog, std::chrono::milliseconds idle, std::string& head) {
   if (!now) co_return co_await relay_message(in, in_buffer, parser, out, watchdog, idle, head);
-  watchdog.arm(idle);
-  auto [ec, n] = co_await asio::async_write(out, pending.rest, use_nothrow);
-  if (ec) {
-    now->ec = watchdog.translate(ec);
+  if (auto ec = co_await write_rest(out, pending.rest, watchdog, idle)) {
+    now->ec = ec;
     now->complete = false;
     co_return *now;
   }
