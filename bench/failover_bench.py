@@ -244,7 +244,7 @@ VRRP_PROTO = 112
 def is_master_advert(frame: bytes, system: str) -> bool:
     """An advert from edge1 as master in an Ethernet frame: VRRP (IP protocol
     112) for keepalived; for Tandem a UDP advert that is an original, not a
-    repeated copy (its repeat_delay_ms is 0)."""
+    repeated copy (its repeat_delay_us is 0)."""
     if len(frame) < 14 + 20 or frame[12:14] != b"\x08\x00":
         return False
     ip = frame[14:]
@@ -259,7 +259,7 @@ def is_master_advert(frame: bytes, system: str) -> bool:
         advert = decode_advert(ip[ihl + 8:])
     except ValueError:
         return False
-    return advert.get("state") == "MASTER" and not advert.get("repeat_delay_ms")
+    return advert.get("state") == "MASTER" and not advert.get("repeat_delay_us")
 
 
 def cut_at_phase(c: Cluster, system: str, phase_ms: float) -> float:

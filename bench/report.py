@@ -279,16 +279,16 @@ def main() -> int:
             to, ko = med(r["outage_ms"] for r in t), med(r["outage_ms"] for r in k)
             ts, ks = med(r["switch_ms"] for r in t), med(r["switch_ms"] for r in k)
             ok = to <= ko
-            paired = ""
+            by_phase = ""
             if all(r.get("phase_ms") is not None for r in t + k) and len(t) == len(k):
                 # Cuts at the same phases after an advert: compare round by round.
                 diffs = [a["outage_ms"] - b["outage_ms"] for a, b in zip(t, k)]
-                paired = ("; per cut phase, Tandem − keepalived: "
+                by_phase = ("; per cut phase, Tandem − keepalived: "
                           + ", ".join(f"{d:+.0f}" for d in diffs) + " ms")
             tgt.append(f"| failover outage ≤ keepalived's — {sc} | {'met' if ok else '**missed**'} | "
                        f"median outage Tandem {to:.0f} ms vs keepalived {ko:.0f} ms "
                        f"(max {max(r['outage_ms'] for r in t):.0f} vs {max(r['outage_ms'] for r in k):.0f}); "
-                       f"edge2 serving after {fmt(ts)} vs {fmt(ks)} ms{paired} |")
+                       f"edge2 serving after {fmt(ts)} vs {fmt(ks)} ms{by_phase} |")
     if tgt:
         L += ["| target | status | figure reached (medians of this run) |", "|---|---|---|"] + tgt
     else:

@@ -61,8 +61,8 @@ std::string advert_problem(const wire::Advert& advert) {
   if (advert.sequence() == 0) return "sequence missing";
   if (advert.boot_id() == 0) return "boot_id missing";
   if (advert.advert_interval_ms() == 0) return "advert_interval_ms is 0";
-  if (advert.repeat_delay_ms() >= advert.advert_interval_ms()) {
-    return "repeat_delay_ms " + std::to_string(advert.repeat_delay_ms()) + " not below the interval";
+  if (advert.repeat_delay_us() >= std::uint64_t{advert.advert_interval_ms()} * 1000) {
+    return "repeat_delay_us " + std::to_string(advert.repeat_delay_us()) + " not below the interval";
   }
   if (advert.priority() > kMaxAdvertPriority) {
     return "priority " + std::to_string(advert.priority()) + " above 255";

@@ -33,13 +33,13 @@ std::optional<Advert> to_machine(const wire::Advert& advert) {
   out.state = *state;
   out.interval = Milliseconds(advert.advert_interval_ms());
   if (!advert.successor().empty()) out.successor = advert.successor();
-  out.repeat_delay = Milliseconds(advert.repeat_delay_ms());
+  out.repeat_delay = std::chrono::microseconds(advert.repeat_delay_us());
   return out;
 }
 
 wire::Advert to_wire(const SendAdvert& send, const std::string& instance_name,
                      Milliseconds interval, const AdvertOrigin& origin, std::uint64_t sequence,
-                     Milliseconds repeat_delay) {
+                     std::chrono::microseconds repeat_delay) {
   wire::Advert a;
   a.set_node(origin.node);
   a.set_instance_id(instance_name);
@@ -49,7 +49,7 @@ wire::Advert to_wire(const SendAdvert& send, const std::string& instance_name,
   a.set_sequence(sequence);
   if (send.successor && send.priority == 0) a.set_successor(*send.successor);
   a.set_boot_id(origin.boot_id);
-  a.set_repeat_delay_ms(static_cast<std::uint32_t>(repeat_delay.count()));
+  a.set_repeat_delay_us(static_cast<std::uint32_t>(repeat_delay.count()));
   return a;
 }
 

@@ -30,6 +30,6 @@ struct AdvertOrigin {
 // nonzero on a copy (how long after the original it goes out).
 wire::Advert to_wire(const SendAdvert& send, const std::string& instance_name,
                      Milliseconds interval, const AdvertOrigin& origin, std::uint64_t sequence,
-                     Milliseconds repeat_delay = Milliseconds{0});
+                     std::chrono::microseconds repeat_delay = {});
 
 }  // namespace tandem::ha

@@ -356,7 +356,7 @@ void Agent::wait_signal() {
 
 // ------------------------------------------------------------------ actions
 
-void Agent::send_advert(Instance& in, const SendAdvert& send, Milliseconds repeat_delay) {
+void Agent::send_advert(Instance& in, const SendAdvert& send, std::chrono::microseconds repeat_delay) {
   const auto advert =
       to_wire(send, in.name(), in.plan.machine.advert_interval, origin_, sequence_.next(), repeat_delay);
   std::string error;
@@ -387,7 +387,7 @@ void Agent::schedule_repeat(Instance& in, const SendAdvert& send) {
   in.repeat_timer.expires_after(in.plan.machine.advert_interval / 3);
   in.repeat_timer.async_wait([this, &in, generation, send, original_sent](const boost::system::error_code& ec) {
     if (ec || generation != in.adverts_sent || stopping_ || in.machine.state() != send.state) return;
-    const auto late = std::chrono::duration_cast<Milliseconds>(Clock::now() - original_sent);
+    const auto late = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - original_sent);
     // A stall put the copy past the next advert's time: the next advert says it all.
     if (late >= in.plan.machine.advert_interval) return;
     send_advert(in, send, late);

@@ -65,7 +65,7 @@ class Agent {
   void on_timer(Instance& in);
   void arm(Instance& in);
   void perform(Instance& in, const Actions& actions, TimePoint now);
-  void send_advert(Instance& in, const SendAdvert& send, Milliseconds repeat_delay = Milliseconds{0});
+  void send_advert(Instance& in, const SendAdvert& send, std::chrono::microseconds repeat_delay = {});
   void schedule_repeat(Instance& in, const SendAdvert& send);
   void after_event();
   void apply_track(const std::string& name, bool healthy, unsigned weight, const std::string& detail);

@@ -83,7 +83,7 @@ struct Advert {
   State state = State::kInit;            // the sender's state (after resigning, its new one)
   Milliseconds interval{100};            // the sender's advert interval
   std::optional<std::string> successor;  // named in a resigning advert: take over at once
-  Milliseconds repeat_delay{0};          // a copy sent this long after the original
+  std::chrono::microseconds repeat_delay{0};  // a copy sent this long after the original
 };
 
 // --- Actions: what the shell must do, in order. ---

@@ -97,7 +97,7 @@ def _field(num: int, value) -> bytes:
 # common/proto/advert.proto: Advert field numbers, AdvertState values.
 ADVERT_FIELDS = {"node": 1, "instance_id": 2, "priority": 3, "state": 4,
                  "advert_interval_ms": 5, "sequence": 6, "successor": 7, "boot_id": 8,
-                 "repeat_delay_ms": 9}
+                 "repeat_delay_us": 9}
 ADVERT_STATES = {"INIT": 1, "BACKUP": 2, "MASTER": 3, "FAULT": 4}
 
 

@@ -175,7 +175,7 @@ class PartitionTest(_Splitting):
                 continue
             if advert.get("node") == "edge1":
                 times.append(t)
-                repeat_delays.append(advert.get("repeat_delay_ms", 0))
+                repeat_delays.append(advert.get("repeat_delay_us", 0) / 1000)
         # The agent sends every advert twice (a copy a third of an interval
         # later: ha/agent/agent.cpp schedule_repeat), 20 datagrams a second.
         expected = 2 * LOSS_WINDOW_S / 0.1
@@ -199,7 +199,7 @@ class PartitionTest(_Splitting):
         # Copies say how late they are (backups time the silence from the
         # original); originals say nothing. About half of what passed is copies.
         copies = [d for d in repeat_delays if d]
-        self.assertTrue(all(25 <= d < 100 for d in copies), f"copy delays {sorted(set(copies))}")
+        self.assertTrue(all(25 <= d < 100 for d in copies), f"copy delays (ms) {sorted(round(d, 1) for d in set(copies))}")
         self.assertTrue(0.3 <= len(copies) / len(times) <= 0.7,
                         f"{len(copies)} copies among {len(times)} adverts")
         self.assertEqual([t.line for t in transitions], [], msg)

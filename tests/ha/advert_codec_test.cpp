@@ -195,7 +195,7 @@ BOOST_AUTO_TEST_CASE(signed_but_malformed_dropped) {
   mutate([](wire::Advert& a) { a.clear_sequence(); });
   mutate([](wire::Advert& a) { a.clear_boot_id(); });
   mutate([](wire::Advert& a) { a.set_advert_interval_ms(0); });
-  mutate([](wire::Advert& a) { a.set_repeat_delay_ms(a.advert_interval_ms()); });
+  mutate([](wire::Advert& a) { a.set_repeat_delay_us(a.advert_interval_ms() * 1000); });
   mutate([](wire::Advert& a) { a.set_priority(256); });
   mutate([](wire::Advert& a) { a.set_priority(0xffffffffu); });
   mutate([](wire::Advert& a) { a.set_state(wire::ADVERT_STATE_UNSPECIFIED); });

@@ -88,12 +88,12 @@ BOOST_AUTO_TEST_CASE(machine_to_wire_is_accepted_by_a_peer) {
 
 BOOST_AUTO_TEST_CASE(a_copy_carries_its_lateness_both_ways) {
   auto w = to_wire(SendAdvert{200, State::kMaster, std::nullopt}, "www", Milliseconds{100},
-                   AdvertOrigin{"edge1", 1}, 6, Milliseconds{34});
-  BOOST_TEST(w.repeat_delay_ms() == 34u);
+                   AdvertOrigin{"edge1", 1}, 6, std::chrono::microseconds{33'417});
+  BOOST_TEST(w.repeat_delay_us() == 33'417u);
   BOOST_TEST(advert_problem(w) == "");
   auto back = to_machine(w);
   BOOST_REQUIRE(back.has_value());
-  BOOST_TEST(back->repeat_delay.count() == 34);
+  BOOST_TEST(back->repeat_delay.count() == 33'417);
   // An original says 0.
   auto original = to_machine(wire_advert());
   BOOST_REQUIRE(original.has_value());
