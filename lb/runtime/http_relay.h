@@ -53,6 +53,16 @@ inline awaitable<boost::system::error_code> write_rest(tcp::socket& out, std::sp
   co_return watchdog.translate(ec);
 }
 
+// Sends all of BUFFERS: at once when the socket takes it all (write_now.h),
+// else the rest within IDLE.
+inline awaitable<boost::system::error_code> send_all(tcp::socket& out, std::span<asio::const_buffer> buffers,
+                                                     Watchdog& watchdog, std::chrono::milliseconds idle) {
+  boost::system::error_code ec;
+  write_now(out, buffers, ec);
+  if (!ec && !buffers.empty()) ec = co_await write_rest(out, buffers, watchdog, idle);
+  co_return ec;
+}
+
 // Feeds PARSER from BUFFER, reading from IN only when the parser needs more
 // bytes, until it makes progress: the header is complete (the parser is not
 // eager), body bytes were produced, the message is done, or an error. A body
@@ -313,12 +323,7 @@ inline awaitable<void> relay_fixed_body(tcp::socket& in, beast::flat_buffer& in_
     std::size_t count = 0;
     if (!header_sent) buffers[count++] = asio::buffer(head);
     buffers[count++] = asio::buffer(data, got);
-    // At once when the socket takes it all (write_now.h), else the rest within IDLE.
-    std::span<asio::const_buffer> pending(buffers.data(), count);
-    boost::system::error_code ec;
-    write_now(out, pending, ec);
-    if (!ec && !pending.empty()) ec = co_await write_rest(out, pending, watchdog, idle);
-    if (ec) {
+    if (auto ec = co_await send_all(out, std::span(buffers.data(), count), watchdog, idle)) {
       result.ec = ec;
       co_return;
     }
@@ -383,12 +388,7 @@ awaitable<RelayResult> relay_message(tcp::socket& in, beast::flat_buffer& in_buf
     if (chunked && got > 0) buffers[count++] = asio::buffer("\r\n", 2);
     if (chunked && parser.is_done()) buffers[count++] = asio::buffer("0\r\n\r\n", 5);
     if (count > 0) {
-      // At once when the socket takes it all (write_now.h), else the rest within IDLE.
-      std::span<asio::const_buffer> pending(buffers.data(), count);
-      boost::system::error_code ec;
-      write_now(out, pending, ec);
-      if (!ec && !pending.empty()) ec = co_await write_rest(out, pending, watchdog, idle);
-      if (ec) {
+      if (auto ec = co_await send_all(out, std::span(buffers.data(), count), watchdog, idle)) {
         result.ec = ec;
         co_return result;
       }
