@@ -16,6 +16,7 @@
 #include "config/control_endpoints.h"
 #include "config/defaults.h"
 #include "config/loader.h"
+#include "ctl/failover_plan.h"
 #include "ctl/table.h"
 #include "ctl/views.h"
 #include "ctl/vip_probe.h"
@@ -295,26 +296,23 @@ int cmd_failover(const Session& s) {
   control::RateMemory rates;
   const auto before_samples = s.sample(false);
   const auto before = control::build_cluster_view(s.cluster().name(), before_samples, rates, unix_now_ms());
-  // The instances to hand over, each with its one master.
-  std::vector<std::pair<std::string, std::string>> work;  // instance, old master
-  for (const auto& iv : before.at("instances").as_array()) {
-    const std::string name(iv.as_object().at("name").as_string());
-    if (!o.instance.empty() && name != o.instance) continue;
-    const std::string m = master_of(before, name);
-    if (m.empty()) return fail("instance " + name + " has no single master (see `lbctl status`); not switching over");
-    if (!o.to.empty() && m == o.to) {
-      if (!o.json) std::cout << name << ": " << o.to << " is already master\n";
-      continue;
-    }
-    work.emplace_back(name, m);
-  }
+  // The instances to hand over, each with its one master (ctl/failover_plan.h).
+  std::vector<std::string> configured;
+  for (const auto& in : s.cluster().ha().instances()) configured.push_back(in.name());
+  const auto plan = plan_failover(before, configured, o.instance, o.to);
+  if (!plan.error.empty()) return fail(plan.error);
+  if (!o.json)
+    for (const auto& name : plan.already) std::cout << name << ": " << o.to << " is already master\n";
+  const auto& work = plan.work;
   if (work.empty()) {
-    if (!o.instance.empty() && master_of(before, o.instance).empty() && o.to.empty())
-      return fail("no instance '" + o.instance + "' answered");
+    // Every instance asked for is already on --to: nothing to do, and said so.
     if (o.json) {
       json::object out;
       out["ok"] = true;
       out["switched"] = json::array();
+      json::array already;
+      for (const auto& name : plan.already) already.emplace_back(name);
+      out["already"] = std::move(already);
       out["exit_code"] = 0;
       print_json(out);
     }

@@ -26,7 +26,7 @@ std::optional<Session> Session::open(const Options& options, std::string& error)
     error = "no key: the cluster file has no ha.key_file; pass --key FILE";
     return std::nullopt;
   }
-  if (!read_key_file(key_path, s.call_options_.key, error)) return std::nullopt;
+  if (!read_key_file(key_path, s.call_options_.keys.signing, error)) return std::nullopt;
   s.call_options_.timeout = options.timeout;
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);

@@ -10,8 +10,16 @@ namespace tandem::control {
 
 namespace {
 
-constexpr std::string_view kRequestDomain{"tandem-control-request/1\0", 25};
-constexpr std::string_view kResponseDomain{"tandem-control-response/1\0", 26};
+constexpr std::string_view kRequestDomain{"tandem-control-request/2\0", 25};
+constexpr std::string_view kResponseDomain{"tandem-control-response/2\0", 26};
+
+// One byte of length, then the bytes (node names and nonces are short; a
+// longer one is cut, which only makes its signature fail).
+void append_short(std::string& out, std::string_view field) {
+  field = field.substr(0, 255);
+  out.push_back(static_cast<char>(field.size()));
+  out.append(field);
+}
 
 std::string digest_bytes(const Digest& d) { return std::string(reinterpret_cast<const char*>(d.data()), d.size()); }
 
@@ -25,6 +33,7 @@ std::string_view to_string(Refusal r) {
     case Refusal::stale: return "stale";
     case Refusal::replayed: return "replayed";
     case Refusal::busy: return "busy";
+    case Refusal::wrong_node: return "wrong_node";
   }
   return "unknown";
 }
@@ -36,58 +45,64 @@ std::string random_nonce(std::size_t bytes) {
   return out;
 }
 
-std::string request_signing_bytes(std::string_view request, std::uint64_t unix_ms, std::string_view nonce) {
+std::string request_signing_bytes(std::string_view request, std::uint64_t unix_ms, std::string_view node,
+                                  std::string_view nonce) {
   std::string out(kRequestDomain);
   for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((unix_ms >> shift) & 0xff));
-  out.push_back(static_cast<char>(nonce.size() & 0xff));
-  out.append(nonce);
+  append_short(out, node);
+  append_short(out, nonce);
   out.append(request);
   return out;
 }
 
-std::string response_signing_bytes(std::string_view response, std::string_view nonce) {
+std::string response_signing_bytes(std::string_view response, std::string_view node, std::string_view nonce) {
   std::string out(kResponseDomain);
-  out.push_back(static_cast<char>(nonce.size() & 0xff));
-  out.append(nonce);
+  append_short(out, node);
+  append_short(out, nonce);
   out.append(response);
   return out;
 }
 
 wire::SignedRequest sign_request(std::string_view key, const wire::ControlRequest& request, std::uint64_t unix_ms,
-                                 std::string nonce, std::string client) {
+                                 std::string node, std::string nonce, std::string client) {
   wire::SignedRequest out;
   out.set_request(request.SerializeAsString());
   out.set_unix_ms(unix_ms);
-  out.set_hmac(digest_bytes(hmac_sha256(key, request_signing_bytes(out.request(), unix_ms, nonce))));
+  out.set_hmac(digest_bytes(hmac_sha256(key, request_signing_bytes(out.request(), unix_ms, node, nonce))));
+  out.set_node(std::move(node));
   out.set_nonce(std::move(nonce));
   out.set_client(std::move(client));
   return out;
 }
 
-wire::SignedResponse sign_response(std::string_view key, const wire::ControlResponse& response,
+wire::SignedResponse sign_response(std::string_view key, const wire::ControlResponse& response, std::string_view node,
                                    std::string_view nonce) {
   wire::SignedResponse out;
   out.set_response(response.SerializeAsString());
-  out.set_hmac(digest_bytes(hmac_sha256(key, response_signing_bytes(out.response(), nonce))));
+  out.set_hmac(digest_bytes(hmac_sha256(key, response_signing_bytes(out.response(), node, nonce))));
   return out;
 }
 
-std::optional<wire::ControlResponse> open_response(std::string_view key, const wire::SignedResponse& signed_response,
-                                                   std::string_view nonce, std::string& error) {
+std::optional<OpenedResponse> open_response(const KeyRing& keys, const wire::SignedResponse& signed_response,
+                                            std::string_view node, std::string_view nonce, std::string& error) {
   if (!signed_response.refused().empty()) {
     error = "refused: " + signed_response.refused();
     return std::nullopt;
   }
-  if (!hmac_verify(key, response_signing_bytes(signed_response.response(), nonce), signed_response.hmac())) {
-    error = "response signature does not verify (a different cluster key?)";
+  const auto key_index =
+      keys.verify(response_signing_bytes(signed_response.response(), node, nonce), signed_response.hmac());
+  if (!key_index) {
+    error = "response signature does not verify for node " + std::string(node) +
+            " (a different cluster key, or another node answering at its address?)";
     return std::nullopt;
   }
-  wire::ControlResponse response;
-  if (!response.ParseFromString(signed_response.response())) {
+  OpenedResponse out;
+  out.key_index = *key_index;
+  if (!out.response.ParseFromString(signed_response.response())) {
     error = "malformed ControlResponse";
     return std::nullopt;
   }
-  return response;
+  return out;
 }
 
 std::optional<bool> ReplayWindow::admit(std::string_view nonce, std::uint64_t request_unix_ms,
@@ -123,10 +138,19 @@ RequestVerifier::Outcome RequestVerifier::verify(std::string_view payload, std::
     return out;
   }
   // The signature first: nothing unsigned reaches the clock or the window.
-  if (!hmac_verify(key_, request_signing_bytes(signed_request.request(), signed_request.unix_ms(), nonce),
-                   signed_request.hmac())) {
+  const auto key_index = keys_.verify(
+      request_signing_bytes(signed_request.request(), signed_request.unix_ms(), signed_request.node(), nonce),
+      signed_request.hmac());
+  if (!key_index) {
     out.refusal = Refusal::bad_signature;
     out.detail = "HMAC does not verify under the cluster key";
+    return out;
+  }
+  // Signed for another node: a capture replayed here. Refused before the
+  // window, so it costs the window nothing.
+  if (signed_request.node() != self_) {
+    out.refusal = Refusal::wrong_node;
+    out.detail = "request is for node '" + signed_request.node().substr(0, 64) + "', this is " + self_;
     return out;
   }
   const std::uint64_t ts = signed_request.unix_ms();
@@ -154,7 +178,7 @@ RequestVerifier::Outcome RequestVerifier::verify(std::string_view payload, std::
     out.detail = "signed, but not a ControlRequest";
     return out;
   }
-  out.accepted = Accepted{std::move(request), nonce};
+  out.accepted = Accepted{std::move(request), nonce, *key_index};
   return out;
 }
 

@@ -3,13 +3,18 @@
 // the clock passed in.
 //
 // A request is signed over
-//   "tandem-control-request/1\0" | unix_ms (8 bytes BE) | len(nonce) (1 byte) | nonce | request
+//   "tandem-control-request/2\0" | unix_ms (8 bytes BE) | len(node) (1 byte) | node |
+//   len(nonce) (1 byte) | nonce | request
 // and a response over
-//   "tandem-control-response/1\0" | len(nonce) (1 byte) | nonce | response
-// with HMAC-SHA256 under the cluster key. The distinct prefixes keep a
-// request from passing as a response (or as an advert, signed with the same
-// key); the request's nonce in the response binds it to that request, so a
-// recorded response cannot be replayed to a later client.
+//   "tandem-control-response/2\0" | len(node) (1 byte) | node | len(nonce) (1 byte) | nonce | response
+// with HMAC-SHA256 under the cluster key (either key of a KeyRing during a
+// rotation). The distinct prefixes keep a request from passing as a response
+// (or as an advert, signed with the same key). NODE is the node the request
+// is for: a server accepts only requests naming itself, so a request
+// captured on its way to edge1 cannot be replayed to edge2 (each node keeps
+// its own nonce window). The response names the node that answered and the
+// request's nonce, so a recorded response can neither be replayed to a
+// later client nor passed off as another node's answer.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +25,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "common/key_ring.h"
 #include "common/proto/control.pb.h"
 
 namespace tandem::control {
@@ -30,31 +36,40 @@ inline constexpr std::uint64_t kFreshnessMs = 30'000;
 inline constexpr std::size_t kNonceBytes = 16;
 
 // Why a request was refused (each is counted by the server).
-enum class Refusal { malformed, bad_nonce, bad_signature, stale, replayed, busy };
+enum class Refusal { malformed, bad_nonce, bad_signature, stale, replayed, busy, wrong_node };
 inline constexpr Refusal kAllRefusals[] = {Refusal::malformed, Refusal::bad_nonce, Refusal::bad_signature,
-                                           Refusal::stale,     Refusal::replayed,  Refusal::busy};
+                                           Refusal::stale,     Refusal::replayed,  Refusal::busy,
+                                           Refusal::wrong_node};
 std::string_view to_string(Refusal r);
 
 // NONCE_BYTES random bytes (OpenSSL RAND_bytes).
 std::string random_nonce(std::size_t bytes = kNonceBytes);
 
-// The bytes a request's HMAC covers.
-std::string request_signing_bytes(std::string_view request, std::uint64_t unix_ms, std::string_view nonce);
-// The bytes a response's HMAC covers.
-std::string response_signing_bytes(std::string_view response, std::string_view nonce);
+// The bytes a request's HMAC covers (NODE: the node it is for).
+std::string request_signing_bytes(std::string_view request, std::uint64_t unix_ms, std::string_view node,
+                                  std::string_view nonce);
+// The bytes a response's HMAC covers (NODE: the node that answers).
+std::string response_signing_bytes(std::string_view response, std::string_view node, std::string_view nonce);
 
-// REQUEST serialized and signed with KEY at UNIX_MS with NONCE.
+// REQUEST for NODE, serialized and signed with KEY at UNIX_MS with NONCE.
 wire::SignedRequest sign_request(std::string_view key, const wire::ControlRequest& request, std::uint64_t unix_ms,
-                                 std::string nonce, std::string client = {});
+                                 std::string node, std::string nonce, std::string client = {});
 
-// RESPONSE serialized and signed with KEY for the request that carried NONCE.
-wire::SignedResponse sign_response(std::string_view key, const wire::ControlResponse& response,
+// RESPONSE of NODE, serialized and signed with KEY for the request that carried NONCE.
+wire::SignedResponse sign_response(std::string_view key, const wire::ControlResponse& response, std::string_view node,
                                    std::string_view nonce);
 
-// The ControlResponse in SIGNED when its HMAC is right for NONCE; nullopt
-// with ERROR set otherwise (a refusal's text when the server refused).
-std::optional<wire::ControlResponse> open_response(std::string_view key, const wire::SignedResponse& signed_response,
-                                                   std::string_view nonce, std::string& error);
+// A response opened by open_response.
+struct OpenedResponse {
+  wire::ControlResponse response;
+  int key_index = 0;  // which key of the ring it verified under (KeyRing::verify)
+};
+
+// The ControlResponse in SIGNED when its HMAC (under either key of KEYS) is
+// right for NODE and NONCE; nullopt with ERROR set otherwise (a refusal's
+// text when the server refused).
+std::optional<OpenedResponse> open_response(const KeyRing& keys, const wire::SignedResponse& signed_response,
+                                            std::string_view node, std::string_view nonce, std::string& error);
 
 // Remembers the nonces of accepted requests while they are fresh, so each is
 // accepted once. Bounded: when MAX_ENTRIES fresh nonces are held, further
@@ -83,15 +98,19 @@ class ReplayWindow {
   std::deque<std::pair<std::uint64_t, std::string>> order_;
 };
 
-// Server side: checks a SignedRequest's signature, freshness and nonce.
+// Server side: checks a SignedRequest's signature, target node, freshness
+// and nonce.
 class RequestVerifier {
  public:
-  explicit RequestVerifier(std::string key, std::size_t max_nonces = 65536)
-      : key_(std::move(key)), window_(max_nonces) {}
+  // KEYS: the cluster key(s). SELF: this node's name; requests naming
+  // another node are refused (wrong_node).
+  RequestVerifier(KeyRing keys, std::string self, std::size_t max_nonces = 65536)
+      : keys_(std::move(keys)), self_(std::move(self)), window_(max_nonces) {}
 
   struct Accepted {
     wire::ControlRequest request;
     std::string nonce;
+    int key_index = 0;  // which key of the ring signed it
   };
   struct Outcome {
     std::optional<Accepted> accepted;  // set when accepted
@@ -102,8 +121,12 @@ class RequestVerifier {
   // Verifies the SignedRequest serialized in PAYLOAD at NOW_UNIX_MS.
   Outcome verify(std::string_view payload, std::uint64_t now_unix_ms);
 
+  const KeyRing& keys() const { return keys_; }
+  const std::string& self() const { return self_; }
+
  private:
-  std::string key_;
+  KeyRing keys_;
+  std::string self_;
   ReplayWindow window_;
 };
 

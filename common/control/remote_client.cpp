@@ -33,7 +33,8 @@ std::uint64_t unix_now_ms() {
 
 // The exchange; errors come back as a message, never as an exception, so
 // the deadline race ends as soon as either side does.
-awaitable<std::string> exchange(const Call& call, const CallOptions& options, wire::ControlResponse& response) {
+awaitable<std::string> exchange(const Call& call, const CallOptions& options, wire::ControlResponse& response,
+                                int& key_index) {
   auto executor = co_await asio::this_coro::executor;
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(call.target.host, ec);
@@ -43,7 +44,8 @@ awaitable<std::string> exchange(const Call& call, const CallOptions& options, wi
   if (cec) co_return "connect " + call.target.host + ":" + std::to_string(call.target.port) + ": " + cec.message();
   socket.set_option(tcp::no_delay(true), ec);
   const std::string nonce = random_nonce();
-  const auto signed_request = sign_request(options.key, call.request, unix_now_ms(), nonce, options.client);
+  const auto signed_request =
+      sign_request(options.keys.signing, call.request, unix_now_ms(), call.target.node, nonce, options.client);
   try {
     co_await write_frame(socket, signed_request);
     std::string payload;
@@ -53,9 +55,10 @@ awaitable<std::string> exchange(const Call& call, const CallOptions& options, wi
     wire::SignedResponse signed_response;
     if (!signed_response.ParseFromString(payload)) co_return "not a Tandem control endpoint (unparsable answer)";
     std::string error;
-    auto opened = open_response(options.key, signed_response, nonce, error);
+    auto opened = open_response(options.keys, signed_response, call.target.node, nonce, error);
     if (!opened) co_return error;
-    response = std::move(*opened);
+    response = std::move(opened->response);
+    key_index = opened->key_index;
   } catch (const boost::system::system_error& e) {
     co_return e.code() == asio::error::eof ? std::string("connection closed without an answer") : e.code().message();
   }
@@ -69,7 +72,8 @@ awaitable<CallResult> one_call(Call call, CallOptions options) {
   const auto start = std::chrono::steady_clock::now();
   asio::steady_timer deadline(executor, options.timeout);
   wire::ControlResponse response;
-  auto got = co_await (exchange(call, options, response) || deadline.async_wait(use_nothrow));
+  int key_index = -1;
+  auto got = co_await (exchange(call, options, response, key_index) || deadline.async_wait(use_nothrow));
   result.answered_at = std::chrono::steady_clock::now();
   result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(result.answered_at - start);
   if (got.index() == 1) {
@@ -78,6 +82,7 @@ awaitable<CallResult> one_call(Call call, CallOptions options) {
     result.error = std::get<0>(got);
   } else {
     result.response = std::move(response);
+    result.key_index = key_index;
   }
   co_return result;
 }

@@ -13,6 +13,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include "common/key_ring.h"
 #include "common/proto/control.pb.h"
 
 namespace tandem::control {
@@ -31,6 +32,7 @@ struct CallResult {
   std::string error;                              // why not, otherwise
   std::chrono::milliseconds elapsed{0};
   std::chrono::steady_clock::time_point answered_at{};  // when the response arrived
+  int key_index = -1;  // which key of CallOptions::keys signed the response (KeyRing::verify); -1 none
 };
 
 // One request to one target.
@@ -41,7 +43,7 @@ struct Call {
 
 // Options shared by the calls.
 struct CallOptions {
-  std::string key;                                 // the cluster key
+  KeyRing keys;                                    // the cluster key (signs), and the other accepted one
   std::chrono::milliseconds timeout{1000};         // per call: connect + exchange
   std::string client = "lbctl";                    // shown in the server's log
 };

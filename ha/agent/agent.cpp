@@ -187,11 +187,11 @@ void Agent::start_up() {
 // admin listener that aggregates every node's endpoint.
 void Agent::start_remote_control() {
   remote_ = std::make_unique<RemoteControl>(
-      io_, boost::asio::ip::tcp::endpoint(node_address(*node_config_), config::control_port(cluster_)), key_,
-      node_config_->proxy_admin(), [this](const wire::ControlRequest& request) { return handle_control(request); });
+      io_, boost::asio::ip::tcp::endpoint(node_address(*node_config_), config::control_port(cluster_)),
+      KeyRing{key_, {}}, node_, node_config_->proxy_admin(), [this](const wire::ControlRequest& request) { return handle_control(request); });
   remote_->start();
   if (!admin_) return;
-  status_page_ = std::make_unique<StatusPage>(cluster_.name(), config::control_targets(cluster_), key_, node_);
+  status_page_ = std::make_unique<StatusPage>(cluster_.name(), config::control_targets(cluster_), KeyRing{key_, {}}, node_);
   admin_->set_async_handler([this](std::string path) { return status_page_->handle(std::move(path)); });
   admin_->set_extra_metrics([this]() { return remote_->metrics_text(); });
 }

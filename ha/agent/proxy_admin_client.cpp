@@ -5,6 +5,8 @@
 #include <boost/beast/http.hpp>
 
 #include "common/address.h"
+#include "common/control/admin_auth.h"
+#include "common/control/auth.h"
 
 namespace tandem::ha {
 
@@ -13,7 +15,7 @@ namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
 
 awaitable<wire::ProxyReply> proxy_admin_request(std::string host_port, std::string method, std::string target,
-                                                std::chrono::milliseconds timeout) {
+                                                std::chrono::milliseconds timeout, std::string key) {
   wire::ProxyReply out;
   std::string error;
   auto hp = parse_host_port(host_port, error);
@@ -32,6 +34,13 @@ awaitable<wire::ProxyReply> proxy_admin_request(std::string host_port, std::stri
   http::request<http::empty_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, host_port);
   req.set(http::field::user_agent, "ha-agent");
+  if (method != "GET" && !key.empty()) {
+    const auto unix_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                        std::chrono::system_clock::now().time_since_epoch())
+                                                        .count());
+    req.set(http::field::authorization,
+            control::admin_authorization(key, method, target, host_port, unix_ms, control::random_nonce()));
+  }
   req.keep_alive(false);
   auto [wec, wn] = co_await http::async_write(stream, req, use_nothrow);
   (void)wn;

@@ -16,9 +16,11 @@ namespace tandem::ha {
 inline constexpr std::size_t kMaxProxyBodyBytes = 6u << 20;
 
 // METHOD TARGET to the proxy admin at HOST_PORT ("127.0.0.1:9100"). Never
-// throws: failures come back with http_status 0 and error set.
+// throws: failures come back with http_status 0 and error set. A state
+// change (not GET) is signed with KEY, the cluster key
+// (common/control/admin_auth.h): the proxy refuses it unsigned.
 awaitable<wire::ProxyReply> proxy_admin_request(std::string host_port, std::string method, std::string target,
-                                                std::chrono::milliseconds timeout);
+                                                std::chrono::milliseconds timeout, std::string key = {});
 
 // True for names safe to put in an admin URL path or query unescaped
 // (letters, digits, '-', '_', '.', ':'; 1..128 characters).

@@ -46,16 +46,16 @@ constexpr auto kWarnEvery = std::chrono::seconds(10);
 
 }  // namespace
 
-RemoteControl::RemoteControl(asio::io_context& io, tcp::endpoint endpoint, std::string key, std::string proxy_admin,
-                             LocalHandler local, UnixClock clock)
+RemoteControl::RemoteControl(asio::io_context& io, tcp::endpoint endpoint, KeyRing keys, std::string node,
+                             std::string proxy_admin, LocalHandler local, UnixClock clock)
     : io_(io),
       endpoint_(endpoint),
-      key_(key),
       proxy_admin_(std::move(proxy_admin)),
       local_(std::move(local)),
       clock_(clock ? std::move(clock) : UnixClock(system_unix_ms)),
-      verifier_(std::move(key)),
-      acceptor_(io) {}
+      verifier_(std::move(keys), std::move(node)),
+      acceptor_(io),
+      admission_({.total = kMaxConnections, .per_source = kMaxUnauthenticatedPerSource}) {}
 
 void RemoteControl::start() {
   listen_tcp(acceptor_, endpoint_, "remote control", "change ha.control_port");
@@ -67,6 +67,7 @@ void RemoteControl::stop() {
   stopped_ = true;
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  for (auto& [id, socket] : sockets_) socket->close(ignored);
 }
 
 std::uint16_t RemoteControl::port() const {
@@ -88,10 +89,31 @@ std::string RemoteControl::metrics_text() const {
     out += "tandem_remote_control_refused_total{reason=\"" + std::string(control::to_string(r)) + "\"} " +
            std::to_string(refused(r)) + "\n";
   out +=
-      "# HELP tandem_remote_control_over_limit_total Connections closed at once: too many open.\n"
+      "# HELP tandem_remote_control_over_limit_total Connections refused: every slot held by an authenticated "
+      "client.\n"
       "# TYPE tandem_remote_control_over_limit_total counter\n"
       "tandem_remote_control_over_limit_total " +
-      std::to_string(over_limit_) + "\n";
+      std::to_string(over_limit_) +
+      "\n"
+      "# HELP tandem_remote_control_displaced_total Unauthenticated connections closed to make room for a new "
+      "one.\n"
+      "# TYPE tandem_remote_control_displaced_total counter\n"
+      "tandem_remote_control_displaced_total " +
+      std::to_string(displaced_) +
+      "\n"
+      "# HELP tandem_remote_control_first_frame_timeouts_total Unauthenticated connections closed: no request "
+      "within the first-frame deadline.\n"
+      "# TYPE tandem_remote_control_first_frame_timeouts_total counter\n"
+      "tandem_remote_control_first_frame_timeouts_total " +
+      std::to_string(first_frame_timeouts_) +
+      "\n"
+      "# HELP tandem_remote_control_connections Open connections, by whether a request has verified on them.\n"
+      "# TYPE tandem_remote_control_connections gauge\n"
+      "tandem_remote_control_connections{authenticated=\"false\"} " +
+      std::to_string(admission_.unauthenticated()) +
+      "\n"
+      "tandem_remote_control_connections{authenticated=\"true\"} " +
+      std::to_string(admission_.open() - admission_.unauthenticated()) + "\n";
   return out;
 }
 
@@ -105,13 +127,35 @@ awaitable<void> RemoteControl::accept_loop() {
       co_await pause.async_wait(use_nothrow);
       continue;
     }
-    if (connections_ >= kMaxConnections) {
+    boost::system::error_code rec;
+    const auto remote = socket.remote_endpoint(rec);
+    std::string from = rec ? std::string("?") : remote.address().to_string();
+    const auto decision = admission_.admit(from);
+    for (const auto id : decision.close) {
+      ++displaced_;
+      if (auto it = sockets_.find(id); it != sockets_.end()) {
+        boost::system::error_code ignored;
+        it->second->close(ignored);  // its serve() ends and forgets it
+      }
+    }
+    if (!decision.close.empty()) {
+      const auto now = std::chrono::steady_clock::now();
+      if (last_displace_warn_ == std::chrono::steady_clock::time_point{} || now - last_displace_warn_ >= kWarnEvery) {
+        spdlog::warn("remote_control_displaced reason={} from={} displaced_total={} (idle unauthenticated "
+                     "connections closed to make room)",
+                     decision.reason, from, displaced_);
+        last_displace_warn_ = now;
+      }
+    }
+    if (!decision.admitted) {
       ++over_limit_;
       boost::system::error_code ignored;
       socket.close(ignored);
       continue;
     }
-    asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
+    auto shared = std::make_shared<tcp::socket>(std::move(socket));
+    sockets_.emplace(*decision.admitted, shared);
+    asio::co_spawn(io_, serve(std::move(shared), *decision.admitted, std::move(from)), asio::detached);
   }
 }
 
@@ -129,17 +173,28 @@ void RemoteControl::note_refusal(control::Refusal r, const std::string& detail, 
   }
 }
 
-awaitable<void> RemoteControl::serve(tcp::socket socket) {
-  ++connections_;
+awaitable<void> RemoteControl::serve(std::shared_ptr<tcp::socket> socket_ptr, ConnectionAdmission::Id id,
+                                     std::string from) {
+  auto& socket = *socket_ptr;
   boost::system::error_code ec;
-  const auto remote = socket.remote_endpoint(ec);
-  const std::string from = ec ? std::string("?") : remote.address().to_string();
   socket.set_option(tcp::no_delay(true), ec);
+  bool authenticated = false;
   for (;;) {
     std::string payload;
-    asio::steady_timer idle(io_, kIdleTimeout);
+    // Until a request verifies, the peer has a short while for one whole
+    // frame; afterwards, the usual idle time between requests.
+    asio::steady_timer idle(io_);
+    if (authenticated) {
+      idle.expires_after(kIdleTimeout);
+    } else {
+      idle.expires_after(ConnectionAdmission::kFirstFrameTimeout);
+    }
     auto got = co_await (read_request(socket, payload) || idle.async_wait(use_nothrow));
-    if (got.index() == 1 || std::get<0>(got) == ReadResult::closed) break;
+    if (got.index() == 1) {
+      if (!authenticated) ++first_frame_timeouts_;
+      break;
+    }
+    if (std::get<0>(got) == ReadResult::closed) break;
     wire::SignedResponse reply;
     std::string nonce;
     if (std::get<0>(got) == ReadResult::too_large) {
@@ -152,6 +207,10 @@ awaitable<void> RemoteControl::serve(tcp::socket socket) {
         reply.set_refused(std::string(control::to_string(outcome.refusal)));
       } else {
         ++accepted_;
+        if (!authenticated) {
+          authenticated = true;
+          admission_.authenticated(id);
+        }
         wire::SignedRequest envelope;
         envelope.ParseFromString(payload);  // parsed once already: cannot fail
         auto& request = outcome.accepted->request;
@@ -159,7 +218,7 @@ awaitable<void> RemoteControl::serve(tcp::socket socket) {
           spdlog::info("remote_control_request kind={} from={} client=\"{}\"",
                        request.has_switchover() ? "switchover" : "server_state", from, envelope.client());
         const auto response = co_await dispatch(std::move(request));
-        reply = control::sign_response(key_, response, outcome.accepted->nonce);
+        reply = control::sign_response(verifier_.keys().signing, response, verifier_.self(), outcome.accepted->nonce);
       }
     }
     asio::steady_timer deadline(io_, std::chrono::seconds{5});
@@ -167,7 +226,8 @@ awaitable<void> RemoteControl::serve(tcp::socket socket) {
     if (sent.index() == 1 || !std::get<0>(sent) || !reply.refused().empty()) break;
   }
   socket.close(ec);
-  --connections_;
+  admission_.closed(id);
+  sockets_.erase(id);
 }
 
 awaitable<wire::ControlResponse> RemoteControl::dispatch(wire::ControlRequest request) {
@@ -213,7 +273,8 @@ awaitable<wire::ControlResponse> RemoteControl::dispatch(wire::ControlRequest re
       }
       target = "/stick?pool=" + request.stick().pool();
     }
-    *response.mutable_proxy() = co_await proxy_admin_request(proxy_admin_, method, target, kProxyTimeout);
+    *response.mutable_proxy() =
+        co_await proxy_admin_request(proxy_admin_, method, target, kProxyTimeout, verifier_.keys().signing);
     co_return response;
   }
   response.set_error("empty request: set status, switchover, server_state or stick");

@@ -2,7 +2,7 @@
 // 5799), for lbctl and the other agents' status pages. Each connection
 // carries SignedRequest -> SignedResponse frames (common/proto/control.proto);
 // authentication is common/control/auth.h (HMAC under the cluster key,
-// +-30 s freshness, each nonce once). A refused request gets an unsigned
+// +-30 s freshness, each nonce once, the request naming this node). A refused request gets an unsigned
 // `refused` reason, is counted and logged (rate-limited), and the
 // connection is closed.
 //
@@ -19,12 +19,14 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include <boost/asio/ip/tcp.hpp>
 
 #include "common/control/auth.h"
 #include "common/proto/control.pb.h"
 #include "ha/agent/asio_aliases.h"
+#include "ha/agent/control_admission.h"
 
 namespace tandem::ha {
 
@@ -37,10 +39,14 @@ class RemoteControl {
 
   static constexpr std::size_t kMaxRequestBytes = 64 * 1024;
   static constexpr std::size_t kMaxConnections = 64;
+  // Unauthenticated connections per source address (ConnectionAdmission).
+  static constexpr std::size_t kMaxUnauthenticatedPerSource = 8;
+  // Between requests on an authenticated connection.
   static constexpr std::chrono::seconds kIdleTimeout{10};
   static constexpr std::chrono::milliseconds kProxyTimeout{800};
 
-  RemoteControl(asio::io_context& io, boost::asio::ip::tcp::endpoint endpoint, std::string key,
+  // KEYS: the cluster key(s); NODE: this node's name (requests must name it).
+  RemoteControl(asio::io_context& io, boost::asio::ip::tcp::endpoint endpoint, KeyRing keys, std::string node,
                 std::string proxy_admin, LocalHandler local, UnixClock clock = {});
 
   // Listens. Throws std::runtime_error on failure.
@@ -62,21 +68,26 @@ class RemoteControl {
 
  private:
   awaitable<void> accept_loop();
-  awaitable<void> serve(boost::asio::ip::tcp::socket socket);
+  awaitable<void> serve(std::shared_ptr<boost::asio::ip::tcp::socket> socket, ConnectionAdmission::Id id,
+                        std::string from);
   void note_refusal(control::Refusal r, const std::string& detail, const std::string& from);
 
   asio::io_context& io_;
   boost::asio::ip::tcp::endpoint endpoint_;
-  std::string key_;
   std::string proxy_admin_;
   LocalHandler local_;
   UnixClock clock_;
   control::RequestVerifier verifier_;
   boost::asio::ip::tcp::acceptor acceptor_;
   bool stopped_ = false;
-  std::size_t connections_ = 0;
+  ConnectionAdmission admission_;
+  // The open connections' sockets, so admission can close an idler.
+  std::unordered_map<ConnectionAdmission::Id, std::shared_ptr<boost::asio::ip::tcp::socket>> sockets_;
   std::uint64_t accepted_ = 0;
-  std::uint64_t over_limit_ = 0;
+  std::uint64_t over_limit_ = 0;        // refused: every slot held by a key holder
+  std::uint64_t displaced_ = 0;         // unauthenticated connections closed to make room
+  std::uint64_t first_frame_timeouts_ = 0;  // unauthenticated connections closed: no frame in time
+  std::chrono::steady_clock::time_point last_displace_warn_{};
   std::array<std::uint64_t, std::size(control::kAllRefusals)> refused_{};
   std::chrono::steady_clock::time_point last_warn_{};
   std::uint64_t refused_since_warn_ = 0;

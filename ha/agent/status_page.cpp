@@ -4,10 +4,10 @@
 
 namespace tandem::ha {
 
-StatusPage::StatusPage(std::string cluster_name, std::vector<control::Target> targets, std::string key,
+StatusPage::StatusPage(std::string cluster_name, std::vector<control::Target> targets, KeyRing keys,
                        std::string node)
     : cluster_name_(std::move(cluster_name)), targets_(std::move(targets)) {
-  options_.key = std::move(key);
+  options_.keys = std::move(keys);
   options_.timeout = kTimeout;
   options_.client = "ha-agent " + node + " status page";
 }

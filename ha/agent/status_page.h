@@ -31,7 +31,7 @@ class StatusPage {
   static constexpr std::chrono::milliseconds kReuseFor{400};
   static constexpr std::chrono::milliseconds kTimeout{1000};
 
-  StatusPage(std::string cluster_name, std::vector<control::Target> targets, std::string key, std::string node);
+  StatusPage(std::string cluster_name, std::vector<control::Target> targets, KeyRing keys, std::string node);
 
   // The reply for PATH when it is the page's ("/", "/cluster.json").
   awaitable<std::optional<AdminReply>> handle(std::string path);

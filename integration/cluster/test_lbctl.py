@@ -22,11 +22,14 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
+import threading
 import tempfile
 import time
 import unittest
 
+from lib.capture import TcpCapture
 from lib.cluster import ClassScope, Cluster, build_dir, have_binary, wait_for
 from lib.netns import CLIENT, Unsupported
 
@@ -135,6 +138,34 @@ class LbctlTest(unittest.TestCase):
                 shutil.rmtree(profile, ignore_errors=True)
         self.assertTrue(os.path.exists(png), f"chromium wrote no screenshot: {out}")
         return png, out[1]
+
+    def admin_state(self, node: str, server: str = "backend1") -> str:
+        st = self.c.proxy_admin(node)
+        return next(s for s in st["pools"][0]["servers"] if s["name"] == server)["admin_state"]
+
+    def send_raw(self, node: str, data: bytes, timeout: float = 3.0) -> bytes:
+        """DATA to NODE's remote control endpoint from the client namespace; what came back."""
+        with self.c.topo.socket(CLIENT_HOST) as s:
+            s.settimeout(timeout)
+            s.connect((self.c.topo.host(node).ip, 5799))
+            s.sendall(data)
+            got = b""
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                try:
+                    chunk = s.recv(65536)
+                except socket.timeout:
+                    break
+                if not chunk:
+                    break
+                got += chunk
+            return got
+
+    def wrong_key(self) -> str:
+        bad = os.path.join(self.c.dir, "wrong.key")
+        with open(bad, "w") as f:
+            f.write("x" * 40)
+        return bad
 
     # ---- scenarios ---------------------------------------------------------
 
@@ -318,6 +349,114 @@ class LbctlTest(unittest.TestCase):
         self.assertTrue(all("refused: bad_signature" in n["error"] for n in view["nodes"]), view)
         status, _, body = self.c.topo.http_get("edge1", "127.0.0.1:9200", "/metrics", 2.0)
         self.assertIn(b'tandem_remote_control_refused_total{reason="bad_signature"}', body)
+
+    def test_7_captured_request_replayed_to_another_node_is_refused(self):
+        """Issue 10 item 1: the bytes of `lbctl disable backend1` sent to
+        edge1, captured on the LAN and replayed after `lbctl enable` to
+        edge2 and edge3 (and to edge1), change nothing."""
+        c = self.c
+        with TcpCapture(c.topo, CLIENT_HOST, dst=(c.topo.host("edge1").ip, 5799)) as cap:
+            _, out, _ = self.lbctl_json("disable", "backend1")
+        self.assertEqual([r["ok"] for r in out["results"]], [True] * 3, out)
+        streams = [b for b in cap.streams().values() if b]
+        self.assertEqual(len(streams), 1, f"expected one request stream to edge1, got {len(streams)}")
+        captured = streams[0]
+        self.lbctl_json("enable", "backend1")
+        for e in c.edges:
+            self.assertEqual(self.admin_state(e), "READY", e)
+        for e in ("edge2", "edge3"):
+            answer = self.send_raw(e, captured)
+            self.assertIn(b"wrong_node", answer, (e, answer))
+            self.assertEqual(self.admin_state(e), "READY", f"{e} obeyed a request captured for edge1")
+            status, _, body = c.topo.http_get(e, "127.0.0.1:9200", "/metrics", 2.0)
+            self.assertRegex(body.decode(), r'tandem_remote_control_refused_total\{reason="wrong_node"\} [1-9]')
+        answer = self.send_raw("edge1", captured)
+        self.assertIn(b"replayed", answer)
+        self.assertEqual(self.admin_state("edge1"), "READY")
+
+    def test_8_idle_connections_do_not_lock_out_the_operator(self):
+        """Issue 10 item 2: a keyless client at the operator's own address
+        holds 70+ idle connections to edge1's control port (reopening what
+        the node closes, twice a second); lbctl status and failover still
+        work every time."""
+        c = self.c
+        edge1 = (c.topo.host("edge1").ip, 5799)
+        stop = threading.Event()
+        opened = [0]
+        idlers: list[socket.socket] = []
+
+        def open_one() -> None:
+            s = c.topo.socket(CLIENT_HOST)
+            s.settimeout(0.5)
+            try:
+                s.connect(edge1)
+                s.setblocking(False)
+                idlers.append(s)
+                opened[0] += 1
+            except OSError:
+                s.close()
+
+        def attacker() -> None:
+            while not stop.is_set() and opened[0] < 4000:
+                for s in list(idlers):  # reopen what the node closed
+                    try:
+                        if s.recv(1) == b"":
+                            raise OSError("closed")
+                    except BlockingIOError:
+                        continue
+                    except OSError:
+                        pass
+                    idlers.remove(s)
+                    s.close()
+                while len(idlers) < 72 and not stop.is_set():
+                    open_one()
+                stop.wait(0.5)
+
+        for _ in range(72):
+            open_one()
+        self.assertGreaterEqual(len(idlers), 70)
+        t = threading.Thread(target=attacker, daemon=True)
+        t.start()
+        try:
+            for i in range(8):
+                code, view, _ = self.lbctl_json("status", "--interval", "0", expect=None)
+                self.assertTrue(self.node(view, "edge1")["reachable"], f"call {i}: {self.node(view, 'edge1')}")
+                self.assertEqual(code, 0, view["warnings"])
+            code, out, err, _ = self.lbctl("failover", "--to", "edge2", "--no-probe")
+            self.assertEqual(code, 0, out + err)
+            code, out, err, _ = self.lbctl("failover", "--to", "edge1", "--no-probe")
+            self.assertEqual(code, 0, out + err)
+        finally:
+            stop.set()
+            t.join(10)
+            for s in idlers:
+                s.close()
+        self.assertGreater(opened[0], 72)
+        status, _, body = c.topo.http_get("edge1", "127.0.0.1:9200", "/metrics", 2.0)
+        self.assertRegex(body.decode(), r"tandem_remote_control_displaced_total [1-9]")
+        self.restore_edge1()
+
+    def test_9_no_command_reports_success_for_work_not_done(self):
+        """Issue 10 item 3: with a key every node refuses, every command
+        exits 2 (failover used to exit 0 with nothing done); failover also
+        refuses an unknown instance and says when there is nothing to do."""
+        bad = self.wrong_key()
+        code, out, err, _ = self.lbctl("failover", "--key", bad, "--no-probe")
+        self.assertEqual(code, 2, out + err)
+        self.assertIn("no node answered", err)
+        code, js, _ = self.lbctl_json("failover", "--key", bad, "--no-probe", expect=2)
+        self.assertFalse(js["ok"])
+        for argv in (["status", "--interval", "0"], ["servers", "--interval", "0"], ["drain", "backend1"],
+                     ["enable", "backend1"], ["stick", "count", "web"], ["stick", "list", "web"], ["events"],
+                     ["failover", "--to", "edge2", "--no-probe"], ["watch", "--count", "1"]):
+            code, out, err, _ = self.lbctl(*argv, "--key", bad)
+            self.assertEqual(code, 2, f"lbctl {' '.join(argv)} with a refused key exited {code}: {out} {err}")
+        code, out, err, _ = self.lbctl("failover", "--instance", "nope", "--no-probe")
+        self.assertEqual(code, 2, out + err)
+        code, out, err, _ = self.lbctl("failover", "--to", "edge1", "--no-probe")
+        self.assertEqual(code, 0, out + err)
+        self.assertIn("already master", out)
+        self.assertEqual(self.c.masters(), ["edge1"])
 
 
 if __name__ == "__main__":

@@ -16,12 +16,15 @@ A reload keeps those addresses: p.reload(pools=[...]) renders the new file
 with the same binds, writes it, sends SIGHUP and awaits the outcome.
 """
 
+import hashlib
+import hmac
 import http.client
 import json
 import os
 import re
 import signal
 import subprocess
+import time
 
 from lib import processes
 
@@ -178,6 +181,16 @@ class Metrics(dict):
 # ---- the running proxy ----------------------------------------------------------
 
 
+def admin_authorization(key: bytes, method: str, target: str, host: str, unix_ms: int | None = None,
+                        nonce_hex: str | None = None) -> str:
+    """The Authorization header of a signed admin state change
+    (common/control/admin_auth.h; scripts/tandem-admin does the same)."""
+    t = str(int(time.time() * 1000) if unix_ms is None else unix_ms)
+    n = nonce_hex or os.urandom(16).hex()
+    data = b"tandem-admin-request/1\0" + b"\0".join(x.encode() for x in (method, target, host, t, n))
+    return f"Tandem-HMAC t={t},n={n},s={hmac.new(key, data, hashlib.sha256).hexdigest()}"
+
+
 class Proxy:
     """One lb-proxy process and its config; see the module docstring."""
 
@@ -192,6 +205,17 @@ class Proxy:
         self.pools = pools
         self.defaults = defaults
         self.config_path = harness.path("lb.conf")
+        # The cluster key: admin state changes are signed with it
+        # (common/control/admin_auth.h), as the agent does for lbctl.
+        self.key = b"integration-proxy-key-" + os.urandom(12).hex().encode()
+        self.key_path = harness.path("cluster.key")
+        if not os.path.exists(self.key_path):
+            fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(self.key + b"\n")
+        else:
+            with open(self.key_path, "rb") as f:
+                self.key = f.read().strip()
         self.proc = None
         self.exit_expected = False  # set by terminate()/stop(); see assert_survived
 
@@ -212,6 +236,7 @@ class Proxy:
             "defaults": self.defaults if defaults is None else defaults,
             "listeners": listeners,
             "pools": self.pools if pools is None else pools,
+            "ha": {"key_file": self.key_path},
         }
 
     def render(self, **changes):
@@ -317,11 +342,16 @@ class Proxy:
 
     # ---- admin API ----------------------------------------------------------
 
-    def admin_request(self, method, path, timeout=3.0):
-        """(status, body text) of METHOD PATH on the admin listener."""
+    def admin_request(self, method, path, timeout=3.0, sign=True, headers=None):
+        """(status, body text) of METHOD PATH on the admin listener; a state
+        change is signed with the cluster key unless SIGN is false."""
         conn = http.client.HTTPConnection(*self.admin, timeout=timeout)
+        h = {"Content-Length": "0"} if method == "POST" else {}
+        if method != "GET" and sign:
+            h["Authorization"] = admin_authorization(self.key, method, path, f"{self.admin[0]}:{self.admin[1]}")
+        h.update(headers or {})
         try:
-            conn.request(method, path, headers={"Content-Length": "0"} if method == "POST" else {})
+            conn.request(method, path, headers=h)
             resp = conn.getresponse()
             return resp.status, resp.read().decode("utf-8", "replace")
         finally:

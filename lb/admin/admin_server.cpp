@@ -76,8 +76,9 @@ AdminReply route_admin_request(std::string_view method, std::string_view target,
   return text(404, "not found; try /metrics, /status, /stick?pool=NAME\n");
 }
 
-AdminServer::AdminServer(asio::io_context& io, const tcp::endpoint& endpoint, AdminHandlers handlers)
-    : io_(io), acceptor_(io), handlers_(std::move(handlers)) {
+AdminServer::AdminServer(asio::io_context& io, const tcp::endpoint& endpoint, AdminHandlers handlers,
+                         AdminPolicy policy)
+    : io_(io), acceptor_(io), handlers_(std::move(handlers)), policy_(std::move(policy)) {
   listen_tcp(acceptor_, endpoint, "admin listener", "change the node's proxy_admin");
   asio::co_spawn(io_, accept_loop(), asio::detached);
 }
@@ -107,12 +108,44 @@ awaitable<void> AdminServer::serve(tcp::socket socket) {
     auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_nothrow);
     if (ec) co_return;
     const auto& req = parser.get();
-    auto gen = handlers_.generation();
-    const auto reply = route_admin_request(std::string_view(req.method_string()), std::string_view(req.target()), *gen,
-                                           handlers_.facts());
+    AdminRequestFacts facts_in;
+    facts_in.method = req.method_string();
+    facts_in.target = req.target();
+    facts_in.host = req[bhttp::field::host];
+    facts_in.origin = req[bhttp::field::origin];
+    facts_in.sec_fetch_site = req["Sec-Fetch-Site"];
+    facts_in.content_type = req[bhttp::field::content_type];
+    facts_in.authorization = req[bhttp::field::authorization];
+    facts_in.body_bytes = req.body().size();
+    const auto now_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                       std::chrono::system_clock::now().time_since_epoch())
+                                                       .count());
+    const auto verdict = policy_.check(facts_in, now_ms);
+    AdminReply reply;
+    if (verdict.status != 0) {
+      ++refused_[verdict.counter];
+      const auto now = std::chrono::steady_clock::now();
+      if (last_warn_ == std::chrono::steady_clock::time_point{} || now - last_warn_ >= std::chrono::seconds(10)) {
+        last_warn_ = now;
+        boost::system::error_code ec;
+        const auto peer = stream.socket().remote_endpoint(ec);
+        spdlog::warn("admin_refused reason={} status={} method={} from={} (further refusals for 10 s only counted)",
+                     verdict.counter, verdict.status, std::string(facts_in.method),
+                     ec ? std::string("?") : peer.address().to_string());
+      }
+      reply = AdminReply{verdict.status, "text/plain; charset=utf-8", verdict.reason};
+    } else {
+      auto gen = handlers_.generation();
+      auto facts = handlers_.facts();
+      facts.admin_refused = refused_;
+      reply = route_admin_request(std::string_view(req.method_string()), std::string_view(req.target()), *gen, facts);
+      if (req.method() == bhttp::verb::post && reply.status == 200)
+        spdlog::info("admin_state_change target={}", std::string(req.target()));
+    }
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(reply.status), req.version()};
     res.set(bhttp::field::content_type, reply.content_type);
     res.set(bhttp::field::cache_control, "no-cache");
+    res.set("X-Content-Type-Options", "nosniff");
     res.keep_alive(req.keep_alive());
     res.body() = reply.body;
     res.prepare_payload();

@@ -1,12 +1,18 @@
 // The admin listener: GET /metrics (Prometheus), GET /status (JSON),
 // GET /stick?pool=P (JSON), POST /servers/POOL/SERVER/state?value=ready|drain|maintenance.
+// Every request passes lb/admin/admin_policy.h first (Host, Origin; a
+// state change also needs the cluster key); refusals are counted
+// (tandem_admin_refused_total) and logged at most every 10 s.
 // Runs on the control thread; requests are small and served one at a time
 // per connection with short deadlines.
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 
+#include "lb/admin/admin_policy.h"
 #include "lb/admin/views.h"
 #include "lb/runtime/asio_aliases.h"
 
@@ -20,8 +26,12 @@ struct AdminHandlers {
 class AdminServer {
  public:
   // Listens on ENDPOINT; throws std::runtime_error with a clear message if it cannot.
-  AdminServer(asio::io_context& io, const tcp::endpoint& endpoint, AdminHandlers handlers);
+  AdminServer(asio::io_context& io, const tcp::endpoint& endpoint, AdminHandlers handlers, AdminPolicy policy);
   void close();
+  // New keys after a reload.
+  void set_keys(KeyRing keys) { policy_.set_keys(std::move(keys)); }
+  // Refusals so far, per reason (AdminVerdict::counter).
+  const std::map<std::string, std::uint64_t>& refused() const { return refused_; }
 
  private:
   awaitable<void> accept_loop();
@@ -30,6 +40,9 @@ class AdminServer {
   asio::io_context& io_;
   tcp::acceptor acceptor_;
   AdminHandlers handlers_;
+  AdminPolicy policy_;
+  std::map<std::string, std::uint64_t> refused_;
+  std::chrono::steady_clock::time_point last_warn_{};
 };
 
 // Routes one admin request; pure apart from the state changes POST makes.

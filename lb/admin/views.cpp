@@ -26,6 +26,10 @@ std::string render_metrics(const Generation& gen, const ProcessFacts& facts) {
   m.sample("tandem_config_reloads_total", {}, static_cast<double>(facts.reloads));
   m.family("tandem_config_reload_failures_total", "counter", "Reloads refused because the new file was invalid.");
   m.sample("tandem_config_reload_failures_total", {}, static_cast<double>(facts.reload_failures));
+  m.family("tandem_admin_refused_total", "counter",
+           "Admin requests refused: bad Host, cross-origin, unauthenticated state changes (per reason).");
+  for (const auto& [reason, n] : facts.admin_refused)
+    m.sample("tandem_admin_refused_total", {{"reason", reason}}, static_cast<double>(n));
 
   struct Counter {
     const char* name;

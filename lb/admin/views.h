@@ -2,6 +2,8 @@
 // from a generation's live state. Pure functions of that state.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 
 #include "lb/runtime/generation.h"
@@ -16,6 +18,7 @@ struct ProcessFacts {
   std::uint64_t reloads = 0;
   std::uint64_t reload_failures = 0;
   bool draining = false;
+  std::map<std::string, std::uint64_t> admin_refused;  // admin requests refused, per reason (admin_policy.h)
 };
 
 std::string render_metrics(const Generation& gen, const ProcessFacts& facts);

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 #include <thread>
 
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
 #include "common/address.h"
+#include "common/key_ring.h"
 #include "config/loader.h"
 #include "lb/admin/admin_server.h"
 #include "lb/agent_link/agent_link.h"
@@ -56,7 +58,8 @@ struct Proxy::Impl {
       std::string error;
       auto hp = parse_host_port(generation->node.proxy_admin(), error);
       admin = std::make_unique<AdminServer>(control, tcp::endpoint(hp->address, hp->port),
-                                            AdminHandlers{[this] { return generation; }, [this] { return facts(); }});
+                                            AdminHandlers{[this] { return generation; }, [this] { return facts(); }},
+                                            AdminPolicy(admin_keys(cluster, true), {options.node}));
     }
     health = std::make_unique<HealthChecker>(control, generation);
     start_agent_link();
@@ -67,6 +70,26 @@ struct Proxy::Impl {
     for (const auto& l : generation->listeners) binds += (binds.empty() ? "" : ",") + l->config.name() + "@" + l->bind;
     spdlog::info("ready node={} workers={} listeners={} admin={}", options.node, workers.size(), binds,
                  generation->node.proxy_admin().empty() ? "off" : generation->node.proxy_admin());
+  }
+
+  // The cluster key(s) that authorise admin state changes (ha.key_file,
+  // ha.next_key_file); none configured: state changes are refused. At
+  // start an unreadable key file is fatal; at a reload the old keys stay.
+  KeyRing admin_keys(const config::Cluster& cluster, bool at_start) {
+    KeyRing keys;
+    if (cluster.ha().key_file().empty()) {
+      spdlog::info("admin_state_changes enabled=false reason=\"no ha.key_file\"");
+      return keys;
+    }
+    std::string error;
+    if (!read_key_ring(cluster.ha().key_file(), {}, keys, error)) {
+      if (at_start) throw std::runtime_error(error);
+      spdlog::error("reload_keys_refused error=\"{}\" keeping=previous keys", error);
+      return {};
+    }
+    spdlog::info("admin_keys signing={} other={}", key_fingerprint(keys.signing),
+                 keys.other.empty() ? "-" : key_fingerprint(keys.other));
+    return keys;
   }
 
   // Heartbeats to the node's ha-agent, when the cluster runs one.
@@ -154,6 +177,8 @@ struct Proxy::Impl {
     for (auto& w : workers) w->apply(next);
     health = std::make_unique<HealthChecker>(control, next);
     if (agent_link) agent_link->request_full_resync();  // tables may have been rebuilt
+    if (admin)
+      if (auto keys = admin_keys(next->cluster, false); !keys.signing.empty()) admin->set_keys(std::move(keys));
     ++reloads;
     spdlog::info("reloaded generation={} listeners={} pools={}", next->id, next->listeners.size(), next->pools.size());
   }

@@ -20,7 +20,8 @@ struct Fixture {
   std::uint64_t skew_ms = 0;
   RemoteControl server{io,
                        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0),
-                       kKey,
+                       KeyRing{kKey, {}},
+                       "edge1",
                        "127.0.0.1:1",  // nothing listens on port 1
                        [](const wire::ControlRequest& r) {
                          wire::ControlResponse out;
@@ -38,12 +39,13 @@ struct Fixture {
 
   Fixture() { server.start(); }
 
-  std::vector<control::CallResult> call(const wire::ControlRequest& request, const std::string& key = kKey) {
+  std::vector<control::CallResult> call(const wire::ControlRequest& request, const std::string& key = kKey,
+                                        const std::string& node = "edge1") {
     control::CallOptions options;
-    options.key = key;
+    options.keys.signing = key;
     options.timeout = std::chrono::milliseconds(2000);
     std::vector<control::CallResult> out;
-    control::Target t{"edge1", "127.0.0.1", server.port()};
+    control::Target t{node, "127.0.0.1", server.port()};
     asio::co_spawn(io, control::call_each({control::Call{t, request}}, options),
                    [&](std::exception_ptr, std::vector<control::CallResult> r) {
                      out = std::move(r);
@@ -69,6 +71,17 @@ BOOST_FIXTURE_TEST_CASE(signed_status_is_answered, Fixture) {
   BOOST_REQUIRE_MESSAGE(out[0].response, out[0].error);
   BOOST_TEST(out[0].response->status().node() == "edge1");
   BOOST_TEST(server.accepted() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(request_for_another_node_is_refused_and_counted, Fixture) {
+  // The server is edge1; a request signed for edge2 (a capture replayed
+  // here) is refused.
+  auto out = call(status(), kKey, "edge2");
+  BOOST_REQUIRE_EQUAL(out.size(), 1u);
+  BOOST_TEST(!out[0].response);
+  BOOST_TEST(out[0].error == "refused: wrong_node");
+  BOOST_TEST(server.refused(control::Refusal::wrong_node) == 1u);
+  BOOST_TEST(server.accepted() == 0u);
 }
 
 BOOST_FIXTURE_TEST_CASE(wrong_key_is_refused_and_counted, Fixture) {
