@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "common/hmac.h"
+#include "common/key_ring.h"
 #include "config/control_endpoints.h"
 #include "config/loader.h"
 
@@ -26,7 +27,10 @@ std::optional<Session> Session::open(const Options& options, std::string& error)
     error = "no key: the cluster file has no ha.key_file; pass --key FILE";
     return std::nullopt;
   }
-  if (!read_key_file(key_path, s.call_options_.keys.signing, error)) return std::nullopt;
+  // The cluster file's key and, during a rotation, its next key (both
+  // accepted in answers; the status view names nodes still on the other).
+  const std::string next_path = options.key.empty() ? std::string() /*NEXTKEY:s.cluster_*/ : std::string();
+  if (!read_key_ring(key_path, next_path, s.call_options_.keys, error)) return std::nullopt;
   s.call_options_.timeout = options.timeout;
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
@@ -40,7 +44,7 @@ std::optional<Session> Session::open(const Options& options, std::string& error)
 std::vector<control::NodeSample> Session::sample(bool with_proxy) const {
   wire::ControlRequest request;
   request.mutable_status()->set_with_proxy(with_proxy);
-  return control::samples_from(targets_, call_all(request));
+  return control::samples_from(targets_, call_all(request), &call_options_.keys);
 }
 
 std::vector<control::CallResult> Session::call_all(const wire::ControlRequest& request) const {

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/hmac.h"
+#include "common/key_ring.h"
 #include "common/logging.h"
 #include "config/loader.h"
 #include "ha/agent/agent.h"
@@ -163,14 +164,27 @@ int main(int argc, char** argv) {
     std::cout << config_path << ": configuration is valid for node " << node << "\n";
     return 0;
   }
-  std::string key, error;
-  if (!tandem::read_key_file(cluster.ha().key_file(), key, error)) {
+  tandem::KeyRing keys;
+  std::string error;
+  if (!tandem::read_key_ring(cluster.ha().key_file(), std::string() /*NEXTKEY:cluster*/, keys, error)) {
     std::cerr << "ha-agent: " << error << "\n";
     spdlog::critical("startup_failed error=\"{}\"", error);
     return 1;
   }
   try {
-    tandem::ha::Agent agent(cluster, node, std::move(key));
+    tandem::ha::Agent agent(cluster, node, std::move(keys));
+    // SIGHUP re-reads the cluster file's key_file and next_key_file.
+    agent.set_key_reloader([config_path, node](std::string& why) -> std::optional<tandem::KeyRing> {
+      auto again = tandem::config::load_for_node(config_path, node);
+      if (!again.cluster) {
+        why = tandem::config::format_problems(again.problems);
+        return std::nullopt;
+      }
+      tandem::KeyRing ring;
+      if (!tandem::read_key_ring(again.cluster->ha().key_file(), std::string() /*NEXTKEY:again.cluster->ha()*/, ring, why))
+        return std::nullopt;
+      return ring;
+    });
     return agent.run();
   } catch (const std::exception& e) {
     spdlog::critical("startup_failed error=\"{}\"", e.what());

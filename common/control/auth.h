@@ -122,6 +122,7 @@ class RequestVerifier {
   Outcome verify(std::string_view payload, std::uint64_t now_unix_ms);
 
   const KeyRing& keys() const { return keys_; }
+  void set_keys(KeyRing keys) { keys_ = std::move(keys); }
   const std::string& self() const { return self_; }
 
  private:

@@ -65,7 +65,8 @@ std::string join(const std::vector<std::string>& parts) {
 
 }  // namespace
 
-std::vector<NodeSample> samples_from(const std::vector<Target>& targets, const std::vector<CallResult>& results) {
+std::vector<NodeSample> samples_from(const std::vector<Target>& targets, const std::vector<CallResult>& results,
+                                     const KeyRing* keys) {
   std::vector<NodeSample> samples;
   for (std::size_t i = 0; i < targets.size() && i < results.size(); ++i) {
     NodeSample s;
@@ -73,6 +74,10 @@ std::vector<NodeSample> samples_from(const std::vector<Target>& targets, const s
     s.address = targets[i].host;
     s.at = results[i].answered_at;
     s.latency_ms = results[i].elapsed.count();
+    if (keys && results[i].key_index >= 0) {
+      s.key = key_fingerprint(keys->at(results[i].key_index));
+      s.old_key = results[i].key_index != 0;
+    }
     if (results[i].response && results[i].response->has_status()) {
       s.status = results[i].response->status();
     } else if (results[i].response) {
@@ -134,6 +139,12 @@ boost::json::object build_cluster_view(const std::string& cluster_name, const st
     n["reachable"] = sample.status.has_value();
     n["error"] = sample.error;
     n["latency_ms"] = sample.latency_ms;
+    n["key"] = sample.key.empty() ? json::value(nullptr) : json::value(sample.key);
+    // A key rotation under way (docs/security.md): worth a line, not an alarm.
+    if (sample.old_key)
+      warn(sample.node + " still signs with key " + sample.key +
+               ", not this cluster file's key_file: finish the key rotation (docs/security.md)",
+           kHealthy);
     if (!sample.status) {
       warn(sample.node + " unreachable: " + sample.error, kUnreachable);
       nodes.emplace_back(std::move(n));

@@ -27,10 +27,14 @@ struct NodeSample {
   std::string error;
   std::chrono::steady_clock::time_point at{};  // when the answer arrived
   std::int64_t latency_ms = -1;
+  std::string key;              // fingerprint of the key the node signed its answer with ("": unknown)
+  bool old_key = false;         // that key is not our signing key (a rotation not finished there)
 };
 
 // Samples from the answers to a status request sent to TARGETS (same order).
-std::vector<NodeSample> samples_from(const std::vector<Target>& targets, const std::vector<CallResult>& results);
+// KEYS (optional): the keys the calls used, to name the one each node signs with.
+std::vector<NodeSample> samples_from(const std::vector<Target>& targets, const std::vector<CallResult>& results,
+                                     const KeyRing* keys = nullptr);
 
 // Counters seen at an earlier refresh, for rates between two samples.
 // Keys: "NODE" (the proxy's requests) and "NODE/POOL/SERVER".

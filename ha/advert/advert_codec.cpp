@@ -88,7 +88,7 @@ std::string encode_advert(const wire::Advert& advert, std::string_view key) {
 
 AdvertVerifier::AdvertVerifier(std::string key, std::string self_node,
                                std::set<std::string> known_nodes)
-    : key_(std::move(key)), self_(std::move(self_node)), known_(std::move(known_nodes)) {}
+    : keys_{std::move(key), {}}, self_(std::move(self_node)), known_(std::move(known_nodes)) {}
 
 std::variant<wire::Advert, DropReason> AdvertVerifier::verify(std::string_view datagram) {
   auto result = check(datagram);
@@ -109,7 +109,7 @@ std::variant<wire::Advert, DropReason> AdvertVerifier::check(std::string_view da
   }
   if (outer.hmac().empty()) return DropReason::kUnsigned;
   // The exact bytes received are what was signed; parse only after checking.
-  if (!hmac_verify(key_, outer.body(), outer.hmac())) return DropReason::kBadSignature;
+  if (!keys_.verify(outer.body(), outer.hmac())) return DropReason::kBadSignature;
 
   wire::Advert advert;
   if (!advert.ParseFromString(outer.body())) return DropReason::kMalformed;

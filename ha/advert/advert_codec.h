@@ -40,6 +40,7 @@
 #include <utility>
 #include <variant>
 
+#include "common/key_ring.h"
 #include "common/proto/advert.pb.h"
 
 namespace tandem::ha {
@@ -118,6 +119,10 @@ class AdvertVerifier {
   // The advert in DATAGRAM if believed, otherwise why not. Counts either way.
   std::variant<wire::Advert, DropReason> verify(std::string_view datagram);
 
+  // Accept adverts signed with either key of KEYS (a key rotation,
+  // common/key_ring.h); KEYS.signing replaces KEY.
+  void set_keys(KeyRing keys) { keys_ = std::move(keys); }
+
   // Counters since construction.
   const AdvertCounters& counters() const { return counters_; }
 
@@ -127,7 +132,7 @@ class AdvertVerifier {
  private:
   std::variant<wire::Advert, DropReason> check(std::string_view datagram);
 
-  std::string key_;
+  KeyRing keys_;
   std::string self_;
   std::set<std::string> known_;
   std::map<std::pair<std::string, std::string>, PeerSequence> peers_;  // (node, instance)

@@ -61,15 +61,16 @@ struct Agent::Instance {
   std::uint64_t since_unix_ms = 0;
 };
 
-Agent::Agent(const config::Cluster& cluster, std::string node, std::string key)
+Agent::Agent(const config::Cluster& cluster, std::string node, KeyRing keys)
     : cluster_(cluster),
       node_(std::move(node)),
-      key_(std::move(key)),
+      keys_(std::move(keys)),
       settings_(ha_settings(cluster_)),
-      verifier_(key_, node_, node_names(cluster_)),
+      verifier_(keys_.signing, node_, node_names(cluster_)),
       notifier_(io_, settings_.notify, settings_.notify_timeout),
       signals_(io_),
       link_timer_(io_) {
+  verifier_.set_keys(keys_);  // both keys during a rotation
   node_config_ = config::find_node(cluster_, node_);
   if (!node_config_) throw std::invalid_argument("no node '" + node_ + "' in the cluster file");
   if (node_config_->interface().empty())
@@ -188,10 +189,10 @@ void Agent::start_up() {
 void Agent::start_remote_control() {
   remote_ = std::make_unique<RemoteControl>(
       io_, boost::asio::ip::tcp::endpoint(node_address(*node_config_), config::control_port(cluster_)),
-      KeyRing{key_, {}}, node_, node_config_->proxy_admin(), [this](const wire::ControlRequest& request) { return handle_control(request); });
+      keys_, node_, node_config_->proxy_admin(), [this](const wire::ControlRequest& request) { return handle_control(request); });
   remote_->start();
   if (!admin_) return;
-  status_page_ = std::make_unique<StatusPage>(cluster_.name(), config::control_targets(cluster_), KeyRing{key_, {}}, node_);
+  status_page_ = std::make_unique<StatusPage>(cluster_.name(), config::control_targets(cluster_), keys_, node_);
   admin_->set_async_handler([this](std::string path) { return status_page_->handle(std::move(path)); });
   admin_->set_extra_metrics([this]() { return remote_->metrics_text(); });
 }
@@ -342,11 +343,29 @@ void Agent::poll_link() {
   });
 }
 
+// SIGHUP: the key files again (a key rotation, docs/security.md). Only the
+// keys: every other change still needs a restart.
+void Agent::reload_keys() {
+  std::string error;
+  auto keys = key_reloader_ ? key_reloader_(error) : std::nullopt;
+  if (!keys) {
+    spdlog::error("reload_keys_refused error=\"{}\" keeping=previous keys", key_reloader_ ? error : "no reloader");
+    return;
+  }
+  keys_ = std::move(*keys);
+  verifier_.set_keys(keys_);
+  if (remote_) remote_->set_keys(keys_);
+  if (status_page_) status_page_->set_keys(keys_);
+  if (sync_) sync_->set_keys(keys_.signing, keys_.other);
+  spdlog::info("keys_reloaded signing={} also_accepted={} (SIGHUP reloads only the keys; restart for other changes)",
+               key_fingerprint(keys_.signing), keys_.other.empty() ? "-" : key_fingerprint(keys_.other));
+}
+
 void Agent::wait_signal() {
   signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     if (sig == SIGHUP) {
-      spdlog::warn("signal name=SIGHUP action=ignored reason=\"reload is not supported; restart the agent\"");
+      reload_keys();
       wait_signal();
       return;
     }
@@ -360,7 +379,7 @@ void Agent::send_advert(Instance& in, const SendAdvert& send, std::chrono::micro
   const auto advert =
       to_wire(send, in.name(), in.plan.machine.advert_interval, origin_, sequence_.next(), repeat_delay);
   std::string error;
-  const std::size_t failed = channel_->send(encode_advert(advert, key_), error);
+  const std::size_t failed = channel_->send(encode_advert(advert, keys_.signing), error);
   traffic_.sent = channel_->sent();
   if (failed) {
     traffic_.send_errors += failed;
@@ -603,7 +622,9 @@ void Agent::start_sync() {
     tracks_["sync"] = TrackView{"sync", true, 0};
     if (sync_gate_failed_) apply_track("sync", true, 0, "initial sync done: " + why);
   };
-  sync_ = std::make_unique<StickSync>(io_, stick_sync_settings(cluster_, node_, key_), std::move(hooks));
+  auto sync_settings = stick_sync_settings(cluster_, node_, keys_.signing);
+  sync_settings.next_key = keys_.other;
+  sync_ = std::make_unique<StickSync>(io_, std::move(sync_settings), std::move(hooks));
   sync_->start(proxy_.get());
   if (!sync_->initial_sync_done()) {
     sync_gate_failed_ = true;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -17,6 +18,7 @@
 
 #include <boost/asio/signal_set.hpp>
 
+#include "common/key_ring.h"
 #include "common/proto/control.pb.h"
 #include "config/proto/cluster.pb.h"
 #include "ha/advert/advert_codec.h"
@@ -43,9 +45,14 @@ namespace tandem::ha {
 
 class Agent {
  public:
-  // Builds everything from CLUSTER for NODE with the shared KEY; no I/O yet.
-  // Throws std::invalid_argument on configuration the agent cannot use.
-  Agent(const config::Cluster& cluster, std::string node, std::string key);
+  // Builds everything from CLUSTER for NODE with the cluster KEYS (KEYS.signing
+  // signs; both are accepted); no I/O yet. Throws std::invalid_argument on
+  // configuration the agent cannot use.
+  Agent(const config::Cluster& cluster, std::string node, KeyRing keys);
+
+  // Reads the key files again (SIGHUP): the keys, or nullopt with ERROR.
+  using KeyReloader = std::function<std::optional<KeyRing>(std::string& error)>;
+  void set_key_reloader(KeyReloader reloader) { key_reloader_ = std::move(reloader); }
   ~Agent();
 
   // Start-up (leftover VIPs removed, sockets opened, machines started), then
@@ -77,6 +84,7 @@ class Agent {
   std::string overall_role() const;
   void note_drop(DropReason reason, const boost::asio::ip::udp::endpoint& from);
   void wait_signal();
+  void reload_keys();
 
   wire::StatusResponse status();
   wire::ControlResponse handle_control(const wire::ControlRequest& request);
@@ -85,7 +93,8 @@ class Agent {
   asio::io_context io_;
   const config::Cluster cluster_;
   const std::string node_;
-  const std::string key_;
+  KeyRing keys_;     // keys_.signing signs adverts; both keys are accepted everywhere
+  KeyReloader key_reloader_;
   const config::Node* node_config_ = nullptr;
   HaSettings settings_;
   std::optional<VipManager> vips_;

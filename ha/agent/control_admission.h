@@ -28,14 +28,16 @@
 
 namespace tandem::ha {
 
+// The limits of ConnectionAdmission.
+struct AdmissionLimits {
+  std::size_t total = 64;       // open connections, authenticated or not
+  std::size_t per_source = 8;   // unauthenticated connections per source address
+};
+
 class ConnectionAdmission {
  public:
   using Id = std::uint64_t;
-
-  struct Limits {
-    std::size_t total = 64;       // open connections, authenticated or not
-    std::size_t per_source = 8;   // unauthenticated connections per source address
-  };
+  using Limits = AdmissionLimits;
 
   // How long an unauthenticated connection may take to send its first
   // complete frame (a signed request is a few hundred bytes: one RTT).

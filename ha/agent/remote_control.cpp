@@ -67,7 +67,7 @@ void RemoteControl::stop() {
   stopped_ = true;
   boost::system::error_code ignored;
   acceptor_.close(ignored);
-  for (auto& [id, socket] : sockets_) socket->close(ignored);
+  for (auto& entry : sockets_) entry.second->close(ignored);
 }
 
 std::uint16_t RemoteControl::port() const {

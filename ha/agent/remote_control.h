@@ -53,6 +53,9 @@ class RemoteControl {
   void start();
   void stop();
 
+  // New keys (a reload): requests verify under either, responses are signed with KEYS.signing.
+  void set_keys(KeyRing keys) { verifier_.set_keys(std::move(keys)); }
+
   // The port actually bound (for tests binding port 0).
   std::uint16_t port() const;
 

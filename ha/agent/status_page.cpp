@@ -35,7 +35,7 @@ awaitable<std::string> StatusPage::cluster_json() {
   std::vector<control::Call> calls;
   for (const auto& t : targets_) calls.push_back(control::Call{t, request});
   auto results = co_await control::call_each(std::move(calls), options_);
-  const auto samples = control::samples_from(targets_, results);
+  const auto samples = control::samples_from(targets_, results, &options_.keys);
   const auto unix_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                       std::chrono::system_clock::now().time_since_epoch())
                                                       .count());

@@ -33,6 +33,9 @@ class StatusPage {
 
   StatusPage(std::string cluster_name, std::vector<control::Target> targets, KeyRing keys, std::string node);
 
+  // New keys (a reload).
+  void set_keys(KeyRing keys) { options_.keys = std::move(keys); }
+
   // The reply for PATH when it is the page's ("/", "/cluster.json").
   awaitable<std::optional<AdminReply>> handle(std::string path);
 

@@ -105,7 +105,9 @@ StickSyncSettings stick_sync_settings(const config::Cluster& cluster, const std:
 struct StickSync::Conn {
   Conn(asio::io_context& io, const StickSyncSettings& s, bool dialer_side, std::string expected)
       : socket(io), auth(s.key, s.cluster, s.node, random_nonce(), dialer_side), dialer(dialer_side),
-        expected_peer(std::move(expected)), started(Clock::now()), last_rx(started), last_tx(started) {}
+        expected_peer(std::move(expected)), started(Clock::now()), last_rx(started), last_tx(started) {
+    auth.accept_also(s.next_key);
+  }
 
   tcp::socket socket;
   sync::SyncAuth auth;

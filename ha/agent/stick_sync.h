@@ -53,6 +53,7 @@ struct StickSyncSettings {
   std::string cluster;
   std::string node;
   std::string key;
+  std::string next_key;              // also accepted in a peer's hello (key rotation); empty: none
   boost::asio::ip::address address;  // ours: where we listen
   std::uint16_t port = 5800;
   std::vector<std::pair<std::string, boost::asio::ip::address>> peers;  // every other node
@@ -86,6 +87,13 @@ class StickSync {
   void start(ProxyChannel* proxy);
   // Closes everything.
   void stop();
+
+  // New keys (a reload) for the connections opened from now on; open ones
+  // keep the session keys their hellos gave them.
+  void set_keys(std::string key, std::string next_key) {
+    settings_.key = std::move(key);
+    settings_.next_key = std::move(next_key);
+  }
 
   bool initial_sync_done() const { return gate_reported_; }
   wire::SyncStatus status(TimePoint now) const;

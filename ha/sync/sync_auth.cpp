@@ -3,6 +3,7 @@
 #include <array>
 
 #include "common/hmac.h"
+#include "common/key_ring.h"
 
 namespace tandem::ha::sync {
 
@@ -70,7 +71,9 @@ std::optional<AuthError> SyncAuth::accept_hello(std::string_view payload, const 
   wire::SyncFrame frame;
   if (established_ || !frame.ParseFromArray(payload.data(), static_cast<int>(payload.size())) || !frame.has_hello())
     return AuthError::kMalformed;
-  if (!hmac_verify(key_, std::string(kHelloLabel) + frame.hello(), frame.mac())) return AuthError::kBadMac;
+  const auto key_index = KeyRing{key_, other_key_}.verify(std::string(kHelloLabel) + frame.hello(), frame.mac());
+  if (!key_index) return AuthError::kBadMac;
+  const std::string& peer_key = *key_index == 0 ? key_ : other_key_;
   wire::SyncHello hello;
   if (!hello.ParseFromString(frame.hello())) return AuthError::kMalformed;
   if (hello.version() != kVersion) return AuthError::kBadVersion;
@@ -82,7 +85,7 @@ std::optional<AuthError> SyncAuth::accept_hello(std::string_view payload, const 
   const std::string& dialer_nonce = dialer_ ? nonce_ : hello.nonce();
   const std::string& acceptor_nonce = dialer_ ? hello.nonce() : nonce_;
   send_key_ = session_key(key_, self_, peer_, dialer_nonce, acceptor_nonce);
-  recv_key_ = session_key(key_, peer_, self_, dialer_nonce, acceptor_nonce);
+  recv_key_ = session_key(peer_key, peer_, self_, dialer_nonce, acceptor_nonce);
   established_ = true;
   return std::nullopt;
 }

@@ -52,6 +52,11 @@ class SyncAuth {
   // random bytes. DIALER: we opened the connection.
   SyncAuth(std::string key, std::string cluster, std::string self, std::string nonce, bool dialer);
 
+  // Also accept a peer whose hello is signed with OTHER_KEY (a key
+  // rotation, common/key_ring.h). Each direction's session key derives from
+  // the key its sender signed its hello with, so both ends agree.
+  void accept_also(std::string other_key) { other_key_ = std::move(other_key); }
+
   // Our hello frame (payload for framing). EXPECTED_PEER: who we dialed
   // ("" for an acceptor, who learns it from the peer's hello).
   std::string hello(std::string_view expected_peer);
@@ -72,6 +77,7 @@ class SyncAuth {
 
  private:
   std::string key_;
+  std::string other_key_;  // empty: none
   std::string cluster_;
   std::string self_;
   std::string nonce_;

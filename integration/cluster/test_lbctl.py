@@ -458,6 +458,77 @@ class LbctlTest(unittest.TestCase):
         self.assertIn("already master", out)
         self.assertEqual(self.c.masters(), ["edge1"])
 
+    def test_z_key_rotation_without_downtime(self):
+        """Issue 10 item 9 (docs/security.md): rotate the cluster key on the
+        running cluster with SIGHUP only: no transition, no advert or lbctl
+        call refused, and lbctl names the nodes still signing with the old
+        key while the swap is under way. Runs last: it leaves the new key."""
+        c = self.c
+        old_path = c.key_path
+        new_path = os.path.join(c.dir, "cluster.key.new")
+        fd = os.open(new_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(os.urandom(32).hex() + "\n")
+        self.assertEqual(c.masters(), ["edge1"])
+        marks = c.agent_marks()
+        drops_before = {e: c.advert_drops(e).get("bad_signature", 0) for e in c.edges}
+        failures: list[str] = []
+        calls = [0]
+        stop = threading.Event()
+
+        def operator() -> None:  # lbctl status all along, with whatever file is current
+            while not stop.is_set() and calls[0] < 200:
+                code, out, err, _ = self.lbctl("status", "--interval", "0", "--json", timeout=10)
+                calls[0] += 1
+                if code != 0:
+                    failures.append(f"exit {code}: {out[-400:]} {err[-400:]}")
+                stop.wait(0.2)
+
+        def reload_all(key_file: str, next_key_file: str | None) -> None:
+            extra = f'  next_key_file: "{next_key_file}"' if next_key_file else ""
+            c.write_config(key_path=key_file, extra_ha=extra)
+            for e in c.edges:  # one node at a time, as an operator would
+                for kind, pattern in (("agent", r"keys_reloaded"), ("proxy", r"admin_keys signing=")):
+                    proc = c.proc(e, kind)
+                    mark = proc.mark()
+                    proc.signal(signal.SIGHUP)
+                    proc.wait_for_line(pattern, 10, since=mark)
+
+        t = threading.Thread(target=operator, daemon=True)
+        t.start()
+        try:
+            reload_all(old_path, new_path)          # 1. accept both, sign with the old key
+            c.write_config(key_path=new_path, extra_ha=f'  next_key_file: "{old_path}"')
+            # 2. swap, node by node; lbctl (new file) names those still on the old key
+            mark = c.proc("edge1", "agent").mark()
+            c.proc("edge1", "agent").signal(signal.SIGHUP)
+            c.proc("edge1", "agent").wait_for_line(r"keys_reloaded", 10, since=mark)
+            _, view, _ = self.lbctl_json("status", "--interval", "0")
+            old = [w for w in view["warnings"] if "still signs with key" in w]
+            self.assertEqual(sorted(w.split()[0] for w in old), ["edge2", "edge3"], view["warnings"])
+            self.assertNotEqual(self.node(view, "edge1")["key"], self.node(view, "edge2")["key"])
+            reload_all(new_path, old_path)
+            _, view, _ = self.lbctl_json("status", "--interval", "0")
+            self.assertFalse([w for w in view["warnings"] if "still signs" in w], view["warnings"])
+            reload_all(new_path, None)             # 3. the old key is refused from now on
+            stop.wait(1.0)
+        finally:
+            stop.set()
+            t.join(30)
+        self.assertFalse(failures, f"{len(failures)} of {calls[0]} lbctl calls failed: {failures[:3]}")
+        self.assertGreater(calls[0], 3)
+        self.assertEqual(c.transitions_since(marks), [], "a failover during the rotation")
+        self.assertEqual(c.masters(), ["edge1"])
+        for e in c.edges:
+            self.assertEqual(c.advert_drops(e).get("bad_signature", 0), drops_before[e], e)
+        # The old key no longer opens anything.
+        code, view, _ = self.lbctl_json("status", "--interval", "0", "--key", old_path, expect=2)
+        self.assertTrue(all("bad_signature" in n["error"] for n in view["nodes"]), view)
+        # lbctl still changes state through the agents, signed with the new key.
+        _, out, _ = self.lbctl_json("drain", "backend2")
+        self.assertEqual([r["ok"] for r in out["results"]], [True] * 3, out)
+        self.lbctl_json("enable", "backend2")
+
 
 if __name__ == "__main__":
     unittest.main()

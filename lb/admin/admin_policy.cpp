@@ -1,6 +1,7 @@
 #include "lb/admin/admin_policy.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include <boost/asio/ip/address.hpp>
 

@@ -109,13 +109,13 @@ awaitable<void> AdminServer::serve(tcp::socket socket) {
     if (ec) co_return;
     const auto& req = parser.get();
     AdminRequestFacts facts_in;
-    facts_in.method = req.method_string();
-    facts_in.target = req.target();
-    facts_in.host = req[bhttp::field::host];
-    facts_in.origin = req[bhttp::field::origin];
-    facts_in.sec_fetch_site = req["Sec-Fetch-Site"];
-    facts_in.content_type = req[bhttp::field::content_type];
-    facts_in.authorization = req[bhttp::field::authorization];
+    facts_in.method = std::string_view(req.method_string());
+    facts_in.target = std::string_view(req.target());
+    facts_in.host = std::string_view(req[bhttp::field::host]);
+    facts_in.origin = std::string_view(req[bhttp::field::origin]);
+    facts_in.sec_fetch_site = std::string_view(req["Sec-Fetch-Site"]);
+    facts_in.content_type = std::string_view(req[bhttp::field::content_type]);
+    facts_in.authorization = std::string_view(req[bhttp::field::authorization]);
     facts_in.body_bytes = req.body().size();
     const auto now_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                        std::chrono::system_clock::now().time_since_epoch())
@@ -127,11 +127,11 @@ awaitable<void> AdminServer::serve(tcp::socket socket) {
       const auto now = std::chrono::steady_clock::now();
       if (last_warn_ == std::chrono::steady_clock::time_point{} || now - last_warn_ >= std::chrono::seconds(10)) {
         last_warn_ = now;
-        boost::system::error_code ec;
-        const auto peer = stream.socket().remote_endpoint(ec);
+        boost::system::error_code pec;
+        const auto peer = stream.socket().remote_endpoint(pec);
         spdlog::warn("admin_refused reason={} status={} method={} from={} (further refusals for 10 s only counted)",
                      verdict.counter, verdict.status, std::string(facts_in.method),
-                     ec ? std::string("?") : peer.address().to_string());
+                     pec ? std::string("?") : peer.address().to_string());
       }
       reply = AdminReply{verdict.status, "text/plain; charset=utf-8", verdict.reason};
     } else {
