@@ -29,7 +29,7 @@ std::optional<Session> Session::open(const Options& options, std::string& error)
   }
   // The cluster file's key and, during a rotation, its next key (both
   // accepted in answers; the status view names nodes still on the other).
-  const std::string next_path = options.key.empty() ? std::string() /*NEXTKEY:s.cluster_*/ : std::string();
+  const std::string next_path = options.key.empty() ? s.cluster_.ha().next_key_file() : std::string();
   if (!read_key_ring(key_path, next_path, s.call_options_.keys, error)) return std::nullopt;
   s.call_options_.timeout = options.timeout;
   char host[256] = {};

@@ -166,7 +166,7 @@ int main(int argc, char** argv) {
   }
   tandem::KeyRing keys;
   std::string error;
-  if (!tandem::read_key_ring(cluster.ha().key_file(), std::string() /*NEXTKEY:cluster*/, keys, error)) {
+  if (!tandem::read_key_ring(cluster.ha().key_file(), cluster.ha().next_key_file(), keys, error)) {
     std::cerr << "ha-agent: " << error << "\n";
     spdlog::critical("startup_failed error=\"{}\"", error);
     return 1;
@@ -181,7 +181,7 @@ int main(int argc, char** argv) {
         return std::nullopt;
       }
       tandem::KeyRing ring;
-      if (!tandem::read_key_ring(again.cluster->ha().key_file(), std::string() /*NEXTKEY:again.cluster->ha()*/, ring, why))
+      if (!tandem::read_key_ring(again.cluster->ha().key_file(), again.cluster->ha().next_key_file(), ring, why))
         return std::nullopt;
       return ring;
     });
