@@ -25,6 +25,11 @@ EXPECTED = [
 ]
 
 
+def read(path: str) -> str:
+    with open(path) as f:
+        return f.read()
+
+
 class PackageTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls) -> None:
@@ -100,7 +105,7 @@ class PackageTest(unittest.TestCase):
         """Issue 10 §7: not uid 0; what the daemons need is granted as ambient
         capabilities, and the named sandboxing options are all on."""
         for path in self.unit_paths():
-            text = open(path).read()
+            text = read(path)
             with self.subTest(unit=os.path.basename(path)):
                 self.assertIn("\nUser=tandem\n", text)
                 self.assertIn("\nGroup=tandem\n", text)
@@ -111,7 +116,7 @@ class PackageTest(unittest.TestCase):
                                "SystemCallFilter=@system-service", "MemoryDenyWriteExecute=yes",
                                "LockPersonality=yes", "NoNewPrivileges=yes"):
                     self.assertIn(f"\n{option}\n", text)
-        agent = open(self.unit_paths()[1]).read()
+        agent = read(self.unit_paths()[1])
         self.assertRegex(agent, r"\nExecStopPost=/usr/sbin/ha-agent .*--release-vips\n")
 
     def test_units_exposure_score(self) -> None:
@@ -135,7 +140,7 @@ class PackageTest(unittest.TestCase):
         postinst = os.path.join(ctl, "postinst")
         self.assertTrue(os.access(postinst, os.X_OK))
         subprocess.run(["sh", "-n", postinst], check=True)
-        text = open(postinst).read()
+        text = read(postinst)
         self.assertIn("getent passwd tandem", text)
         self.assertRegex(text, r"adduser --system .*--ingroup tandem")
         self.assertIn("addgroup --system --quiet tandem", text)
