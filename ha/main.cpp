@@ -64,7 +64,8 @@ int run_client(const tandem::config::Node& node, bool status, bool json, const s
 
 // --release-vips: what a SIGTERM'd agent does on its way out, for an agent
 // that could not (kill -9, a crash): every configured VIP of this node and
-// every Tandem-labelled address leave its interface. Idempotent.
+// every Tandem-labelled address leave its interface. Idempotent; refused
+// while an agent for the node still answers.
 int release_vips(const tandem::config::Cluster& cluster, const std::string& node) {
   const auto* self = tandem::config::find_node(cluster, node);
   std::vector<tandem::Prefix> configured;
@@ -75,6 +76,18 @@ int release_vips(const tandem::config::Cluster& cluster, const std::string& node
     return 0;
   }
   std::string error;
+  // A live agent owns its VIPs: pulling them from under a master would cut
+  // its clients off. (After kill -9 the socket file stays, but nobody answers.)
+  if (const auto& path = self->control_socket(); !path.empty()) {
+    tandem::wire::ControlRequest probe;
+    probe.mutable_status();
+    if (tandem::ha::control_exchange(path, probe, std::chrono::milliseconds{500}, error)) {
+      std::cerr << "ha-agent: an agent still answers on " << path
+                << "; --release-vips is for a node whose agent is gone (stop it first: its SIGTERM "
+                   "releases the VIPs itself)\n";
+      return 1;
+    }
+  }
   auto vips = tandem::ha::VipManager::open(error);
   if (!vips) {
     std::cerr << "ha-agent: rtnetlink: " << error << "\n";

@@ -51,6 +51,11 @@ class ReleaseVipsTest(unittest.TestCase):
         c.start(proxies=True, agents=True)
         c.wait_roles("edge1", timeout=15)
         c.wait_vip("edge1", timeout=5)
+        # Not while the agent lives: its VIPs are its own.
+        code, out = self.release("edge1")
+        self.assertEqual(code, 1, out)
+        self.assertIn("an agent still answers on", out)
+        self.assertEqual(c.vip_holders(), ["edge1"])
         c.kill("edge1", "agent")
         c.wait_state("edge2", "MASTER", timeout=5)
         # The defect: edge1's dead agent left its copy of the VIP behind.
