@@ -95,7 +95,8 @@ class Checker {
   // of the nodes that run its instance: at least one of them must have its
   // address in the VIP's network, or the VIP is on a subnet no node is on. A
   // host VIP (/32, /128) names no network, so it is not checked: a router
-  // may route it to the nodes.
+  // may route it to the nodes. Nor is a VIP of another family than the
+  // nodes' addresses.
   void check_vip_subnet(const Instance& inst, const Prefix& vip, const std::string& text, const std::string& where) {
     const unsigned host_length = vip.address.is_v4() ? 32 : 128;
     if (vip.length >= host_length) return;
@@ -106,6 +107,9 @@ class Checker {
         std::string error;
         const auto address = parse_prefix(node.address(), error);
         if (!address) continue;  // reported with the node
+        // An IPv6 VIP beside IPv4 node addresses (dual stack): the file does
+        // not say the nodes' IPv6 subnet, so there is nothing to compare.
+        if (address->address.is_v4() != vip.address.is_v4()) continue;
         if (in_network(address->address, vip)) return;
         nodes += (nodes.empty() ? "" : ", ") + node.name() + " " + node.address();
       }

@@ -67,8 +67,9 @@ BOOST_AUTO_TEST_CASE(a_vip_outside_every_nodes_subnet_is_refused_at_its_line) {
   // One bit too narrow: 198.18.0.128/25 holds neither .1 nor .2.
   BOOST_TEST(contains(problems_of(cluster_text("198.18.0.200/25")), "is outside the subnet"));
   BOOST_TEST(problems_of(cluster_text("198.18.0.100/25")) == "");
-  // Another family than the nodes' is on no node's subnet either.
-  BOOST_TEST(contains(problems_of(cluster_text("2001:db8::1/64")), "is outside the subnet"));
+  // Dual stack: an IPv6 VIP beside IPv4 node addresses names a subnet the file
+  // says nothing of for the nodes, so it is not compared.
+  BOOST_TEST(problems_of(cluster_text("2001:db8::1/64")) == "");
 }
 
 BOOST_AUTO_TEST_CASE(a_unix_socket_path_longer_than_sun_path_is_refused_at_its_line) {
