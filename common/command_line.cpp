@@ -9,7 +9,19 @@ bool parse(const std::vector<std::string>& args, const po::options_description& 
            const po::positional_options_description& positional, po::variables_map& values,
            std::string& error) {
   try {
-    po::store(po::command_line_parser(args).options(options).positional(positional).style(kStyle).run(), values);
+    const auto parsed = po::command_line_parser(args).options(options).positional(positional).style(kStyle).run();
+    // The positional words are described as an option only because
+    // Program_options needs a name for them; "--words x" is not a spelling.
+    if (positional.max_total_count() > 0) {
+      const std::string& words = positional.name_for_position(0);
+      for (const auto& o : parsed.options) {
+        if (o.position_key < 0 && o.string_key == words) {
+          error = "unrecognised option '--" + words + "'";
+          return false;
+        }
+      }
+    }
+    po::store(parsed, values);
     po::notify(values);
     return true;
   } catch (const po::too_many_positional_options_error&) {

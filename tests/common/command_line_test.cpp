@@ -37,4 +37,19 @@ BOOST_AUTO_TEST_CASE(unknown_abbreviated_and_repeated_options_are_errors_that_na
   BOOST_TEST(vm["instance"].as<std::string>() == "www");
 }
 
+BOOST_AUTO_TEST_CASE(positional_words_are_not_an_option) {
+  namespace po = boost::program_options;
+  po::options_description d;
+  d.add_options()("words", po::value<std::vector<std::string>>(), "");
+  po::positional_options_description positional;
+  positional.add("words", -1);
+  po::variables_map vm;
+  std::string error;
+  BOOST_TEST(parse({"status", "x"}, d, positional, vm, error), error);
+  BOOST_TEST(vm["words"].as<std::vector<std::string>>().size() == 2u);
+  po::variables_map vm2;
+  BOOST_TEST(!parse({"--words", "status"}, d, positional, vm2, error));
+  BOOST_TEST(error == "unrecognised option '--words'");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
