@@ -3,6 +3,12 @@
 #include <fstream>
 #include <sstream>
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -23,6 +29,16 @@ bool hmac_verify(std::string_view key, std::string_view data, std::string_view s
   return CRYPTO_memcmp(expected.data(), signature.data(), expected.size()) == 0;
 }
 
+namespace {
+
+std::string mode_text(mode_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+  return text;
+}
+
+}  // namespace
+
 bool read_key_file(const std::string& path, std::string& key, std::string& error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -39,7 +55,23 @@ bool read_key_file(const std::string& path, std::string& key, std::string& error
   key = first == std::string::npos ? std::string() : raw.substr(first, last - first + 1);
   if (key.size() < kMinKeyBytes) {
     error = "key file " + path + " holds " + std::to_string(key.size()) + " bytes; at least " +
-            std::to_string(kMinKeyBytes) + " are needed";
+            std::to_string(kMinKeyBytes) + " are needed: write a new one with 'head -c 32 /dev/urandom | base64 > " + path +
+            "' and copy it to every node";
+    return false;
+  }
+  return true;
+}
+
+bool key_file_is_private(const std::string& path, std::string& error) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    error = "cannot read key file " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  if (st.st_mode & S_IROTH) {
+    error = "key file " + path + " is readable by every user (mode " + mode_text(st.st_mode) +
+            "): anyone on this host could forge adverts and control requests; run 'chmod 600 " + path +
+            "' (or, for the packaged units, 'chown root:tandem " + path + " && chmod 640 " + path + "')";
     return false;
   }
   return true;

@@ -66,8 +66,8 @@ LoadResult parse_cluster_text(std::string_view text, const std::string& filename
   google::protobuf::TextFormat::Parser parser;
   SyntaxErrors errors(filename, result.problems);
   parser.RecordErrorsTo(&errors);
-  google::protobuf::TextFormat::ParseInfoTree locations;
-  parser.WriteLocationsTo(&locations);
+  auto locations = std::make_shared<google::protobuf::TextFormat::ParseInfoTree>();
+  parser.WriteLocationsTo(locations.get());
   // A key given twice is a mistake in a hand-written file, not an override.
   parser.AllowPartialMessage(false);
   const bool parsed = parser.ParseFromString(std::string(text), &cluster);
@@ -75,8 +75,12 @@ LoadResult parse_cluster_text(std::string_view text, const std::string& filename
     if (result.problems.empty()) result.problems.push_back({filename, "cannot parse configuration"});
     return result;
   }
-  result.problems = validate(cluster, filename, &locations);
-  if (result.problems.empty()) result.cluster = std::move(cluster);
+  result.problems = validate(cluster, filename, locations.get());
+  if (result.problems.empty()) {
+    result.cluster = std::move(cluster);
+    result.locations = std::move(locations);
+    result.filename = filename;
+  }
   return result;
 }
 

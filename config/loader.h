@@ -4,10 +4,13 @@
 // HAProxy's config check), and nothing starts while any remains.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <google/protobuf/text_format.h>
 
 #include "config/proto/cluster.pb.h"
 
@@ -25,6 +28,10 @@ std::string format_problems(const std::vector<Problem>& problems);
 struct LoadResult {
   std::optional<Cluster> cluster;  // set only when there are no problems
   std::vector<Problem> problems;
+  // Where each field of CLUSTER was written (set with it), for checks made
+  // after loading (config/host_checks.h), and the file name they cite.
+  std::shared_ptr<const google::protobuf::TextFormat::ParseInfoTree> locations;
+  std::string filename;
 };
 
 // Parses and validates TEXT; FILENAME is only used in messages.

@@ -1,5 +1,9 @@
 #include "config/validator.h"
 
+#include <sys/un.h>
+
+#include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 
@@ -13,6 +17,32 @@ namespace {
 constexpr std::uint32_t kMaxWeight = 256;
 constexpr std::uint32_t kMinAdvertMs = 10;
 constexpr std::uint32_t kMaxAdvertMs = 10000;
+// A unix socket's path must fit sockaddr_un::sun_path with its NUL: bind()
+// fails on a longer one with ENAMETOOLONG ("File name too long").
+constexpr std::size_t kMaxUnixPathBytes = sizeof(sockaddr_un::sun_path) - 1;
+
+// Whether ADDRESS lies in the network of PREFIX (same family, same first
+// PREFIX.length bits).
+bool in_network(const boost::asio::ip::address& address, const Prefix& prefix) {
+  if (address.is_v4() != prefix.address.is_v4()) return false;
+  auto bytes_of = [](const boost::asio::ip::address& a) {
+    std::array<unsigned char, 16> out{};
+    if (a.is_v4()) {
+      const auto b = a.to_v4().to_bytes();
+      std::copy(b.begin(), b.end(), out.begin());
+    } else {
+      out = a.to_v6().to_bytes();
+    }
+    return out;
+  };
+  const auto a = bytes_of(address);
+  const auto p = bytes_of(prefix.address);
+  for (unsigned bit = 0; bit < prefix.length; ++bit) {
+    const unsigned mask = 0x80u >> (bit % 8);
+    if ((a[bit / 8] & mask) != (p[bit / 8] & mask)) return false;
+  }
+  return true;
+}
 
 // Accumulates problems while walking the cluster.
 class Checker {
@@ -54,6 +84,41 @@ class Checker {
     if (!parse_host_port(text, error)) fail(pos.at(field), std::string(field) + ": " + error);
   }
 
+  void check_unix_path(const std::string& path, const SourcePosition& pos, const char* field) {
+    if (path.size() <= kMaxUnixPathBytes) return;
+    fail(pos.at(field), std::string(field) + ": the path is " + std::to_string(path.size()) +
+                            " bytes; a unix socket path holds at most " + std::to_string(kMaxUnixPathBytes) +
+                            " (sun_path): choose a shorter one, e.g. under /run/tandem/");
+  }
+
+  // A VIP is announced (gratuitous ARP, neighbour advertisement) on the LAN
+  // of the nodes that run its instance: at least one of them must have its
+  // address in the VIP's network, or the VIP is on a subnet no node is on. A
+  // host VIP (/32, /128) names no network, so it is not checked: a router
+  // may route it to the nodes. Nor is a VIP of another family than the
+  // nodes' addresses.
+  void check_vip_subnet(const Instance& inst, const Prefix& vip, const std::string& text, const std::string& where) {
+    const unsigned host_length = vip.address.is_v4() ? 32 : 128;
+    if (vip.length >= host_length) return;
+    std::string nodes;
+    for (const auto& np : inst.priorities()) {
+      for (const auto& node : cluster_.nodes()) {
+        if (node.name() != np.node()) continue;
+        std::string error;
+        const auto address = parse_prefix(node.address(), error);
+        if (!address) continue;  // reported with the node
+        // An IPv6 VIP beside IPv4 node addresses (dual stack): the file does
+        // not say the nodes' IPv6 subnet, so there is nothing to compare.
+        if (address->address.is_v4() != vip.address.is_v4()) continue;
+        if (in_network(address->address, vip)) return;
+        nodes += (nodes.empty() ? "" : ", ") + node.name() + " " + node.address();
+      }
+    }
+    if (nodes.empty()) return;  // no usable node: reported elsewhere
+    fail(where, "instance '" + inst.name() + "': vip " + text + " is outside the subnet of every node that runs it (" +
+                    nodes + "): no node could announce it on its LAN; give the VIP the LAN's prefix");
+  }
+
   void check_nodes() {
     if (cluster_.nodes_size() == 0) fail(root_.self(), "no nodes: add at least one `nodes { name: ... address: ... }`");
     std::set<std::string> names;
@@ -72,6 +137,8 @@ class Checker {
           fail(pos.at("address"), "address " + node.address() + " is used by two nodes");
         }
       }
+      check_unix_path(node.local_channel(), pos, "local_channel");
+      check_unix_path(node.control_socket(), pos, "control_socket");
       check_host_port(node.proxy_admin(), pos, "proxy_admin", false);
       check_host_port(node.agent_admin(), pos, "agent_admin", false);
       if (node.workers() > 256) fail(pos.at("workers"), "workers: " + std::to_string(node.workers()) + " is more than 256");
@@ -211,7 +278,12 @@ class Checker {
       if (inst.vips_size() == 0) fail(ipos.self(), "instance '" + inst.name() + "' has no `vips`");
       for (int j = 0; j < inst.vips_size(); ++j) {
         std::string error;
-        if (!parse_prefix(inst.vips(j), error)) fail(ipos.at("vips", j), "instance '" + inst.name() + "': vip " + error);
+        const auto vip = parse_prefix(inst.vips(j), error);
+        if (!vip) {
+          fail(ipos.at("vips", j), "instance '" + inst.name() + "': vip " + error);
+        } else {
+          check_vip_subnet(inst, *vip, inst.vips(j), ipos.at("vips", j));
+        }
       }
       if (inst.advert_interval_ms() != 0 &&
           (inst.advert_interval_ms() < kMinAdvertMs || inst.advert_interval_ms() > kMaxAdvertMs)) {

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <map>
 
+#include "common/command_line.h"
+
 namespace tandem::ctl {
 
 namespace {
@@ -164,106 +166,118 @@ std::string usage(const std::string& command) {
          "down), 2 a node unreachable or an error. Reference: docs/lbctl.md.\n";
 }
 
+namespace {
+
+namespace po = boost::program_options;
+
+// Every option of every command: lbctl takes global and command options
+// before or after the command, so one description parses them all and the
+// per-command checks below say which go together.
+po::options_description describe() {
+  po::options_description d;
+  d.add_options()
+      ("help,h", "")
+      ("json", "")
+      ("no-color", "")
+      ("color", po::value<std::string>(), "")
+      ("config", po::value<std::string>(), "")
+      ("key", po::value<std::string>(), "")
+      ("timeout", po::value<std::string>(), "")
+      ("interval", po::value<std::string>(), "")
+      ("wait", po::value<std::string>(), "")
+      ("count", po::value<std::string>(), "")
+      ("limit", po::value<std::string>(), "")
+      ("to", po::value<std::string>(), "")
+      ("instance", po::value<std::string>(), "")
+      ("pool", po::value<std::string>(), "")
+      ("node", po::value<std::string>(), "")
+      ("probe", po::value<std::string>(), "")
+      ("no-probe", "")
+      ("words", po::value<std::vector<std::string>>(), "");
+  return d;
+}
+
+}  // namespace
+
 std::optional<Options> parse_options(const std::vector<std::string>& argv, const char* config_env,
                                      std::string& error) {
   Options o;
   o.config = config_env && *config_env ? config_env : kDefaultConfig;
-  for (std::size_t i = 0; i < argv.size(); ++i) {
-    const std::string& arg = argv[i];
-    auto value = [&]() -> std::optional<std::string> {
-      if (i + 1 >= argv.size()) {
-        error = arg + " needs a value";
-        return std::nullopt;
-      }
-      return argv[++i];
-    };
-    auto duration = [&]() -> std::optional<std::chrono::milliseconds> {
-      auto v = value();
-      if (!v) return std::nullopt;
-      auto d = parse_duration(*v);
-      if (!d) error = arg + ": '" + *v + "' is not a duration (e.g. 500ms, 1s)";
-      return d;
-    };
-    if (arg == "--help" || arg == "-h") {
-      o.help = true;
-    } else if (arg == "--json") {
-      o.json = true;
-    } else if (arg == "--no-color") {
-      o.color = ColorMode::never;
-    } else if (arg == "--color") {
-      auto v = value();
-      if (!v) return std::nullopt;
-      if (*v == "auto") o.color = ColorMode::automatic;
-      else if (*v == "always") o.color = ColorMode::always;
-      else if (*v == "never") o.color = ColorMode::never;
-      else {
-        error = "--color: auto, always or never";
-        return std::nullopt;
-      }
-    } else if (arg == "--config") {
-      auto v = value();
-      if (!v) return std::nullopt;
-      o.config = *v;
-    } else if (arg == "--key") {
-      auto v = value();
-      if (!v) return std::nullopt;
-      o.key = *v;
-    } else if (arg == "--timeout") {
-      auto d = duration();
-      if (!d) return std::nullopt;
-      if (d->count() < 10) {
-        error = "--timeout: at least 10ms";
-        return std::nullopt;
-      }
-      o.timeout = *d;
-    } else if (arg == "--interval") {
-      auto d = duration();
-      if (!d) return std::nullopt;
-      o.interval = *d;
-    } else if (arg == "--wait") {
-      auto d = duration();
-      if (!d) return std::nullopt;
-      o.wait = *d;
-    } else if (arg == "--count" || arg == "--limit") {
-      auto v = value();
-      if (!v) return std::nullopt;
-      char* end = nullptr;
-      const long n = std::strtol(v->c_str(), &end, 10);
-      if (end != v->c_str() + v->size() || n < 1 || n > 1000000) {
-        error = arg + ": a positive number";
-        return std::nullopt;
-      }
-      if (arg == "--count") {
-        o.count = static_cast<int>(n);
-      } else {
-        o.limit = static_cast<int>(n);
-      }
-    } else if (arg == "--to" || arg == "--instance" || arg == "--pool" || arg == "--node" || arg == "--probe") {
-      auto v = value();
-      if (!v) return std::nullopt;
-      std::string& target = arg == "--to"         ? o.to
-                            : arg == "--instance" ? o.instance
-                            : arg == "--pool"     ? o.pool
-                            : arg == "--node"     ? o.node
-                                                  : o.probe_target;
-      target = *v;
-    } else if (arg == "--no-probe") {
-      o.probe = false;
-    } else if (arg.size() > 1 && arg[0] == '-') {
-      error = "unknown option '" + arg + "'";
+  po::positional_options_description positional;
+  positional.add("words", -1);
+  po::variables_map vm;
+  if (!command_line::parse(argv, describe(), positional, vm, error)) return std::nullopt;
+  auto text = [&](const char* name) -> const std::string* {
+    return vm.count(name) ? &vm[name].as<std::string>() : nullptr;
+  };
+  auto duration = [&](const char* name, std::optional<std::chrono::milliseconds>& out) {
+    const std::string* v = text(name);
+    if (!v) return true;
+    out = parse_duration(*v);
+    if (!out) error = std::string("--") + name + ": '" + *v + "' is not a duration (e.g. 500ms, 1s)";
+    return out.has_value();
+  };
+  auto number = [&](const char* name, int& out) {
+    const std::string* v = text(name);
+    if (!v) return true;
+    auto n = command_line::parse_integer(*v, 1, 1000000);
+    if (!n) {
+      error = std::string("--") + name + ": a positive number";
+      return false;
+    }
+    out = static_cast<int>(*n);
+    return true;
+  };
+  o.help = vm.count("help") > 0;
+  o.json = vm.count("json") > 0;
+  if (vm.count("no-color")) o.color = ColorMode::never;
+  if (const std::string* v = text("color")) {
+    if (*v == "auto") o.color = ColorMode::automatic;
+    else if (*v == "always") o.color = ColorMode::always;
+    else if (*v == "never") o.color = ColorMode::never;
+    else {
+      error = "--color: auto, always or never";
       return std::nullopt;
-    } else if (o.command.empty()) {
-      if (arg == "help") {
+    }
+  }
+  if (const std::string* v = text("config")) o.config = *v;
+  if (const std::string* v = text("key")) o.key = *v;
+  std::optional<std::chrono::milliseconds> timeout, wait;
+  if (!duration("timeout", timeout) || !duration("interval", o.interval) || !duration("wait", wait))
+    return std::nullopt;
+  if (timeout) {
+    if (timeout->count() < 10) {
+      error = "--timeout: at least 10ms";
+      return std::nullopt;
+    }
+    o.timeout = *timeout;
+  }
+  if (wait) o.wait = *wait;
+  if (vm.count("count")) {
+    int count = 0;
+    if (!number("count", count)) return std::nullopt;
+    o.count = count;
+  }
+  if (!number("limit", o.limit)) return std::nullopt;
+  if (const std::string* v = text("to")) o.to = *v;
+  if (const std::string* v = text("instance")) o.instance = *v;
+  if (const std::string* v = text("pool")) o.pool = *v;
+  if (const std::string* v = text("node")) o.node = *v;
+  if (const std::string* v = text("probe")) o.probe_target = *v;
+  if (vm.count("no-probe")) o.probe = false;
+  // The words: "help" (before the command), the command, its arguments.
+  if (vm.count("words")) {
+    for (const auto& word : vm["words"].as<std::vector<std::string>>()) {
+      if (!o.command.empty()) {
+        o.args.push_back(word);
+      } else if (word == "help") {
         o.help = true;
-        continue;
-      }
-      if (!is_command(arg)) {
-        error = "unknown command '" + arg + "'";
+      } else if (!is_command(word)) {
+        error = "unknown command '" + word + "'";
         return std::nullopt;
+      } else {
+        o.command = word;
       }
-      o.command = arg;
-    } else {
-      o.args.push_back(arg);
     }
   }
   if (o.help) return o;

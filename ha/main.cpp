@@ -3,43 +3,30 @@
 //   ha-agent --config cluster.conf --node edge1 [--log-level info] [--check-config]
 //   ha-agent --config cluster.conf --node edge1 --status [--json]
 //   ha-agent --config cluster.conf --node edge1 --switchover [--to NODE] [--instance NAME]
+//   ha-agent --config cluster.conf --node edge1 --release-vips
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
 #include "common/hmac.h"
 #include "common/key_ring.h"
 #include "common/logging.h"
+#include "config/host_checks.h"
 #include "config/loader.h"
 #include "ha/agent/agent.h"
+#include "ha/agent/command_line.h"
 #include "ha/agent/control_client.h"
 #include "ha/agent/protobuf_log.h"
 #include "ha/agent/settings.h"
 #include "ha/agent/status_builder.h"
 #include "ha/vip/capabilities.h"
+#include "ha/vip/vip_manager.h"
 
 namespace {
-
-const char* kUsage =
-    "usage: ha-agent --config FILE --node NAME [options]\n"
-    "\n"
-    "  --config FILE       the cluster file (protobuf text format, see config/examples/)\n"
-    "  --node NAME         which node of the file this host is\n"
-    "  --check-config      only check the file: print every problem as file:line:col, exit 0 or 1\n"
-    "  --log-level L       trace, debug, info (default), warn, error\n"
-    "\n"
-    "Control client (talks to the running agent of --node through its control_socket):\n"
-    "  --status            print its status (exit 2 when it cannot be reached)\n"
-    "  --json              with --status: print JSON\n"
-    "  --switchover        hand the master role over (planned, faster than a failure)\n"
-    "  --to NODE           with --switchover: the node to hand over to (default: best backup)\n"
-    "  --instance NAME     with --switchover: only this instance (default: every instance it masters)\n"
-    "\n"
-    "Signals: SIGTERM/SIGINT resign (priority 0, naming a successor), remove the VIPs,\n"
-    "mark the state file stale and exit 0.\n";
 
 constexpr std::chrono::milliseconds kClientTimeout{1000};
 
@@ -76,66 +63,73 @@ int run_client(const tandem::config::Node& node, bool status, bool json, const s
   return response->switchover().accepted() ? 0 : 1;
 }
 
+// --release-vips: what a SIGTERM'd agent does on its way out, for an agent
+// that could not (kill -9, a crash): every configured VIP of this node and
+// every Tandem-labelled address leave its interface. Idempotent; refused
+// while an agent for the node still answers.
+int release_vips(const tandem::config::Cluster& cluster, const std::string& node) {
+  const auto* self = tandem::config::find_node(cluster, node);
+  std::vector<tandem::Prefix> configured;
+  for (const auto& plan : tandem::ha::plan_instances(cluster, node))
+    for (const auto& p : plan.vips) configured.push_back(p);
+  if (configured.empty()) {
+    std::cout << "ha-agent: node " << node << " runs no instance; no VIP to release\n";
+    return 0;
+  }
+  std::string error;
+  // A live agent owns its VIPs: pulling them from under a master would cut
+  // its clients off. (After kill -9 the socket file stays, but nobody answers.)
+  if (const auto& path = self->control_socket(); !path.empty()) {
+    tandem::wire::ControlRequest probe;
+    probe.mutable_status();
+    if (tandem::ha::control_exchange(path, probe, std::chrono::milliseconds{500}, error)) {
+      std::cerr << "ha-agent: an agent still answers on " << path
+                << "; --release-vips is for a node whose agent is gone (stop it first: its SIGTERM "
+                   "releases the VIPs itself)\n";
+      return 1;
+    }
+  }
+  auto vips = tandem::ha::VipManager::open(error);
+  if (!vips) {
+    std::cerr << "ha-agent: rtnetlink: " << error << "\n";
+    return 1;
+  }
+  auto removed = vips->remove_leftovers(self->interface(), configured, error);
+  if (!removed) {
+    std::cerr << "ha-agent: releasing the VIPs of " << node << " on " << self->interface() << ": " << error << "\n";
+    return 1;
+  }
+  for (const auto& p : *removed)
+    std::cout << "released " << tandem::ha::format_prefix(p) << " from " << self->interface() << "\n";
+  if (removed->empty()) std::cout << "no VIP of " << node << " was on " << self->interface() << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string config_path, node, level = "info", to, instance;
-  bool check_only = false, status = false, json = false, switchover = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::cerr << "ha-agent: " << arg << " needs a value\n" << kUsage;
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (arg == "--config") {
-      config_path = value();
-    } else if (arg == "--node") {
-      node = value();
-    } else if (arg == "--check-config") {
-      check_only = true;
-    } else if (arg == "--log-level") {
-      level = value();
-    } else if (arg == "--status") {
-      status = true;
-    } else if (arg == "--json") {
-      json = true;
-    } else if (arg == "--switchover") {
-      switchover = true;
-    } else if (arg == "--to") {
-      to = value();
-    } else if (arg == "--instance") {
-      instance = value();
-    } else if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
-      return 0;
-    } else {
-      std::cerr << "ha-agent: unknown argument '" << arg << "'\n" << kUsage;
-      return 2;
-    }
-  }
-  if (config_path.empty() || node.empty()) {
-    std::cerr << "ha-agent: --config and --node are required\n" << kUsage;
+  using Mode = tandem::ha::AgentCommandLine::Mode;
+  std::string usage_error;
+  const auto command_line =
+      tandem::ha::parse_agent_command_line(std::vector<std::string>(argv + 1, argv + argc), usage_error);
+  if (!command_line) {
+    std::cerr << "ha-agent: " << usage_error << "\n\n" << tandem::ha::agent_usage();
     return 2;
   }
-  if (status && switchover) {
-    std::cerr << "ha-agent: --status and --switchover exclude each other\n";
-    return 2;
+  if (command_line->mode == Mode::help) {
+    std::cout << tandem::ha::agent_usage();
+    return 0;
   }
-  if ((json && !status) || ((!to.empty() || !instance.empty()) && !switchover)) {
-    std::cerr << "ha-agent: --json goes with --status; --to and --instance go with --switchover\n";
-    return 2;
-  }
-  if (auto error = tandem::init_logging("ha-agent", level); !error.empty()) {
+  const auto& config_path = command_line->config_path;
+  const auto& node = command_line->node;
+  const Mode mode = command_line->mode;
+  if (auto error = tandem::init_logging("ha-agent", command_line->log_level); !error.empty()) {
     std::cerr << "ha-agent: " << error << "\n";
     return 2;
   }
   tandem::ha::route_protobuf_logs_to_spdlog();
 
-  const bool agent_mode = !check_only && !status && !switchover;
-  if (agent_mode) {
+  if (mode == Mode::run || mode == Mode::release_vips) {
     if (auto missing = tandem::ha::missing_capabilities(); !missing.empty()) {
       std::cerr << "ha-agent: " << missing << "\n";
       return 1;
@@ -150,7 +144,8 @@ int main(int argc, char** argv) {
   }
   const auto& cluster = *loaded.cluster;
   const auto* self = tandem::config::find_node(cluster, node);
-  if (status || switchover) return run_client(*self, status, json, to, instance);
+  if (mode == Mode::status || mode == Mode::switchover)
+    return run_client(*self, mode == Mode::status, command_line->json, command_line->to, command_line->instance);
 
   // What the validator cannot know: the agent's own view must build too.
   try {
@@ -160,13 +155,24 @@ int main(int argc, char** argv) {
     std::cerr << config_path << ": error: " << e.what() << "\n";
     return 1;
   }
-  if (check_only) {
+  if (mode == Mode::release_vips) return release_vips(cluster, node);
+  if (mode == Mode::check_config) {
+    // What only this host can tell: the key file and the interface.
+    const auto problems = tandem::config::check_host(loaded, node, tandem::config::SystemHost(), {});
+    if (!problems.empty()) {
+      std::cerr << tandem::config::format_problems(problems);
+      std::cerr << "ha-agent: " << problems.size() << " problem(s) in " << config_path << " on this host\n";
+      return 1;
+    }
     std::cout << config_path << ": configuration is valid for node " << node << "\n";
     return 0;
   }
   tandem::KeyRing keys;
   std::string error;
-  if (!tandem::read_key_ring(cluster.ha().key_file(), cluster.ha().next_key_file(), keys, error)) {
+  if (!tandem::read_key_ring(cluster.ha().key_file(), cluster.ha().next_key_file(), keys, error) ||
+      !tandem::key_file_is_private(cluster.ha().key_file(), error) ||
+      (!cluster.ha().next_key_file().empty() &&
+       !tandem::key_file_is_private(cluster.ha().next_key_file(), error))) {
     std::cerr << "ha-agent: " << error << "\n";
     spdlog::critical("startup_failed error=\"{}\"", error);
     return 1;

@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   # build
   build-essential cmake ninja-build pkg-config clang
-  libboost1.81-dev libboost-test1.81-dev libboost-json1.81-dev
+  libboost1.81-dev libboost-test1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   libprotobuf-dev protobuf-compiler libspdlog-dev libfmt-dev libssl-dev
   libnl-3-dev libnl-route-3-dev
   # tests, demo and benchmarks: real clients, peers and network tools

@@ -1,4 +1,6 @@
 // Unit tests of the frame codec, HMAC helpers and address parsing.
+#include <sys/stat.h>
+
 #include <boost/test/unit_test.hpp>
 
 #include "common/address.h"
@@ -84,13 +86,37 @@ BOOST_AUTO_TEST_CASE(key_file_errors_say_what_to_do) {
   std::fputs("short\n", f);
   std::fclose(f);
   BOOST_TEST(!read_key_file(path, key, error));
-  BOOST_TEST(error.find("at least 16") != std::string::npos, error);
+  // 32 bytes, HMAC-SHA256's output size, as cluster.proto and the README say (issue 10 §5).
+  BOOST_TEST(error.find("at least 32") != std::string::npos, error);
   f = std::fopen(path.c_str(), "w");
-  std::fputs("  0123456789abcdef0123\n", f);
+  std::fputs("  0123456789abcdef0123456789abcde\n", f);  // 31 bytes
+  std::fclose(f);
+  BOOST_TEST(!read_key_file(path, key, error));
+  f = std::fopen(path.c_str(), "w");
+  std::fputs("  0123456789abcdef0123456789abcdef\n", f);
   std::fclose(f);
   BOOST_TEST(read_key_file(path, key, error));
-  BOOST_TEST(key == "0123456789abcdef0123");
+  BOOST_TEST(key == "0123456789abcdef0123456789abcdef");
   std::remove(path.c_str());
+}
+
+BOOST_AUTO_TEST_CASE(a_world_readable_key_file_is_not_private) {
+  const std::string path = "/tmp/tandem-key-mode-test";
+  FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs("0123456789abcdef0123456789abcdef\n", f);
+  std::fclose(f);
+  std::string error;
+  ::chmod(path.c_str(), 0644);
+  BOOST_TEST(!key_file_is_private(path, error));
+  BOOST_TEST(error.find("readable by every user (mode 0644)") != std::string::npos, error);
+  BOOST_TEST(error.find("chmod 600 " + path) != std::string::npos, error);
+  ::chmod(path.c_str(), 0640);  // the packaged units read it as group tandem
+  BOOST_TEST(key_file_is_private(path, error), error);
+  ::chmod(path.c_str(), 0600);
+  BOOST_TEST(key_file_is_private(path, error), error);
+  std::remove(path.c_str());
+  BOOST_TEST(!key_file_is_private(path, error));
+  BOOST_TEST(error.find("cannot read key file") != std::string::npos, error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
