@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import datetime
 import os
+import random
+import threading
 import time
 import unittest
 
@@ -118,22 +120,40 @@ class SyncRestartTest(unittest.TestCase):
         c.start_proxy("edge3")
         self.assertLessEqual(self.proxy_entries("edge3", "web"), 0, "a fresh proxy starts empty")
         c.start_agent("edge3", wait=False)
-        t_full = None
-        entries_at_master = None
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            n = self.proxy_entries("edge3", "web")
-            if t_full is None and n >= want:
-                t_full = time.time()
-            if c.state_file("edge3").state() == "MASTER":
-                entries_at_master = n
-                break
-            time.sleep(0.01)
-        self.assertIsNotNone(entries_at_master, f"edge3 never became MASTER: {c.roles()}")
-        while t_full is None and time.monotonic() < deadline:
-            if self.proxy_entries("edge3", "web") >= want:
-                t_full = time.time()
-            time.sleep(0.01)
+        # A poller notes when edge3's proxy holds the whole table, while the
+        # test thread sends the clients through the VIP the moment edge3 has it.
+        full: list[float] = []
+        done = threading.Event()
+
+        def poll_full():
+            end = time.monotonic() + 30
+            while not done.is_set() and time.monotonic() < end:
+                if self.proxy_entries("edge3", "web") >= want:
+                    full.append(time.time())
+                    return
+                time.sleep(0.01)
+        poller = threading.Thread(target=poll_full, daemon=True)
+        poller.start()
+        self.addCleanup(done.set)
+        wait_for(lambda: c.state_file("edge3").state() == "MASTER", 30.0, 0.005,
+                 what=lambda: f"edge3 MASTER ({c.roles()})")
+        entries_at_master = self.proxy_entries("edge3", "web")
+        c.wait_vip("edge3", timeout=5)
+        # Every client at once after the take-over, in a mixed order.
+        moved = []
+        order = [("src", ip, b) for ip, b in src.items()] + [("ck", k, b) for k, b in cookies.items()]
+        random.Random(7).shuffle(order)
+        for kind, key, backend in order:
+            if kind == "src":
+                got = http_retry(c, 80, "/", source=key).get("x-backend")
+            else:
+                got = http_retry(c, APP_PORT, "/r/again", cookie=key).get("x-backend")
+            if got != backend:
+                moved.append(f"{key}: {backend} -> {got}")
+        total = len(src) + len(cookies)
+        figure("sync_restart_sticky", kept=f"{total - len(moved)}/{total}")
+        poller.join(timeout=35)
+        t_full = full[0] if full else None
         lines = c.proc("edge3", "agent").lines()
         snaps: dict[str, float] = {}  # peer -> when its first snapshot ended
         for line in lines:
@@ -145,31 +165,20 @@ class SyncRestartTest(unittest.TestCase):
         # once the first one is in the agent.
         transfer_ms = (t_full - min(snaps.values())) * 1000 if t_full else -1
         # The whole-table hand-over the gate waits for (absent before the fix).
-        sent = {x.split("snapshot_id=", 1)[1].split()[0]: log_time(x) for x in lines if "proxy_snapshot_sent" in x}
+        sent = {x.split("snapshot_id=", 1)[1].split()[0]: log_time(x) for x in lines
+                if "proxy_snapshot_sent" in x and "snapshot_id=" in x}
         applied = [(x.split("snapshot_id=", 1)[1].split()[0], log_time(x))
                    for x in lines if "proxy_snapshot_applied" in x]
         handover_ms = (applied[-1][1] - sent[applied[-1][0]]) * 1000 if applied else -1
         figure("sync_restart_transfer", entries=want, agent_to_proxy_ms=transfer_ms,
                snapshot_handover_ms=handover_ms, proxy_entries_when_master=entries_at_master)
 
-        c.wait_vip("edge3", timeout=5)
         cap.stop()
         wire = b"".join(frame for _, frame in cap.packets())
         self.assertGreater(len(wire), SEED_ENTRIES * 20, "the capture should hold edge1's snapshot to edge3")
         in_clear = [v for v in cookies if v.split("=", 1)[1].encode() in wire]
         in_clear += [ip for ip in self.sources if ip.encode() in wire]
         figure("sync_wire_capture", bytes=len(wire), values_in_clear=f"{len(in_clear)}/{len(cookies) + len(self.sources)}")
-        moved = []
-        for ip, backend in src.items():
-            got = http_retry(c, 80, "/", source=ip).get("x-backend")
-            if got != backend:
-                moved.append(f"{ip}: {backend} -> {got}")
-        for cookie, backend in cookies.items():
-            got = http_retry(c, APP_PORT, "/r/again", cookie=cookie).get("x-backend")
-            if got != backend:
-                moved.append(f"{cookie}: {backend} -> {got}")
-        total = len(src) + len(cookies)
-        figure("sync_restart_sticky", kept=f"{total - len(moved)}/{total}")
         self.assertEqual(moved, [], f"{len(moved)}/{total} clients moved")
         self.assertEqual(in_clear, [], "session keys readable on the sync wire")
         self.assertGreaterEqual(entries_at_master, want, "edge3 became MASTER before its proxy had the table")
