@@ -21,6 +21,9 @@ Figures (stderr, FIGURE lines):
   in clear in a capture of edge1's sync port during the restart (issue 10
   item 8: the sync channel is encrypted, so none).
 
+And garbage hellos on the sync port: all counted, the warnings rate-limited
+(issue 10 item 2).
+
 Run as root from integration/:
     TANDEM_BUILD=../build python3 -m unittest -v cluster/test_sync_restart.py
 """
@@ -190,6 +193,85 @@ class SyncRestartTest(unittest.TestCase):
         self.assertLess(transfer_ms, 1000, "30k entries agent -> proxy must take well under a second")
         self.assertGreaterEqual(handover_ms, 0)
         self.assertLess(handover_ms, 1000, "the 30k snapshot agent -> proxy must take well under a second")
+
+    def test_a_node_cut_off_during_its_sync_is_a_last_resort_until_it_has_the_table(self):
+        """edge3 restarts (top priority) while cut off from edge1 and edge2:
+        after the 3 s gate it is eligible only at priority 1; once the LAN
+        heals it takes over only with the table in its proxy."""
+        c = self.c
+        src = {ip: http_retry(c, 80, "/", source=ip).get("x-backend") for ip in self.sources[:30]}
+        c.kill("edge3", "agent")
+        c.kill("edge3", "proxy")
+        c.write_config(priorities={"edge1": 200, "edge2": 150, "edge3": 250})
+        c.topo.partition(["edge3"], ["edge1", "edge2"])  # client and backends reach both sides
+        c.start_proxy("edge3")
+        since = 0
+        c.start_agent("edge3", wait=False)
+        agent = c.proc("edge3", "agent")
+        agent.wait_for_line(r"sync_last_resort", 10)
+
+        def priority() -> int | None:
+            st = c.status("edge3") or {}
+            inst = {i.get("name"): i for i in st.get("instances", [])}.get("www", {})
+            return inst.get("effective_priority")
+        wait_for(lambda: priority() == 1, 5.0, 0.1, what=lambda: f"edge3 at priority 1 (now {priority()})")
+        self.assertEqual(((c.agent_status("edge3") or {}).get("sync") or {}).get("eligibility"), "last_resort")
+        self.assertEqual(self.proxy_entries("edge3", "web"), 0)
+        # Heal: edge3 gets the table, hands it to its proxy, then takes over at 250.
+        marks = c.agent_marks()
+        c.topo.heal()
+        wait_for(lambda: c.state_file("edge3").state() == "MASTER" and c.state_file("edge1").state() != "MASTER"
+                 and priority() == 250, 15.0, 0.02, what=lambda: f"edge3 MASTER at 250 ({c.roles()}, {priority()})")
+        entries = self.proxy_entries("edge3", "web")
+        self.assertGreaterEqual(entries, len(src))
+        lines = agent.lines(since)
+        text = "\n".join(lines)
+        self.assertIn("sync_initial_done", text)
+        self.assertLess(text.find("proxy_snapshot_applied"), text.rfind("to=MASTER"), text[-3000:])
+        last = [t for t in c.transitions_since(marks) if t.node == "edge3" and t.to_state == "MASTER"]
+        self.assertTrue(last, text[-3000:])
+        c.wait_vip("edge3", timeout=5)
+        moved = [ip for ip, b in src.items() if http_retry(c, 80, "/", source=ip).get("x-backend") != b]
+        figure("sync_last_resort", kept=f"{len(src) - len(moved)}/{len(src)}", proxy_entries_at_master=entries)
+        self.assertEqual(moved, [])
+
+    def test_garbage_hellos_are_counted_and_logged_rate_limited(self):
+        """Issue 10 item 2: 300 garbage hellos on the sync port are all
+        counted (tandem_sync_rejected_total) but warn at most twice."""
+        c = self.c
+        host = c.topo.host("edge1").ip
+        before = c.proc("edge1", "agent").mark()
+        st0 = ((c.agent_status("edge1") or {}).get("sync") or {}).get("rejected") or {}
+        sent = 0
+        frame = b"\x0a\x01x" + b"\x1a\x20" + bytes(32)  # SyncFrame{hello: "x", mac: zeros}
+        t = time.monotonic()
+        for _ in range(300):
+            with c.topo.socket(CLIENT[0]) as sock:
+                sock.settimeout(2)
+                sock.connect((host, 5800))
+                sock.sendall(len(frame).to_bytes(4, "big") + frame)
+                try:
+                    while sock.recv(65536):
+                        pass
+                except OSError:
+                    pass
+            sent += 1
+            if time.monotonic() - t > 20:
+                break
+
+        def counted():
+            st = ((c.agent_status("edge1") or {}).get("sync") or {}).get("rejected") or {}
+            return int(st.get("bad_mac", 0)) - int(st0.get("bad_mac", 0)) >= sent
+        wait_for(counted, 5.0, 0.1, what=f"{sent} bad_mac rejections counted")
+        warnings = [x for x in c.proc("edge1", "agent").lines(before) if "sync_rejected" in x]
+        figure("sync_garbage_hellos", sent=sent, warning_lines=len(warnings), s=time.monotonic() - t)
+        self.assertGreaterEqual(sent, 100)
+        self.assertGreaterEqual(len(warnings), 1, "the first refusal warns")
+        self.assertLessEqual(len(warnings), 3, "\n".join(warnings[:10]))
+        self.assertIn("rejected_since_last_warning=", warnings[0])
+        # The real peers are unaffected.
+        wait_for(lambda: ((c.agent_status("edge1") or {}).get("sync") or {}).get("connected_peers") == 2, 5.0, 0.1,
+                 what="edge1 still connected to both peers")
 
 
 if __name__ == "__main__":
