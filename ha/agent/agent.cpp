@@ -611,25 +611,33 @@ AdminReply Agent::handle_admin(const std::string& path) {
 
 // ------------------------------------------------------------------ stick sync
 
-// Stick-table sync (ha/agent/stick_sync.h). Until the initial sync from the
-// peers is done, the fault-mode track "sync" fails, so a node restarted from
-// nothing cannot become MASTER with an empty table.
+// Stick-table sync (ha/agent/stick_sync.h). Its eligibility verdict (the
+// rule: ha/sync/sync_eligibility.h) maps onto two tracks: "sync" (fault mode)
+// fails while waiting, so a node restarted from nothing stays FAULT;
+// "sync_table" (weight mode) lowers a node in last resort to priority 1.
 void Agent::start_sync() {
   StickSyncHooks hooks;
   hooks.connection_lost = [this](const std::string& peer) { on_sync_peer_lost(peer, std::nullopt); };
   hooks.confirmed_down = [this](const std::string& peer, TimePoint aligned) { on_sync_peer_lost(peer, aligned); };
-  hooks.gate_opened = [this](const std::string& why) {
+  hooks.eligibility = [this](sync::Eligibility verdict, const std::string& why) {
+    const bool last_resort = verdict == sync::Eligibility::kLastResort;
+    // The priority drops before the node leaves FAULT, never after.
+    if (last_resort || tracks_.contains("sync_table")) {
+      tracks_["sync_table"] = TrackView{"sync_table", !last_resort, kMaxPriority};
+      apply_track("sync_table", !last_resort, kMaxPriority, std::string(sync::to_string(verdict)) + ": " + why);
+    }
     tracks_["sync"] = TrackView{"sync", true, 0};
-    if (sync_gate_failed_) apply_track("sync", true, 0, "initial sync done: " + why);
+    if (sync_gate_failed_) apply_track("sync", true, 0, std::string(sync::to_string(verdict)) + ": " + why);
+    sync_gate_failed_ = false;
   };
   auto sync_settings = stick_sync_settings(cluster_, node_, keys_.signing);
   sync_settings.next_key = keys_.other;
   sync_ = std::make_unique<StickSync>(io_, std::move(sync_settings), std::move(hooks));
   sync_->start(proxy_.get());
-  if (!sync_->initial_sync_done()) {
+  if (sync_->eligibility() == sync::Eligibility::kWaiting) {
     sync_gate_failed_ = true;
     tracks_["sync"] = TrackView{"sync", false, 0};
-    apply_track("sync", false, 0, "waiting for the initial sync from peers");
+    apply_track("sync", false, 0, "waiting for the initial sync from peers and its hand-over to the proxy");
   }
 }
 

@@ -162,6 +162,8 @@ awaitable<void> ProxyChannel::serve(std::shared_ptr<socket_t> socket, std::uint6
         on_change_();
       }
       if (message.has_stick() && id == current_id_ && on_stick_) on_stick_(message.stick());
+      if (message.has_stick_applied() && id == current_id_ && on_applied_)
+        on_applied_(message.stick_applied().snapshot_id());
     }
     if (bad) break;
   }
@@ -186,9 +188,11 @@ void ProxyChannel::send_role(const std::string& role) {
 }
 
 void ProxyChannel::set_stick_handlers(std::function<void(const wire::StickChanges&)> on_stick,
-                                      std::function<void()> on_connected) {
+                                      std::function<void()> on_connected,
+                                      std::function<void(std::uint64_t)> on_applied) {
   on_stick_ = std::move(on_stick);
   on_connected_ = std::move(on_connected);
+  on_applied_ = std::move(on_applied);
 }
 
 void ProxyChannel::send_stick(const wire::StickChanges& changes) {

@@ -74,14 +74,18 @@ class ProxyChannel {
 
   // Stick sync (ha/agent/stick_sync.h): ON_STICK gets every StickChanges the
   // proxy sends; ON_CONNECTED runs when a proxy (re)connects, so it gets the
-  // agent's whole copy back.
+  // agent's whole copy back; ON_APPLIED gets the id of each full resync the
+  // proxy reports applied (StickApplied).
   void set_stick_handlers(std::function<void(const wire::StickChanges&)> on_stick,
-                          std::function<void()> on_connected);
+                          std::function<void()> on_connected,
+                          std::function<void(std::uint64_t)> on_applied = {});
   // Queues stick changes for the proxy. The caller bounds what it queues:
-  // it sends more only when write_idle().
+  // it sends more only while queued_bytes() is below its bound.
   void send_stick(const wire::StickChanges& changes);
   // Nothing is waiting to be written to the proxy.
   bool write_idle() const { return !writing_ && pending_write_.empty(); }
+  // Bytes queued behind the write in flight.
+  std::size_t queued_bytes() const { return pending_write_.size(); }
   bool connected() const { return current_ != nullptr; }
 
   const ProxyLiveness& liveness() const { return liveness_; }
@@ -105,6 +109,7 @@ class ProxyChannel {
   std::string role_;
   std::function<void(const wire::StickChanges&)> on_stick_;
   std::function<void()> on_connected_;
+  std::function<void(std::uint64_t)> on_applied_;
   std::string pending_write_;
   bool writing_ = false;
   bool stopped_ = false;

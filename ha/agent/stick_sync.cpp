@@ -13,6 +13,7 @@
 #include "config/defaults.h"
 #include "config/loader.h"
 #include "ha/agent/settings.h"
+#include "ha/failover/peer_liveness.h"
 #include "ha/sync/sync_auth.h"
 
 namespace tandem::ha {
@@ -26,14 +27,12 @@ constexpr Milliseconds kHandshakeTimeout{1000};
 constexpr Milliseconds kPingEvery{1000};
 constexpr Milliseconds kIdleTimeout{5000};
 constexpr Milliseconds kWatchdogPeriod{100};
-constexpr Milliseconds kProbeTimeout{50};  // a refusal takes ~1 ms; this only bounds a stall
-constexpr Milliseconds kProbeGap{10};
-constexpr int kProbeCount = 3;
 // Every backup acts at close + this + its skew (InstanceMachine::peer_confirmed_down).
 constexpr Milliseconds kConfirmWindow{60};
 constexpr std::size_t kMaxHandshaking = 16;      // unauthenticated connections at once
 constexpr std::size_t kWriteHighWater = 1u << 20;  // stop taking from a queue above this
 constexpr auto kExpireEvery = std::chrono::seconds(1);
+constexpr Milliseconds kRejectWarnEvery{10000};  // as advert drops (ha/agent/agent.cpp)
 
 std::string random_nonce() {
   std::string nonce(sync::kNonceBytes, '\0');
@@ -148,13 +147,7 @@ StickSync::StickSync(asio::io_context& io, StickSyncSettings settings, StickSync
       hooks_(std::move(hooks)),
       store_(settings_.pools),
       to_proxy_(settings_.queue_limit),
-      gate_(
-          [&] {
-            std::set<std::string> names;
-            for (const auto& [n, a] : settings_.peers) names.insert(n);
-            return names;
-          }(),
-          Clock::now() + settings_.initial_sync_timeout),
+      reject_warn_(kRejectWarnEvery),
       flush_timer_(io) {
   for (const auto& [name, address] : settings_.peers)
     peers_.push_back(std::make_unique<Peer>(name, address, settings_.node < name, settings_.queue_limit));
@@ -166,8 +159,13 @@ void StickSync::start(ProxyChannel* proxy) {
   proxy_ = proxy;
   if (proxy_) {
     proxy_->set_stick_handlers([this](const wire::StickChanges& c) { on_proxy_stick(c); },
-                               [this] { on_proxy_connected(); });
+                               [this] { on_proxy_connected(); },
+                               [this](std::uint64_t id) { on_proxy_applied(id); });
   }
+  std::set<std::string> names;
+  for (const auto& [n, a] : settings_.peers) names.insert(n);
+  gate_.emplace(std::move(names), proxy_ != nullptr && !settings_.pools.empty(),
+                Clock::now() + settings_.initial_sync_timeout);
   if (!settings_.peers.empty()) {
     const tcp::endpoint ep(settings_.address, settings_.port);
     acceptor_ = std::make_unique<tcp::acceptor>(io_);
@@ -224,8 +222,8 @@ awaitable<void> StickSync::accept_loop() {
       continue;
     }
     if (handshaking_ >= kMaxHandshaking) {
-      ++rejected_["too_many_handshakes"];
       boost::system::error_code ignored;
+      reject("too_many_handshakes", "accept", conn->socket.remote_endpoint(ignored).address().to_string(), "");
       conn->socket.close(ignored);
       continue;
     }
@@ -249,7 +247,7 @@ awaitable<void> StickSync::dial_loop(Peer& peer) {
       if (!ec) {
         connected = true;
       } else if (ec == asio::error::connection_refused) {
-        if (!gate_reported_) gate_.peer_absent(peer.name);
+        gate_->peer_absent(peer.name);
         check_gate();
       }
       if (ec) spdlog::debug("sync_dial_failed peer={} error=\"{}\"", peer.name, ec.message());
@@ -294,7 +292,7 @@ awaitable<void> StickSync::serve(std::shared_ptr<Conn> conn) {
       const auto status = decoder.next(payload);
       if (status == FrameDecoder::Status::need_more) break;
       if (status == FrameDecoder::Status::too_large) {
-        ++rejected_["too_large"];
+        reject("too_large", conn->established ? "frame" : "hello", conn->remote, conn->peer);
         close(*conn, "frame too large");
         break;
       }
@@ -303,8 +301,7 @@ awaitable<void> StickSync::serve(std::shared_ptr<Conn> conn) {
         for (const auto& p : peers_)
           if (conn->dialer ? p->name == conn->expected_peer : !p->dialer) allowed.insert(p->name);
         if (auto error = conn->auth.accept_hello(payload, allowed)) {
-          ++rejected_[std::string(sync::to_string(*error))];
-          spdlog::warn("sync_rejected from={} stage=hello reason={}", conn->remote, sync::to_string(*error));
+          reject(sync::to_string(*error), "hello", conn->remote, "");
           close(*conn, "bad hello");
           break;
         }
@@ -314,9 +311,7 @@ awaitable<void> StickSync::serve(std::shared_ptr<Conn> conn) {
       sync::AuthError error{};
       auto message = conn->auth.open(payload, error);
       if (!message) {
-        ++rejected_[std::string(sync::to_string(error))];
-        spdlog::warn("sync_rejected peer={} from={} stage=frame reason={}", conn->peer, conn->remote,
-                     sync::to_string(error));
+        reject(sync::to_string(error), "frame", conn->remote, conn->peer);
         close(*conn, "bad frame");
         break;
       }
@@ -349,8 +344,7 @@ awaitable<void> StickSync::watchdog(std::shared_ptr<Conn> conn) {
     if (conn->closed) co_return;
     const auto now = Clock::now();
     if (!conn->established && now - conn->started > kHandshakeTimeout) {
-      ++rejected_["handshake_timeout"];
-      spdlog::warn("sync_rejected from={} stage=hello reason=handshake_timeout", conn->remote);
+      reject("handshake_timeout", "hello", conn->remote, "");
       close(*conn, "handshake timeout");
       co_return;
     }
@@ -363,6 +357,20 @@ awaitable<void> StickSync::watchdog(std::shared_ptr<Conn> conn) {
       ping.mutable_ping();
       send(*conn, ping);
     }
+  }
+}
+
+void StickSync::reject(std::string_view reason, std::string_view stage, const std::string& from,
+                        const std::string& peer) {
+  ++rejected_[std::string(reason)];
+  // Garbage on the port must not flood the log: a warning at most every
+  // kRejectWarnEvery, saying how many refusals it stands for.
+  const auto covers = reject_warn_.note(Clock::now());
+  if (covers > 0) {
+    spdlog::warn("sync_rejected from={} peer={} stage={} reason={} rejected_since_last_warning={} total={}", from,
+                 peer.empty() ? "-" : peer, stage, reason, covers, rejected_[std::string(reason)]);
+  } else {
+    spdlog::debug("sync_rejected from={} peer={} stage={} reason={}", from, peer.empty() ? "-" : peer, stage, reason);
   }
 }
 
@@ -435,7 +443,7 @@ void StickSync::on_message(Conn& conn, const wire::SyncMessage& message) {
   if (s.snapshot_end()) {
     ++peer->snapshots_received;
     spdlog::info("sync_snapshot_received peer={} entries_total={}", peer->name, peer->received);
-    gate_.snapshot_complete(peer->name);
+    gate_->snapshot_complete(peer->name);
     check_gate();
     flush_proxy();  // a restarted node's proxy gets the table now, not at the next tick
   }
@@ -498,6 +506,13 @@ void StickSync::on_proxy_stick(const wire::StickChanges& changes) {
   if (changes.snapshot_end()) spdlog::info("proxy_snapshot_received entries_total={}", proxy_received_);
 }
 
+void StickSync::on_proxy_applied(std::uint64_t id) {
+  const auto ms = std::chrono::duration<double, std::milli>(Clock::now() - proxy_snapshot_at_).count();
+  spdlog::info("proxy_snapshot_applied snapshot_id={} ms_since_last_sent={:.1f}", id, ms);
+  if (gate_) gate_->proxy_applied(id);
+  check_gate();
+}
+
 void StickSync::on_proxy_connected() {
   to_proxy_.clear();
   to_proxy_.request_resync();
@@ -516,10 +531,13 @@ void StickSync::send_proxy_snapshot() {
   wire::StickChanges end;
   end.set_full_snapshot(true);
   end.set_snapshot_end(true);
+  end.set_snapshot_id(++proxy_snapshot_id_);
   proxy_->send_stick(end);
   proxy_sent_ += total;
   ++proxy_resyncs_;
-  spdlog::info("proxy_snapshot_sent entries={}", total);
+  proxy_snapshot_at_ = Clock::now();
+  if (gate_) gate_->proxy_snapshot_sent(proxy_snapshot_id_, proxy_snapshot_at_);
+  spdlog::info("proxy_snapshot_sent entries={} snapshot_id={}", total, proxy_snapshot_id_);
 }
 
 void StickSync::flush_proxy() {
@@ -530,9 +548,12 @@ void StickSync::flush_proxy() {
     return;
   }
   const auto now = Clock::now();
-  for (int i = 0; i < 16 && !to_proxy_.empty() && proxy_->write_idle(); ++i) {
+  // The unix socket takes megabytes at once: fill it up to the high-water
+  // mark rather than one batch per write (which capped a restarted node's
+  // proxy at one batch per flush interval, ~5k entries/s).
+  while (!to_proxy_.empty() && proxy_->queued_bytes() < kWriteHighWater) {
     auto batch = to_proxy_.take(settings_.batch, now);
-    if (batch.entries.empty()) continue;
+    if (batch.entries.empty()) break;
     wire::StickChanges c;
     for (auto& e : batch.entries) *c.add_entries() = std::move(e);
     proxy_sent_ += batch.entries.size();
@@ -579,13 +600,24 @@ void StickSync::flush_tick() {
 }
 
 void StickSync::check_gate() {
-  if (gate_reported_) return;
+  if (!gate_ || eligibility_ == sync::Eligibility::kEligible) return;
   const auto now = Clock::now();
-  if (!gate_.open(now)) return;
-  gate_reported_ = true;
-  const std::string why = gate_.describe(now);
-  spdlog::info("sync_initial_done detail=\"{}\"", why);
-  if (hooks_.gate_opened) hooks_.gate_opened(why);
+  if (gate_->proxy_snapshot_due(now)) {
+    // The peers' table is complete: hand it to the proxy whole, with an id
+    // it acknowledges once applied.
+    to_proxy_.request_resync();
+    flush_proxy();
+  }
+  const auto verdict = gate_->update(now);
+  if (verdict == eligibility_) return;
+  eligibility_ = verdict;
+  const std::string why = gate_->describe(now);
+  if (verdict == sync::Eligibility::kEligible) {
+    spdlog::info("sync_initial_done detail=\"{}\"", why);
+  } else {
+    spdlog::warn("sync_last_resort detail=\"{}\"", why);
+  }
+  if (hooks_.eligibility) hooks_.eligibility(verdict, why);
 }
 
 // ------------------------------------------------------------------ probes
@@ -605,35 +637,26 @@ awaitable<void> StickSync::probe_burst(std::string name, TimePoint lost_at) {
   Peer* peer = find_peer(name);
   if (!peer) co_return;
   const tcp::endpoint ep(peer->address, settings_.port);
-  // A killed process's sockets close one by one: the sync connection can be
-  // seen closing while its listener still completes handshakes for a few
-  // milliseconds. So a connect that succeeds is not the end: an agent is
-  // there only if connects keep succeeding; refusals after it still count.
-  int refused_since_connect = 0;
-  int connects = 0;
-  std::string seen;
-  for (int i = 0; i < kProbeCount + 2 && !stopped_ && refused_since_connect < kProbeCount && connects < 2; ++i) {
-    if (i > 0) {
-      asio::steady_timer gap(io_, kProbeGap);
+  // The decision is PeerLiveness's (ha/failover/peer_liveness.h); here only the connects.
+  PeerLiveness liveness;
+  for (bool first = true; !stopped_ && liveness.more(); first = false) {
+    if (!first) {
+      asio::steady_timer gap(io_, PeerLiveness::kProbeGap);
       co_await gap.async_wait(use_nothrow);
     }
-    auto r = co_await probe_once(ep, kProbeTimeout);
+    auto r = co_await probe_once(ep, PeerLiveness::kProbeTimeout);
     if (!r) {
-      seen += "timeout ";  // a stall here or a lost packet: one is tolerated
-      continue;
+      liveness.record(PeerLiveness::Probe::kTimeout);
+    } else if (!*r) {
+      liveness.record(PeerLiveness::Probe::kConnected);
+    } else if (*r == asio::error::connection_refused) {
+      liveness.record(PeerLiveness::Probe::kRefused);
+    } else {
+      liveness.record(PeerLiveness::Probe::kOtherError, r->message());
     }
-    if (!*r) {
-      seen += "connected ";
-      ++connects;
-      refused_since_connect = 0;
-      continue;
-    }
-    seen += (*r == asio::error::connection_refused ? "refused " : r->message() + " ");
-    if (*r == asio::error::connection_refused) ++refused_since_connect;
   }
-  // Refused means the host answers and nothing listens: its agent is gone.
-  const bool confirmed = refused_since_connect >= kProbeCount - 1 && connects < 2;
-  spdlog::info("sync_probe peer={} results=\"{}\" confirmed_down={}", name, seen.empty() ? "-" : seen, confirmed);
+  const bool confirmed = liveness.confirmed_down();
+  spdlog::info("sync_probe peer={} results=\"{}\" confirmed_down={}", name, liveness.seen(), confirmed);
   if (confirmed && !stopped_) {
     ++fast_confirmations_;
     if (hooks_.confirmed_down) hooks_.confirmed_down(name, lost_at + kConfirmWindow);
@@ -644,8 +667,8 @@ awaitable<void> StickSync::probe_absent(std::string name) {
   Peer* peer = find_peer(name);
   if (!peer) co_return;
   auto r = co_await probe_once(tcp::endpoint(peer->address, settings_.port), Milliseconds{300});
-  if (r && *r == asio::error::connection_refused && !gate_reported_) {
-    gate_.peer_absent(name);
+  if (r && *r == asio::error::connection_refused && gate_) {
+    gate_->peer_absent(name);
     check_gate();
   }
 }
@@ -654,8 +677,9 @@ awaitable<void> StickSync::probe_absent(std::string name) {
 
 wire::SyncStatus StickSync::status(TimePoint now) const {
   wire::SyncStatus s;
-  s.set_initial_sync_done(gate_reported_);
-  s.set_initial_sync(gate_.describe(now));
+  s.set_initial_sync_done(eligibility_ == sync::Eligibility::kEligible);
+  s.set_eligibility(sync::to_string(eligibility_));
+  if (gate_) s.set_initial_sync(gate_->describe(now));
   for (const auto& pool : store_.pools()) {
     const auto c = store_.counters(pool);
     auto* t = s.add_tables();

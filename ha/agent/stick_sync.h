@@ -16,12 +16,18 @@
 //   (silently: host and link failures are the adverts' business).
 // - A connection the peer closed (EOF, reset) after its handshake is
 //   reported at once (connection_lost) and confirmed with a burst of fast
-//   TCP probes of the peer's sync port (3, 10 ms apart, 50 ms deadline
-//   each): at least 2 refused and none accepted means its host is up but
-//   its agent is gone (confirmed_down; every backup then acts at the close
-//   + 60 ms + its skew, so the priority order holds).
-// - The initial-sync gate: see sync::InitialSyncGate; reported through
-//   the `gate` hook once it opens.
+//   TCP probes of the peer's sync port, 10 ms apart, 50 ms deadline each;
+//   PeerLiveness (ha/failover/peer_liveness.h) decides what the results
+//   prove. Refusals mean its host is up but its agent is gone
+//   (confirmed_down; every backup then acts at the close + 60 ms + its
+//   skew, so the priority order holds).
+// - Whether this node may become MASTER: the rule is sync::SyncEligibility
+//   (ha/sync/sync_eligibility.h): every peer's snapshot (or its absence), then
+//   the local proxy's acknowledgement (StickApplied) of a full resync sent
+//   after it; last resort after the deadline. Reported through the
+//   `eligibility` hook on every change.
+// - Entries for the local proxy go out as fast as the unix socket takes
+//   them (up to kWriteHighWater queued), not one batch per flush interval.
 //
 // Single-threaded: the agent's io_context.
 #pragma once
@@ -33,6 +39,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -45,6 +52,8 @@
 #include "ha/sync/change_queue.h"
 #include "ha/sync/peer_state.h"
 #include "ha/sync/stick_store.h"
+#include "ha/sync/sync_eligibility.h"
+#include "ha/sync/warn_limiter.h"
 
 namespace tandem::ha {
 
@@ -73,7 +82,8 @@ struct StickSyncHooks {
   std::function<void(const std::string& peer)> connection_lost;  // closed by the peer
   // Fast probes found no agent there; ALIGNED = the close + kConfirmWindow.
   std::function<void(const std::string& peer, TimePoint aligned)> confirmed_down;
-  std::function<void(const std::string& why)> gate_opened;       // initial sync done
+  // The eligibility verdict changed (kWaiting at start is not reported).
+  std::function<void(sync::Eligibility, const std::string& why)> eligibility;
 };
 
 // See the file comment.
@@ -95,7 +105,8 @@ class StickSync {
     settings_.next_key = std::move(next_key);
   }
 
-  bool initial_sync_done() const { return gate_reported_; }
+  bool initial_sync_done() const { return eligibility_ == sync::Eligibility::kEligible; }
+  sync::Eligibility eligibility() const { return eligibility_; }
   wire::SyncStatus status(TimePoint now) const;
 
  private:
@@ -116,7 +127,10 @@ class StickSync {
   void on_message(Conn& conn, const wire::SyncMessage& message);
   void on_proxy_stick(const wire::StickChanges& changes);
   void on_proxy_connected();
+  void on_proxy_applied(std::uint64_t id);
   void close(Conn& conn, const std::string& why);
+  // Counts a refused connection or frame; logs it rate-limited.
+  void reject(std::string_view reason, std::string_view stage, const std::string& from, const std::string& peer);
   void send(Conn& conn, const wire::SyncMessage& message);
   void flush_writes(const std::shared_ptr<Conn>& conn);
   void send_snapshot(Conn& conn);
@@ -132,14 +146,17 @@ class StickSync {
   StickSyncHooks hooks_;
   sync::StickStore store_;
   sync::ChangeQueue to_proxy_;
-  sync::InitialSyncGate gate_;
+  std::optional<sync::SyncEligibility> gate_;  // from start()
   sync::LagStats lag_;
+  sync::WarnLimiter reject_warn_;
   std::vector<std::unique_ptr<Peer>> peers_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   asio::steady_timer flush_timer_;
   ProxyChannel* proxy_ = nullptr;
   bool stopped_ = false;
-  bool gate_reported_ = false;
+  sync::Eligibility eligibility_ = sync::Eligibility::kWaiting;
+  std::uint64_t proxy_snapshot_id_ = 0;  // last full resync sent to the proxy
+  TimePoint proxy_snapshot_at_{};        // when it was sent (for the log)
   std::size_t handshaking_ = 0;
   TimePoint last_expire_{};
 

@@ -56,8 +56,8 @@ class LagStats {
 // empty table while a peer holds the cluster's: the gate stays closed until
 // every peer has either delivered a complete snapshot or been found not to
 // run an agent (its sync port refused us), or until DEADLINE (peers that do
-// not answer at all: a host down, a partition). The agent reports it to the
-// machines as the fault-mode track "sync".
+// not answer at all: a host down, a partition). SyncEligibility
+// (ha/sync/sync_eligibility.h) builds the whole rule on it.
 class InitialSyncGate {
  public:
   InitialSyncGate(std::set<std::string> peers, TimePoint deadline);

@@ -2,21 +2,24 @@
 // Pure: the nonce comes in, bytes in and out; no sockets.
 //
 // Handshake: each side first sends SyncFrame{hello, mac} where hello is a
-// SyncHello {version 1, cluster, node, to, nonce (16 fresh random bytes)}
+// SyncHello {version 2, cluster, node, to, nonce (16 fresh random bytes)}
 // and mac = HMAC-SHA256(K, "tandem-sync-hello/1" || hello). The receiver
 // checks the mac, the cluster name, that `node` is a configured peer
 // expected on this connection and that `to` is itself.
 //
 // Afterwards, each direction has its own session key
-//   K_dir = HMAC-SHA256(K, "tandem-sync-session/1" || sender || 0 || receiver || 0
-//                          || dialer_nonce || acceptor_nonce)
-// and frame n (n = 1, 2, ... counted by both ends, never sent) carries
-//   mac = HMAC-SHA256(K_dir, be64(n) || message).
-// So a frame cannot be forged without K, replayed into another connection
-// (fresh nonces), reordered, dropped or repeated within one (the counter), nor
-// reflected back to its sender (per-direction keys). A recorded hello
-// replayed to us gets our fresh nonce back; its sender cannot MAC anything
-// after it, and nothing it sent is applied.
+//   K_dir = HKDF-SHA256(ikm K, salt dialer_nonce || acceptor_nonce,
+//                       info "tandem-sync-aead/2" || sender || 0 || receiver || 0)
+// and frame n (n = 1, 2, ... counted by both ends, never sent) is
+//   SyncFrame{sealed = AES-256-GCM(K_dir, nonce 0^32 || be64(n), message)}
+// (ha/sync/frame_cipher.h): encrypted, so a capture of the sync port shows
+// no stick key (no session cookie value), and authenticated. So a frame
+// cannot be read or forged without K, replayed into another connection
+// (fresh nonces, fresh keys), reordered, dropped or repeated within one (the
+// counter is the nonce), nor reflected back to its sender (per-direction
+// keys). A recorded hello replayed to us gets our fresh nonce back; its
+// sender cannot seal anything after it, and nothing it sent is applied.
+// Version 1 (frames in clear, HMAC only) is refused: bad_version.
 #pragma once
 
 #include <cstddef>
@@ -27,6 +30,7 @@
 #include <string_view>
 
 #include "common/proto/sync.pb.h"
+#include "ha/sync/frame_cipher.h"
 
 namespace tandem::ha::sync {
 
@@ -83,8 +87,8 @@ class SyncAuth {
   std::string nonce_;
   bool dialer_;
   std::string peer_;
-  std::string send_key_;
-  std::string recv_key_;
+  std::optional<FrameCipher> send_;
+  std::optional<FrameCipher> recv_;
   std::uint64_t sent_ = 0;
   std::uint64_t received_ = 0;
   bool established_ = false;

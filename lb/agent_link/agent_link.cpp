@@ -62,7 +62,15 @@ awaitable<void> AgentLink::read_loop(local_socket& socket) {
       const auto& s = message.stick();
       counters_.received += static_cast<std::uint64_t>(s.entries_size());
       if (s.entries_size() > 0) stick_.apply({s.entries().begin(), s.entries().end()});
-      if (s.snapshot_end()) spdlog::info("stick_resync_received entries_total={}", counters_.received);
+      if (s.snapshot_end()) {
+        spdlog::info("stick_resync_received entries_total={} snapshot_id={}", counters_.received, s.snapshot_id());
+        // Frames are applied in order, so every entry of the snapshot is in
+        // the tables now: acknowledge it (the agent's gate waits for this).
+        if (s.snapshot_id() != 0) {
+          applied_snapshot_ = s.snapshot_id();
+          if (wake_) wake_->cancel();
+        }
+      }
     }
   }
 }
@@ -115,9 +123,21 @@ awaitable<void> AgentLink::send_loop(local_socket& socket, std::uint64_t& sequen
   asio::steady_timer timer(io_);
   const auto tick = stick_.tables ? std::min(interval_, stick_.flush) : interval_;
   auto next_heartbeat = std::chrono::steady_clock::now();
+  wake_ = &timer;
+  struct Unwake {
+    asio::steady_timer** wake;
+    ~Unwake() { *wake = nullptr; }
+  } unwake{&wake_};
+  std::uint64_t acked = 0;
   while (*running) {
     std::string frames;
     const auto now = std::chrono::steady_clock::now();
+    if (applied_snapshot_ != acked) {
+      acked = applied_snapshot_;
+      wire::ProxyToAgent message;
+      message.mutable_stick_applied()->set_snapshot_id(acked);
+      frames += encode_frame(message);
+    }
     if (now >= next_heartbeat) {
       wire::ProxyToAgent message;
       *message.mutable_heartbeat() = source_();
@@ -164,6 +184,7 @@ awaitable<void> AgentLink::run() {
     warned = false;
     backoff = std::chrono::milliseconds(20);
     full_resync_ = true;  // a new agent (or a new connection) gets the whole tables
+    applied_snapshot_ = 0;  // snapshot ids are per agent run
     {
       using namespace asio::experimental::awaitable_operators;
       // Either side ending ends the connection: the agent closing it, or a

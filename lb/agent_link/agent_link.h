@@ -9,7 +9,8 @@
 //   brought a new table;
 // - from the agent: its role, and stick entries learned from peers, applied
 //   to the tables (so a backup's proxy runs hot; a restarted proxy gets its
-//   table back).
+//   table back). A full resync from the agent is acknowledged
+//   (StickApplied) once applied: the agent's initial-sync gate waits for it.
 // Reconnects with backoff; the agent may start before or after the proxy.
 // Control thread only.
 #pragma once
@@ -84,6 +85,8 @@ class AgentLink {
   bool connected_ = false;
   bool full_resync_ = true;
   std::set<const StickTable*> known_tables_;
+  std::uint64_t applied_snapshot_ = 0;        // the agent's last full resync in our tables
+  asio::steady_timer* wake_ = nullptr;        // the send loop's timer, to ack at once
   StickLinkCounters counters_;
 };
 
