@@ -17,6 +17,16 @@
 // reflected back to its sender (per-direction keys). A recorded hello
 // replayed to us gets our fresh nonce back; its sender cannot MAC anything
 // after it, and nothing it sent is applied.
+//
+// Replay after a restart: nothing here outlives a connection. The session
+// keys depend on the nonce this process draws for each connection, so a
+// capture from before a restart (of either end) is as useless as one from
+// an earlier connection of the same run; no state needs persisting.
+// Caveat (issue 9 review): accept_hello proves only that the hello was once
+// made by a key holder, not that the sender holds the key now. The caller
+// must not act on a connection (replace the peer's current one, send it the
+// table, report its loss to the failover machines) before the peer's first
+// frame opens under the session key; see the report on issue 9.
 #pragma once
 
 #include <cstddef>
