@@ -78,6 +78,11 @@ class Replayer:
 
 class ReplayAfterRestartTest(FailoverTestCase):
 
+    def crash_and_restart_agent(self, node: str) -> None:
+        """kill -9 of node's agent, then a fresh start."""
+        self.c.kill(node, "agent")
+        self.c.start_agent(node)
+
     def capture_master_adverts(self) -> list[tuple[float, bytes]]:
         c = self.c
         cap = c.topo.capture("client", f"udp port {ADVERT_PORT}", name="edge1-adverts")
@@ -113,8 +118,7 @@ class ReplayAfterRestartTest(FailoverTestCase):
         wait_for(written_since, 5, 0.05, what=f"{seq_file} written after edge1's death")
 
         # 3. edge3's agent crashes and restarts.
-        c.kill("edge3", "agent")
-        c.start_agent("edge3")
+        self.crash_and_restart_agent("edge3")
         c.proc("edge3", "agent").wait_for_line(r"sync_initial_done", timeout=10)
         c.wait_state("edge3", "BACKUP", timeout=5)
         self.assertEqual(c.state_file("edge3").master(), "edge2", self.diag())
