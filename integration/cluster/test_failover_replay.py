@@ -28,8 +28,9 @@ import threading
 import time
 import unittest
 
-from cluster.failover_common import (ADVERT_GROUP, ADVERT_PORT, FailoverTestCase, decode_advert,
-                                     figure, udp_payloads)
+from cluster.failover_common import (ADVERT_GROUP, ADVERT_PORT, FailoverTestCase, client_udp_socket,
+                                     decode_advert, encode_advert_body, encode_signed, figure,
+                                     udp_payloads)
 from lib.cluster import wait_for
 from lib.netns import EDGES
 
@@ -76,7 +77,44 @@ class Replayer:
         self.sock.close()
 
 
-class ReplayAfterRestartTest(FailoverTestCase):
+def spoofed_adverts(key: bytes, node: str, count: int) -> list[bytes]:
+    """Fresh, correctly signed adverts naming node as MASTER at 254: only
+    the source address gives them away. Their sequences are 1 s ahead, inside
+    the clock bound (2 s) and above what node itself sends meanwhile."""
+    seq = int(time.time() * 1_000_000) + 1_000_000
+    return [encode_signed(encode_advert_body(
+                node=node, instance_id="www", priority=254, state="MASTER",
+                advert_interval_ms=100, sequence=seq + i * 1000, boot_id=7), key)
+            for i in range(count)]
+
+
+class SourceCheck:
+    """Adverts signed with the real key, with fresh sequences, sent from the
+    client's address: every agent drops them as wrong_source and nothing
+    moves."""
+
+    def send_spoofed(self, destinations: list[str]) -> None:
+        c = self.c
+        before = {e: c.advert_drops(e).get("wrong_source", 0) for e in c.edges}
+        marks = c.agent_marks()
+        sock = client_udp_socket(c)
+        try:
+            for d in spoofed_adverts(self.key(), "edge3", 10):
+                for dst in destinations:
+                    sock.sendto(d, (dst, ADVERT_PORT))
+                time.sleep(0.01)      # pacing the sender, not synchronisation
+        finally:
+            sock.close()
+        # edge3 drops its own name as self; the others as wrong_source.
+        others = [e for e in c.edges if e != "edge3"]
+        wait_for(lambda: all(c.advert_drops(e).get("wrong_source", 0) - before[e] >= 10 for e in others),
+                 5, 0.05, what=lambda: f"10 wrong_source drops on {others}: "
+                 f"{ {e: c.advert_drops(e) for e in c.edges} }")
+        self.assert_no_transitions(marks, self.diag())
+        self.assertEqual(c.masters(), ["edge1"], self.diag())
+
+
+class ReplayAfterRestartTest(SourceCheck, FailoverTestCase):
 
     def crash_and_restart_agent(self, node: str) -> None:
         """kill -9 of node's agent, then a fresh start."""
@@ -121,7 +159,8 @@ class ReplayAfterRestartTest(FailoverTestCase):
         self.crash_and_restart_agent("edge3")
         c.proc("edge3", "agent").wait_for_line(r"sync_initial_done", timeout=10)
         c.wait_state("edge3", "BACKUP", timeout=5)
-        self.assertEqual(c.state_file("edge3").master(), "edge2", self.diag())
+        wait_for(lambda: c.state_file("edge3").master() == "edge2", 3, 0.02,
+                 what=lambda: "edge3 to follow edge2\n" + self.diag())
 
         # 4. Replay the capture from edge1's address; 5. edge2 dies early in it.
         drops_before = c.advert_drops("edge3")
@@ -157,6 +196,22 @@ class ReplayAfterRestartTest(FailoverTestCase):
         self.assertLess(log.longest_outage_s(), TAKEOVER_BOUND_S, msg)
         # edge3 saw the replay and refused it (counted), not merely missed it.
         self.assertGreaterEqual(sum(refused.values()), 5, msg)
+
+    def test_spoofed_source_dropped(self):
+        """Multicast: a fresh advert signed with the real key, from the wrong address."""
+        self.send_spoofed([ADVERT_GROUP])
+
+
+class SpoofedSourceUnicastTest(SourceCheck, FailoverTestCase):
+    """Unicast mode: adverts go to each node's address, from the sender's
+    own (IP_PKTINFO), so the cluster forms; a spoof is dropped."""
+    cluster_params = {"unicast": True}
+
+    def test_spoofed_source_dropped(self):
+        c = self.c
+        for e in c.edges:   # the real adverts were all accepted from their senders' addresses
+            self.assertEqual(c.advert_drops(e).get("wrong_source", 0), 0, self.diag())
+        self.send_spoofed([EDGES[e] for e in c.edges])
 
 
 if __name__ == "__main__":
