@@ -3,9 +3,11 @@
 
 Builds a LAN of network namespaces (198.18.0.0/24): three edge hosts running
 lb-proxy and ha-agent, three web backends, one client. Sends steady traffic
-through the virtual IP, shows the cluster, kills the master, shows the
-failover as the client saw it, checks that sticky clients kept their backend,
-and removes everything it created. Run it through scripts/demo.sh (as root).
+through the virtual IP, shows the cluster, kills the master's processes,
+shows the failover as the client saw it, checks that sticky clients kept
+their backend, then cuts the new master's cable (a host death: nothing closes
+a connection, the backups notice only the missing adverts) and shows that
+failover with its own figure, and removes everything it created. Run it through scripts/demo.sh (as root).
 """
 
 from __future__ import annotations
@@ -179,7 +181,9 @@ def main() -> int:
         probe.wait_success(timeout=5)
         time.sleep(1.5)  # the story needs traffic before the failure; this is a demo, not a test
 
-        say("Killing the master: kill -9 of edge1's ha-agent and lb-proxy (as if the host died)")
+        say("Killing the master: kill -9 of edge1's ha-agent and lb-proxy (as if the processes crashed)")
+        detail("the kernel closes edge1's sync connections, so the backups learn at once that its agent is gone; "
+               "a host death comes later, with its own figure")
         killed_at = cluster.kill("edge1", "agent")
         cluster.kill("edge1", "proxy")
         cluster.topo.run("edge1", ["ip", "addr", "del", f"{VIP}/24", "dev", cluster.topo.host("edge1").ifname],
@@ -210,6 +214,25 @@ def main() -> int:
         detail(f"{kept}/{len(sessions)} sessions went back to the same backend through edge2")
         for m in moved:
             detail(m)
+
+        say("Now a host death: edge2's cable is cut (its LAN link goes down)")
+        detail("a dead host closes no connection: edge3 notices only that edge2's adverts stopped "
+               "(3 advert intervals plus skew, RFC 5798 Master_Down_Interval)")
+        probe = cluster.start_probe(duration_s=6, interval_ms=5)
+        probe.wait_success(timeout=5)
+        time.sleep(1.0)  # the story needs traffic before the failure; this is a demo, not a test
+        cut_at = time.monotonic()
+        cluster.topo.link_down("edge2")
+        # edge2's own agent drops the VIP too (link down: FAULT); time edge3's claim alone.
+        wait_for(lambda: "edge3" in cluster.vip_holders(), timeout=5, interval=0.01, what="edge3 to claim the VIP")
+        edge3_at = time.monotonic()
+        detail(f"edge3 claimed the VIP {1000 * (edge3_at - cut_at):.0f} ms after the cable cut "
+               f"(the process crash above took {1000 * (new_master_at - killed_at):.0f} ms)")
+        log = probe.wait()
+        outages = log.outages()
+        longest_cut = max((o.duration or 0.0 for o in outages), default=0.0)
+        detail(f"{len(log.attempts)} connections, {log.failure_count()} failed, "
+               f"longest gap without service: {1000 * longest_cut:.0f} ms")
 
         say(f"Done in {time.monotonic() - started:.0f} s; removing namespaces and processes")
         return 0 if kept == len(sessions) else 1

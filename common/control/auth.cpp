@@ -161,6 +161,13 @@ RequestVerifier::Outcome RequestVerifier::verify(std::string_view payload, std::
                  std::to_string(skew) + " ms (limit " + std::to_string(kFreshnessMs) + "; check NTP)";
     return out;
   }
+  if (ts < not_before_unix_ms_) {
+    out.refusal = Refusal::stale;
+    out.detail = "request signed " + std::to_string(not_before_unix_ms_ - ts) +
+                 " ms before this server started: a recorded request replayed after a restart, or a client "
+                 "clock behind (check NTP, then send it again)";
+    return out;
+  }
   const auto admitted = window_.admit(nonce, ts, now_unix_ms);
   if (!admitted) {
     out.refusal = Refusal::busy;

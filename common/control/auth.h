@@ -125,10 +125,22 @@ class RequestVerifier {
   void set_keys(KeyRing keys) { keys_ = std::move(keys); }
   const std::string& self() const { return self_; }
 
+  // Refuses (stale) every request signed before UNIX_MS; the server passes
+  // the time it started. Why a capture cannot be replayed after a restart:
+  // the window that makes each nonce single-use lives in memory, so a new
+  // server process has forgotten the nonces its previous run accepted, and
+  // a request recorded up to kFreshnessMs before the restart would still be
+  // fresh. Such a request was signed before this server started, which no
+  // request meant for it can be (bar a client clock a few ms behind, whose
+  // request, sent in the first moments after the start, is refused as stale
+  // and can be sent again).
+  void refuse_signed_before(std::uint64_t unix_ms) { not_before_unix_ms_ = unix_ms; }
+
  private:
   KeyRing keys_;
   std::string self_;
   ReplayWindow window_;
+  std::uint64_t not_before_unix_ms_ = 0;
 };
 
 }  // namespace tandem::control

@@ -1,5 +1,6 @@
 #include "ha/advert/advert_codec.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "common/hmac.h"
@@ -15,6 +16,8 @@ std::string_view to_string(DropReason reason) {
     case DropReason::kSelf: return "self";
     case DropReason::kUnknownNode: return "unknown_node";
     case DropReason::kReplayed: return "replayed";
+    case DropReason::kWrongSource: return "wrong_source";
+    case DropReason::kClockSkew: return "clock_skew";
   }
   return "unknown";
 }
@@ -28,6 +31,8 @@ std::uint64_t AdvertCounters::dropped(DropReason reason) const {
     case DropReason::kSelf: return self;
     case DropReason::kUnknownNode: return unknown_node;
     case DropReason::kReplayed: return replayed;
+    case DropReason::kWrongSource: return wrong_source;
+    case DropReason::kClockSkew: return clock_skew;
   }
   return 0;
 }
@@ -49,6 +54,8 @@ std::uint64_t& counter_for(AdvertCounters& c, DropReason reason) {
     case DropReason::kSelf: return c.self;
     case DropReason::kUnknownNode: return c.unknown_node;
     case DropReason::kReplayed: return c.replayed;
+    case DropReason::kWrongSource: return c.wrong_source;
+    case DropReason::kClockSkew: return c.clock_skew;
   }
   return c.malformed;  // unreachable: every enumerator is handled above
 }
@@ -86,12 +93,31 @@ std::string encode_advert(const wire::Advert& advert, std::string_view key) {
   return signed_advert.SerializeAsString();
 }
 
-AdvertVerifier::AdvertVerifier(std::string key, std::string self_node,
-                               std::set<std::string> known_nodes)
-    : keys_{std::move(key), {}}, self_(std::move(self_node)), known_(std::move(known_nodes)) {}
+bool within_clock_bound(std::uint64_t sequence_us, std::uint64_t now_us, std::uint64_t max_skew_us) {
+  const std::uint64_t distance = sequence_us > now_us ? sequence_us - now_us : now_us - sequence_us;
+  return distance <= max_skew_us;
+}
 
-std::variant<wire::Advert, DropReason> AdvertVerifier::verify(std::string_view datagram) {
-  auto result = check(datagram);
+// An IPv4 address seen through an IPv6 socket (::ffff:a.b.c.d) is the same
+// node as its IPv4 form.
+static boost::asio::ip::address unmapped(const boost::asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6());
+  return a;
+}
+
+AdvertVerifier::AdvertVerifier(std::string key, std::string self_node, std::set<std::string> known_nodes,
+                               AdvertChecks checks)
+    : keys_{std::move(key), {}}, self_(std::move(self_node)), known_(std::move(known_nodes)), checks_(std::move(checks)) {}
+
+void AdvertVerifier::restore(const std::string& node, const std::string& instance, std::uint64_t sequence) {
+  auto& peer = peers_[std::make_pair(node, instance)];
+  peer.sequence = std::max(peer.sequence, sequence);
+}
+
+std::variant<wire::Advert, DropReason> AdvertVerifier::verify(std::string_view datagram,
+                                                              const std::optional<boost::asio::ip::address>& from) {
+  auto result = check(datagram, from);
   if (const auto* reason = std::get_if<DropReason>(&result)) {
     ++counter_for(counters_, *reason);
   } else {
@@ -100,7 +126,8 @@ std::variant<wire::Advert, DropReason> AdvertVerifier::verify(std::string_view d
   return result;
 }
 
-std::variant<wire::Advert, DropReason> AdvertVerifier::check(std::string_view datagram) {
+std::variant<wire::Advert, DropReason> AdvertVerifier::check(std::string_view datagram,
+                                                             const std::optional<boost::asio::ip::address>& from) {
   if (datagram.size() > kMaxAdvertBytes) return DropReason::kOversized;
 
   wire::SignedAdvert outer;
@@ -123,11 +150,22 @@ std::variant<wire::Advert, DropReason> AdvertVerifier::check(std::string_view da
   if (it != peers_.end() && advert.sequence() <= it->second.sequence) {
     return DropReason::kReplayed;
   }
+  // After the replay check, so a plain replay keeps its precise name.
+  if (from && !checks_.node_addresses.empty()) {
+    const auto addr = checks_.node_addresses.find(advert.node());
+    if (addr == checks_.node_addresses.end() || unmapped(addr->second) != unmapped(*from))
+      return DropReason::kWrongSource;
+  }
+  if (checks_.max_clock_skew_us &&
+      !within_clock_bound(advert.sequence(), checks_.clock(), *checks_.max_clock_skew_us)) {
+    return DropReason::kClockSkew;
+  }
   // Believed: only now does any state change.
   if (it == peers_.end()) {
     peers_.emplace(std::move(stream), PeerSequence{advert.boot_id(), advert.sequence(), 0});
   } else {
-    if (it->second.boot_id != advert.boot_id()) ++it->second.restarts_seen;
+    // boot_id 0: restored from the file, no run of the sender seen yet.
+    if (it->second.boot_id != 0 && it->second.boot_id != advert.boot_id()) ++it->second.restarts_seen;
     it->second.boot_id = advert.boot_id();
     it->second.sequence = advert.sequence();
   }

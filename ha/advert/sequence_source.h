@@ -11,11 +11,15 @@
 // each sender's sequence to strictly increase, and any captured advert, from
 // this run or an earlier one, is older than what it has already seen.
 //
-// The one thing this needs from the operator: a node's realtime clock must
-// not step back across an agent restart by more than the time the agent was
-// down (keep NTP/chrony running). If it does, peers drop that node's adverts
-// as replayed (counted) until its clock catches up; they never accept stale
-// ones.
+// What this needs from the operator: a node's realtime clock must not step
+// back across an agent restart by more than the time the agent was down,
+// and the nodes' clocks must agree within ha.max_clock_skew_ms (keep
+// NTP/chrony running). Receivers compare each sequence with their own clock
+// and drop adverts further off than that bound (clock_skew, counted), which
+// is what keeps a capture from being replayed later, even to a receiver
+// that has just restarted (advert_codec.h). If the clock steps back, peers
+// drop that node's adverts as replayed (counted) until its clock catches
+// up; they never accept stale ones.
 //
 // One SequenceSource per agent, shared by all its instances, is enough:
 // each instance's adverts then also carry increasing sequences.

@@ -1,5 +1,6 @@
 #include "ha/agent/advert_channel.h"
 
+#include <cstring>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdexcept>
@@ -112,11 +113,52 @@ std::size_t AdvertChannel::drain() {
   return count;
 }
 
+// Sends with the node's address as the source (IP_PKTINFO/IPV6_PKTINFO),
+// because receivers drop an advert whose source is not the configured
+// address of the node it names. Left to the kernel, an IPv6 multicast would
+// leave from the link-local address, and a unicast could leave from a VIP.
+boost::system::error_code AdvertChannel::send_from_node(std::string_view bytes, const udp::endpoint& to) {
+  iovec iov{const_cast<char*>(bytes.data()), bytes.size()};
+  msghdr msg{};
+  msg.msg_name = const_cast<sockaddr*>(to.data());
+  msg.msg_namelen = static_cast<socklen_t>(to.size());
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
+  msg.msg_control = control;
+  const auto& local = config_.local_address;
+  if (local.is_v6()) {
+    msg.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo));
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+    in6_pktinfo info{};
+    const auto bytes6 = local.to_v6().to_bytes();
+    std::memcpy(&info.ipi6_addr, bytes6.data(), bytes6.size());
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  } else if (!to.address().is_v6()) {
+    msg.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo));
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+    in_pktinfo info{};
+    const auto bytes4 = local.to_v4().to_bytes();
+    std::memcpy(&info.ipi_spec_dst, bytes4.data(), bytes4.size());
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  } else {
+    msg.msg_control = nullptr;
+  }
+  if (::sendmsg(socket_.native_handle(), &msg, 0) < 0)
+    return boost::system::error_code(errno, boost::system::system_category());
+  return {};
+}
+
 std::size_t AdvertChannel::send(std::string_view bytes, std::string& error) {
   std::size_t failed = 0;
   auto send_to = [&](const udp::endpoint& to) {
-    boost::system::error_code ec;
-    socket_.send_to(asio::buffer(bytes.data(), bytes.size()), to, 0, ec);
+    const boost::system::error_code ec = send_from_node(bytes, to);
     if (ec) {
       if (failed++ == 0) error = "send to " + to.address().to_string() + ": " + ec.message();
     } else {

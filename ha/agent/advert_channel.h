@@ -1,7 +1,8 @@
 // The advert socket: UDP on ha.port, multicast to ha.multicast_group on the
 // node's interface (IP_MULTICAST_IF by the node's address, TTL 1, no
 // loopback, group joined on that interface, SO_BINDTODEVICE), or unicast to
-// every other node's address. Moves bytes only: verifying is AdvertVerifier's
+// every other node's address; always from the node's address (receivers
+// check it: ha/advert/advert_codec.h, wrong_source). Moves bytes only: verifying is AdvertVerifier's
 // job and deciding is the machines'.
 //
 // The socket is non-blocking: drain() reads every datagram already queued
@@ -32,7 +33,8 @@ struct AdvertChannelConfig {
 
 class AdvertChannel {
  public:
-  // Called for each datagram received (its bytes and sender).
+  // Called for each datagram received (its bytes and sender, whose address
+  // the verifier compares with the named node's address).
   using OnDatagram = std::function<void(std::string_view bytes, const boost::asio::ip::udp::endpoint& from)>;
 
   AdvertChannel(asio::io_context& io, AdvertChannelConfig config);
@@ -57,6 +59,7 @@ class AdvertChannel {
 
  private:
   void wait_readable();
+  boost::system::error_code send_from_node(std::string_view bytes, const boost::asio::ip::udp::endpoint& to);
 
   asio::io_context& io_;
   AdvertChannelConfig config_;

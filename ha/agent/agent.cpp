@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "ha/advert/peer_sequence_file.h"
 #include "ha/agent/advert_mapping.h"
 #include "ha/agent/control_client.h"
 #include "ha/agent/state_file.h"
@@ -32,6 +33,15 @@ std::set<std::string> node_names(const config::Cluster& cluster) {
   std::set<std::string> names;
   for (const auto& n : cluster.nodes()) names.insert(n.name());
   return names;
+}
+
+// What the verifier checks beyond signature and sequence (advert_codec.h).
+AdvertChecks advert_checks(const config::Cluster& cluster, const HaSettings& settings) {
+  AdvertChecks checks;
+  for (const auto& n : cluster.nodes()) checks.node_addresses[n.name()] = node_address(n);
+  checks.max_clock_skew_us =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(settings.max_clock_skew).count());
+  return checks;
 }
 
 constexpr Milliseconds kLinkPoll{100};
@@ -66,7 +76,7 @@ Agent::Agent(const config::Cluster& cluster, std::string node, KeyRing keys)
       node_(std::move(node)),
       keys_(std::move(keys)),
       settings_(ha_settings(cluster_)),
-      verifier_(keys_.signing, node_, node_names(cluster_)),
+      verifier_(keys_.signing, node_, node_names(cluster_), advert_checks(cluster_, settings_)),
       notifier_(io_, settings_.notify, settings_.notify_timeout),
       signals_(io_),
       link_timer_(io_) {
@@ -87,6 +97,7 @@ Agent::Agent(const config::Cluster& cluster, std::string node, KeyRing keys)
   for (const auto& n : cluster_.nodes())
     if (n.name() != node_) ac.unicast_peers.push_back(node_address(n));
   channel_ = std::make_unique<AdvertChannel>(io_, std::move(ac));
+  sequences_ = std::make_unique<SequenceKeeper>(io_, peer_sequence_path(node_config_->state_file()), verifier_);
 }
 
 Agent::~Agent() = default;
@@ -130,6 +141,7 @@ void Agent::start_up() {
     spdlog::warn("leftover_vip_removed vip={} interface={}", format_prefix(p), ifname);
   if (removed->empty()) spdlog::info("leftover_vips none interface={}", ifname);
 
+  sequences_->load(verifier_);  // before the first advert is read
   channel_->open();
   channel_->start([this](std::string_view bytes, const boost::asio::ip::udp::endpoint& from) {
     on_datagram(bytes, from);
@@ -218,6 +230,7 @@ int Agent::run() {
     release_everything();
     running_ = false;
     write_state_file(false);
+    sequences_->flush();
     if (control_) control_->stop();
     if (remote_) remote_->stop();
     if (sync_) sync_->stop();
@@ -230,11 +243,12 @@ int Agent::run() {
 
 void Agent::on_datagram(std::string_view bytes, const boost::asio::ip::udp::endpoint& from) {
   if (stopping_) return;
-  auto verdict = verifier_.verify(bytes);
+  auto verdict = verifier_.verify(bytes, from.address());
   if (auto* reason = std::get_if<DropReason>(&verdict)) {
     note_drop(*reason, from);
     return;
   }
+  sequences_->changed();
   const auto& wire_advert = std::get<wire::Advert>(verdict);
   Instance* target = nullptr;
   for (auto& in : instances_)
@@ -515,6 +529,8 @@ void Agent::shutdown(const std::string& why) {
   release_everything();
   running_ = false;
   write_state_file(false);
+  sequences_->flush();
+  sequences_->stop();
   for (auto& s : scripts_) s->stop();
   if (control_) control_->stop();
   if (remote_) remote_->stop();

@@ -32,6 +32,7 @@
 #include "ha/agent/notify.h"
 #include "ha/agent/proxy_tracker.h"
 #include "ha/agent/remote_control.h"
+#include "ha/agent/sequence_keeper.h"
 #include "ha/agent/settings.h"
 #include "ha/agent/status_builder.h"
 #include "ha/agent/status_page.h"
@@ -102,6 +103,7 @@ class Agent {
   SequenceSource sequence_;
   AdvertOrigin origin_;
   std::unique_ptr<AdvertChannel> channel_;
+  std::unique_ptr<SequenceKeeper> sequences_;  // the replay guard's memory across restarts
   std::vector<std::unique_ptr<Instance>> instances_;
   std::unique_ptr<ProxyChannel> proxy_;
   std::unique_ptr<ControlServer> control_;

@@ -58,6 +58,9 @@ RemoteControl::RemoteControl(asio::io_context& io, tcp::endpoint endpoint, KeyRi
       admission_({.total = kMaxConnections, .per_source = kMaxUnauthenticatedPerSource}) {}
 
 void RemoteControl::start() {
+  // The replay window is in memory: refuse what was signed before this run
+  // (common/control/auth.h, refuse_signed_before).
+  verifier_.refuse_signed_before(clock_());
   listen_tcp(acceptor_, endpoint_, "remote control", "change ha.control_port");
   spdlog::info("remote_control_listening address={} port={}", endpoint_.address().to_string(), port());
   asio::co_spawn(io_, accept_loop(), asio::detached);

@@ -40,6 +40,13 @@ HaSettings ha_settings(const config::Cluster& cluster) {
   if (ha.proxy().heartbeat_ms()) s.proxy_heartbeat = milliseconds(ha.proxy().heartbeat_ms());
   if (ha.proxy().dead_after_ms()) s.proxy_dead_after = milliseconds(ha.proxy().dead_after_ms());
   s.proxy_weight = ha.proxy().weight();
+  if (ha.max_clock_skew_ms()) {
+    if (ha.max_clock_skew_ms() < 100)
+      throw std::invalid_argument("ha: max_clock_skew_ms " + std::to_string(ha.max_clock_skew_ms()) +
+                                  " is below 100: clocks kept by NTP differ by a few ms, but scheduling and "
+                                  "network delays add more; use 100 or more (default 2000)");
+    s.max_clock_skew = milliseconds(ha.max_clock_skew_ms());
+  }
   return s;
 }
 

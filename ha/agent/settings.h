@@ -30,6 +30,7 @@ struct HaSettings {
   std::chrono::milliseconds proxy_heartbeat{100};
   std::chrono::milliseconds proxy_dead_after{500};
   unsigned proxy_weight = 0;                         // 0 = FAULT when dead
+  std::chrono::milliseconds max_clock_skew{2000};    // advert timestamp vs our clock
 };
 
 // One instance this node runs: its machine config and its VIPs.

@@ -20,6 +20,16 @@
 // keys). A recorded hello replayed to us gets our fresh nonce back; its
 // sender cannot seal anything after it, and nothing it sent is applied.
 // Version 1 (frames in clear, HMAC only) is refused: bad_version.
+//
+// Replay after a restart: nothing here outlives a connection. The session
+// keys depend on the nonce this process draws for each connection, so a
+// capture from before a restart (of either end) is as useless as one from
+// an earlier connection of the same run; no state needs persisting.
+// A replayed hello proves only that it was once made by a key holder, so
+// StickSync treats a connection as established (replaces the peer's current
+// one, sends it the table, reports its loss to the failover machines) only
+// once the peer's first frame opens under the session key: each side seals a
+// ping right after it accepts the other's hello.
 #pragma once
 
 #include <cstddef>

@@ -22,6 +22,7 @@
 
 #include "config/defaults.h"
 #include "config/proto/cluster.pb.h"
+#include "lb/runtime/wait_queue_bound.h"
 #include "lb/balance/balancer.h"
 #include "lb/health/eligibility.h"
 #include "lb/health/health_state.h"
@@ -122,6 +123,10 @@ class PoolRuntime {
   const config::EffectiveHealthCheck& health_check() const { return health_check_; }
   std::chrono::milliseconds slow_start() const { return slow_start_; }
 
+  // Requests of this pool waiting for a free server slot, on every worker
+  // (bounded by queue_size).
+  WaitQueueBound& wait_queue() const { return wait_queue_; }
+
  private:
   config::Pool config_;
   config::EffectiveHealthCheck health_check_;
@@ -131,6 +136,7 @@ class PoolRuntime {
   std::vector<std::unique_ptr<ServerRuntime>> servers_;
   std::shared_ptr<StickTable> stick_;
   std::atomic<std::uint64_t> version_{1};
+  mutable WaitQueueBound wait_queue_;
   std::vector<bool> was_ejected_;  // control thread only (tick)
   std::vector<bool> ramping_;      // control thread only (tick)
 };

@@ -71,9 +71,10 @@ awaitable<std::pair<UpstreamFailure, std::optional<Upstream>>> acquire_upstream(
       if (worker.pick(view, request.key_hash, tried) == std::nullopt) co_return std::pair{last, std::nullopt};
       const auto queue_size = pool.config().queue_size();
       if (queue_size == 0) co_return std::pair{UpstreamFailure::queue_full, std::nullopt};
-      static thread_local std::uint32_t queued_here = 0;  // per worker: its share of the queue
-      if (queued_here >= queue_size) co_return std::pair{UpstreamFailure::queue_full, std::nullopt};
-      ++queued_here;
+      // One bound per pool, shared by every worker (not per worker, not per
+      // worker and pool): queue_size is the real number of waiters.
+      auto place = pool.wait_queue().try_enter(queue_size);
+      if (!place) co_return std::pair{UpstreamFailure::queue_full, std::nullopt};
       const auto deadline = Clock::now() + listener.timeouts.queue;
       asio::steady_timer wait(worker.io());
       while (!choice && Clock::now() < deadline) {
@@ -83,7 +84,7 @@ awaitable<std::pair<UpstreamFailure, std::optional<Upstream>>> acquire_upstream(
         co_await wait.async_wait(use_nothrow);
         choice = pick_free(worker, view, request.key_hash, tried);
       }
-      --queued_here;
+      place.reset();
       if (!choice) co_return std::pair{UpstreamFailure::queue_timeout, std::nullopt};
     }
     preferred.reset();
