@@ -68,9 +68,14 @@ std::optional<ServerIndex> PoolRuntime::stuck_server(std::string_view name, Stea
 }
 
 std::vector<Candidate> PoolRuntime::usable(SteadyTime now) const {
+  std::vector<ServerCondition> conditions;
+  for (ServerIndex i = 0; i < servers_.size(); ++i) conditions.push_back(condition(i, now));
+  // The panic rule (lb/health/eligibility.h): ejection never empties a pool.
+  const bool panic = ejections_disregarded(conditions);
   std::vector<Candidate> out;
   for (ServerIndex i = 0; i < servers_.size(); ++i) {
-    if (!takes_new(i, now)) continue;
+    if (panic) conditions[i].ejected = false;
+    if (!takes_new_clients(conditions[i])) continue;
     const auto& s = *servers_[i];
     std::uint32_t weight = s.weight;
     const auto up_since = s.up_since_ns.load(std::memory_order_relaxed);

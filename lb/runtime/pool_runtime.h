@@ -86,7 +86,9 @@ class PoolRuntime {
   std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
   void bump() { version_.fetch_add(1, std::memory_order_acq_rel); }
 
-  // Servers that take new clients now, with slow-start weights.
+  // Servers to balance new clients over now, with slow-start weights: those
+  // that take new clients, or, when passive ejection alone leaves none, the
+  // ejected ones (the panic rule, lb/health/eligibility.h).
   std::vector<Candidate> usable(SteadyTime now) const;
 
   // The server's condition as the eligibility rules (lb/health) see it.

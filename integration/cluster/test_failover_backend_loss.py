@@ -1,0 +1,72 @@
+"""The master alone loses its only backend (issue 9, part 1).
+
+Two edges, one backend. nftables on edge1's cable drops what edge1 sends to
+the backend; edge2 still reaches it. edge1's lb-proxy reports 0 usable
+servers for the listener of the VIP (active check down, or passive
+ejection), its agent advertises that it cannot serve, and edge2, which can,
+takes the VIP (the rule in ha/failover/instance_machine.h, "Serving"). The
+VIP must be on edge2 within 1 s, and no client may get a 503 after that.
+
+Figures:
+    FIGURE scenario=backend_loss vip_moved_ms=... outage_ms=... ...
+
+Run as root from integration/:
+    TANDEM_BUILD=../build python3 -m unittest -v cluster/test_failover_backend_loss.py
+"""
+
+import time
+import unittest
+
+from cluster.failover_common import FailoverTestCase, figure
+from lib.cluster import wait_for
+from lib.netns import BACKENDS
+
+MOVE_BOUND_S = 1.0       # the VIP on the peer after the backend became unreachable
+AFTER_S = 1.5            # probing after the move
+
+
+class BackendLossTest(FailoverTestCase):
+    cluster_params = {
+        "backends": 1, "edges": 2,
+        # A check every 200 ms (150 ms timeout, down after 2 failures) so
+        # that the loss is known well within the bound.
+        "health_check": ('kind: HTTP path: "/health" interval_ms: 200 timeout_ms: 150 '
+                         'rise: 1 fall: 2'),
+    }
+
+    def test_master_loses_its_only_backend(self):
+        """edge1 cannot reach backend1, edge2 can: the VIP moves to edge2
+        within 1 s and no client gets a 503 after that."""
+        c = self.c
+        probe = self.start_probe("probe-backend-loss", node="edge1")
+        t_vip = None
+        try:
+            t0 = time.monotonic()
+            c.topo.netem("edge1", loss=100, direction="egress",
+                         match=f"ip daddr {BACKENDS['backend1']}")
+            try:
+                t_vip = c.wait_vip("edge2", timeout=5)
+            except TimeoutError:
+                t_vip = None
+            if t_vip is not None:
+                wait_for(lambda: probe.log().attempts[-1].t >= t_vip + AFTER_S, AFTER_S + 5,
+                         0.05, what="the probe to run past the observation window")
+        finally:
+            log = probe.stop()
+            c.topo.clear_netem("edge1")
+        msg = self.diag(log, t0)
+        after = log.between(t_vip) if t_vip is not None else log.between(t0)
+        got_503 = [a for a in after.attempts if a.status == 503]
+        figure("backend_loss", vip_moved_ms=(t_vip - t0) * 1000 if t_vip else -1.0,
+               outage_ms=log.longest_outage_s() * 1000,
+               failed=log.failure_count(),
+               errors=",".join(f"{k}:{v}" for k, v in sorted(log.errors().items())) or "-",
+               served_503_after_move=len(got_503))
+        self.assertIsNotNone(t_vip, "the VIP never moved to edge2\n" + msg)
+        self.assertLess(t_vip - t0, MOVE_BOUND_S, msg)
+        self.assertEqual(got_503, [], msg)
+        self.assertGreater(after.nodes().get("edge2", 0), 0, msg)
+
+
+if __name__ == "__main__":
+    unittest.main()
