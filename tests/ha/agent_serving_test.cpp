@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "config/loader.h"
+#include "ha/agent/proxy_tracker.h"
 #include "ha/agent/serving.h"
 
 namespace tandem::ha {
@@ -95,6 +96,24 @@ BOOST_AUTO_TEST_CASE(no_heartbeat_or_a_dead_proxy_cannot_serve) {
   BOOST_TEST(dead.why == "lb-proxy: no heartbeat for 612 ms");
   // An instance no listener carries has nothing to judge.
   BOOST_TEST(instance_serving({}, std::nullopt, true, "").can_serve);
+}
+
+BOOST_AUTO_TEST_CASE(the_last_report_is_kept_until_the_proxy_reconnects) {
+  using namespace std::chrono_literals;
+  const TimePoint t0 = TimePoint{} + 1000h;
+  ProxyLiveness l(500ms, t0);
+  BOOST_TEST(!l.last_report().has_value());
+  l.connected(t0);
+  l.report(heartbeat({{"www", 1, 1}}), t0 + 10ms);
+  BOOST_TEST(l.alive(t0 + 20ms));
+  BOOST_REQUIRE(l.last_report().has_value());
+  BOOST_TEST(l.last_report()->listeners(0).usable_servers() == 1u);
+  BOOST_TEST(instance_serving({"www"}, l.last_report(), l.alive(t0 + 20ms), "").can_serve);
+  // A new connection is a new proxy: nothing is known of it yet.
+  l.disconnected(t0 + 30ms);
+  BOOST_TEST(!l.last_report().has_value());
+  l.connected(t0 + 40ms);
+  BOOST_TEST(!l.last_report().has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
