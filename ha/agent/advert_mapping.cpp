@@ -34,6 +34,7 @@ std::optional<Advert> to_machine(const wire::Advert& advert) {
   out.interval = Milliseconds(advert.advert_interval_ms());
   if (!advert.successor().empty()) out.successor = advert.successor();
   out.repeat_delay = std::chrono::microseconds(advert.repeat_delay_us());
+  out.serving = !advert.cannot_serve();
   return out;
 }
 
@@ -50,6 +51,7 @@ wire::Advert to_wire(const SendAdvert& send, const std::string& instance_name,
   if (send.successor && send.priority == 0) a.set_successor(*send.successor);
   a.set_boot_id(origin.boot_id);
   a.set_repeat_delay_us(static_cast<std::uint32_t>(repeat_delay.count()));
+  a.set_cannot_serve(!send.serving);
   return a;
 }
 

@@ -11,6 +11,7 @@
 #include "ha/advert/peer_sequence_file.h"
 #include "ha/agent/advert_mapping.h"
 #include "ha/agent/control_client.h"
+#include "ha/agent/serving.h"
 #include "ha/agent/state_file.h"
 #include "config/control_endpoints.h"
 #include "config/loader.h"
@@ -55,8 +56,7 @@ struct Agent::Instance {
       : plan(std::move(p)),
         machine(plan.machine),
         vip(io, vips, plan.machine.instance_name, ifname, plan.vips, announce),
-        timer(io),
-        repeat_timer(io) {}
+        timer(io) {}
 
   const std::string& name() const { return plan.machine.instance_name; }
 
@@ -64,9 +64,10 @@ struct Agent::Instance {
   InstanceMachine machine;
   VipHolder vip;
   asio::steady_timer timer;
-  asio::steady_timer repeat_timer;    // the second copy of each advert
-  std::uint64_t adverts_sent = 0;     // a repeat is skipped if a newer advert went out
   std::uint64_t timer_generation = 0;
+  std::vector<std::string> listeners;       // carrying the VIPs (ha/agent/serving.h)
+  std::optional<std::string> serving_why;   // the can-serve fact last given: "" = can serve
+  std::optional<std::vector<std::string>> quorum_heard;  // last given to quorum_update
   std::optional<TimePoint> armed_for;
   std::uint64_t since_unix_ms = 0;
 };
@@ -131,7 +132,9 @@ void Agent::start_up() {
   std::vector<Prefix> configured;
   for (auto& plan : plan_instances(cluster_, node_)) {
     for (const auto& p : plan.vips) configured.push_back(p);
+    plan.machine.repeat_adverts = true;  // every advert twice (instance_machine.h, "Repeats")
     instances_.push_back(std::make_unique<Instance>(io_, *vips_, ifname, std::move(plan), announce));
+    instances_.back()->listeners = listeners_for_vips(cluster_, *node_config_, instances_.back()->plan.vips);
   }
 
   // A VIP left behind by a crash of this agent goes first.
@@ -211,6 +214,7 @@ void Agent::start_remote_control() {
 
 void Agent::start_machines() {
   const auto now = Clock::now();
+  update_serving(now);  // before start: a node starts unable to serve until its proxy says so
   for (auto& in : instances_) {
     in->since_unix_ms = unix_now_ms();
     perform(*in, in->machine.start(now), now);
@@ -254,6 +258,7 @@ void Agent::on_datagram(std::string_view bytes, const boost::asio::ip::udp::endp
   for (auto& in : instances_)
     if (in->name() == wire_advert.instance_id()) target = in.get();
   if (!target) {
+    nodes_heard_.heard(wire_advert.node(), Clock::now());
     ++traffic_.not_ours;
     spdlog::debug("advert_ignored reason=not_ours instance={} node={}", wire_advert.instance_id(), wire_advert.node());
     return;
@@ -266,6 +271,8 @@ void Agent::on_datagram(std::string_view bytes, const boost::asio::ip::udp::endp
     return;
   }
   const auto now = Clock::now();
+  nodes_heard_.heard(wire_advert.node(), now);
+  update_quorum(now);
   perform(*target, target->machine.advert_received(*advert, now), now);
   arm(*target);
 }
@@ -328,9 +335,36 @@ void Agent::apply_track(const std::string& name, bool healthy, unsigned weight, 
   }
 }
 
+void Agent::update_serving(TimePoint now) {
+  if (!proxy_) return;  // no proxy tracked: every instance can serve
+  const auto& liveness = proxy_->liveness();
+  const std::string dead = liveness.why_dead(now);
+  for (auto& in : instances_) {
+    const auto verdict = instance_serving(in->listeners, liveness.last_report(), dead.empty(), dead);
+    if (in->serving_why == verdict.why) continue;
+    in->serving_why = verdict.why;
+    spdlog::log(verdict.can_serve ? spdlog::level::info : spdlog::level::warn,
+                "serving instance={} can_serve={} why=\"{}\"", in->name(), verdict.can_serve, verdict.why);
+    perform(*in, in->machine.serving_update(verdict.can_serve, verdict.why, now), now);
+    arm(*in);
+  }
+}
+
+void Agent::update_quorum(TimePoint now) {
+  for (auto& in : instances_) {
+    if (!in->plan.machine.quorum) continue;
+    auto heard = nodes_heard_.within(master_down_interval(in->plan.machine.advert_interval, kMinPriority), now);
+    if (in->quorum_heard == heard) continue;
+    in->quorum_heard = heard;
+    perform(*in, in->machine.quorum_update(std::move(heard), now), now);
+    arm(*in);
+  }
+}
+
 void Agent::on_proxy_change() {
   if (!proxy_ || stopping_) return;
   const auto now = Clock::now();
+  if (running_) update_serving(now);
   const std::string why = proxy_->liveness().why_dead(now);
   const bool alive = why.empty();
   if (alive == proxy_alive_applied_) return;
@@ -351,6 +385,7 @@ void Agent::poll_link() {
                                              node_config_->interface() + " down" + (error.empty() ? "" : ": " + error));
     link_up_applied_ = is_up;
   }
+  if (running_) update_quorum(Clock::now());  // nodes fall silent without an event
   link_timer_.expires_after(kLinkPoll);
   link_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) poll_link();
@@ -389,9 +424,9 @@ void Agent::wait_signal() {
 
 // ------------------------------------------------------------------ actions
 
-void Agent::send_advert(Instance& in, const SendAdvert& send, std::chrono::microseconds repeat_delay) {
+void Agent::send_advert(Instance& in, const SendAdvert& send) {
   const auto advert =
-      to_wire(send, in.name(), in.plan.machine.advert_interval, origin_, sequence_.next(), repeat_delay);
+      to_wire(send, in.name(), in.plan.machine.advert_interval, origin_, sequence_.next(), send.repeat_delay);
   std::string error;
   const std::size_t failed = channel_->send(encode_advert(advert, keys_.signing), error);
   traffic_.sent = channel_->sent();
@@ -406,27 +441,8 @@ void Agent::send_advert(Instance& in, const SendAdvert& send, std::chrono::micro
                  send.successor.value_or("-"));
 }
 
-// Every advert goes out twice, the copy a third of an interval later (with
-// its own sequence number). RFC 5798 fails over after three lost adverts in
-// a row; with independent loss p that happens with probability p^3 per
-// interval (0.8% at 20% loss: a spurious failover every few seconds at
-// 100 ms). With a copy it takes six losses in a row (p^6 = 6.4e-5), while
-// the down interval, and so the failover time, stays as the RFC defines it:
-// the copy says how late it is, and backups time the silence from the
-// original (else a link cut would be noticed a third of an interval late).
-void Agent::schedule_repeat(Instance& in, const SendAdvert& send) {
-  const std::uint64_t generation = ++in.adverts_sent;
-  const auto original_sent = Clock::now();
-  in.repeat_timer.expires_after(in.plan.machine.advert_interval / 3);
-  in.repeat_timer.async_wait([this, &in, generation, send, original_sent](const boost::system::error_code& ec) {
-    if (ec || generation != in.adverts_sent || stopping_ || in.machine.state() != send.state) return;
-    const auto late = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - original_sent);
-    // A stall put the copy past the next advert's time: the next advert says it all.
-    if (late >= in.plan.machine.advert_interval) return;
-    send_advert(in, send, late);
-  });
-}
-
+// Every advert goes out twice: the machine decides the copies
+// (ha/failover/instance_machine.h, "Repeats").
 void Agent::perform(Instance& in, const Actions& actions, TimePoint now) {
   (void)now;
   bool burst_started = false;
@@ -434,7 +450,6 @@ void Agent::perform(Instance& in, const Actions& actions, TimePoint now) {
   for (const auto& action : actions) {
     if (const auto* send = std::get_if<SendAdvert>(&action)) {
       send_advert(in, *send);
-      schedule_repeat(in, *send);
     } else if (std::holds_alternative<ClaimVip>(action)) {
       in.vip.claim();
       burst_started = true;

@@ -31,6 +31,7 @@
 #include "ha/agent/metrics.h"
 #include "ha/agent/notify.h"
 #include "ha/agent/proxy_tracker.h"
+#include "ha/failover/nodes_heard.h"
 #include "ha/agent/remote_control.h"
 #include "ha/agent/sequence_keeper.h"
 #include "ha/agent/settings.h"
@@ -73,8 +74,11 @@ class Agent {
   void on_timer(Instance& in);
   void arm(Instance& in);
   void perform(Instance& in, const Actions& actions, TimePoint now);
-  void send_advert(Instance& in, const SendAdvert& send, std::chrono::microseconds repeat_delay = {});
-  void schedule_repeat(Instance& in, const SendAdvert& send);
+  void send_advert(Instance& in, const SendAdvert& send);
+  // Gives each machine the nodes heard recently (quorum mode only).
+  void update_quorum(TimePoint now);
+  // Gives each machine its can-serve fact (ha/agent/serving.h) when it changed.
+  void update_serving(TimePoint now);
   void after_event();
   void apply_track(const std::string& name, bool healthy, unsigned weight, const std::string& detail);
   void on_proxy_change();
@@ -124,6 +128,7 @@ class Agent {
   bool proxy_alive_applied_ = true;  // the verdict last given to the machines
   std::optional<bool> link_up_applied_;
   std::map<std::string, TrackView> tracks_;  // link, script:NAME
+  NodesHeard nodes_heard_;                   // any instance's adverts, for quorum
   AdvertTraffic traffic_;
   std::uint64_t stalls_ = 0;
   TransitionCounts transition_counts_;

@@ -30,12 +30,19 @@ ProxyLiveness::ProxyLiveness(Milliseconds dead_after, TimePoint started)
 void ProxyLiveness::connected(TimePoint) {
   connected_ = true;
   serving_ = false;
+  last_report_.reset();
 }
 
 void ProxyLiveness::disconnected(TimePoint) {
   connected_ = false;
   ever_lost_ = true;
   serving_ = false;
+  last_report_.reset();
+}
+
+void ProxyLiveness::report(const wire::ProxyHeartbeat& heartbeat, TimePoint now) {
+  this->heartbeat(heartbeat.serving(), now);
+  last_report_ = heartbeat;
 }
 
 void ProxyLiveness::heartbeat(bool serving, TimePoint now) {
@@ -155,7 +162,7 @@ awaitable<void> ProxyChannel::serve(std::shared_ptr<socket_t> socket, std::uint6
       }
       if (message.has_heartbeat() && id == current_id_) {
         const bool was_serving = liveness_.serving();
-        liveness_.heartbeat(message.heartbeat().serving(), std::chrono::steady_clock::now());
+        liveness_.report(message.heartbeat(), std::chrono::steady_clock::now());
         if (was_serving != message.heartbeat().serving())
           spdlog::info("proxy_serving serving={} servers_up={}/{}", message.heartbeat().serving(),
                        message.heartbeat().servers_up(), message.heartbeat().servers_total());

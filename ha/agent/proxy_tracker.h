@@ -4,12 +4,15 @@
 // framed AgentToProxy{role} (informational).
 //
 // ProxyLiveness is the verdict, pure: the proxy is DEAD when its connection
-// closed, when it reported serving=false, or when no heartbeat came for
+// closed, when it reported serving=false (not listening, or draining), or
+// when no heartbeat came for
 // dead_after. Start-up choice: before the first heartbeat the proxy is given
 // a grace of dead_after from the agent's start to connect (it is alive
 // during the grace), so starting the agent and the proxy together does not
 // flap the node through FAULT; a proxy that never connects is dead after
-// dead_after.
+// dead_after. What each listener can serve (usable servers) is not part of
+// this verdict: the agent turns it into the instance's can-serve fact
+// (ha/agent/serving.h) from last_report().
 #pragma once
 
 #include <chrono>
@@ -34,6 +37,8 @@ class ProxyLiveness {
   void connected(TimePoint now);
   void disconnected(TimePoint now);
   void heartbeat(bool serving, TimePoint now);
+  // A whole heartbeat: heartbeat(serving) plus what it says per listener.
+  void report(const wire::ProxyHeartbeat& heartbeat, TimePoint now);
 
   // The verdict at NOW.
   bool alive(TimePoint now) const;
@@ -44,6 +49,8 @@ class ProxyLiveness {
   bool is_connected() const { return connected_; }
   bool serving() const { return serving_; }
   std::optional<TimePoint> last_heartbeat() const { return last_heartbeat_; }
+  // The last heartbeat since the proxy (re)connected; nullopt before one.
+  const std::optional<wire::ProxyHeartbeat>& last_report() const { return last_report_; }
 
  private:
   Milliseconds dead_after_;
@@ -52,6 +59,7 @@ class ProxyLiveness {
   bool ever_lost_ = false;  // a connection closed since start
   bool serving_ = false;
   std::optional<TimePoint> last_heartbeat_;
+  std::optional<wire::ProxyHeartbeat> last_report_;
 };
 
 // The local channel server. One proxy connection is tracked at a time (a

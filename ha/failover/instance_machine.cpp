@@ -60,6 +60,9 @@ std::string describe(const Action& action) {
                           std::string text = "SendAdvert{priority " + std::to_string(a.priority) +
                                              ", " + std::string(to_string(a.state));
                           if (a.successor) text += ", successor " + *a.successor;
+                          if (!a.serving) text += ", cannot serve";
+                          if (a.repeat_delay.count() > 0)
+                            text += ", copy " + std::to_string(a.repeat_delay.count()) + " us late";
                           return text + "}";
                         },
                         [](const ClaimVip&) { return std::string("ClaimVip"); },
@@ -162,12 +165,20 @@ std::optional<std::string> InstanceMachine::choose_successor(TimePoint now) cons
   const PeerInfo* best = nullptr;
   for (const auto& p : peers_) {
     if (!healthy_backup(p, now)) continue;
-    if (!best ||
-        std::tie(p.priority, p.peer.address) > std::tie(best->priority, best->peer.address))
+    if (!best || std::tie(p.serving, p.priority, p.peer.address) >
+                     std::tie(best->serving, best->priority, best->peer.address))
       best = &p;
   }
   if (!best) return std::nullopt;
   return best->peer.name;
+}
+
+bool InstanceMachine::better_serving_backup(TimePoint now) const {
+  for (const auto& p : peers_)
+    if (healthy_backup(p, now) && p.serving &&
+        std::tie(p.priority, p.peer.address) > std::tie(effective_, config_.address))
+      return true;
+  return false;
 }
 
 std::size_t InstanceMachine::cluster_size() const {
@@ -204,7 +215,7 @@ std::optional<TimePoint> InstanceMachine::next_deadline() const {
   };
   switch (state_) {
     case State::kInit:
-      break;
+      return next;
     case State::kBackup:
       consider(down_deadline_);
       consider(preempt_deadline_);
@@ -215,6 +226,7 @@ std::optional<TimePoint> InstanceMachine::next_deadline() const {
       consider(advert_deadline_);
       break;
   }
+  consider(repeat_deadline_);
   return next;
 }
 
@@ -248,7 +260,7 @@ void InstanceMachine::become_master(const std::string& cause, TimePoint now, Act
   transition(State::kMaster, cause, now, out);
   // The advert first: a master we preempt starts stepping down while we
   // add the address.
-  out.push_back(SendAdvert{effective_, State::kMaster, std::nullopt});
+  emit(SendAdvert{effective_, State::kMaster, std::nullopt, serving_}, now, out);
   out.push_back(ClaimVip{});
   out.push_back(SendGratuitousArp{});
   clear_backup_timers();
@@ -264,7 +276,7 @@ void InstanceMachine::resign(State to, const std::string& cause,
                              Actions& out) {
   transition(to, cause, now, out);
   out.push_back(ReleaseVip{});
-  out.push_back(SendAdvert{0, to, successor});
+  emit(SendAdvert{0, to, successor, serving_}, now, out);
   master_.reset();
   master_priority_ = 0;
   master_interval_ = config_.advert_interval;
@@ -298,10 +310,21 @@ void InstanceMachine::enter_backup(TimePoint now, Actions& out) {
 }
 
 void InstanceMachine::evaluate_preempt(TimePoint now, Actions& out) {
-  // RFC 5798 6.4.2: a backup preempts only a strictly lower-priority master.
-  const bool wanted = state_ == State::kBackup && config_.preempt && master_ &&
-                      master_priority_ > 0 && effective_ > master_priority_ &&
-                      no_preempt_against_ != master_;
+  // "Serving" in the header: a backup that can serve takes over at once from
+  // a master that cannot, unless a better-ranked serving backup will.
+  const bool can_act = state_ == State::kBackup && master_ && master_priority_ > 0;
+  if (can_act && serving_ && !master_serving_) {
+    preempt_deadline_.reset();
+    if (better_serving_backup(now)) return;
+    try_claim("taking over from " + *master_ + ", which cannot serve (priority " +
+                  std::to_string(master_priority_) + ", ours " + std::to_string(effective_) + ")",
+              now, out);
+    return;
+  }
+  // RFC 5798 6.4.2: a backup preempts only a strictly lower-priority master,
+  // and (serving ranks first) only one that serves no better than it does.
+  const bool wanted = can_act && serving_ == master_serving_ && config_.preempt &&
+                      effective_ > master_priority_ && no_preempt_against_ != master_;
   if (!wanted) {
     preempt_deadline_.reset();
     return;
@@ -318,8 +341,31 @@ void InstanceMachine::evaluate_preempt(TimePoint now, Actions& out) {
 }
 
 void InstanceMachine::send_advert(TimePoint now, Actions& out) {
-  out.push_back(SendAdvert{effective_, state_, std::nullopt});
+  emit(SendAdvert{effective_, state_, std::nullopt, serving_}, now, out);
   advert_deadline_ = now + config_.advert_interval;
+}
+
+void InstanceMachine::emit(SendAdvert advert, TimePoint now, Actions& out) {
+  advert.serving = serving_;
+  if (config_.repeat_adverts && advert.state != State::kInit) {
+    repeat_of_ = advert;
+    repeat_original_ = now;
+    repeat_deadline_ = now + Duration(config_.advert_interval) / 3;
+  } else {
+    repeat_deadline_.reset();
+  }
+  out.push_back(std::move(advert));
+}
+
+void InstanceMachine::repeat_if_due(TimePoint now, Actions& out) {
+  if (!repeat_deadline_ || now < *repeat_deadline_) return;
+  repeat_deadline_.reset();
+  const auto late = std::chrono::duration_cast<std::chrono::microseconds>(now - repeat_original_);
+  // A stall put the copy past the next advert's time: the next advert says it all.
+  if (state_ != repeat_of_.state || late >= config_.advert_interval) return;
+  SendAdvert copy = repeat_of_;
+  copy.repeat_delay = std::max(late, std::chrono::microseconds{1});
+  out.push_back(std::move(copy));
 }
 
 void InstanceMachine::advance_advert_timer(TimePoint now) {
@@ -340,6 +386,7 @@ Actions InstanceMachine::start(TimePoint now) {
   last_now_ = now;
   master_.reset();
   master_priority_ = 0;
+  master_serving_ = true;
   master_interval_ = config_.advert_interval;
   no_preempt_against_.reset();
   if (!failing_tracks_.empty()) {
@@ -394,6 +441,7 @@ Actions InstanceMachine::advert_received(const Advert& advert, TimePoint now) {
   peer->priority = advert.priority;
   peer->state = advert.state;
   peer->interval = advert.interval;
+  peer->serving = advert.serving;
 
   switch (state_) {
     case State::kInit:
@@ -406,6 +454,7 @@ Actions InstanceMachine::advert_received(const Advert& advert, TimePoint now) {
         master_ = advert.node;
         master_priority_ = advert.priority;
         master_interval_ = advert.interval;
+        master_serving_ = advert.serving;
       }
       break;
     case State::kBackup:
@@ -458,6 +507,7 @@ void InstanceMachine::on_advert_backup(const Advert& advert, bool was_master, Ti
     master_ = advert.node;
     master_priority_ = advert.priority;
     master_interval_ = advert.interval;
+    master_serving_ = advert.serving;
     quorum_blocked_ = false;
     // A copy counts from its original's time (never from before the
     // original's interval), so the copies add loss tolerance, not delay.
@@ -477,11 +527,15 @@ void InstanceMachine::on_advert_master(const Advert& advert, const PeerInfo& pee
     return;
   }
   if (advert.state != State::kMaster) return;  // heartbeat
-  const bool higher = advert.priority > effective_;
-  const bool tie_lost = advert.priority == effective_ && peer.peer.address > config_.address;
-  if (higher || tie_lost) {
+  // Rank by (can serve, priority, address): "Serving" in the header.
+  const bool serves_better = advert.serving && !serving_;
+  const bool higher = advert.serving == serving_ && advert.priority > effective_;
+  const bool tie_lost = advert.serving == serving_ && advert.priority == effective_ &&
+                        peer.peer.address > config_.address;
+  if (serves_better || higher || tie_lost) {
     std::string cause =
         "preempted by " + advert.node + " priority " + std::to_string(advert.priority);
+    if (serves_better) cause += " (it can serve, this node cannot: " + not_serving_why_ + ")";
     if (tie_lost)
       cause += " (equal priority, higher address " + peer.peer.address.to_string() + ")";
     transition(State::kBackup, cause, now, out);
@@ -489,11 +543,13 @@ void InstanceMachine::on_advert_master(const Advert& advert, const PeerInfo& pee
     master_ = advert.node;
     master_priority_ = advert.priority;
     master_interval_ = advert.interval;
+    master_serving_ = advert.serving;
     advert_deadline_.reset();
     enter_backup(now, out);
     // Say so even when backups are silent: the new master re-announces the
     // VIP on hearing it, after any ARP our claim's burst sent meanwhile.
-    if (!config_.advertise_in_backup) out.push_back(SendAdvert{effective_, State::kBackup, std::nullopt});
+    if (!config_.advertise_in_backup)
+      emit(SendAdvert{effective_, State::kBackup, std::nullopt, serving_}, now, out);
     return;
   }
   // RFC 9568: a lower-priority master is a split brain; answer at once and
@@ -505,6 +561,7 @@ void InstanceMachine::on_advert_master(const Advert& advert, const PeerInfo& pee
 Actions InstanceMachine::timer_fired(TimePoint now) {
   Actions out;
   begin(now, out);
+  if (state_ != State::kInit) repeat_if_due(now, out);
   switch (state_) {
     case State::kInit:
       break;
@@ -526,7 +583,7 @@ Actions InstanceMachine::timer_fired(TimePoint now) {
         if (try_claim(cause, now, out)) return out;
       }
       if (advert_deadline_ && now >= *advert_deadline_) {
-        out.push_back(SendAdvert{effective_, state_, std::nullopt});
+        emit(SendAdvert{effective_, state_, std::nullopt, serving_}, now, out);
         advance_advert_timer(now);
       }
       break;
@@ -536,13 +593,13 @@ Actions InstanceMachine::timer_fired(TimePoint now) {
         return out;
       }
       if (advert_deadline_ && now >= *advert_deadline_) {
-        out.push_back(SendAdvert{effective_, state_, std::nullopt});
+        emit(SendAdvert{effective_, state_, std::nullopt, serving_}, now, out);
         advance_advert_timer(now);
       }
       break;
     case State::kFault:
       if (advert_deadline_ && now >= *advert_deadline_) {
-        out.push_back(SendAdvert{effective_, state_, std::nullopt});
+        emit(SendAdvert{effective_, state_, std::nullopt, serving_}, now, out);
         advance_advert_timer(now);
       }
       break;
@@ -583,6 +640,11 @@ Actions InstanceMachine::tracked_recovery(std::string_view track, TimePoint now)
   failing_tracks_.erase(it);
   if (state_ != State::kFault || !failing_tracks_.empty()) return out;
   transition(State::kBackup, "track " + std::string(track) + " recovered", now, out);
+  // "Coming back" in the header: the master heard while in FAULT (or before)
+  // does not count; preempt only after a MASTER advert heard from now on.
+  master_.reset();
+  master_priority_ = 0;
+  master_serving_ = true;
   enter_backup(now, out);
   return out;
 }
@@ -621,11 +683,13 @@ Actions InstanceMachine::shutdown(TimePoint now) {
     case State::kBackup:
     case State::kFault:
       transition(State::kInit, "shutdown", now, out);
-      if (config_.advertise_in_backup) out.push_back(SendAdvert{0, State::kInit, std::nullopt});
+      if (config_.advertise_in_backup)
+        emit(SendAdvert{0, State::kInit, std::nullopt, serving_}, now, out);
       break;
   }
   clear_backup_timers();
   advert_deadline_.reset();
+  repeat_deadline_.reset();
   master_.reset();
   master_priority_ = 0;
   no_preempt_against_.reset();
@@ -702,6 +766,23 @@ Actions InstanceMachine::peer_confirmed_down(std::string_view node, TimePoint al
   return out;
 }
 
+Actions InstanceMachine::serving_update(bool can_serve, std::string why, TimePoint now) {
+  Actions out;
+  if (state_ != State::kInit) begin(now, out);
+  if (can_serve) why.clear();
+  if (can_serve == serving_ && why == not_serving_why_) return out;
+  const bool changed = can_serve != serving_;
+  serving_ = can_serve;
+  not_serving_why_ = std::move(why);
+  if (!changed) return out;
+  out.push_back(Notice{can_serve ? "this node can serve again"
+                                 : "this node cannot serve: " + not_serving_why_});
+  // A master says so at once, so that a backup that can serve takes over.
+  if (state_ == State::kMaster) send_advert(now, out);
+  if (state_ == State::kBackup) evaluate_preempt(now, out);
+  return out;
+}
+
 Actions InstanceMachine::quorum_update(std::vector<std::string> heard, TimePoint now) {
   Actions out;
   begin(now, out);
@@ -739,11 +820,16 @@ Status InstanceMachine::status() const {
     if (sum != effective_) s.priority_reason += ", clamped to " + std::to_string(effective_);
   }
   s.failing_tracks.assign(failing_tracks_.begin(), failing_tracks_.end());
+  s.serving = serving_;
+  s.not_serving_why = not_serving_why_;
+  // Serving ranks before priority: say so where the priority is explained.
+  if (!serving_) s.priority_reason += "; cannot serve: " + not_serving_why_;
   s.master = state_ == State::kMaster ? std::optional<std::string>(config_.node) : master_;
   s.next_deadline = next_deadline();
   for (const auto& p : peers_)
     s.peers.push_back(
-        PeerStatus{p.peer.name, p.peer.address, p.last_advert, p.priority, p.state, p.interval});
+        PeerStatus{p.peer.name, p.peer.address, p.last_advert, p.priority, p.state, p.interval,
+                   p.serving});
   s.transitions.assign(history_.begin(), history_.end());
   return s;
 }

@@ -15,6 +15,43 @@
 // - Only timer_fired() acts on an expired deadline. An advert delivered with a
 //   `now` past the down deadline (the shell drains the socket before the timer
 //   event) simply resets the timer: no false failover after a stall.
+// - Repeats (config.repeat_adverts, on in the agent): every advert goes out
+//   twice, the copy a third of an interval later, saying how late it is
+//   (SendAdvert::repeat_delay). RFC 5798 fails over after three lost adverts
+//   in a row; with independent loss p that happens with probability p^3 per
+//   interval (0.8% at 20% loss: a spurious failover every few seconds at
+//   100 ms). With a copy it takes six losses in a row (p^6 = 6.4e-5), while
+//   the down interval, and so the failover time, stays as the RFC defines
+//   it: backups time the silence from the original. A copy is dropped when a
+//   newer advert went out, when the state changed since the original, or
+//   when a stall put it a whole interval late (the next advert says it all).
+//
+// Serving (issue 9): the one place where this rule is written down.
+// - The agent reduces what its lb-proxy reports (usable servers per
+//   listener, common/proto/local_channel.proto) to one fact per instance:
+//   this node CAN SERVE when every listener bound to one of the instance's
+//   VIPs (or to a wildcard address) has at least one usable server. The
+//   shell passes it in with serving_update(); every advert carries it.
+// - Nodes rank by (can serve, priority, address), serving first:
+//   - a BACKUP that can serve takes over at once (whatever preempt and
+//     preempt_delay say) from a MASTER that cannot, unless a better-ranked
+//     BACKUP that can serve was heard recently (that one takes over);
+//   - a MASTER that cannot serve steps down when it hears a MASTER that can;
+//   - a node that cannot serve never preempts a master that can;
+//   - when no node can serve, priority decides as in RFC 5798: the master
+//     keeps the VIP and its proxy answers 503 with the cause, rather than
+//     nobody answering at all. A backup whose down timer fires claims the
+//     VIP even when it cannot serve, for the same reason.
+// - A resigning master names the best-ranked healthy backup as successor.
+//
+// Coming back (RFC 5798 6.4.1 and 6.4.2): a node that starts, or returns
+// from FAULT to BACKUP, forgets the master it knew. It preempts only once
+// (a) it has heard an advert in state MASTER since it came back, and
+// (b) it can serve (or the master cannot either: then priority decides, as
+// above). If no master speaks for the Master_Down_Interval it
+// claims the VIP, as any backup does. (A master heard a moment before a
+// link came back is not enough: the neighbours and the proxy's servers may
+// not be reachable yet.)
 #pragma once
 
 #include <boost/asio/ip/address.hpp>
@@ -73,6 +110,7 @@ struct InstanceConfig {
   bool quorum = false;                // claim only while a majority is heard
   std::size_t cluster_size = 0;       // configured nodes, self included; 0 = peers + 1
   bool advertise_in_backup = true;    // BACKUP/FAULT send heartbeat adverts
+  bool repeat_adverts = false;        // send every advert twice (file comment)
   std::size_t history = 16;           // transitions kept for status()
 };
 
@@ -84,6 +122,7 @@ struct Advert {
   Milliseconds interval{100};            // the sender's advert interval
   std::optional<std::string> successor;  // named in a resigning advert: take over at once
   std::chrono::microseconds repeat_delay{0};  // a copy sent this long after the original
+  bool serving = true;                   // the sender can serve (see "Serving" above)
 };
 
 // --- Actions: what the shell must do, in order. ---
@@ -93,6 +132,8 @@ struct SendAdvert {
   std::uint8_t priority = 0;             // effective priority, or 0 when resigning
   State state = State::kInit;            // state to put in the advert
   std::optional<std::string> successor;  // node that should take over at once
+  bool serving = true;                   // this node can serve (see "Serving" above)
+  std::chrono::microseconds repeat_delay{0};  // > 0: a copy, this long after its original
 };
 // Add the instance's VIPs to the interface.
 struct ClaimVip {};
@@ -136,6 +177,7 @@ struct PeerStatus {
   std::uint8_t priority = 0;             // as last advertised
   State state = State::kInit;            // as last advertised
   Milliseconds interval{0};              // as last advertised
+  bool serving = true;                   // as last advertised
 };
 
 // One past transition.
@@ -154,6 +196,8 @@ struct Status {
   std::uint8_t base_priority = 0;
   std::uint8_t effective_priority = 0;
   std::string priority_reason;              // e.g. "base 200 - proxy 50 = 150"
+  bool serving = true;                      // this node can serve (see "Serving")
+  std::string not_serving_why;              // why not, when it cannot
   std::vector<std::string> failing_tracks;  // fault-mode tracks now failing
   std::optional<std::string> master;        // this node when MASTER; else as last heard
   std::optional<TimePoint> next_deadline;
@@ -220,6 +264,11 @@ class InstanceMachine {
   // probes finish at a slightly different time.
   Actions peer_confirmed_down(std::string_view node, TimePoint aligned, TimePoint now);
 
+  // Whether this node can serve the instance (see "Serving" in the file
+  // comment); WHY says why not. A MASTER advertises a change at once; a
+  // BACKUP that now can serve re-evaluates preemption. Idempotent.
+  Actions serving_update(bool can_serve, std::string why, TimePoint now);
+
   // Quorum mode: the nodes the shell heard recently (by any channel), which
   // stands until the next update. Counted together with the peers whose
   // adverts this machine heard within their down interval. A MASTER without a
@@ -233,6 +282,8 @@ class InstanceMachine {
   State state() const { return state_; }
   // Base priority minus the weights of failing tracks, clamped to 1..254.
   std::uint8_t effective_priority() const { return effective_; }
+  // Whether this node can serve (serving_update), as its adverts say.
+  bool serving() const { return serving_; }
   // The configuration this machine was built from.
   const InstanceConfig& config() const { return config_; }
 
@@ -246,6 +297,7 @@ class InstanceMachine {
     std::uint8_t priority = 0;
     State state = State::kInit;
     Milliseconds interval{0};
+    bool serving = true;
   };
 
   void begin(TimePoint now, Actions& out);
@@ -254,6 +306,8 @@ class InstanceMachine {
   bool heard_recently(const PeerInfo& peer, TimePoint now) const;
   bool healthy_backup(const PeerInfo& peer, TimePoint now) const;
   std::optional<std::string> choose_successor(TimePoint now) const;
+  // A serving BACKUP heard recently that ranks above this node.
+  bool better_serving_backup(TimePoint now) const;
   std::size_t nodes_heard(TimePoint now) const;
   std::size_t cluster_size() const;
   bool has_quorum(TimePoint now) const;
@@ -273,6 +327,10 @@ class InstanceMachine {
   void reset_down(TimePoint now, Duration after, std::string cause);
   void evaluate_preempt(TimePoint now, Actions& out);
   void send_advert(TimePoint now, Actions& out);
+  // Every advert goes out through here (arms its repeat).
+  void emit(SendAdvert advert, TimePoint now, Actions& out);
+  // The repeat of the last advert, when due (see "Repeats" above).
+  void repeat_if_due(TimePoint now, Actions& out);
   void advance_advert_timer(TimePoint now);
   void clear_backup_timers();
 
@@ -287,6 +345,12 @@ class InstanceMachine {
   std::optional<std::string> master_;
   std::uint8_t master_priority_ = 0;
   Milliseconds master_interval_{0};
+  bool master_serving_ = true;
+  bool serving_ = true;
+  std::string not_serving_why_;
+  std::optional<TimePoint> repeat_deadline_;  // the copy of repeat_of_ is due
+  SendAdvert repeat_of_;
+  TimePoint repeat_original_{};
 
   std::optional<TimePoint> down_deadline_;         // BACKUP: Master_Down_Timer
   TimePoint down_since_{};                         // when the down timer was last reset

@@ -53,6 +53,9 @@ REPO_DIR = os.path.dirname(INTEGRATION_DIR)
 BACKEND_PORT = 8000
 LISTEN_PORT = 80
 VIP_PREFIX = 24
+# The pool's active check (cluster.proto HealthCheck fields, text format).
+DEFAULT_HEALTH_CHECK = ('kind: HTTP path: "/health" interval_ms: 500 timeout_ms: 300 '
+                        'rise: 1 fall: 2')
 
 
 def build_dir() -> str:
@@ -210,7 +213,8 @@ class Cluster:
 
     Parameters shape the config: advert_interval_ms, preempt,
     preempt_delay_ms, priorities ({node: prio}), quorum, unicast,
-    proxy_track (dict of ProxyTrack fields), extra_ha / extra_instance /
+    proxy_track (dict of ProxyTrack fields), health_check (the pool's
+    health_check fields, text format), extra_ha / extra_instance /
     extra (raw text-format lines added inside ha{}, instances{} and at top
     level). agents: True start ha-agent, False don't, None start it when the
     binary exists.
@@ -221,6 +225,7 @@ class Cluster:
                  preempt: bool = True, preempt_delay_ms: int = 0,
                  priorities: dict[str, int] | None = None, quorum: bool = False,
                  unicast: bool = False, proxy_track: dict | None = None,
+                 health_check: str = DEFAULT_HEALTH_CHECK,
                  extra_ha: str = "", extra_instance: str = "", extra: str = ""):
         self.testcase = testcase
         self.harness = Harness(testcase)
@@ -240,6 +245,7 @@ class Cluster:
         self.quorum = quorum
         self.unicast = unicast
         self.proxy_track = proxy_track or {}
+        self.health_check = health_check
         self.extra_ha, self.extra_instance, self.extra = extra_ha, extra_instance, extra
         self.procs: dict[tuple[str, str], Process] = {}
         self.key_path = os.path.join(self.dir, "cluster.key")
@@ -296,8 +302,7 @@ class Cluster:
                 '  algorithm: ROUND_ROBIN']
         for i, b in enumerate(self.backends, 1):
             out.append(f'  servers {{ name: "{b}" address: "{BACKENDS[b]}:{BACKEND_PORT}" }}')
-        out += ['  health_check { kind: HTTP path: "/health" interval_ms: 500 timeout_ms: 300 '
-                'rise: 1 fall: 2 }',
+        out += [f'  health_check {{ {self.health_check} }}',
                 '}',
                 '',
                 'ha {',

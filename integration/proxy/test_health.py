@@ -38,6 +38,27 @@ class Passive(ProxyCase):
         self.assertTrue(p.server("app", "b2")["ejected"], p.server("app", "b2"))
         self.assertGreaterEqual(p.server("app", "b2")["failures"], 1, p.server("app", "b2"))
 
+    def test_ejection_never_empties_a_pool_and_errors_name_their_cause(self):
+        # One server, no active check: the passive check ejects it after one
+        # failed connect, for 30 s. The panic rule keeps trying it, so it is
+        # back as soon as it listens again, and the 502 says what happened.
+        bs = self.backends(1)
+        p = self.start_proxy([proxy.pool(
+            "app", bs, "ROUND_ROBIN", passive_check={"max_fails": 1, "fail_timeout_ms": 30000})])
+        p.wait_usable("app")
+        bs[0].kill()
+        failed = load.curl(p.url("web"), max_time=5)
+        self.assertEqual(failed.status, 502, failed)
+        self.assertEqual(failed.body, "502 Bad Gateway: could not connect to any server.\n", failed)
+        self.assertTrue(p.server("app", "b1")["ejected"], p.server("app", "b1"))
+        processes.wait_until(lambda: p.metrics().value("tandem_pool_panic", pool="app") == 1.0, 3,
+                             "tandem_pool_panic 1 for pool app")
+        self.assertEqual(p.metrics().value("tandem_pool_panics_total", pool="app"), 1.0)
+        bs[0].start()  # same port; still ejected for 30 s
+        back = load.curl(p.url("web"), max_time=5)
+        self.assertEqual((back.status, back.backend), (200, "b1"), back)
+        self.assertTrue(p.server("app", "b1")["ejected"], "served by the panic rule, not after the cool-down")
+
     def test_connect_failure_is_retried_on_another_server(self):
         bs = self.backends(2)
         # Passive check off: every pick of b2 has to be rescued by a retry.

@@ -88,6 +88,12 @@ std::string render_metrics(const Generation& gen, const ProcessFacts& facts) {
       m.sample("tandem_server_up", {{"pool", p->name()}, {"server", p->server(i).name}}, p->takes_new(i, now) ? 1 : 0);
     }
   }
+  m.family("tandem_pool_panic", "gauge",
+           "1 while passive ejection alone left no server and the ejected ones take clients (panic rule).");
+  for (const auto& p : gen.pools) m.sample("tandem_pool_panic", {{"pool", p->name()}}, p->in_panic(now) ? 1 : 0);
+  m.family("tandem_pool_panics_total", "counter", "Times the pool entered the panic rule.");
+  for (const auto& p : gen.pools)
+    m.sample("tandem_pool_panics_total", {{"pool", p->name()}}, static_cast<double>(p->panics()));
   m.family("tandem_server_healthy", "gauge", "1 when active health checks pass (or none are configured).");
   for (const auto& p : gen.pools) {
     for (const auto& s : p->servers()) m.sample("tandem_server_healthy", {{"pool", p->name()}, {"server", s->name}}, s->healthy ? 1 : 0);
@@ -174,6 +180,7 @@ std::string render_status_json(const Generation& gen, const ProcessFacts& facts)
       servers.push_back(std::move(so));
     }
     po["servers_up"] = up;
+    po["panic"] = p->in_panic(now);
     po["servers"] = std::move(servers);
     if (auto* t = p->stick_table()) po["stick_entries"] = t->counters().entries;
     pools.push_back(std::move(po));

@@ -1,8 +1,10 @@
 // The proxy's end of the local channel to the node's ha-agent (a unix
 // socket, framed protobuf; common/proto/local_channel.proto):
-// - a heartbeat every ha.proxy.heartbeat_ms saying whether this proxy can
-//   serve, so the agent can give up the VIP when the proxy is dead, stuck or
-//   has no server;
+// - a heartbeat every ha.proxy.heartbeat_ms: whether this proxy is listening
+//   and not draining, and per listener how many servers it could send a new
+//   client to, so the agent can give up the VIP when the proxy is dead or
+//   stuck, and hand it to a peer that can serve when this proxy has no usable
+//   server (common/proto/local_channel.proto);
 // - the stick tables' changes (StickTable::drain_changes) every flush
 //   interval, and the whole tables (StickTable::snapshot, then snapshot_end)
 //   on every (re)connect, after a change-queue overflow and when a reload

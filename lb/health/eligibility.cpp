@@ -13,6 +13,17 @@ bool takes_stuck_clients(const ServerCondition& server) {
   return admitted && server.healthy && !server.ejected;
 }
 
+bool ejections_disregarded(const std::vector<ServerCondition>& servers) {
+  bool only_ejected = false;
+  for (const auto& server : servers) {
+    if (takes_new_clients(server)) return false;
+    ServerCondition readmitted = server;
+    readmitted.ejected = false;
+    only_ejected = only_ejected || takes_new_clients(readmitted);
+  }
+  return only_ejected;
+}
+
 std::uint32_t slow_start_weight(std::uint32_t weight, std::chrono::nanoseconds since_up,
                                 std::chrono::nanoseconds slow_start) {
   if (weight == 0 || slow_start.count() <= 0 || since_up >= slow_start) return weight;

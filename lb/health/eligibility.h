@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <vector>
 
 #include "config/proto/cluster.pb.h"
 
@@ -27,6 +28,20 @@ bool takes_new_clients(const ServerCondition& server);
 // server and moves the entry. MAINTENANCE takes nothing, and so does an
 // admin value this build does not know.
 bool takes_stuck_clients(const ServerCondition& server);
+
+// The panic rule: passive ejection never empties a pool. When no server of
+// a pool takes new clients, and some of them are kept out only by passive
+// ejection (READY, passing their active checks), the ejections are
+// disregarded for choosing a server: the pool balances over those servers
+// as if none were ejected. Anchors: nginx never marks the only server of an
+// upstream unavailable; Envoy's panic threshold balances over all hosts when
+// too few are healthy (here the threshold is "none left"). A failed active
+// check is a definite verdict and is never disregarded: a pool whose servers
+// all fail their checks answers 503. Ejections still count as unusable in
+// what the proxy reports to its agent (usable_servers), so a peer that can
+// serve gets the VIP (ha/failover/instance_machine.h, "Serving").
+// True when SERVERS (one pool's) are in that state.
+bool ejections_disregarded(const std::vector<ServerCondition>& servers);
 
 // The weight to balance with SINCE_UP after a server (re)entered service, with
 // a SLOW_START ramp (nginx slow_start, HAProxy slowstart): linear from

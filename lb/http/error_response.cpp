@@ -30,6 +30,19 @@ constexpr std::array<Entry, 10> entries{{
 
 constexpr std::size_t fallback = 4;  // 500
 
+// One entry per ErrorCause, in the enum's order; never closes by itself.
+constexpr std::array<Entry, 8> causes{{
+    {503, "Service Unavailable", "no server is available to handle this request.", false},
+    {503, "Service Unavailable",
+     "every server is at its connection limit and the wait queue is full.", false},
+    {503, "Service Unavailable", "no server had a free connection slot in time.", false},
+    {502, "Bad Gateway", "could not connect to any server.", false},
+    {502, "Bad Gateway", "the connection to the server failed while sending the request.", false},
+    {502, "Bad Gateway", "the server sent an invalid response.", false},
+    {502, "Bad Gateway", "the server closed the connection before a complete response.", false},
+    {504, "Gateway Timeout", "the server did not respond in time.", false},
+}};
+
 std::size_t index_of(status s) noexcept {
   auto const code = static_cast<unsigned>(s);
   for (std::size_t i = 0; i < entries.size(); ++i)
@@ -56,17 +69,26 @@ std::string render(const Entry& e, bool keep_alive, bool head) {
 }
 
 // [entry][keep_alive][head]
-using Table = std::array<std::array<std::array<std::string, 2>, 2>, entries.size()>;
+template <std::size_t N>
+using Table = std::array<std::array<std::array<std::string, 2>, 2>, N>;
 
-const Table& table() {
-  static const Table rendered = [] {
-    Table t;
-    for (std::size_t i = 0; i < entries.size(); ++i)
-      for (int keep = 0; keep < 2; ++keep)
-        for (int head = 0; head < 2; ++head)
-          t[i][keep][head] = render(entries[i], keep && !entries[i].always_close, head);
-    return t;
-  }();
+template <std::size_t N>
+Table<N> render_all(const std::array<Entry, N>& list) {
+  Table<N> t;
+  for (std::size_t i = 0; i < N; ++i)
+    for (int keep = 0; keep < 2; ++keep)
+      for (int head = 0; head < 2; ++head)
+        t[i][keep][head] = render(list[i], keep && !list[i].always_close, head);
+  return t;
+}
+
+const Table<entries.size()>& table() {
+  static const auto rendered = render_all(entries);
+  return rendered;
+}
+
+const Table<causes.size()>& cause_table() {
+  static const auto rendered = render_all(causes);
   return rendered;
 }
 
@@ -76,6 +98,15 @@ bool error_closes_connection(status s) noexcept { return entries[index_of(s)].al
 
 const std::string& error_response(status s, ErrorStyle style) {
   return table()[index_of(s)][style.keep_alive ? 1 : 0][style.head_request ? 1 : 0];
+}
+
+status status_for(ErrorCause cause) noexcept {
+  return static_cast<status>(causes[static_cast<std::size_t>(cause)].code);
+}
+
+const std::string& error_response(ErrorCause cause, ErrorStyle style) {
+  return cause_table()[static_cast<std::size_t>(cause)][style.keep_alive ? 1 : 0]
+                      [style.head_request ? 1 : 0];
 }
 
 }  // namespace tandem::lb::http

@@ -189,7 +189,15 @@ class HttpSession final : public DrainableSession {
 
   // Writes a ready-made error response; counts it.
   awaitable<void> refuse(bhttp::status status, bool keep_alive, bool head = false) {
-    const auto& bytes = http::error_response(status, {keep_alive, head});
+    co_await write_error(http::error_response(status, {keep_alive, head}), status);
+  }
+
+  // Writes the response that names CAUSE (lb/http/error_response.h); counts it.
+  awaitable<void> refuse(http::ErrorCause cause, bool keep_alive, bool head = false) {
+    co_await write_error(http::error_response(cause, {keep_alive, head}), http::status_for(cause));
+  }
+
+  awaitable<void> write_error(const std::string& bytes, bhttp::status status) {
     watchdog_.arm(listener_->timeouts.client_idle);
     auto [ec, n] = co_await asio::async_write(client_, asio::buffer(bytes), use_nothrow);
     stats_.bytes_out.fetch_add(n, std::memory_order_relaxed);
@@ -275,10 +283,12 @@ class HttpSession final : public DrainableSession {
                             : timeout                                  ? Refusal::queue_timeout
                                                                        : Refusal::no_server;
         stats_.count_refusal(why);
-        const auto status = failure == UpstreamFailure::connect_failed ? bhttp::status::bad_gateway
-                                                                       : bhttp::status::service_unavailable;
+        const auto cause = failure == UpstreamFailure::connect_failed ? http::ErrorCause::connect_failed
+                           : failure == UpstreamFailure::queue_full   ? http::ErrorCause::queue_full
+                           : timeout                                  ? http::ErrorCause::queue_timeout
+                                                                      : http::ErrorCause::no_server;
         const bool keep = client_intent.keep_alive && !has_body && !worker_.draining();
-        co_await refuse(status, keep, head);
+        co_await refuse(cause, keep, head);
         record_latency(started);
         co_return keep;
       }
@@ -326,7 +336,7 @@ class HttpSession final : public DrainableSession {
         }
         pool.report_failure(index, Clock::now(), "send failed");
         stats_.count_refusal(Refusal::bad_gateway);
-        co_await refuse(bhttp::status::bad_gateway, false, head);
+        co_await refuse(http::ErrorCause::send_failed, false, head);
         co_return false;
       }
       server.bytes_out.fetch_add(sent.body_bytes, std::memory_order_relaxed);
@@ -349,7 +359,14 @@ class HttpSession final : public DrainableSession {
         const bool timeout = rec == beast::error::timeout;
         pool.report_failure(index, Clock::now(), timeout ? "response timeout" : "response failed");
         stats_.count_refusal(timeout ? Refusal::gateway_timeout : Refusal::bad_gateway);
-        co_await refuse(timeout ? bhttp::status::gateway_timeout : bhttp::status::bad_gateway, false, head);
+        // Beast's parse errors say the bytes were wrong; its end_of_stream and
+        // partial_message (and socket errors) say the server went away.
+        const bool invalid = rec.category() == bhttp::make_error_code(bhttp::error::bad_version).category() &&
+                             rec != bhttp::error::end_of_stream && rec != bhttp::error::partial_message;
+        co_await refuse(timeout   ? http::ErrorCause::response_timeout
+                        : invalid ? http::ErrorCause::response_invalid
+                                  : http::ErrorCause::response_closed,
+                        false, head);
         record_latency(started);
         co_return false;
       }

@@ -67,10 +67,21 @@ std::optional<ServerIndex> PoolRuntime::stuck_server(std::string_view name, Stea
   return static_cast<ServerIndex>(i);
 }
 
+bool PoolRuntime::in_panic(SteadyTime now) const {
+  std::vector<ServerCondition> conditions;
+  for (ServerIndex i = 0; i < servers_.size(); ++i) conditions.push_back(condition(i, now));
+  return ejections_disregarded(conditions);
+}
+
 std::vector<Candidate> PoolRuntime::usable(SteadyTime now) const {
+  std::vector<ServerCondition> conditions;
+  for (ServerIndex i = 0; i < servers_.size(); ++i) conditions.push_back(condition(i, now));
+  // The panic rule (lb/health/eligibility.h): ejection never empties a pool.
+  const bool panic = ejections_disregarded(conditions);
   std::vector<Candidate> out;
   for (ServerIndex i = 0; i < servers_.size(); ++i) {
-    if (!takes_new(i, now)) continue;
+    if (panic) conditions[i].ejected = false;
+    if (!takes_new_clients(conditions[i])) continue;
     const auto& s = *servers_[i];
     std::uint32_t weight = s.weight;
     const auto up_since = s.up_since_ns.load(std::memory_order_relaxed);
@@ -145,6 +156,18 @@ void PoolRuntime::tick(SteadyTime now) {
     const bool ramping = slow_start_.count() > 0 && up_since > 0 && now - from_ns(up_since) < slow_start_;
     if (ramping || ramping_[i]) changed = true;
     ramping_[i] = ramping;
+  }
+  // The panic rule: logged and counted on entry, logged on exit.
+  const bool panic = in_panic(now);
+  if (panic != was_panic_) {
+    if (panic) {
+      panics_.fetch_add(1, std::memory_order_relaxed);
+      spdlog::warn("pool_panic pool={} on=true cause=\"every server that passes its checks is ejected; "
+                   "balancing over the ejected ones\"", name());
+    } else {
+      spdlog::info("pool_panic pool={} on=false cause=\"a server takes new clients again\"", name());
+    }
+    was_panic_ = panic;
   }
   if (stick_) stick_->expire(now);
   if (changed) bump();

@@ -87,8 +87,16 @@ class PoolRuntime {
   std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
   void bump() { version_.fetch_add(1, std::memory_order_acq_rel); }
 
-  // Servers that take new clients now, with slow-start weights.
+  // Servers to balance new clients over now, with slow-start weights: those
+  // that take new clients, or, when passive ejection alone leaves none, the
+  // ejected ones (the panic rule, lb/health/eligibility.h).
   std::vector<Candidate> usable(SteadyTime now) const;
+
+  // Whether the panic rule holds now: passive ejection alone left no server,
+  // so the ejected ones take clients (lb/health/eligibility.h).
+  bool in_panic(SteadyTime now) const;
+  // How many times the pool entered panic (counted by tick()).
+  std::uint64_t panics() const { return panics_.load(std::memory_order_relaxed); }
 
   // The server's condition as the eligibility rules (lb/health) see it.
   ServerCondition condition(ServerIndex i, SteadyTime now) const;
@@ -139,6 +147,8 @@ class PoolRuntime {
   mutable WaitQueueBound wait_queue_;
   std::vector<bool> was_ejected_;  // control thread only (tick)
   std::vector<bool> ramping_;      // control thread only (tick)
+  bool was_panic_ = false;         // control thread only (tick)
+  std::atomic<std::uint64_t> panics_{0};
 };
 
 }  // namespace tandem::lb

@@ -130,9 +130,12 @@ struct Proxy::Impl {
     }
   }
 
-  // "Serving" means listening and not draining; whether backends are up is
-  // reported alongside, for the agent and lbctl to show, but a node whose
-  // servers are all down still answers 503 rather than refusing connections.
+  // `serving` means listening and not draining (the agent's liveness
+  // verdict). What each listener can do is reported per listener: how many
+  // servers of its pool take new clients (checks passed, not ejected,
+  // READY). The agent turns that into each instance's can-serve fact, which
+  // ranks before priority (ha/failover/instance_machine.h, "Serving"); a node
+  // with no usable server still answers 503 rather than refusing connections.
   wire::ProxyHeartbeat heartbeat() const {
     wire::ProxyHeartbeat hb;
     hb.set_serving(!draining);
@@ -141,6 +144,18 @@ struct Proxy::Impl {
       for (ServerIndex i = 0; i < p->servers().size(); ++i) {
         hb.set_servers_total(hb.servers_total() + 1);
         if (p->takes_new(i, now)) hb.set_servers_up(hb.servers_up() + 1);
+      }
+    }
+    for (const auto& l : generation->listeners) {
+      auto* out = hb.add_listeners();
+      out->set_listener(l->config.name());
+      out->set_pool(l->config.pool());
+      if (const auto pool = generation->pool(l->config.pool())) {
+        out->set_servers_total(static_cast<std::uint32_t>(pool->servers().size()));
+        std::uint32_t usable = 0;
+        for (ServerIndex i = 0; i < pool->servers().size(); ++i)
+          if (pool->takes_new(i, now)) ++usable;
+        out->set_usable_servers(usable);
       }
     }
     std::uint64_t requests = 0;

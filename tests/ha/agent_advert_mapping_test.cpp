@@ -40,6 +40,20 @@ BOOST_AUTO_TEST_CASE(wire_to_machine) {
   BOOST_TEST(!a->successor.has_value());
 }
 
+BOOST_AUTO_TEST_CASE(cannot_serve_round_trips_and_defaults_to_serving) {
+  auto a = to_machine(wire_advert());
+  BOOST_REQUIRE(a.has_value());
+  BOOST_TEST(a->serving);  // an older agent's advert says nothing: it can serve
+  SendAdvert send{150, State::kMaster, std::nullopt, false};
+  const auto w = to_wire(send, "www", Milliseconds{100}, AdvertOrigin{"edge1", 7}, 9);
+  BOOST_TEST(w.cannot_serve());
+  auto back = to_machine(w);
+  BOOST_REQUIRE(back.has_value());
+  BOOST_TEST(!back->serving);
+  send.serving = true;
+  BOOST_TEST(!to_wire(send, "www", Milliseconds{100}, AdvertOrigin{"edge1", 7}, 9).cannot_serve());
+}
+
 BOOST_AUTO_TEST_CASE(successor_only_when_named) {
   auto w = wire_advert();
   w.set_priority(0);

@@ -178,8 +178,9 @@ class Lan {
       } else if (std::holds_alternative<SendGratuitousArp>(a)) {
         ++n.garps;
       } else if (const auto* s = std::get_if<SendAdvert>(&a)) {
-        const Advert advert{n.machine.config().node, s->priority, s->state,
-                            n.machine.config().advert_interval, s->successor};
+        const Advert advert{n.machine.config().node, s->priority,  s->state,
+                            n.machine.config().advert_interval, s->successor, s->repeat_delay,
+                            s->serving};
         for (std::size_t to = 0; to < nodes_.size(); ++to) {
           if (to == i || cuts_.count({i, to})) continue;
           const std::size_t seq = sequence_++;

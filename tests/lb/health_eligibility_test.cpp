@@ -30,6 +30,26 @@ BOOST_AUTO_TEST_CASE(drain_keeps_stuck_clients_only) {
   BOOST_TEST(!takes_stuck_clients({config::DRAIN, true, true}));
 }
 
+BOOST_AUTO_TEST_CASE(panic_rule_ejection_never_empties_a_pool) {
+  const ServerCondition ok{config::READY, true, false};
+  const ServerCondition ejected{config::READY, true, true};
+  const ServerCondition down{config::READY, false, false};
+  const ServerCondition down_and_ejected{config::READY, false, true};
+  const ServerCondition drained_ejected{config::DRAIN, true, true};
+  // nginx: the only server of a pool is never taken out by failures alone.
+  BOOST_TEST(ejections_disregarded({ejected}));
+  // Every server ejected: balance over all of them (Envoy's panic mode).
+  BOOST_TEST(ejections_disregarded({ejected, ejected, down}));
+  // One server left: no panic, it takes the traffic.
+  BOOST_TEST(!ejections_disregarded({ejected, ok, ejected}));
+  // Active checks are definite: a pool whose servers all fail them stays empty.
+  BOOST_TEST(!ejections_disregarded({down}));
+  BOOST_TEST(!ejections_disregarded({down_and_ejected, down}));
+  // An operator's drain is definite too.
+  BOOST_TEST(!ejections_disregarded({drained_ejected}));
+  BOOST_TEST(!ejections_disregarded({}));
+}
+
 BOOST_AUTO_TEST_CASE(maintenance_and_unknown_take_nothing) {
   BOOST_TEST(!takes_new_clients({config::MAINTENANCE, true, false}));
   BOOST_TEST(!takes_stuck_clients({config::MAINTENANCE, true, false}));

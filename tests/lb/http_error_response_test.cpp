@@ -13,7 +13,9 @@ namespace bhttp = boost::beast::http;
 using bhttp::status;
 using tandem::lb::http::error_closes_connection;
 using tandem::lb::http::error_response;
+using tandem::lb::http::ErrorCause;
 using tandem::lb::http::ErrorStyle;
+using tandem::lb::http::status_for;
 
 namespace {
 
@@ -53,6 +55,37 @@ BOOST_AUTO_TEST_CASE(exact_503) {
              "Connection: close\r\n"
              "\r\n"
              "503 Service Unavailable: no server is available to handle this request.\n");
+}
+
+BOOST_AUTO_TEST_CASE(every_cause_names_itself) {
+  const std::pair<ErrorCause, std::string> expected[] = {
+      {ErrorCause::no_server, "503 Service Unavailable: no server is available to handle this request.\n"},
+      {ErrorCause::queue_full,
+       "503 Service Unavailable: every server is at its connection limit and the wait queue is full.\n"},
+      {ErrorCause::queue_timeout, "503 Service Unavailable: no server had a free connection slot in time.\n"},
+      {ErrorCause::connect_failed, "502 Bad Gateway: could not connect to any server.\n"},
+      {ErrorCause::send_failed,
+       "502 Bad Gateway: the connection to the server failed while sending the request.\n"},
+      {ErrorCause::response_invalid, "502 Bad Gateway: the server sent an invalid response.\n"},
+      {ErrorCause::response_closed,
+       "502 Bad Gateway: the server closed the connection before a complete response.\n"},
+      {ErrorCause::response_timeout, "504 Gateway Timeout: the server did not respond in time.\n"},
+  };
+  for (const auto& [cause, body] : expected) {
+    const auto res = parse(error_response(cause));
+    BOOST_TEST(res.body() == body);
+    BOOST_TEST(res.result() == status_for(cause));
+    BOOST_TEST(!res.keep_alive());
+    // Keep-alive is allowed for these (none of them spoils the request stream).
+    BOOST_TEST(parse(error_response(cause, {true, false})).keep_alive());
+    const auto head = parse(error_response(cause, {false, true}), true);
+    BOOST_TEST(head.body().empty());
+  }
+  // A failed connect never blames the server's response.
+  BOOST_TEST(error_response(ErrorCause::connect_failed).find("invalid") == std::string::npos);
+  BOOST_TEST(status_for(ErrorCause::connect_failed) == status::bad_gateway);
+  BOOST_TEST(status_for(ErrorCause::no_server) == status::service_unavailable);
+  BOOST_TEST(status_for(ErrorCause::response_timeout) == status::gateway_timeout);
 }
 
 BOOST_AUTO_TEST_CASE(every_status_is_a_well_formed_response) {
