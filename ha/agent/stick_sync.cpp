@@ -118,7 +118,8 @@ struct StickSync::Conn {
   std::string pending;
   bool writing = false;
   bool closed = false;
-  bool established = false;
+  bool hello_accepted = false;  // the peer's hello verified; its first sealed frame not yet seen
+  bool established = false;     // the peer proved it holds the key now (see on_established)
   bool counted_handshake = false;
   std::string close_why;
   bool lost_by_peer = false;  // the peer closed or reset it
@@ -296,7 +297,7 @@ awaitable<void> StickSync::serve(std::shared_ptr<Conn> conn) {
         close(*conn, "frame too large");
         break;
       }
-      if (!conn->established) {
+      if (!conn->hello_accepted) {
         std::set<std::string> allowed;
         for (const auto& p : peers_)
           if (conn->dialer ? p->name == conn->expected_peer : !p->dialer) allowed.insert(p->name);
@@ -305,15 +306,29 @@ awaitable<void> StickSync::serve(std::shared_ptr<Conn> conn) {
           close(*conn, "bad hello");
           break;
         }
-        on_established(conn);
+        // A hello proves only that a key holder once made it: a recorded one
+        // replays perfectly. Prove we hold the key with a sealed ping, and
+        // act on the connection only once the peer's first frame opens
+        // under the session key (which needs our fresh nonce and the key).
+        conn->hello_accepted = true;
+        wire::SyncMessage ping;
+        ping.mutable_ping();
+        conn->pending += encode_frame_bytes(conn->auth.seal(ping));
+        conn->last_tx = Clock::now();
+        flush_writes(conn);
         continue;
       }
       sync::AuthError error{};
       auto message = conn->auth.open(payload, error);
       if (!message) {
-        reject(sync::to_string(error), "frame", conn->remote, conn->peer);
+        reject(sync::to_string(error), "frame", conn->remote,
+               conn->established ? conn->peer : conn->auth.peer());
         close(*conn, "bad frame");
         break;
+      }
+      if (!conn->established) {
+        on_established(conn);
+        if (conn->closed) break;
       }
       on_message(*conn, *message);
     }
