@@ -274,5 +274,77 @@ class SyncRestartTest(unittest.TestCase):
                  what="edge1 still connected to both peers")
 
 
+    def test_a_recorded_hello_replayed_does_not_displace_the_real_peer(self):
+        """A hello captured on the LAN and replayed verifies (it carries no
+        time), but its sender cannot seal a frame under the fresh session
+        key: the node keeps its real connection to that peer, sends the
+        replayer nothing it can read, and refuses it at the handshake
+        deadline (issue 9 part 2, review of the sync hello)."""
+        c = self.c
+        cap = c.topo.capture("edge2", "tcp dst port 5800", name="sync-hello")
+        connects0 = self.peer_connects("edge3", "edge2")
+        c.kill("edge2", "agent")
+        c.start_agent("edge2")
+        # edge2 dials edge3 (the lower name dials): its hello crosses the wire.
+        wait_for(lambda: self.peer_connects("edge3", "edge2") > connects0, 10.0, 0.1,
+                 what="edge2 reconnected to edge3")
+        cap.stop()
+        edge3 = c.topo.host("edge3").ip
+        hello = first_payload_to(cap.packets(), edge3, 5800)
+        self.assertIsNotNone(hello, "the capture should hold edge2's hello to edge3")
+
+        connects = self.peer_connects("edge3", "edge2")
+        sync0 = ((c.agent_status("edge3") or {}).get("sync") or {}).get("rejected") or {}
+        before = c.proc("edge3", "agent").mark()
+        with c.topo.socket(CLIENT[0]) as sock:
+            sock.settimeout(5)
+            sock.connect((edge3, 5800))
+            sock.sendall(hello)
+            t = time.monotonic()
+            try:  # edge3 answers with its hello and a sealed ping, then closes
+                while sock.recv(65536) and time.monotonic() - t < 5:
+                    pass
+            except OSError:
+                pass
+
+        def refused():
+            st = ((c.agent_status("edge3") or {}).get("sync") or {}).get("rejected") or {}
+            return int(st.get("handshake_timeout", 0)) > int(sync0.get("handshake_timeout", 0))
+        wait_for(refused, 5.0, 0.1, what="the replayed hello refused at the handshake deadline")
+        self.assertEqual(self.peer_connects("edge3", "edge2"), connects,
+                         "a replayed hello must not count as a connection of edge2")
+        lines = c.proc("edge3", "agent").lines(before)
+        self.assertEqual([x for x in lines if "replaced by a new connection" in x or "sync_connected" in x], [])
+        peer = self.peer_status("edge3", "edge2")
+        self.assertEqual(peer.get("state"), "connected", peer)
+
+    def peer_status(self, node: str, peer: str) -> dict:
+        sync = (self.c.agent_status(node) or {}).get("sync") or {}
+        return next((p for p in sync.get("peers") or [] if p.get("name") == peer), {})
+
+    def peer_connects(self, node: str, peer: str) -> int:
+        return int(self.peer_status(node, peer).get("connects", 0))
+
+
+def first_payload_to(packets: list[tuple[float, bytes]], dst: str, port: int) -> bytes | None:
+    """The first TCP payload sent to dst:port in an Ethernet/IPv4 capture."""
+    want = bytes(int(x) for x in dst.split("."))
+    for _, frame in packets:
+        if len(frame) < 34 or frame[12:14] != b"\x08\x00":
+            continue
+        ip = frame[14:]
+        ihl = (ip[0] & 0x0F) * 4
+        if ip[9] != 6 or ip[16:20] != want:
+            continue
+        tcp = ip[ihl:]
+        if int.from_bytes(tcp[2:4], "big") != port:
+            continue
+        total = int.from_bytes(ip[2:4], "big")
+        payload = ip[ihl + (tcp[12] >> 4) * 4:total]
+        if payload:
+            return bytes(payload)
+    return None
+
+
 if __name__ == "__main__":
     unittest.main()
