@@ -722,6 +722,15 @@ Actions InstanceMachine::switchover_requested(const std::optional<std::string>& 
           Notice{"switchover refused: " + *to + " was not heard recently as a healthy BACKUP"});
       return out;
     }
+    // Handing a VIP this node can serve to one that cannot would only bounce
+    // it back (a backup that can serve takes over at once from a master that
+    // cannot): refuse, and say why, so the operator can wait and retry.
+    if (serving_ && !peer->serving) {
+      out.push_back(Notice{"switchover refused: " + *to +
+                           " cannot serve this instance now (its proxy has no usable server for the "
+                           "instance's listeners, or has not reported yet); retry once it can"});
+      return out;
+    }
     target = *to;
   } else {
     target = choose_successor(now);

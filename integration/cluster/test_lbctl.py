@@ -115,7 +115,10 @@ class LbctlTest(unittest.TestCase):
             except AssertionError:
                 pass
             if c.masters() != ["edge1"]:
-                self.lbctl("failover", "--to", "edge1", "--no-probe")
+                # The master refuses to hand over to a node that cannot serve
+                # yet (a restarted agent before its proxy's first heartbeat).
+                wait_for(lambda: self.lbctl("failover", "--to", "edge1", "--no-probe")[0] == 0,
+                         10.0, 0.2, what="lbctl failover --to edge1 accepted")
         c.wait_roles("edge1", timeout=15)
 
     def screenshot(self, host: str, url: str, name: str) -> tuple[str, str]:

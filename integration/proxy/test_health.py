@@ -53,6 +53,9 @@ class Passive(ProxyCase):
         self.assertTrue(p.server("app", "b1")["ejected"], p.server("app", "b1"))
         processes.wait_until(lambda: p.metrics().value("tandem_pool_panic", pool="app") == 1.0, 3,
                              "tandem_pool_panic 1 for pool app")
+        # The entry is counted by the control thread's 100 ms tick.
+        processes.wait_until(lambda: p.metrics().value("tandem_pool_panics_total", pool="app") >= 1.0, 3,
+                             "tandem_pool_panics_total counted")
         self.assertEqual(p.metrics().value("tandem_pool_panics_total", pool="app"), 1.0)
         bs[0].start()  # same port; still ejected for 30 s
         back = load.curl(p.url("web"), max_time=5)

@@ -203,6 +203,28 @@ BOOST_AUTO_TEST_CASE(resigning_master_names_a_successor_that_can_serve) {
   BOOST_TEST(first_of<SendAdvert>(actions)->successor == std::optional<std::string>("edge3"));
 }
 
+BOOST_AUTO_TEST_CASE(switchover_to_a_node_that_cannot_serve_is_refused) {
+  Lan lan({make_config(0, 2, 200), make_config(1, 2, 100)});
+  lan.apply(1, lan.machine(1).serving_update(false, "no heartbeat from lb-proxy yet", lan.now()));
+  lan.start_all();
+  lan.run_for(2s);
+  BOOST_REQUIRE(lan.state(0) == State::kMaster);
+  auto refused = lan.machine(0).switchover_requested(std::string("edge2"), lan.now());
+  BOOST_TEST(count_of<SendAdvert>(refused) == 0u);
+  BOOST_TEST(lan.state(0) == State::kMaster);
+  const auto notice = first_of<Notice>(refused);
+  BOOST_REQUIRE(notice.has_value());
+  BOOST_TEST(notice->text.find("edge2 cannot serve") != std::string::npos);
+
+  // Once edge2 can serve (its next advert says so), the same request hands over.
+  lan.apply(1, lan.machine(1).serving_update(true, "", lan.now()));
+  lan.run_for(300ms);
+  lan.apply(0, lan.machine(0).switchover_requested(std::string("edge2"), lan.now()));
+  lan.run_for(300ms);
+  BOOST_TEST(lan.state(1) == State::kMaster);
+  BOOST_TEST(lan.state(0) == State::kBackup);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(failover_repeats)
