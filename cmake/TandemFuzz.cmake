@@ -68,6 +68,10 @@ function(tandem_fuzz_targets)
     DIRS ha/advert ha/sync ha/failover ha/agent/settings.cpp
     LIBS tandem_fuzz_config tandem_fuzz_common)
 
+  # lb/runtime/exact_allocator.h (through http_relay.h) calls sized operator
+  # delete, on by default in GCC and not in clang 14.
+  set_source_files_properties(${PROJECT_SOURCE_DIR}/lb/fuzz/http_response_fuzz.cpp
+                              PROPERTIES COMPILE_OPTIONS -fsized-deallocation)
   add_custom_target(fuzzers)
   foreach(area common config lb ha)
     file(GLOB fuzzers CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/${area}/fuzz/*.cpp")

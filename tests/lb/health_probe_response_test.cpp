@@ -54,7 +54,7 @@ BOOST_AUTO_TEST_CASE(a_body_over_the_limit_is_an_error_not_a_buffer) {
   ProbeResponse r;
   const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(ProbeResponse::kBodyLimit + 1) +
                            "\r\n\r\n";
-  BOOST_TEST(feed(r, head) == boost::beast::http::error::body_limit);
+  BOOST_TEST((feed(r, head) == boost::beast::http::error::body_limit));
 }
 
 BOOST_AUTO_TEST_CASE(garbage_is_a_parse_error) {
