@@ -80,7 +80,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (ec && ec != bhttp::error::need_more) return 0;  // serve closes the connection
         if (parser.is_done()) break;
       }
-      if (in.empty()) {
+      if (in.empty()) {  // the client closed: end_of_stream before any byte, as async_read says
+        if (!parser.got_some()) return 0;
         parser.put_eof(ec);
         if (ec || !parser.is_done()) return 0;
         break;

@@ -97,10 +97,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The stick key, as http_session makes it for cookie stickiness.
   tandem::lb::StickTable table({.pool = "app", .node = "edge1", .ttl = std::chrono::seconds(60), .max_entries = 16});
   const auto now = std::chrono::steady_clock::time_point(std::chrono::hours(1));
-  if (found) {
+  if (found) {  // an empty cookie value is no key: the table ignores it
     const std::string key(*found);
     table.put(key, "app1", now);
-    check(table.lookup(key, now) == std::optional<std::string>("app1"));
+    check(table.lookup(key, now) == (key.empty() ? std::nullopt : std::optional<std::string>("app1")));
   }
 
   std::optional<std::string> other_before;
@@ -131,7 +131,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(*learned == *first_set);
     const std::string key(*learned);
     table.put(key, "app2", now);
-    check(table.lookup(key, now) == std::optional<std::string>("app2"));
+    check(table.lookup(key, now) == (key.empty() ? std::nullopt : std::optional<std::string>("app2")));
   }
 
   // The cookie we insert, for a name and value the config would accept.
