@@ -38,7 +38,7 @@ pools {
   name: "app"
   servers { name: "app1" address: "127.0.0.1:9001" }
   servers { name: "app2" address: "127.0.0.1:9002" weight: 3 }
-  stickiness { kind: LEARN_COOKIE cookie: "SRV" }
+  stickiness { kind: LEARN_COOKIE cookie: "SRV" max_entries: 16 }
 }
 pools {
   name: "api"
@@ -63,9 +63,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::size_t step = (data[0] & 0x3f) == 0 ? SIZE_MAX : (data[0] & 0x3f);
   std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
-  const auto gen = tandem::lb::build_generation(cluster(), "edge1", nullptr, 1);
+  // One generation for the run, as one proxy process has (building one per
+  // input would cost more than the requests); state changes accumulate.
+  static const auto gen = [] {
+    auto g = tandem::lb::build_generation(cluster(), "edge1", nullptr, 1);
+    g->pool("api")->stick_table()->put("198.18.0.7", "api1", std::chrono::steady_clock::now());
+    return g;
+  }();
   tandem::lb::ProcessFacts facts{.node = "edge1", .workers = 2};
-  gen->pool("api")->stick_table()->put("198.18.0.7", "api1", std::chrono::steady_clock::now());
 
   std::string pending;
   for (int i = 0; i < 8; ++i) {  // requests on one connection
