@@ -28,7 +28,9 @@ endfunction()
 function(tandem_library target dir)
   file(GLOB_RECURSE srcs CONFIGURE_DEPENDS "${dir}/*.cpp")
   list(FILTER srcs EXCLUDE REGEX "/main\\.cpp$")
-  list(FILTER srcs EXCLUDE REGEX "/fuzz/")
+  # Fuzz targets and their support sources (cmake/TandemFuzz.cmake); matched
+  # from the end, so a checkout under a folder called fuzz still builds.
+  list(FILTER srcs EXCLUDE REGEX "/fuzz/([^/]*|support/[^/]*)$")
   if(NOT srcs)
     # A folder still being written: an empty interface keeps the tree building.
     add_library(${target} INTERFACE)

@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   # build
   build-essential cmake ninja-build pkg-config clang
+  # the fuzz targets (scripts/fuzz.sh): libFuzzer and the sanitizer runtimes
+  libclang-rt-14-dev
   libboost1.81-dev libboost-test1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   libprotobuf-dev protobuf-compiler libspdlog-dev libfmt-dev libssl-dev
   libnl-3-dev libnl-route-3-dev

@@ -1,6 +1,8 @@
 #include "common/control/cluster_view.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <set>
 
 #include <boost/json/parse.hpp>
@@ -18,7 +20,13 @@ std::uint64_t as_u64(const json::object& o, std::string_view key) {
   if (!v) return 0;
   if (v->is_uint64()) return v->as_uint64();
   if (v->is_int64()) return v->as_int64() < 0 ? 0 : static_cast<std::uint64_t>(v->as_int64());
-  if (v->is_double()) return v->as_double() < 0 ? 0 : static_cast<std::uint64_t>(v->as_double());
+  if (v->is_double()) {
+    // Saturated: converting a double past 2^64 is undefined behaviour.
+    const double d = v->as_double();
+    if (!(d > 0)) return 0;
+    if (d >= 18446744073709551616.0) return std::numeric_limits<std::uint64_t>::max();
+    return static_cast<std::uint64_t>(d);
+  }
   return 0;
 }
 
@@ -48,7 +56,7 @@ std::optional<json::object> proxy_object(const wire::StatusResponse& s) {
 
 json::value rate_value(std::optional<double> r) {
   if (!r) return nullptr;
-  return static_cast<double>(static_cast<long long>(*r * 10 + 0.5)) / 10;  // one decimal
+  return std::round(*r * 10) / 10;  // one decimal (no integer cast: a rate can exceed any integer)
 }
 
 json::array strings(const google::protobuf::RepeatedPtrField<std::string>& in) {

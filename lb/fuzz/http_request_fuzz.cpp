@@ -1,9 +1,9 @@
 // libFuzzer target: arbitrary bytes through Beast's request parser with hard
 // caps, then screen_request and the other lb/http pieces, as the runtime uses
 // them. It must never crash, leak or break an invariant (checked with trap).
-// Build: see the TANDEM_FUZZ snippet (it defines BOOST_ENABLE_ASSERT_HANDLER
-// for every source of the target, so Boost's asserts stay on and land below);
-// run: ./http_request_fuzz -max_len=16384 CORPUS_DIR
+// Build: cmake/TandemFuzz.cmake (Boost's asserts stay on and trap, see
+// common/fuzz/support/boost_assert_handler.cpp);
+// run: ./http_request_fuzz -max_len=16384 lb/fuzz/corpus/http_request_fuzz
 #include "lb/http/cookies.h"
 #include "lb/http/error_response.h"
 #include "lb/http/forwarded.h"
@@ -24,30 +24,8 @@
 #include <string_view>
 
 #ifndef BOOST_ENABLE_ASSERT_HANDLER
-#error "build the fuzz target with -DBOOST_ENABLE_ASSERT_HANDLER (on every source)"
+#error "build the fuzz target with -DBOOST_ENABLE_ASSERT_HANDLER (cmake/TandemFuzz.cmake)"
 #endif
-
-namespace boost {
-
-// Any failed Boost assertion is a finding, except one: Beast 1.81 asserts
-// n >= 5 in parse_chunk_header when the bytes after a last chunk ("0\r\n")
-// arrive one at a time; the code after it is right and release builds skip
-// it (boostorg/beast#2861, fixed in Boost 1.86).
-void assertion_failed(char const* expr, char const* function, char const* file, long line) {
-  if (std::string_view(expr) == "n >= 5" && std::string_view(function).find("parse_chunk_header") !=
-                                                 std::string_view::npos)
-    return;
-  std::fprintf(stderr, "%s:%ld: %s: assertion failed: %s\n", file, line, function, expr);
-  __builtin_trap();
-}
-
-void assertion_failed_msg(char const* expr, char const* msg, char const* function,
-                          char const* file, long line) {
-  std::fprintf(stderr, "%s:%ld: %s: assertion failed: %s (%s)\n", file, line, function, expr, msg);
-  __builtin_trap();
-}
-
-}  // namespace boost
 
 namespace {
 

@@ -5,6 +5,7 @@
 
 #include "common/address.h"
 #include "lb/health/health_state.h"
+#include "lb/health/probe_response.h"
 
 namespace tandem::lb {
 
@@ -28,14 +29,10 @@ awaitable<std::string> probe(asio::io_context& io, const config::EffectiveHealth
   auto [wec, wn] = co_await bhttp::async_write(stream, req, use_nothrow);
   if (wec) co_return "send: " + wec.message();
   beast::flat_buffer buffer;
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(64 * 1024);
-  auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, use_nothrow);
+  ProbeResponse response;
+  auto [rec, rn] = co_await bhttp::async_read(stream, buffer, response.parser(), use_nothrow);
   if (rec) co_return rec == beast::error::timeout ? "response timeout" : "response: " + rec.message();
-  const unsigned status = parser.get().result_int();
-  const bool ok = check.expect_status ? status == check.expect_status : (status >= 200 && status < 400);
-  if (!ok) co_return "status " + std::to_string(status);
-  co_return "";
+  co_return response.verdict(check);
 }
 
 awaitable<void> check_loop(asio::io_context& io, std::shared_ptr<bool> running, std::shared_ptr<PoolRuntime> pool,

@@ -44,6 +44,29 @@ class BufferParser : public bhttp::parser<isRequest, bhttp::buffer_body, http::A
             std::piecewise_construct, std::make_tuple(), std::make_tuple(http::ArenaAllocator<char>(arena))) {}
 };
 
+// Response header size we accept from servers (they are trusted more than
+// clients, but not unboundedly).
+inline constexpr std::uint32_t kMaxResponseHeaderBytes = 64 * 1024;
+
+// Sets PARSER up for a server's response; HEAD_REQUEST: the request was a
+// HEAD, so the response has no body whatever its framing says.
+inline void limit_response_parser(BufferParser<false>& parser, bool head_request) {
+  parser.header_limit(kMaxResponseHeaderBytes);
+  parser.body_limit(boost::none);
+  parser.skip(head_request);
+}
+
+// Parses the bytes BUFFER already holds, without reading: need_more while
+// the header is incomplete. A request header usually arrives whole with the
+// read that woke the connection; this takes it without a coroutine call.
+// The parsing step of parse_some too (lb/fuzz/http_response_fuzz.cpp drives it).
+template <bool isRequest>
+boost::system::error_code parse_buffered(beast::flat_buffer& buffer, BufferParser<isRequest>& parser) {
+  boost::system::error_code ec = bhttp::error::need_more;
+  if (buffer.size() > 0) buffer.consume(parser.put(buffer.data(), ec));
+  return ec;
+}
+
 // Sends what write_now() left of BUFFERS, within IDLE: the slow path, a
 // coroutine only when the socket was full.
 inline awaitable<boost::system::error_code> write_rest(tcp::socket& out, std::span<asio::const_buffer> buffers,
@@ -73,11 +96,8 @@ awaitable<boost::system::error_code> parse_some(tcp::socket& in, beast::flat_buf
                                                 BufferParser<isRequest>& parser, const Watchdog& watchdog,
                                                 std::uint64_t& read, std::size_t min_read = 4096) {
   for (;;) {
-    boost::system::error_code ec;
-    if (buffer.size() > 0) {
-      buffer.consume(parser.put(buffer.data(), ec));
-      if (ec != bhttp::error::need_more) co_return ec;
-    }
+    auto ec = parse_buffered(buffer, parser);
+    if (ec != bhttp::error::need_more) co_return ec;
     // Up to 64 KiB a read; the parser's header limit bounds what a header can
     // make the buffer hold. Bodies read at least a relay chunk at a time.
     const std::size_t room = std::min<std::size_t>(std::max(buffer.capacity() - buffer.size(), min_read), 65536);
@@ -103,16 +123,6 @@ awaitable<boost::system::error_code> read_header(tcp::socket& in, beast::flat_bu
                                                  BufferParser<isRequest>& parser, const Watchdog& watchdog,
                                                  std::uint64_t& read) {
   return parse_some(in, buffer, parser, watchdog, read);
-}
-
-// Parses the bytes BUFFER already holds, without reading: need_more while
-// the header is incomplete. A request header usually arrives whole with the
-// read that woke the connection; this takes it without a coroutine call.
-template <bool isRequest>
-boost::system::error_code parse_buffered(beast::flat_buffer& buffer, BufferParser<isRequest>& parser) {
-  boost::system::error_code ec = bhttp::error::need_more;
-  if (buffer.size() > 0) buffer.consume(parser.put(buffer.data(), ec));
-  return ec;
 }
 
 // A fixed buffer a relay moves a body through, borrowed from a per-thread

@@ -30,10 +30,6 @@ namespace {
 using RequestParser = BufferParser<true>;
 using ResponseParser = BufferParser<false>;
 
-// Response header size we accept from servers (they are trusted more than
-// clients, but not unboundedly).
-constexpr std::uint32_t kMaxResponseHeaderBytes = 64 * 1024;
-
 // The watchdog's granularity: it must wake before the shortest limit a phase uses.
 std::chrono::milliseconds shortest_limit(const config::EffectiveTimeouts& t) {
   return std::min({t.request_header, t.client_idle, t.server});
@@ -342,9 +338,7 @@ class HttpSession final : public DrainableSession {
       server.bytes_out.fetch_add(sent.body_bytes, std::memory_order_relaxed);
 
       ResponseParser response(arena);
-      response.header_limit(kMaxResponseHeaderBytes);
-      response.body_limit(boost::none);
-      response.skip(head);
+      limit_response_parser(response, head);
       watchdog_.arm(listener_->timeouts.server);
       std::uint64_t response_read = 0;
       const auto rec = co_await read_header(server_, up_buffer, response, watchdog_, response_read);
