@@ -35,6 +35,7 @@ namespace control = tandem::control;
 namespace wire = tandem::wire;
 
 const std::string kKey = "fuzz-key-0123456789abcdef";
+const std::string kNode = "edge1";  // the node the requests are for and that answers
 constexpr std::uint64_t kNow = 1'800'000'000'000;  // ms since the epoch
 
 void check(bool invariant) {
@@ -57,7 +58,7 @@ void server_side(const std::string& payload, bool sign, control::RequestVerifier
   for (std::size_t i = 0; i < nonce.size(); ++i) nonce[i] = static_cast<char>(payload.size() + i * 7);
   const auto signed_request =
       control::sign_request(kKey, request, static_cast<std::uint64_t>(static_cast<std::int64_t>(kNow) + skew_ms),
-                            nonce, "fuzz");
+                            kNode, nonce, "fuzz");
   const auto bytes = signed_request.SerializeAsString();
   const auto outcome = verifier.verify(bytes, kNow);
   const bool fresh = skew_ms >= -30'000 && skew_ms <= 30'000;
@@ -106,7 +107,7 @@ void client_side(const std::string& payload, bool sign, Watch& watch) {
   wire::ControlResponse sent;
   if (sign) {
     if (!sent.ParseFromString(payload)) return;
-    frame = control::sign_response(kKey, sent, nonce).SerializeAsString();
+    frame = control::sign_response(kKey, sent, kNode, nonce).SerializeAsString();
   }
   // As the client's exchange reads it.
   wire::SignedResponse signed_response;
@@ -115,12 +116,12 @@ void client_side(const std::string& payload, bool sign, Watch& watch) {
     return;
   }
   std::string error;
-  const auto opened = control::open_response(kKey, signed_response, nonce, error);
+  const auto opened = control::open_response(tandem::KeyRing{kKey, {}}, signed_response, kNode, nonce, error);
   check(opened.has_value() == sign);
   check(opened.has_value() || !error.empty());
   if (!opened) return;
-  check(opened->SerializeAsString() == sent.SerializeAsString());
-  views(*opened, watch);
+  check(opened->response.SerializeAsString() == sent.SerializeAsString());
+  views(opened->response, watch);
 }
 
 }  // namespace
@@ -138,7 +139,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool sign = data[0] & 2;
   tandem::FrameDecoder decoder(64 * 1024);  // the server's cap (RemoteControl::kMaxRequestBytes)
   decoder.feed(std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1));
-  control::RequestVerifier verifier(kKey, 4);  // a small window, so "busy" is reached
+  control::RequestVerifier verifier(tandem::KeyRing{kKey, {}}, kNode, 4);  // a small window, so "busy" is reached
   Watch watch;
   std::string payload;
   while (decoder.next(payload) == tandem::FrameDecoder::Status::frame) {
