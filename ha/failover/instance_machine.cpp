@@ -158,7 +158,11 @@ bool InstanceMachine::heard_recently(const PeerInfo& peer, TimePoint now) const 
 }
 
 bool InstanceMachine::healthy_backup(const PeerInfo& peer, TimePoint now) const {
-  return heard_recently(peer, now) && peer.state == State::kBackup && peer.priority > 0;
+  // A BACKUP advert at priority 0 is a master that just handed over by
+  // switchover: a healthy backup (it ranks lowest until its next heartbeat),
+  // so an operator may switch straight back. A graceful stop advertises INIT
+  // and a tracked failure FAULT, so neither passes.
+  return heard_recently(peer, now) && peer.state == State::kBackup;
 }
 
 std::optional<std::string> InstanceMachine::choose_successor(TimePoint now) const {

@@ -171,6 +171,23 @@ BOOST_AUTO_TEST_CASE(switchover_to_a_named_node) {
   BOOST_TEST(lan.vip_holders() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(switchover_straight_back_to_the_node_that_just_handed_over) {
+  Lan lan({make_config(0, 2, 200), make_config(1, 2, 100)});
+  lan.start_all();
+  lan.run_for(2s);
+  BOOST_REQUIRE(lan.state(0) == State::kMaster);
+  lan.apply(0, lan.machine(0).switchover_requested(std::string("edge2"), lan.now()));
+  lan.run_for(5ms);  // edge2 has heard only edge1's resignation (priority 0, BACKUP)
+  BOOST_REQUIRE(lan.state(1) == State::kMaster);
+  auto back = lan.machine(1).switchover_requested(std::string("edge1"), lan.now());
+  BOOST_TEST(count_of<Notice>(back) == 0u);
+  lan.apply(1, back);
+  lan.run_for(5ms);
+  BOOST_TEST(lan.state(0) == State::kMaster);
+  BOOST_TEST(lan.state(1) == State::kBackup);
+  BOOST_TEST(lan.vip_holders() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(switchover_refusals) {
   InstanceMachine backup(make_config(1, 2, 100));
   backup.start(t0());
