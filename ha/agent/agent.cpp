@@ -46,7 +46,7 @@ AdvertChecks advert_checks(const config::Cluster& cluster, const HaSettings& set
 }
 
 constexpr Milliseconds kLinkPoll{100};
-constexpr auto kDropWarnEvery = std::chrono::seconds(10);
+constexpr std::chrono::milliseconds kDropWarnEvery{10000};
 
 }  // namespace
 
@@ -279,14 +279,10 @@ void Agent::on_datagram(std::string_view bytes, const boost::asio::ip::udp::endp
 
 void Agent::note_drop(DropReason reason, const boost::asio::ip::udp::endpoint& from) {
   spdlog::debug("advert_dropped reason={} from={}", to_string(reason), from.address().to_string());
-  const auto now = Clock::now();
-  auto& [last, since] = drop_warned_[reason];
-  ++since;
-  if (last == TimePoint{} || now - last >= kDropWarnEvery) {
+  auto& limit = drop_warned_.try_emplace(reason, kDropWarnEvery).first->second;
+  if (const auto since = limit.note(Clock::now())) {
     spdlog::warn("adverts_dropped reason={} count={} last_from={} total={}", to_string(reason), since,
                  from.address().to_string(), verifier_.counters().dropped(reason));
-    last = now;
-    since = 0;
   }
 }
 

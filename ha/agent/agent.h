@@ -18,6 +18,7 @@
 
 #include <boost/asio/signal_set.hpp>
 
+#include "common/warn_limiter.h"
 #include "common/key_ring.h"
 #include "common/proto/control.pb.h"
 #include "config/proto/cluster.pb.h"
@@ -133,7 +134,7 @@ class Agent {
   std::uint64_t stalls_ = 0;
   TransitionCounts transition_counts_;
   std::string state_text_;  // last written
-  std::map<DropReason, std::pair<TimePoint, std::uint64_t>> drop_warned_;  // last warn, drops since
+  std::map<DropReason, WarnLimiter> drop_warned_;  // one rate limit per reason
   std::string last_role_;
 };
 

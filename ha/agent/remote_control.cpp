@@ -42,7 +42,6 @@ std::uint64_t system_unix_ms() {
                                         .count());
 }
 
-constexpr auto kWarnEvery = std::chrono::seconds(10);
 
 }  // namespace
 
@@ -142,12 +141,10 @@ awaitable<void> RemoteControl::accept_loop() {
       }
     }
     if (!decision.close.empty()) {
-      const auto now = std::chrono::steady_clock::now();
-      if (last_displace_warn_ == std::chrono::steady_clock::time_point{} || now - last_displace_warn_ >= kWarnEvery) {
+      if (displace_warn_.note(std::chrono::steady_clock::now()) > 0) {
         spdlog::warn("remote_control_displaced reason={} from={} displaced_total={} (idle unauthenticated "
                      "connections closed to make room)",
                      decision.reason, from, displaced_);
-        last_displace_warn_ = now;
       }
     }
     if (!decision.admitted) {
@@ -164,13 +161,9 @@ awaitable<void> RemoteControl::accept_loop() {
 
 void RemoteControl::note_refusal(control::Refusal r, const std::string& detail, const std::string& from) {
   ++refused_[static_cast<std::size_t>(r)];
-  ++refused_since_warn_;
-  const auto now = std::chrono::steady_clock::now();
-  if (last_warn_ == std::chrono::steady_clock::time_point{} || now - last_warn_ >= kWarnEvery) {
+  if (const auto covers = refused_warn_.note(std::chrono::steady_clock::now())) {
     spdlog::warn("remote_control_refused reason={} from={} detail=\"{}\" refused_since_last_warning={}",
-                 control::to_string(r), from, detail, refused_since_warn_);
-    last_warn_ = now;
-    refused_since_warn_ = 0;
+                 control::to_string(r), from, detail, covers);
   } else {
     spdlog::debug("remote_control_refused reason={} from={} detail=\"{}\"", control::to_string(r), from, detail);
   }

@@ -23,6 +23,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "common/warn_limiter.h"
 #include "common/control/auth.h"
 #include "common/proto/control.pb.h"
 #include "ha/agent/asio_aliases.h"
@@ -90,10 +91,9 @@ class RemoteControl {
   std::uint64_t over_limit_ = 0;        // refused: every slot held by a key holder
   std::uint64_t displaced_ = 0;         // unauthenticated connections closed to make room
   std::uint64_t first_frame_timeouts_ = 0;  // unauthenticated connections closed: no frame in time
-  std::chrono::steady_clock::time_point last_displace_warn_{};
+  WarnLimiter displace_warn_{std::chrono::seconds(10)};
   std::array<std::uint64_t, std::size(control::kAllRefusals)> refused_{};
-  std::chrono::steady_clock::time_point last_warn_{};
-  std::uint64_t refused_since_warn_ = 0;
+  WarnLimiter refused_warn_{std::chrono::seconds(10)};
 };
 
 }  // namespace tandem::ha

@@ -53,7 +53,7 @@
 #include "ha/sync/peer_state.h"
 #include "ha/sync/stick_store.h"
 #include "ha/sync/sync_eligibility.h"
-#include "ha/sync/warn_limiter.h"
+#include "common/warn_limiter.h"
 
 namespace tandem::ha {
 
@@ -148,7 +148,7 @@ class StickSync {
   sync::ChangeQueue to_proxy_;
   std::optional<sync::SyncEligibility> gate_;  // from start()
   sync::LagStats lag_;
-  sync::WarnLimiter reject_warn_;
+  WarnLimiter reject_warn_;
   std::vector<std::unique_ptr<Peer>> peers_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   asio::steady_timer flush_timer_;

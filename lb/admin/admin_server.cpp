@@ -124,14 +124,12 @@ awaitable<void> AdminServer::serve(tcp::socket socket) {
     AdminReply reply;
     if (verdict.status != 0) {
       ++refused_[verdict.counter];
-      const auto now = std::chrono::steady_clock::now();
-      if (last_warn_ == std::chrono::steady_clock::time_point{} || now - last_warn_ >= std::chrono::seconds(10)) {
-        last_warn_ = now;
+      if (const auto covers = refused_warn_.note(std::chrono::steady_clock::now())) {
         boost::system::error_code pec;
         const auto peer = stream.socket().remote_endpoint(pec);
-        spdlog::warn("admin_refused reason={} status={} method={} from={} (further refusals for 10 s only counted)",
+        spdlog::warn("admin_refused reason={} status={} method={} from={} refused_since_last_warning={}",
                      verdict.counter, verdict.status, std::string(facts_in.method),
-                     pec ? std::string("?") : peer.address().to_string());
+                     pec ? std::string("?") : peer.address().to_string(), covers);
       }
       reply = AdminReply{verdict.status, "text/plain; charset=utf-8", verdict.reason};
     } else {

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 
+#include "common/warn_limiter.h"
 #include "lb/admin/admin_policy.h"
 #include "lb/admin/views.h"
 #include "lb/runtime/asio_aliases.h"
@@ -42,7 +43,7 @@ class AdminServer {
   AdminHandlers handlers_;
   AdminPolicy policy_;
   std::map<std::string, std::uint64_t> refused_;
-  std::chrono::steady_clock::time_point last_warn_{};
+  WarnLimiter refused_warn_{std::chrono::seconds(10)};
 };
 
 // Routes one admin request; pure apart from the state changes POST makes.

@@ -67,15 +67,17 @@ std::optional<ServerIndex> PoolRuntime::stuck_server(std::string_view name, Stea
   return static_cast<ServerIndex>(i);
 }
 
-bool PoolRuntime::in_panic(SteadyTime now) const {
-  std::vector<ServerCondition> conditions;
-  for (ServerIndex i = 0; i < servers_.size(); ++i) conditions.push_back(condition(i, now));
-  return ejections_disregarded(conditions);
+std::vector<ServerCondition> PoolRuntime::conditions(SteadyTime now) const {
+  std::vector<ServerCondition> out;
+  out.reserve(servers_.size());
+  for (ServerIndex i = 0; i < servers_.size(); ++i) out.push_back(condition(i, now));
+  return out;
 }
 
+bool PoolRuntime::in_panic(SteadyTime now) const { return ejections_disregarded(conditions(now)); }
+
 std::vector<Candidate> PoolRuntime::usable(SteadyTime now) const {
-  std::vector<ServerCondition> conditions;
-  for (ServerIndex i = 0; i < servers_.size(); ++i) conditions.push_back(condition(i, now));
+  auto conditions = this->conditions(now);
   // The panic rule (lb/health/eligibility.h): ejection never empties a pool.
   const bool panic = ejections_disregarded(conditions);
   std::vector<Candidate> out;

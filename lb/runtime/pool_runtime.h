@@ -100,6 +100,8 @@ class PoolRuntime {
 
   // The server's condition as the eligibility rules (lb/health) see it.
   ServerCondition condition(ServerIndex i, SteadyTime now) const;
+  // Every server's condition, in index order.
+  std::vector<ServerCondition> conditions(SteadyTime now) const;
 
   // Whether server I takes a new client / a client already stuck to it.
   bool takes_new(ServerIndex i, SteadyTime now) const;

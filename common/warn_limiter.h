@@ -1,4 +1,5 @@
-// Rate-limited warnings for refused input (garbage on the sync port): the
+// Rate-limited warnings for refused input (garbage on the sync port, bad
+// adverts, refused control and admin requests): the
 // first refusal warns at once, later ones at most once per period, each
 // warning saying how many it stands for; every refusal is still counted by
 // the caller. Pure: time comes in as `now`.
@@ -8,7 +9,7 @@
 #include <cstdint>
 #include <optional>
 
-namespace tandem::ha::sync {
+namespace tandem {
 
 // See the file comment.
 class WarnLimiter {
@@ -34,4 +35,4 @@ class WarnLimiter {
   std::uint64_t quiet_ = 0;
 };
 
-}  // namespace tandem::ha::sync
+}  // namespace tandem

@@ -1,11 +1,11 @@
-// Rate-limited warnings for refused sync input (ha/sync/warn_limiter.h).
+// Rate-limited warnings for refused input (common/warn_limiter.h).
 #include <boost/test/unit_test.hpp>
 
-#include "ha/sync/warn_limiter.h"
+#include "common/warn_limiter.h"
 
-namespace tandem::ha::sync {
+namespace tandem {
 
-BOOST_AUTO_TEST_SUITE(sync_warn_limiter)
+BOOST_AUTO_TEST_SUITE(warn_limiter)
 
 BOOST_AUTO_TEST_CASE(first_warns_then_one_per_period_counting_the_quiet_ones) {
   using namespace std::chrono_literals;
@@ -20,4 +20,4 @@ BOOST_AUTO_TEST_CASE(first_warns_then_one_per_period_counting_the_quiet_ones) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-}  // namespace tandem::ha::sync
+}  // namespace tandem
