@@ -51,7 +51,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 INTEGRATION = os.path.join(os.path.dirname(HERE), "integration")
 sys.path.insert(0, INTEGRATION)
 
-from lib.cluster import Cluster, binary, wait_for  # noqa: E402
+from lib.cluster import Cluster, binary  # noqa: E402
+from lib.wait import wait_until  # noqa: E402
 from lib.netns import CLIENT, EDGES, VIP, Unsupported  # noqa: E402
 from cluster.failover_common import ADVERT_PORT, decode_advert  # noqa: E402
 
@@ -181,7 +182,7 @@ vrrp_instance tandem_bench {{
         self.c._start(node, "keepalived", argv)   # noqa: SLF001 - the fixture's own starter
         proc = self.c.proc(node, "keepalived")
         vrrp_pid = os.path.join(d, "vrrp.pid")
-        wait_for(lambda: os.path.exists(vrrp_pid) or not proc.alive(), 10, 0.02,
+        wait_until(lambda: os.path.exists(vrrp_pid) or not proc.alive(), 10, 0.02,
                  what=f"keepalived's VRRP child on {node}")
         if not proc.alive():
             raise RuntimeError(f"keepalived on {node} exited\n{proc.tail()}")
@@ -207,7 +208,7 @@ vrrp_instance tandem_bench {{
         return self.c.kill(node, "keepalived", signal.SIGTERM)
 
     def settled(self, master: str, timeout: float) -> None:
-        wait_for(lambda: self.c.vip_holders() == [master], timeout, 0.05,
+        wait_until(lambda: self.c.vip_holders() == [master], timeout, 0.05,
                  what=lambda: f"VIP on {master} only (now {self.c.vip_holders()})")
 
     def version(self) -> str:
@@ -292,7 +293,7 @@ def one_round(c: Cluster, vrrp, scenario: str, r: int, rounds: int) -> dict:
         def quiet():
             a = probe.log().attempts[-40:]
             return len(a) == 40 and all(x.ok and x.node == "edge1" for x in a)
-        wait_for(quiet, 10, 0.02,
+        wait_until(quiet, 10, 0.02,
                  what=lambda: "40 probe successes in a row from edge1\n" + probe.log().summary())
         if scenario == "kill9":
             t0 = vrrp.kill9("edge1")
@@ -305,7 +306,7 @@ def one_round(c: Cluster, vrrp, scenario: str, r: int, rounds: int) -> dict:
         except TimeoutError:
             t_new = None
         settle_until = (t_new or t0 + 5) + 0.7
-        wait_for(lambda: (lambda a: bool(a) and a[-1].t >= settle_until)(probe.log().attempts),
+        wait_until(lambda: (lambda a: bool(a) and a[-1].t >= settle_until)(probe.log().attempts),
                  10, 0.05, what="the probe to run past the settle window")
     finally:
         log = probe.stop()
@@ -363,7 +364,7 @@ def sync_lag(c: Cluster) -> dict:
             continue
         t = time.monotonic()
         try:
-            wait_for(lambda: ip in stick_keys(c, "edge2"), 3.0, 0.002, what=f"{ip} on edge2")
+            wait_until(lambda: ip in stick_keys(c, "edge2"), 3.0, 0.002, what=f"{ip} on edge2")
         except AssertionError:
             continue
         e2e.append((time.monotonic() - t) * 1000)

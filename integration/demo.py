@@ -12,19 +12,15 @@ failover with its own figure, and removes everything it created. Run it through 
 
 from __future__ import annotations
 
-import json
 import os
-import signal
-import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lib.cluster import BACKEND_PORT, Cluster, wait_for  # noqa: E402
+from lib.cluster import BACKEND_PORT, Cluster  # noqa: E402
 from lib.netns import BACKENDS, VIP  # noqa: E402
+from lib.wait import wait_until  # noqa: E402
 
 BOLD = "\033[1m" if sys.stdout.isatty() else ""
 DIM = "\033[2m" if sys.stdout.isatty() else ""
@@ -171,7 +167,7 @@ def main() -> int:
         for _, backend in sessions.values():
             by_backend[backend] = by_backend.get(backend, 0) + 1
         detail("sessions per backend: " + ", ".join(f"{b}={n}" for b, n in sorted(by_backend.items())))
-        wait_for(lambda: all(stick_entries(cluster, n) >= STICKY_CLIENTS for n in ("edge2", "edge3")),
+        wait_until(lambda: all(stick_entries(cluster, n) >= STICKY_CLIENTS for n in ("edge2", "edge3")),
                  timeout=5, what="the sessions replicated to edge2 and edge3")
         detail(f"replicated: the backups' proxies already know all {STICKY_CLIENTS} sessions "
                f"(edge2: {stick_entries(cluster, 'edge2')}, edge3: {stick_entries(cluster, 'edge3')} entries)")
@@ -224,7 +220,7 @@ def main() -> int:
         cut_at = time.monotonic()
         cluster.topo.link_down("edge2")
         # edge2's own agent drops the VIP too (link down: FAULT); time edge3's claim alone.
-        wait_for(lambda: "edge3" in cluster.vip_holders(), timeout=5, interval=0.01, what="edge3 to claim the VIP")
+        wait_until(lambda: "edge3" in cluster.vip_holders(), timeout=5, interval=0.01, what="edge3 to claim the VIP")
         edge3_at = time.monotonic()
         detail(f"edge3 claimed the VIP {1000 * (edge3_at - cut_at):.0f} ms after the cable cut "
                f"(the process crash above took {1000 * (new_master_at - killed_at):.0f} ms)")

@@ -29,7 +29,8 @@ import time
 import unittest
 from typing import Callable
 
-from lib.cluster import (ClassScope, Cluster, ProcessExited, binary, have_binary, wait_for)
+from lib.cluster import (ClassScope, Cluster, ProcessExited, binary, have_binary)
+from lib.wait import wait_until
 from lib.netns import CLIENT, Unsupported
 from lib.probe import ProbeLog
 
@@ -332,7 +333,7 @@ class FailoverTestCase(unittest.TestCase):
             ok = [a for a in log.successes if node is None or a.node == node]
             return len(ok) >= min_ok
         try:
-            wait_for(warmed, 5, 0.02, what=lambda: f"{min_ok} probe successes"
+            wait_until(warmed, 5, 0.02, what=lambda: f"{min_ok} probe successes"
                      f"{' from ' + node if node else ''}\n{probe.log().summary()}")
         except AssertionError:
             probe.stop()
@@ -355,7 +356,7 @@ class FailoverTestCase(unittest.TestCase):
             except TimeoutError:
                 t_new = None
             if t_new is not None:
-                wait_for(lambda: (lambda a: a and a[-1].t >= t_new + settle_s)(probe.log().attempts),
+                wait_until(lambda: (lambda a: a and a[-1].t >= t_new + settle_s)(probe.log().attempts),
                          settle_s + 5, 0.05, what="the probe to run past the settle window")
         finally:
             log = probe.stop()
@@ -377,7 +378,7 @@ class FailoverTestCase(unittest.TestCase):
     def wait_exit(self, node: str, kind: str, timeout: float = 5.0) -> int:
         """Waits for node's kind process to exit; returns its exit status."""
         proc = self.c.proc(node, kind)
-        wait_for(lambda: not proc.alive(), timeout, 0.02,
+        wait_until(lambda: not proc.alive(), timeout, 0.02,
                  what=lambda: f"{kind} on {node} to exit\n{proc.tail()}")
         return proc.popen.returncode
 

@@ -20,7 +20,7 @@ import time
 import unittest
 
 from cluster.failover_common import FailoverTestCase, figure
-from lib.cluster import wait_for
+from lib.wait import wait_until
 from lib.netns import BACKENDS
 
 MOVE_BOUND_S = 1.0       # the client served by the peer after the backend became unreachable
@@ -55,7 +55,7 @@ class BackendLossTest(FailoverTestCase):
             except TimeoutError:
                 pass
             if t_new is not None:
-                wait_for(lambda: probe.log().attempts[-1].t >= t_new + AFTER_S, AFTER_S + 5,
+                wait_until(lambda: probe.log().attempts[-1].t >= t_new + AFTER_S, AFTER_S + 5,
                          0.05, what="the probe to run past the observation window")
         finally:
             log = probe.stop()

@@ -20,7 +20,7 @@ import time
 import unittest
 
 from cluster.failover_common import FailoverTestCase, figure, figure_summary
-from lib.cluster import wait_for
+from lib.wait import wait_until
 
 ROUNDS = 10
 MAX_FAILED_AFTER_RETURN = 5   # probes (one every 5 ms) lost by the hand-back
@@ -52,7 +52,7 @@ class _Flapping(FailoverTestCase):
                     except TimeoutError:
                         t_peer = None
                     # The cable stays out for a fixed time: an observation window.
-                    wait_for(lambda: time.monotonic() >= t_down + down_s, down_s + 1, 0.02,
+                    wait_until(lambda: time.monotonic() >= t_down + down_s, down_s + 1, 0.02,
                              what="the end of the link-down window")
                     t_up = time.monotonic()
                     c.topo.link_up("edge1")
@@ -61,7 +61,7 @@ class _Flapping(FailoverTestCase):
                     except TimeoutError:
                         t_back = None
                     if t_back is not None:
-                        wait_for(lambda: probe.log().attempts[-1].t >= t_back + SETTLE_S,
+                        wait_until(lambda: probe.log().attempts[-1].t >= t_back + SETTLE_S,
                                  SETTLE_S + 5, 0.05, what="the probe to run past the settle window")
                 finally:
                     log = probe.stop()

@@ -16,7 +16,7 @@ import unittest
 
 from cluster.failover_common import (ADVERT_PORT, FailoverTestCase, decode_advert, figure,
                                      figure_summary, udp_payloads)
-from lib.cluster import wait_for
+from lib.wait import wait_until
 
 ROUNDS = 5                 # graceful-stop rounds (min/median/max)
 RETURN_ROUNDS = 3          # preempting returns
@@ -141,7 +141,7 @@ class NoPreemptTest(FailoverTestCase):
             marks = c.agent_marks()           # after old's INIT -> BACKUP
             t0 = time.monotonic()
             # The assertion is a fixed observation window: nothing may move in it.
-            wait_for(lambda: time.monotonic() >= t0 + QUIET_WINDOW_S, QUIET_WINDOW_S + 1, 0.1,
+            wait_until(lambda: time.monotonic() >= t0 + QUIET_WINDOW_S, QUIET_WINDOW_S + 1, 0.1,
                      what="the observation window")
         finally:
             log = probe.stop()

@@ -16,7 +16,7 @@ import time
 import unittest
 
 from cluster.failover_common import FailoverTestCase, figure, figure_summary
-from lib.cluster import wait_for
+from lib.wait import wait_until
 
 ROUNDS = 5               # kill -9 and link-down rounds (min/median/max)
 PROXY_ROUNDS = 3
@@ -91,9 +91,9 @@ class MasterLossTest(FailoverTestCase):
                 self.assertEqual(c.state_file("edge2").state(), "MASTER", msg)
                 self.assertEqual(c.state_file("edge3").state(), "BACKUP", msg)
                 # edge1 cannot hear anyone; it must not stay MASTER on a dead link.
-                wait_for(lambda: c.state_file("edge1").state() == "FAULT", 3, 0.05,
+                wait_until(lambda: c.state_file("edge1").state() == "FAULT", 3, 0.05,
                          what=lambda: "edge1 FAULT on link down\n" + self.diag())
-                wait_for(lambda: "edge1" not in c.vip_holders(), 3, 0.05,
+                wait_until(lambda: "edge1" not in c.vip_holders(), 3, 0.05,
                          what=lambda: "edge1 releasing the VIP on link down\n" + self.diag())
         figure_summary("linkdown", {"outage_ms": outages, "switch_ms": switches})
 

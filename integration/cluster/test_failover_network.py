@@ -17,7 +17,7 @@ import unittest
 from cluster.failover_common import (ADVERT_MATCH, ADVERT_PORT, FailoverTestCase, decode_advert,
                                      describe_arps, emit, figure, figure_summary,
                                      udp_payloads, vip_arps)
-from lib.cluster import wait_for
+from lib.wait import wait_until
 from lib.netns import EDGES, VIP
 
 DOWN_BOUND_S = 0.6        # Master_Down_Interval (341 ms for edge2) + margin
@@ -51,13 +51,13 @@ class _Splitting(FailoverTestCase):
             # Each side's view, from its own status and state file.
             c.wait_state("edge2", "MASTER", 3)
             c.wait_state("edge3", "BACKUP", 3)
-            wait_for(lambda: c.state_file("edge3").master() == "edge2", 3, 0.05,
+            wait_until(lambda: c.state_file("edge3").master() == "edge2", 3, 0.05,
                      what=lambda: f"edge3 following edge2: {c.state_file('edge3').text!r}")
             expect1 = "MASTER" if minority_keeps_vip else None
             if minority_keeps_vip:
                 c.wait_state("edge1", "MASTER", 3)
             else:
-                wait_for(lambda: c.state_file("edge1").state() in ("BACKUP", "FAULT"), 3, 0.05,
+                wait_until(lambda: c.state_file("edge1").state() in ("BACKUP", "FAULT"), 3, 0.05,
                          what=lambda: f"edge1 (minority) leaving MASTER: "
                                       f"{c.state_file('edge1').text!r}")
             views = {}
@@ -88,7 +88,7 @@ class _Splitting(FailoverTestCase):
             except TimeoutError:
                 t_back = None
             if t_back is not None:
-                wait_for(lambda: probe.log().attempts[-1].t >= t_back + 0.7, 6, 0.05,
+                wait_until(lambda: probe.log().attempts[-1].t >= t_back + 0.7, 6, 0.05,
                          what="the probe to run past the settle window")
         finally:
             log = probe.stop()
@@ -156,7 +156,7 @@ class PartitionTest(_Splitting):
                 c.topo.netem(e, loss=LOSS_PERCENT, direction="egress", match=ADVERT_MATCH)
             t0, wall0 = time.monotonic(), time.time()
             # The assertion is a fixed observation window: nothing may move in it.
-            wait_for(lambda: time.monotonic() >= t0 + LOSS_WINDOW_S, LOSS_WINDOW_S + 1, 0.1,
+            wait_until(lambda: time.monotonic() >= t0 + LOSS_WINDOW_S, LOSS_WINDOW_S + 1, 0.1,
                      what="the observation window")
             for e in c.edges:
                 c.topo.clear_netem(e)

@@ -30,7 +30,8 @@ import time
 import unittest
 
 from lib.capture import TcpCapture
-from lib.cluster import ClassScope, Cluster, build_dir, have_binary, wait_for
+from lib.cluster import ClassScope, Cluster, build_dir, have_binary
+from lib.wait import wait_until
 from lib.netns import CLIENT, Unsupported
 
 CLIENT_HOST = CLIENT[0]
@@ -117,7 +118,7 @@ class LbctlTest(unittest.TestCase):
             if c.masters() != ["edge1"]:
                 # The master refuses to hand over to a node that cannot serve
                 # yet (a restarted agent before its proxy's first heartbeat).
-                wait_for(lambda: self.lbctl("failover", "--to", "edge1", "--no-probe")[0] == 0,
+                wait_until(lambda: self.lbctl("failover", "--to", "edge1", "--no-probe")[0] == 0,
                          10.0, 0.2, what="lbctl failover --to edge1 accepted")
         c.wait_roles("edge1", timeout=15)
 
@@ -314,7 +315,7 @@ class LbctlTest(unittest.TestCase):
         c = self.c
         c.topo.partition(["edge1"], ["edge2", "edge3"])
         try:
-            wait_for(lambda: sorted(c.masters()) == ["edge1", "edge2"], 5,
+            wait_until(lambda: sorted(c.masters()) == ["edge1", "edge2"], 5,
                      what=lambda: f"two masters (now {c.masters()})")
             code, view, _ = self.lbctl_json("status", "--interval", "0", expect=1)
             self.assertEqual(view["health"], "degraded")

@@ -26,13 +26,12 @@ Run as root from integration/:
 from __future__ import annotations
 
 import os
-import socket
-import statistics
 import sys
 import time
 import unittest
 
-from lib.cluster import BACKEND_PORT, Cluster, have_binary, wait_for
+from lib.cluster import BACKEND_PORT, Cluster, have_binary
+from lib.wait import wait_until
 from lib.netns import BACKENDS, CLIENT, VIP
 
 APP_PORT = 8080
@@ -152,7 +151,7 @@ class SyncTest(unittest.TestCase):
         def ready():
             return all(self.sync_status(n).get("connected_peers", 0) == want and
                        self.sync_status(n).get("initial_sync_done") for n in nodes)
-        wait_for(ready, timeout, 0.1, what=lambda: {n: self.sync_status(n) for n in nodes})
+        wait_until(ready, timeout, 0.1, what=lambda: {n: self.sync_status(n) for n in nodes})
 
     def stick(self, node: str, pool: str) -> dict[str, str]:
         """key -> server in node's lb-proxy table for pool."""
@@ -197,7 +196,7 @@ class SyncTest(unittest.TestCase):
         for ip in self.sources[SOURCE_CLIENTS + LATE_CLIENTS:]:
             http_retry(c, 80, "/", source=ip)
             t = time.monotonic()
-            wait_for(lambda: ip in self.stick("edge2", "web"), 3.0, 0.002, what=f"{ip} on edge2")
+            wait_until(lambda: ip in self.stick("edge2", "web"), 3.0, 0.002, what=f"{ip} on edge2")
             e2e.append((time.monotonic() - t) * 1000)
         figure("sync_lag_e2e_ms", p50=quantile(e2e, 0.5), p99=quantile(e2e, 0.99), samples=len(e2e),
                note="client_response_to_backup_proxy_table_poll_2ms")
@@ -211,7 +210,7 @@ class SyncTest(unittest.TestCase):
                 if any(app.get(k) != b for k, (b, _, _) in ck.items()):
                     return False
             return True
-        wait_for(hot, 5.0, 0.05, what="backups' proxies holding every entry")
+        wait_until(hot, 5.0, 0.05, what="backups' proxies holding every entry")
 
         lag = self.sync_status("edge1")
         figure("sync_lag_ms", p50=float(lag.get("lag_p50_ms", 0)), p99=float(lag.get("lag_p99_ms", 0)),
@@ -222,7 +221,7 @@ class SyncTest(unittest.TestCase):
         late = self.establish_source(self.sources[SOURCE_CLIENTS:SOURCE_CLIENTS + LATE_CLIENTS])
         t_kill = c.kill("edge1", "agent")
         c.kill("edge1", "proxy")
-        wait_for(lambda: c.state_file("edge2").state() == "MASTER", 5.0, 0.01,
+        wait_until(lambda: c.state_file("edge2").state() == "MASTER", 5.0, 0.01,
                  what=lambda: f"edge2 MASTER (roles {c.roles()})")
         took_ms = (time.monotonic() - t_kill) * 1000
 
@@ -259,7 +258,7 @@ class SyncTest(unittest.TestCase):
         c.start_proxy("edge3")
         self.assertEqual(self.stick("edge3", "web"), {}, "a fresh proxy starts empty")
         c.start_agent("edge3", wait=False)
-        wait_for(lambda: c.state_file("edge3").state() == "MASTER", 10.0, 0.01,
+        wait_until(lambda: c.state_file("edge3").state() == "MASTER", 10.0, 0.01,
                  what=lambda: f"edge3 MASTER (roles {c.roles()})")
         web = self.stick("edge3", "web")
         app = self.stick("edge3", "app")
@@ -280,12 +279,12 @@ class SyncTest(unittest.TestCase):
         """kill -9 of a backup's proxy: the new one gets the table from its agent."""
         c = self.c
         src = self.establish_source(self.sources[:SOURCE_CLIENTS])
-        wait_for(lambda: len(self.stick("edge2", "web")) >= len(src), 5.0, 0.05, what="edge2 hot")
+        wait_until(lambda: len(self.stick("edge2", "web")) >= len(src), 5.0, 0.05, what="edge2 hot")
         before = self.stick("edge2", "web")
         c.kill("edge2", "proxy")
         t = time.monotonic()
         c.start_proxy("edge2")
-        wait_for(lambda: self.stick("edge2", "web") == before, 5.0, 0.01,
+        wait_until(lambda: self.stick("edge2", "web") == before, 5.0, 0.01,
                  what=lambda: f"edge2's table back ({len(self.stick('edge2', 'web'))}/{len(before)})")
         figure("proxy_restart_table_back", entries=len(before), ms=(time.monotonic() - t) * 1000)
         st = self.sync_status("edge2")
@@ -294,7 +293,7 @@ class SyncTest(unittest.TestCase):
         before1 = self.stick("edge1", "web")
         c.kill("edge1", "proxy")
         c.start_proxy("edge1")
-        wait_for(lambda: self.stick("edge1", "web") == before1, 5.0, 0.01, what="edge1's table back")
+        wait_until(lambda: self.stick("edge1", "web") == before1, 5.0, 0.01, what="edge1's table back")
 
     def test_agent_kill_outage_uses_the_connection(self):
         """kill -9 of the master's agent alone: edge2 takes over on the

@@ -38,7 +38,8 @@ import time
 import unittest
 
 from cluster.test_sync import APP_PORT, SyncCluster, figure, http_retry
-from lib.cluster import build_dir, have_binary, wait_for
+from lib.cluster import build_dir, have_binary
+from lib.wait import wait_until
 from lib.netns import CLIENT
 
 SEED_ENTRIES = 30000
@@ -112,7 +113,7 @@ class SyncRestartTest(unittest.TestCase):
                                  "--timeout-s", "30"], check=False, timeout=40)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         want = SEED_ENTRIES + SOURCE_CLIENTS
-        wait_for(lambda: all(self.proxy_entries(n, "web") >= want for n in ("edge1", "edge2")), 30.0, 0.2,
+        wait_until(lambda: all(self.proxy_entries(n, "web") >= want for n in ("edge1", "edge2")), 30.0, 0.2,
                  what=lambda: {n: self.proxy_entries(n, "web") for n in ("edge1", "edge2")})
         figure("sync_restart_seeded", entries=want, s=time.monotonic() - t)
 
@@ -138,7 +139,7 @@ class SyncRestartTest(unittest.TestCase):
         poller = threading.Thread(target=poll_full, daemon=True)
         poller.start()
         self.addCleanup(done.set)
-        wait_for(lambda: c.state_file("edge3").state() == "MASTER", 30.0, 0.005,
+        wait_until(lambda: c.state_file("edge3").state() == "MASTER", 30.0, 0.005,
                  what=lambda: f"edge3 MASTER ({c.roles()})")
         entries_at_master = self.proxy_entries("edge3", "web")
         c.wait_vip("edge3", timeout=5)
@@ -214,13 +215,13 @@ class SyncRestartTest(unittest.TestCase):
             st = c.status("edge3") or {}
             inst = {i.get("name"): i for i in st.get("instances", [])}.get("www", {})
             return inst.get("effective_priority")
-        wait_for(lambda: priority() == 1, 5.0, 0.1, what=lambda: f"edge3 at priority 1 (now {priority()})")
+        wait_until(lambda: priority() == 1, 5.0, 0.1, what=lambda: f"edge3 at priority 1 (now {priority()})")
         self.assertEqual(((c.agent_status("edge3") or {}).get("sync") or {}).get("eligibility"), "last_resort")
         self.assertEqual(self.proxy_entries("edge3", "web"), 0)
         # Heal: edge3 gets the table, hands it to its proxy, then takes over at 250.
         marks = c.agent_marks()
         c.topo.heal()
-        wait_for(lambda: c.state_file("edge3").state() == "MASTER" and c.state_file("edge1").state() != "MASTER"
+        wait_until(lambda: c.state_file("edge3").state() == "MASTER" and c.state_file("edge1").state() != "MASTER"
                  and priority() == 250, 15.0, 0.02, what=lambda: f"edge3 MASTER at 250 ({c.roles()}, {priority()})")
         entries = self.proxy_entries("edge3", "web")
         self.assertGreaterEqual(entries, len(src))
@@ -262,7 +263,7 @@ class SyncRestartTest(unittest.TestCase):
         def counted():
             st = ((c.agent_status("edge1") or {}).get("sync") or {}).get("rejected") or {}
             return int(st.get("bad_mac", 0)) - int(st0.get("bad_mac", 0)) >= sent
-        wait_for(counted, 5.0, 0.1, what=f"{sent} bad_mac rejections counted")
+        wait_until(counted, 5.0, 0.1, what=f"{sent} bad_mac rejections counted")
         warnings = [x for x in c.proc("edge1", "agent").lines(before) if "sync_rejected" in x]
         figure("sync_garbage_hellos", sent=sent, warning_lines=len(warnings), s=time.monotonic() - t)
         self.assertGreaterEqual(sent, 100)
@@ -270,7 +271,7 @@ class SyncRestartTest(unittest.TestCase):
         self.assertLessEqual(len(warnings), 3, "\n".join(warnings[:10]))
         self.assertIn("rejected_since_last_warning=", warnings[0])
         # The real peers are unaffected.
-        wait_for(lambda: ((c.agent_status("edge1") or {}).get("sync") or {}).get("connected_peers") == 2, 5.0, 0.1,
+        wait_until(lambda: ((c.agent_status("edge1") or {}).get("sync") or {}).get("connected_peers") == 2, 5.0, 0.1,
                  what="edge1 still connected to both peers")
 
 
@@ -286,7 +287,7 @@ class SyncRestartTest(unittest.TestCase):
         c.kill("edge2", "agent")
         c.start_agent("edge2")
         # edge2 dials edge3 (the lower name dials): its hello crosses the wire.
-        wait_for(lambda: self.peer_connects("edge3", "edge2") > connects0, 10.0, 0.1,
+        wait_until(lambda: self.peer_connects("edge3", "edge2") > connects0, 10.0, 0.1,
                  what="edge2 reconnected to edge3")
         cap.stop()
         edge3 = c.topo.host("edge3").ip
@@ -310,7 +311,7 @@ class SyncRestartTest(unittest.TestCase):
         def refused():
             st = ((c.agent_status("edge3") or {}).get("sync") or {}).get("rejected") or {}
             return int(st.get("handshake_timeout", 0)) > int(sync0.get("handshake_timeout", 0))
-        wait_for(refused, 5.0, 0.1, what="the replayed hello refused at the handshake deadline")
+        wait_until(refused, 5.0, 0.1, what="the replayed hello refused at the handshake deadline")
         self.assertEqual(self.peer_connects("edge3", "edge2"), connects,
                          "a replayed hello must not count as a connection of edge2")
         lines = c.proc("edge3", "agent").lines(before)

@@ -17,7 +17,8 @@ import unittest
 
 from lib import netns
 from lib.cluster import Cluster, ProcessExited, have_binary, binary
-from lib.netns import Topology, Unsupported, wait_until
+from lib.netns import Topology, Unsupported
+from lib.wait import wait_until
 
 MCAST_GROUP = "224.0.0.18"
 MCAST_PORT = 5798

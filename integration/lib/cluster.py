@@ -44,9 +44,10 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from lib.netns import BACKENDS, CLIENT, EDGES, VIP, Topology, wait_until
+from lib.netns import BACKENDS, CLIENT, EDGES, VIP, Topology
 from lib.probe import ProbeLog
 from lib.processes import Harness, Process
+from lib.wait import GiveUp, wait_until
 
 INTEGRATION_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO_DIR = os.path.dirname(INTEGRATION_DIR)
@@ -113,20 +114,6 @@ class ProbeRun:
             return log.first_served_by(node, after) if node else log.first_success(after)
         return wait_until(seen, timeout, 0.02,
                           what=f"a probe success{' from ' + node if node else ''}")
-
-
-def wait_for(predicate, timeout: float, interval: float = 0.05, what="condition"):
-    """lib.netns.wait_until, but `what` may be a callable evaluated only on
-    timeout (to describe the state then), and the timeout is an
-    AssertionError (a test failure, not an error)."""
-    try:
-        return wait_until(predicate, timeout, interval, what="condition")
-    except TimeoutError:
-        try:
-            desc = what() if callable(what) else what
-        except Exception as e:  # noqa: BLE001 - describing must not hide the timeout
-            desc = f"<description failed: {e!r}>"
-        raise AssertionError(f"timed out after {timeout:.1f}s waiting for {desc}") from None
 
 
 class _ScopeOutcome:
@@ -613,7 +600,7 @@ class Cluster:
     def wait_state(self, node: str, state: str, timeout: float = 5.0,
                    instance: str = "www") -> None:
         """Polls node's state file until instance is in state."""
-        wait_for(lambda: self.state_file(node).state(instance) == state, timeout, 0.02,
+        wait_until(lambda: self.state_file(node).state(instance) == state, timeout, 0.02,
                  what=lambda: f"{node} {state} for {instance} (state file now "
                               f"{self.state_file(node).text.strip()!r})")
 
@@ -630,7 +617,7 @@ class Cluster:
             if any(r != "BACKUP" for e, r in roles.items() if e != ms[0]):
                 return None
             return ms[0] if self.vip_holders() == ms else None
-        return wait_for(settled, timeout, 0.05,
+        return wait_until(settled, timeout, 0.05,
                         what=lambda: f"one master{' ' + master if master else ''}: roles "
                                      f"{self.roles(instance)}, VIP on {self.vip_holders()}")
 
@@ -646,7 +633,7 @@ class Cluster:
 
     def wait_served_by(self, node: str, timeout: float = 5.0) -> None:
         """Polls until a GET through the VIP from the client is served by node."""
-        wait_for(lambda: self.served_by_vip() == node, timeout, 0.05,
+        wait_until(lambda: self.served_by_vip() == node, timeout, 0.05,
                  what=lambda: f"the client served by {node} through the VIP "
                                 f"(now {self.served_by_vip()}, VIP on {self.vip_holders()})")
 
@@ -681,8 +668,8 @@ class Cluster:
         return self.start_probe(duration_s, **kwargs).wait()
 
 
-class ProcessExited(AssertionError):
-    """A process the cluster waited for exited first."""
+class ProcessExited(GiveUp):
+    """A process the cluster waited for exited first (ends a wait at once)."""
 
     def __init__(self, host: str, kind: str, proc: Process):
         self.host, self.kind, self.returncode = host, kind, proc.popen.returncode

@@ -42,7 +42,9 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence, TypeVar
+from typing import Iterable, Sequence
+
+from lib.wait import wait_until
 
 # The only addresses these tests may use.
 TEST_NET = ipaddress.ip_network("198.18.0.0/24")
@@ -59,27 +61,10 @@ PREFIX = "tdm"
 # later run can remove what a SIGKILLed run left (sweep_stale).
 OWNER_DIR = "/run/tandem-netns"
 
-T = TypeVar("T")
 
 
 class Unsupported(RuntimeError):
     """The kernel or the installed tools cannot do what was asked (a test skips)."""
-
-
-def wait_until(predicate: Callable[[], T], timeout: float, interval: float = 0.02,
-               what: str = "condition") -> T:
-    """Poll predicate until it returns a truthy value (returned) or timeout
-    seconds pass (TimeoutError naming `what`). Bounded in time and count."""
-    deadline = time.monotonic() + timeout
-    max_polls = int(timeout / max(interval, 0.001)) + 2
-    for _ in range(max_polls):
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(interval)
-    raise TimeoutError(f"timed out after {timeout:.1f}s waiting for {what}")
 
 
 def _sh(argv: Sequence[str], *, check: bool = True, timeout: float = 30,

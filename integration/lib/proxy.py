@@ -27,6 +27,7 @@ import subprocess
 import time
 
 from lib import processes
+from lib.wait import GiveUp, WaitTimeout, wait_until
 
 
 class Enum(str):
@@ -270,10 +271,8 @@ class Proxy:
             return st.get("node") == self.node and all(
                 processes.can_connect(*self.address(l["name"])) for l in self.listeners)
         try:
-            processes.wait_until(up, timeout, "lb-proxy admin /status and listeners")
-        except processes.GiveUp:
-            raise
-        except AssertionError as e:
+            wait_until(up, timeout, what="lb-proxy admin /status and listeners")
+        except WaitTimeout as e:
             raise AssertionError(f"{e}\n{self.proc.tail()}") from None
         return self
 
@@ -303,7 +302,7 @@ class Proxy:
             self.check_alive("after SIGHUP")
             counts = self.reload_counts()
             return counts if counts != before else None
-        after = processes.wait_until(moved, timeout, "the reload counters in /metrics to move after SIGHUP")
+        after = wait_until(moved, timeout, what="the reload counters in /metrics to move after SIGHUP")
         outcome = "applied" if after[0] > before[0] else "refused"
         if outcome != expect:
             raise AssertionError(f"reload {outcome}, expected {expect}\n{self.proc.tail()}")
@@ -319,11 +318,11 @@ class Proxy:
         return self.proc.wait_for_line(log_pattern, timeout, since=mark).string
 
     def check_alive(self, when=""):
-        """Raises processes.GiveUp (with the log tail) if lb-proxy has exited."""
+        """Raises GiveUp (with the log tail) if lb-proxy has exited."""
         rc = self.proc.popen.poll()
         if rc is not None:
             self.proc._reader.join(timeout=2)
-            raise processes.GiveUp(f"lb-proxy exited with {rc} {when}\n{self.proc.tail()}")
+            raise GiveUp(f"lb-proxy exited with {rc} {when}\n{self.proc.tail()}")
 
     def terminate(self):
         """Sends SIGTERM (drain and exit) without waiting."""
@@ -402,7 +401,7 @@ class Proxy:
             servers = self.servers(pool_name)
             wanted = names if names is not None else list(servers)
             return all(servers[n]["health"] == health for n in wanted)
-        processes.wait_until(ok, timeout, f"{pool_name} servers {names or 'all'} {health}")
+        wait_until(ok, timeout, what=f"{pool_name} servers {names or 'all'} {health}")
 
     def wait_usable(self, pool_name, names=None, timeout=10.0):
         """Waits until servers are UP, READY and not ejected."""
@@ -411,4 +410,4 @@ class Proxy:
             wanted = names if names is not None else list(servers)
             return all(servers[n]["health"] == "UP" and not servers[n]["ejected"]
                        and servers[n]["admin_state"] == "READY" for n in wanted)
-        processes.wait_until(ok, timeout, f"{pool_name} servers {names or 'all'} usable")
+        wait_until(ok, timeout, what=f"{pool_name} servers {names or 'all'} usable")

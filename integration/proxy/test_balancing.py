@@ -6,7 +6,8 @@ import re
 import threading
 import unittest
 
-from lib import load, processes, proxy
+from lib import load, proxy
+from lib.wait import wait_until
 from proxy.common import ProxyCase
 
 
@@ -51,9 +52,9 @@ class Balancing(ProxyCase):
             self.assertAlmostEqual(counts[name] / total, share, delta=0.05, msg=counts)
         # The proxy's per-server request counters match what the backends saw,
         # give or take a request per wrk connection cut when wrk stopped.
-        processes.wait_until(
+        wait_until(
             lambda: all(abs(s["requests"] - counts[n]) <= 8 for n, s in p.servers("app").items()), 3,
-            lambda: f"/status requests {p.servers('app')} to match the backends' counts {counts}")
+            what=lambda: f"/status requests {p.servers('app')} to match the backends' counts {counts}")
 
     def test_least_connections_avoids_the_busy_server(self):
         bs = self.backends(2, delays=[("/slow", 3.0)])
@@ -65,8 +66,8 @@ class Balancing(ProxyCase):
         t = threading.Thread(target=lambda: slow.append(load.request(host, port, "/slow", timeout=10)))
         t.start()
         self.addCleanup(t.join, 15)
-        busy = processes.wait_until(
-            lambda: next((b for b in bs if b.inflight() == 1), None), 5, "the slow request at a backend")
+        busy = wait_until(
+            lambda: next((b for b in bs if b.inflight() == 1), None), 5, what="the slow request at a backend")
         idle = next(b for b in bs if b is not busy)
         out = load.Probe(host, port).run(10)
         self.assertEqual(load.failures(out), [], load.describe(out))
@@ -131,14 +132,14 @@ class Forwarding(ProxyCase):
             m = self.p.metrics()
             return (m.value("tandem_requests_total", listener="web") >= req0 + 25 and
                     m.value("tandem_responses_total", listener="web", **{"class": "2xx"}) >= ok0 + 25)
-        processes.wait_until(counted, 3, "requests and 2xx responses counted in /metrics")
+        wait_until(counted, 3, what="requests and 2xx responses counted in /metrics")
         m = self.p.metrics()
         self.assertEqual(m.value("tandem_server_up", pool="app", server="b1"), 1.0)
         self.assertIsNotNone(m.value("tandem_connections_active", listener="web"),
                              "tandem_connections_active{listener=web} missing")
         served = self.b.count()
-        processes.wait_until(lambda: self.p.server("app", "b1")["requests"] == served, 3,
-                             f"/status requests of b1 to equal the {served} it served")
+        wait_until(lambda: self.p.server("app", "b1")["requests"] == served, 3,
+                             what=f"/status requests of b1 to equal the {served} it served")
 
 
 if __name__ == "__main__":

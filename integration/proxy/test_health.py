@@ -4,6 +4,7 @@ a restarted backend coming back, all servers down, admin server states."""
 import unittest
 
 from lib import load, processes, proxy
+from lib.wait import wait_until
 from proxy.common import ProxyCase
 
 # Requests right after a kill that may still fail (e.g. on a pooled upstream
@@ -51,11 +52,11 @@ class Passive(ProxyCase):
         self.assertEqual(failed.status, 502, failed)
         self.assertEqual(failed.body, "502 Bad Gateway: could not connect to any server.\n", failed)
         self.assertTrue(p.server("app", "b1")["ejected"], p.server("app", "b1"))
-        processes.wait_until(lambda: p.metrics().value("tandem_pool_panic", pool="app") == 1.0, 3,
-                             "tandem_pool_panic 1 for pool app")
+        wait_until(lambda: p.metrics().value("tandem_pool_panic", pool="app") == 1.0, 3,
+                             what="tandem_pool_panic 1 for pool app")
         # The entry is counted by the control thread's 100 ms tick.
-        processes.wait_until(lambda: p.metrics().value("tandem_pool_panics_total", pool="app") >= 1.0, 3,
-                             "tandem_pool_panics_total counted")
+        wait_until(lambda: p.metrics().value("tandem_pool_panics_total", pool="app") >= 1.0, 3,
+                             what="tandem_pool_panics_total counted")
         self.assertEqual(p.metrics().value("tandem_pool_panics_total", pool="app"), 1.0)
         bs[0].start()  # same port; still ejected for 30 s
         back = load.curl(p.url("web"), max_time=5)
