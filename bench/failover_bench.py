@@ -51,7 +51,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 INTEGRATION = os.path.join(os.path.dirname(HERE), "integration")
 sys.path.insert(0, INTEGRATION)
 
-from lib.cluster import Cluster, binary  # noqa: E402
+from lib.binaries import binary  # noqa: E402
+from lib.cluster import Cluster  # noqa: E402
 from lib.wait import wait_until  # noqa: E402
 from lib.netns import CLIENT, EDGES, VIP, Unsupported  # noqa: E402
 from cluster.failover_common import ADVERT_PORT, decode_advert  # noqa: E402

@@ -18,6 +18,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from lib.binaries import binary, have_binary  # noqa: E402
 from lib.cluster import BACKEND_PORT, Cluster  # noqa: E402
 from lib.netns import BACKENDS, VIP  # noqa: E402
 from lib.wait import wait_until  # noqa: E402
@@ -77,15 +78,14 @@ class DemoCluster(Cluster):
 
 def lbctl(cluster: Cluster, *args: str) -> None:
     """Runs lbctl from the client host (it reaches every node's control endpoint) and shows its output."""
-    binary = os.path.join(os.environ.get("TANDEM_BUILD", "../build"), "ctl", "lbctl")
     print(f"{DIM}   $ lbctl {' '.join(args)}{RESET}")
-    r = cluster.topo.run("client", [binary, "--config", cluster.config_path, *args], check=False, timeout=30)
+    r = cluster.topo.run("client", [binary("lbctl"), "--config", cluster.config_path, *args], check=False, timeout=30)
     for line in (r.stdout + r.stderr).rstrip().splitlines():
         print("   " + line)
 
 
 def show_cluster(cluster: Cluster) -> None:
-    if os.path.exists(os.path.join(os.environ.get("TANDEM_BUILD", "../build"), "ctl", "lbctl")):
+    if have_binary("lbctl"):
         lbctl(cluster, "status", "--no-color")
         return
     print(f"   {'node':6} {'role':7} {'priority':>8} {'VIP':>4} {'proxy':>6} {'servers up':>10}")
@@ -198,7 +198,7 @@ def main() -> int:
             detail(f"served by {seg.node} from t={seg.start - t0:5.2f}s to t={seg.end - t0:5.2f}s ({seg.count} requests)")
 
         say("The new master's events, and the cluster as lbctl sees it now (edge1 is gone)")
-        if os.path.exists(os.path.join(os.environ.get("TANDEM_BUILD", "../build"), "ctl", "lbctl")):
+        if have_binary("lbctl"):
             lbctl(cluster, "events", "--limit", "4", "--no-color")
         else:
             for t in cluster.transitions("edge2")[-3:]:

@@ -21,14 +21,15 @@ import subprocess
 import tempfile
 import unittest
 
-from lib.cluster import build_dir
+from lib.binaries import binary
 from lib.processes import free_port
 
-BINARIES = {"lb-proxy": "lb/lb-proxy", "ha-agent": "ha/ha-agent", "lbctl": "ctl/lbctl"}
+# The binaries by the name they print in their usage, as lib.binaries kinds.
+BINARIES = {"lb-proxy": "proxy", "ha-agent": "agent", "lbctl": "lbctl"}
 
 
 def path_of(name: str) -> str:
-    return os.path.join(build_dir(), BINARIES[name])
+    return binary(BINARIES[name])
 
 
 def run(name: str, *args: str) -> subprocess.CompletedProcess:

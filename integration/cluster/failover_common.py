@@ -29,7 +29,8 @@ import time
 import unittest
 from typing import Callable
 
-from lib.cluster import (ClassScope, Cluster, ProcessExited, binary, have_binary)
+from lib.binaries import binary, have_binary
+from lib.cluster import ClassScope, Cluster, ProcessExited
 from lib.wait import wait_until
 from lib.netns import CLIENT, Unsupported
 from lib.probe import ProbeLog

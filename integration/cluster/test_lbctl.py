@@ -30,16 +30,13 @@ import time
 import unittest
 
 from lib.capture import TcpCapture
-from lib.cluster import ClassScope, Cluster, build_dir, have_binary
+from lib.binaries import binary, build_dir, have_binary
+from lib.cluster import ClassScope, Cluster
 from lib.wait import wait_until
 from lib.netns import CLIENT, Unsupported
 
 CLIENT_HOST = CLIENT[0]
 SCREENSHOT_DIR = os.environ.get("TANDEM_SCREENSHOT_DIR", "/tmp/tandem-screenshots")
-
-
-def lbctl_path() -> str:
-    return os.path.join(build_dir(), "ctl", "lbctl")
 
 
 def chromium() -> str | None:
@@ -55,7 +52,7 @@ class LbctlTest(unittest.TestCase):
         for kind in ("proxy", "agent"):
             if not have_binary(kind):
                 raise unittest.SkipTest(f"no {kind} binary in {build_dir()}")
-        if not os.access(lbctl_path(), os.X_OK):
+        if not have_binary("lbctl"):
             raise unittest.SkipTest(f"no lbctl in {build_dir()}/ctl")
         cls.scope = ClassScope(cls)
         try:
@@ -78,7 +75,7 @@ class LbctlTest(unittest.TestCase):
 
     def lbctl(self, *args: str, timeout: float = 30.0) -> tuple[int, str, str, float]:
         """lbctl --config F ARGS in the client namespace: (exit, stdout, stderr, seconds)."""
-        argv = [lbctl_path(), "--config", self.c.config_path, *args]
+        argv = [binary("lbctl"), "--config", self.c.config_path, *args]
         t0 = time.monotonic()
         r = self.c.topo.run(CLIENT_HOST, argv, check=False, timeout=timeout)
         return r.returncode, r.stdout, r.stderr, time.monotonic() - t0

@@ -30,7 +30,8 @@ import sys
 import time
 import unittest
 
-from lib.cluster import BACKEND_PORT, Cluster, have_binary
+from lib.binaries import have_binary
+from lib.cluster import BACKEND_PORT, Cluster
 from lib.wait import wait_until
 from lib.netns import BACKENDS, CLIENT, VIP
 

@@ -38,17 +38,13 @@ import time
 import unittest
 
 from cluster.test_sync import APP_PORT, SyncCluster, figure, http_retry
-from lib.cluster import build_dir, have_binary
+from lib.binaries import binary, have_binary
 from lib.wait import wait_until
 from lib.netns import CLIENT
 
 SEED_ENTRIES = 30000
 SOURCE_CLIENTS = 60
 COOKIE_CLIENTS = 30
-
-
-def seed_binary() -> str:
-    return os.path.join(build_dir(), "ha", "tandem-sync-seed")
 
 
 def log_time(line: str) -> float:
@@ -62,7 +58,7 @@ class SyncRestartTest(unittest.TestCase):
     def setUp(self):
         if os.geteuid() != 0:
             self.skipTest("needs root (network namespaces)")
-        if not (have_binary("proxy") and have_binary("agent") and os.access(seed_binary(), os.X_OK)):
+        if not (have_binary("proxy") and have_binary("agent") and have_binary("sync-seed")):
             self.skipTest("lb-proxy / ha-agent / tandem-sync-seed not built (set TANDEM_BUILD)")
         self.c = SyncCluster(self)
         self.sources = [f"198.18.0.{150 + i}" for i in range(SOURCE_CLIENTS)]
@@ -106,7 +102,7 @@ class SyncRestartTest(unittest.TestCase):
         c.kill("edge3", "agent")
         c.kill("edge3", "proxy")
         t = time.monotonic()
-        r = c.topo.run("edge3", [seed_binary(), "--key-file", c.key_path, "--cluster", "tandem-test",
+        r = c.topo.run("edge3", [binary("sync-seed"), "--key-file", c.key_path, "--cluster", "tandem-test",
                                  "--node", "edge3", "--listen", f"{c.topo.host('edge3').ip}:5800",
                                  "--peers", "edge1,edge2", "--pool", "web",
                                  "--servers", ",".join(c.backends), "--count", str(SEED_ENTRIES),

@@ -16,7 +16,8 @@ import time
 import unittest
 
 from lib import netns
-from lib.cluster import Cluster, ProcessExited, have_binary, binary
+from lib.binaries import binary, have_binary
+from lib.cluster import Cluster, ProcessExited
 from lib.netns import Topology, Unsupported
 from lib.wait import wait_until
 

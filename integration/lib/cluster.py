@@ -11,7 +11,7 @@ Hosts (lib.netns): edge1..3 at 198.18.0.11-13, backend1..3 at
 198.18.0.101-103 (lib.backend on port 8000), client at 198.18.0.50; the VIP is
 198.18.0.100/24. One cluster file is written to the test's temp dir (protobuf
 text, config/proto/cluster.proto), with per-node sockets and state files in
-<tmp>/<node>/. Binaries come from $TANDEM_BUILD (default <repo>/build).
+<tmp>/<node>/. Binaries come from lib.binaries ($TANDEM_BUILD, default <repo>/build).
 
 Cleanup (registered with the TestCase): every process is stopped by PID
 (graceful first), then the namespaces go. Logs stay in the temp dir when the
@@ -44,36 +44,18 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from lib.binaries import INTEGRATION_DIR, binary, have_binary
 from lib.netns import BACKENDS, CLIENT, EDGES, VIP, Topology
 from lib.probe import ProbeLog
 from lib.processes import Harness, Process
 from lib.wait import GiveUp, wait_until
 
-INTEGRATION_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REPO_DIR = os.path.dirname(INTEGRATION_DIR)
 BACKEND_PORT = 8000
 LISTEN_PORT = 80
 VIP_PREFIX = 24
 # The pool's active check (cluster.proto HealthCheck fields, text format).
 DEFAULT_HEALTH_CHECK = ('kind: HTTP path: "/health" interval_ms: 500 timeout_ms: 300 '
                         'rise: 1 fall: 2')
-
-
-def build_dir() -> str:
-    """Where the built binaries are: $TANDEM_BUILD, else <repo>/build."""
-    return os.environ.get("TANDEM_BUILD") or os.path.join(REPO_DIR, "build")
-
-
-def binary(kind: str) -> str:
-    """Path of "proxy" ($TANDEM_BUILD/lb/lb-proxy) or "agent" (ha/ha-agent)."""
-    rel = {"proxy": "lb/lb-proxy", "agent": "ha/ha-agent"}[kind]
-    return os.path.join(build_dir(), rel)
-
-
-def have_binary(kind: str) -> bool:
-    """The binary exists and is executable."""
-    path = binary(kind)
-    return os.path.isfile(path) and os.access(path, os.X_OK)
 
 
 @dataclass

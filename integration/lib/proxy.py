@@ -1,7 +1,6 @@
 """Run the real lb-proxy binary: write its config, start it, ask its admin API.
 
-The binary is $TANDEM_BUILD/lb/lb-proxy (TANDEM_BUILD defaults to ../build
-next to integration/). Configs are built from Python data and written in
+The binary is found by lib.binaries ($TANDEM_BUILD/lb/lb-proxy). Configs are built from Python data and written in
 protobuf text format:
 
     p = Proxy(harness,
@@ -27,6 +26,7 @@ import subprocess
 import time
 
 from lib import processes
+from lib.binaries import require_binary
 from lib.wait import GiveUp, WaitTimeout, wait_until
 
 
@@ -125,22 +125,9 @@ def tcp_health(interval_ms=200, timeout_ms=150, rise=2, fall=2):
 # ---- the binary ---------------------------------------------------------------
 
 
-def build_dir():
-    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return os.environ.get("TANDEM_BUILD") or os.path.join(here, "build")
-
-
-def binary():
-    """Path of lb-proxy; raises AssertionError if it has not been built."""
-    path = os.path.join(build_dir(), "lb", "lb-proxy")
-    if not os.access(path, os.X_OK):
-        raise AssertionError(f"lb-proxy not found at {path}: build it, or set TANDEM_BUILD")
-    return path
-
-
 def check_config(path, node="local", timeout=10):
     """Runs `lb-proxy --check-config`; returns (exit code, stdout+stderr)."""
-    r = subprocess.run([binary(), "--config", path, "--node", node, "--check-config"],
+    r = subprocess.run([require_binary("proxy"), "--config", path, "--node", node, "--check-config"],
                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        timeout=timeout)
     return r.returncode, r.stdout.decode("utf-8", "replace")
@@ -262,7 +249,7 @@ class Proxy:
         """Writes the config, starts lb-proxy, awaits /status and every listener."""
         self.harness.write("lb.conf", self.render())
         self.proc = self.harness.start(
-            "lb-proxy", [binary(), "--config", self.config_path, "--node", self.node,
+            "lb-proxy", [require_binary("proxy"), "--config", self.config_path, "--node", self.node,
                          "--log-level", self.log_level])
 
         def up():

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import unittest
 
-from lib.cluster import build_dir
+from lib.binaries import binary, build_dir
 
 EXPECTED = [
     "./usr/sbin/lb-proxy",
@@ -53,7 +53,7 @@ class PackageTest(unittest.TestCase):
         paths = {line.split()[-1] for line in listing.splitlines()}
         for path in EXPECTED:
             self.assertIn(path, paths)
-        if os.path.exists(os.path.join(build_dir(), "ctl", "lbctl")):
+        if os.path.exists(binary("lbctl")):
             self.assertIn("./usr/bin/lbctl", paths)
 
     def test_control_fields(self) -> None:
