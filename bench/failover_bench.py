@@ -52,7 +52,7 @@ INTEGRATION = os.path.join(os.path.dirname(HERE), "integration")
 sys.path.insert(0, INTEGRATION)
 
 from lib.binaries import binary  # noqa: E402
-from lib.cluster import Cluster  # noqa: E402
+from lib.cluster import Cluster, ScriptScope  # noqa: E402
 from lib.wait import wait_until  # noqa: E402
 from lib.netns import CLIENT, EDGES, VIP, Unsupported  # noqa: E402
 from cluster.failover_common import ADVERT_PORT, decode_advert  # noqa: E402
@@ -64,40 +64,9 @@ ADVERT_MS = 100
 SYNC_CLIENTS = [f"198.18.0.{150 + i}" for i in range(40)]   # extra client addresses
 
 
-class StickyCluster(Cluster):
-    """The standard cluster with SOURCE_IP stickiness on pool "web" (for
-    both systems: the proxies are configured alike), so Tandem's agents
-    have stick-table changes to sync."""
-
-    def config_text(self) -> str:
-        return super().config_text().replace(
-            '  algorithm: ROUND_ROBIN',
-            '  algorithm: ROUND_ROBIN\n  stickiness { kind: SOURCE_IP ttl_ms: 600000 }', 1)
-
-
-class _Outcome:
-    success = True
-
-
-class Scope:
-    """Stands in for the unittest.TestCase the Cluster fixture expects:
-    collects its cleanups and runs them (LIFO) in run_cleanups()."""
-
-    def __init__(self, keep_logs: bool) -> None:
-        self._cleanups: list = []
-        self._outcome = _Outcome()
-        self._outcome.success = not keep_logs
-
-    def addCleanup(self, fn, *args, **kwargs) -> None:  # noqa: N802 - TestCase API
-        self._cleanups.append((fn, args, kwargs))
-
-    def run_cleanups(self) -> None:
-        while self._cleanups:
-            fn, args, kwargs = self._cleanups.pop()
-            try:
-                fn(*args, **kwargs)
-            except Exception as e:  # noqa: BLE001 - keep cleaning
-                print(f"failover_bench: cleanup {fn!r}: {e!r}", file=sys.stderr)
+# SOURCE_IP stickiness on pool "web" (for both systems: the proxies are
+# configured alike), so Tandem's agents have stick-table changes to sync.
+STICKY = {"kind": "SOURCE_IP", "ttl_ms": 600000}
 
 
 # ---- the two ways to move the VIP ------------------------------------------------
@@ -330,25 +299,12 @@ def one_round(c: Cluster, vrrp, scenario: str, r: int, rounds: int) -> dict:
             "served": served, "attempts": attempts}
 
 
-def get_from(c: Cluster, source: str, timeout: float = 2.0) -> bool:
-    """One GET / through the VIP from the client namespace, bound to source."""
+def get_from(c: Cluster, source: str) -> bool:
+    """One GET / through the VIP from the client namespace, bound to source, answered 200."""
     try:
-        with c.topo.socket(CLIENT[0]) as s:
-            s.settimeout(timeout)
-            s.bind((source, 0))
-            s.connect((VIP, 80))
-            s.sendall(f"GET / HTTP/1.1\r\nHost: {VIP}\r\nConnection: close\r\n\r\n".encode())
-            data = b""
-            while len(data) < 65536 and (chunk := s.recv(65536)):
-                data += chunk
-        return data.startswith(b"HTTP/1.1 200")
-    except OSError:
+        return c.vip_get(source=source)[0] == 200
+    except (OSError, ValueError, IndexError):
         return False
-
-
-def stick_keys(c: Cluster, node: str) -> set[str]:
-    got = c.proxy_admin(node, "/stick?pool=web")
-    return {e["key"] for e in got.get("entries", [])} if isinstance(got, dict) else set()
 
 
 def sync_lag(c: Cluster) -> dict:
@@ -365,7 +321,7 @@ def sync_lag(c: Cluster) -> dict:
             continue
         t = time.monotonic()
         try:
-            wait_until(lambda: ip in stick_keys(c, "edge2"), 3.0, 0.002, what=f"{ip} on edge2")
+            wait_until(lambda: ip in c.stick("edge2"), 3.0, 0.002, what=f"{ip} on edge2")
         except AssertionError:
             continue
         e2e.append((time.monotonic() - t) * 1000)
@@ -387,10 +343,9 @@ def sync_figures(c: Cluster) -> dict:
 
 
 def run_system(kind: str, rounds: int, keep_logs: bool, scenarios: list[str]) -> dict:
-    scope = Scope(keep_logs)
     result: dict = {"scenarios": {}}
-    try:
-        c = StickyCluster(scope, agents=(kind == "tandem"), advert_interval_ms=ADVERT_MS)
+    with ScriptScope("failover_bench", keep_logs) as scope:
+        c = Cluster(scope, stickiness=STICKY, agents=(kind == "tandem"), advert_interval_ms=ADVERT_MS)
         ifname = c.topo.host(CLIENT[0]).ifname
         for ip in SYNC_CLIENTS:
             c.topo.run(CLIENT[0], ["ip", "addr", "add", f"{ip}/24", "dev", ifname])
@@ -413,11 +368,6 @@ def run_system(kind: str, rounds: int, keep_logs: bool, scenarios: list[str]) ->
         if kind == "tandem":
             restore(c, vrrp)
             result["sync"] = sync_lag(c)
-    except BaseException:
-        scope._outcome.success = False
-        raise
-    finally:
-        scope.run_cleanups()
     return result
 
 

@@ -19,8 +19,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lib.binaries import binary, have_binary  # noqa: E402
-from lib.cluster import BACKEND_PORT, Cluster  # noqa: E402
-from lib.netns import BACKENDS, VIP  # noqa: E402
+from lib.cluster import Cluster, ScriptScope  # noqa: E402
+from lib.netns import VIP  # noqa: E402
 from lib.wait import wait_until  # noqa: E402
 
 BOLD = "\033[1m" if sys.stdout.isatty() else ""
@@ -37,43 +37,12 @@ def detail(text: str) -> None:
     print(f"   {text}", flush=True)
 
 
-class Scope:
-    """Stands in for a unittest.TestCase: collects cleanups, runs them at the end."""
-
-    def __init__(self) -> None:
-        self.cleanups = []
-
-    def addCleanup(self, fn, *args, **kwargs) -> None:  # noqa: N802 - the TestCase API
-        self.cleanups.append((fn, args, kwargs))
-
-    def run_cleanups(self) -> None:
-        while self.cleanups:
-            fn, args, kwargs = self.cleanups.pop()
-            try:
-                fn(*args, **kwargs)
-            except Exception as e:  # cleanup must go on
-                print(f"cleanup: {e}", file=sys.stderr)
-
-    def __str__(self) -> str:
-        return "demo"
-
-
-class DemoCluster(Cluster):
-    """The test cluster, where the application sets a session cookie (SID) and
-    the proxy learns which backend owns each session. That table lives on the
-    master's proxy; ha-agent replicates it to the other nodes, which is what
-    lets the sessions survive the failover."""
-
-    def config_text(self) -> str:
-        return super().config_text().replace(
-            '  algorithm: ROUND_ROBIN',
-            '  algorithm: ROUND_ROBIN\n  stickiness { kind: LEARN_COOKIE cookie: "SID" ttl_ms: 600000 }')
-
-    def start_backend(self, name: str):
-        return self._start(name, "backend",
-                           [sys.executable, "-m", "lib.backend", "--host", BACKENDS[name],
-                            "--port", str(BACKEND_PORT), "--name", name, "--set-cookie", "SID"],
-                           ready=r"^ready port=\d+$")
+# The demo's cluster: the application sets a session cookie (SID) and the
+# proxy learns which backend owns each session. That table lives on the
+# master's proxy; ha-agent replicates it to the other nodes, which is what
+# lets the sessions survive the failover.
+DEMO_CLUSTER = {"stickiness": {"kind": "LEARN_COOKIE", "cookie": "SID", "ttl_ms": 600000},
+                "backend_cookie": "SID"}
 
 
 def lbctl(cluster: Cluster, *args: str) -> None:
@@ -103,24 +72,10 @@ def show_cluster(cluster: Cluster) -> None:
               f"{'yes' if node in holders else '':>4} {'up' if proxy else 'down':>6} {up:>10}")
 
 
-def get(cluster: Cluster, path: str, cookie: str = "") -> dict[str, str]:
-    """GET http://VIP/path from the client namespace; returns lower-cased headers."""
-    with cluster.topo.socket("client") as s:
-        s.settimeout(2)
-        s.connect((VIP, 80))
-        extra = f"Cookie: {cookie}\r\n" if cookie else ""
-        s.sendall(f"GET {path} HTTP/1.1\r\nHost: {VIP}\r\n{extra}Connection: close\r\n\r\n".encode())
-        data = b""
-        while chunk := s.recv(65536):
-            data += chunk
-    head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")[1:]
-    return {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in head)}
-
-
 def stick_entries(cluster: Cluster, node: str) -> int:
     """How many sessions node's proxy knows (its admin /stick listing)."""
     try:
-        return len((cluster.proxy_admin(node, "/stick?pool=web") or {}).get("entries", []))
+        return len(cluster.stick(node))
     except OSError:
         return 0
 
@@ -129,7 +84,7 @@ def sticky_clients(cluster: Cluster) -> dict[int, tuple[str, str]]:
     """Opens STICKY_CLIENTS sessions through the VIP; returns their cookie and backend."""
     sessions = {}
     for i in range(STICKY_CLIENTS):
-        headers = get(cluster, f"/session/{i}")
+        _, headers = cluster.vip_get(f"/session/{i}")
         cookie = headers.get("set-cookie", "").split(";")[0]
         sessions[i] = (cookie, headers.get("x-backend", "?"))
     return sessions
@@ -138,7 +93,7 @@ def sticky_clients(cluster: Cluster) -> dict[int, tuple[str, str]]:
 def revisit(cluster: Cluster, sessions: dict[int, tuple[str, str]]) -> tuple[int, list[str]]:
     kept, moved = 0, []
     for i, (cookie, backend) in sessions.items():
-        headers = get(cluster, f"/session/{i}", cookie)
+        _, headers = cluster.vip_get(f"/session/{i}", cookie=cookie)
         if headers.get("x-backend") == backend:
             kept += 1
         else:
@@ -150,11 +105,11 @@ def main() -> int:
     if os.geteuid() != 0:
         print("the demo creates network namespaces: run it as root (scripts/demo.sh)", file=sys.stderr)
         return 2
-    scope = Scope()
+    scope = ScriptScope("demo")
     started = time.monotonic()
     try:
         say("Building the LAN: 3 edge hosts, 3 web backends and a client in network namespaces")
-        cluster = DemoCluster(scope)
+        cluster = Cluster(scope, **DEMO_CLUSTER)
         detail(f"bridge LAN 198.18.0.0/24, virtual IP {VIP}, config {cluster.config_path}")
         cluster.start()
         cluster.wait_roles("edge1", timeout=15)

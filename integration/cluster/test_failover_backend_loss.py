@@ -20,8 +20,9 @@ import time
 import unittest
 
 from cluster.failover_common import FailoverTestCase, figure
-from lib.wait import wait_until
+from lib.cluster_file import http_health
 from lib.netns import BACKENDS
+from lib.wait import wait_until
 
 MOVE_BOUND_S = 1.0       # the client served by the peer after the backend became unreachable
 AFTER_S = 1.5            # probing after the move
@@ -33,8 +34,7 @@ class BackendLossTest(FailoverTestCase):
         # A check every 100 ms (100 ms timeout, down after 2 failures): the
         # loss is known within about 400 ms, then the next heartbeat (100 ms)
         # tells the agent.
-        "health_check": ('kind: HTTP path: "/health" interval_ms: 100 timeout_ms: 100 '
-                         'rise: 1 fall: 2'),
+        "health_check": http_health(path="/health", interval_ms=100, timeout_ms=100, rise=1, fall=2),
     }
 
     def test_master_loses_its_only_backend(self):

@@ -499,7 +499,7 @@ class LbctlTest(unittest.TestCase):
                 stop.wait(0.2)
 
         def reload_all(key_file: str, next_key_file: str | None) -> None:
-            extra = f'  next_key_file: "{next_key_file}"' if next_key_file else ""
+            extra = {"next_key_file": next_key_file} if next_key_file else {}
             c.write_config(key_path=key_file, extra_ha=extra)
             for e in c.edges:  # one node at a time, as an operator would
                 for kind, pattern in (("agent", r"keys_reloaded"), ("proxy", r"admin_keys signing=")):
@@ -512,7 +512,7 @@ class LbctlTest(unittest.TestCase):
         t.start()
         try:
             reload_all(old_path, new_path)          # 1. accept both, sign with the old key
-            c.write_config(key_path=new_path, extra_ha=f'  next_key_file: "{old_path}"')
+            c.write_config(key_path=new_path, extra_ha={"next_key_file": old_path})
             # 2. swap, node by node; lbctl (new file) names those still on the old key
             mark = c.proc("edge1", "agent").mark()
             c.proc("edge1", "agent").signal(signal.SIGHUP)

@@ -37,7 +37,7 @@ import threading
 import time
 import unittest
 
-from cluster.test_sync import APP_PORT, SyncCluster, figure, http_retry
+from cluster.test_sync import APP_PORT, SyncCluster, figure
 from lib.binaries import binary, have_binary
 from lib.wait import wait_until
 from lib.netns import CLIENT
@@ -89,10 +89,10 @@ class SyncRestartTest(unittest.TestCase):
         c = self.c
         src = {}
         for ip in self.sources:
-            src[ip] = http_retry(c, 80, "/", source=ip).get("x-backend")
+            src[ip] = c.vip_get_ok(source=ip).get("x-backend")
         cookies = {}
         for i in range(COOKIE_CLIENTS):
-            h = http_retry(c, APP_PORT, f"/r/{i}")
+            h = c.vip_get_ok(f"/r/{i}", APP_PORT)
             cookie = h.get("set-cookie", "").split(";")[0]
             self.assertTrue(cookie.startswith("SID="), h)
             cookies[cookie] = h.get("x-backend")
@@ -145,9 +145,9 @@ class SyncRestartTest(unittest.TestCase):
         random.Random(7).shuffle(order)
         for kind, key, backend in order:
             if kind == "src":
-                got = http_retry(c, 80, "/", source=key).get("x-backend")
+                got = c.vip_get_ok(source=key).get("x-backend")
             else:
-                got = http_retry(c, APP_PORT, "/r/again", cookie=key).get("x-backend")
+                got = c.vip_get_ok("/r/again", APP_PORT, cookie=key).get("x-backend")
             if got != backend:
                 moved.append(f"{key}: {backend} -> {got}")
         total = len(src) + len(cookies)
@@ -196,7 +196,7 @@ class SyncRestartTest(unittest.TestCase):
         after the 3 s gate it is eligible only at priority 1; once the LAN
         heals it takes over only with the table in its proxy."""
         c = self.c
-        src = {ip: http_retry(c, 80, "/", source=ip).get("x-backend") for ip in self.sources[:30]}
+        src = {ip: c.vip_get_ok(source=ip).get("x-backend") for ip in self.sources[:30]}
         c.kill("edge3", "agent")
         c.kill("edge3", "proxy")
         c.write_config(priorities={"edge1": 200, "edge2": 150, "edge3": 250})
@@ -228,7 +228,7 @@ class SyncRestartTest(unittest.TestCase):
         last = [t for t in c.transitions_since(marks) if t.node == "edge3" and t.to_state == "MASTER"]
         self.assertTrue(last, text[-3000:])
         c.wait_vip("edge3", timeout=5)
-        moved = [ip for ip, b in src.items() if http_retry(c, 80, "/", source=ip).get("x-backend") != b]
+        moved = [ip for ip, b in src.items() if c.vip_get_ok(source=ip).get("x-backend") != b]
         figure("sync_last_resort", kept=f"{len(src) - len(moved)}/{len(src)}", proxy_entries_at_master=entries)
         self.assertEqual(moved, [])
 

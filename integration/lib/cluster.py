@@ -45,6 +45,7 @@ import time
 from dataclasses import dataclass, field
 
 from lib.binaries import INTEGRATION_DIR, binary, have_binary
+from lib.cluster_file import http_health, listener, pool, to_text
 from lib.netns import BACKENDS, CLIENT, EDGES, VIP, Topology
 from lib.probe import ProbeLog
 from lib.processes import Harness, Process
@@ -53,9 +54,8 @@ from lib.wait import GiveUp, wait_until
 BACKEND_PORT = 8000
 LISTEN_PORT = 80
 VIP_PREFIX = 24
-# The pool's active check (cluster.proto HealthCheck fields, text format).
-DEFAULT_HEALTH_CHECK = ('kind: HTTP path: "/health" interval_ms: 500 timeout_ms: 300 '
-                        'rise: 1 fall: 2')
+# The pools' active check (cluster.proto HealthCheck fields).
+DEFAULT_HEALTH_CHECK = http_health(path="/health", interval_ms=500, timeout_ms=300, rise=1, fall=2)
 
 
 @dataclass
@@ -126,6 +126,49 @@ class ClassScope:
         return f"class {self.cls.__name__}"
 
 
+class ScriptScope:
+    """Stands in for a TestCase when a script (the demo, a benchmark) owns a
+    Cluster: collects the cleanups and runs them (LIFO) when the `with`
+    block ends, carrying on past a failing one. An exception out of the
+    block, mark_failed() or keep_logs keeps the logs, as a failed test does.
+
+        with ScriptScope("demo") as scope:
+            cluster = Cluster(scope)
+    """
+
+    def __init__(self, name: str, keep_logs: bool = False) -> None:
+        self.name = name
+        self._cleanups: list = []
+        self._outcome = _ScopeOutcome()
+        self._outcome.success = not keep_logs
+
+    def addCleanup(self, function, *args, **kwargs) -> None:  # noqa: N802 - TestCase API
+        self._cleanups.append((function, args, kwargs))
+
+    def mark_failed(self) -> None:
+        """Keep the temp dir (logs, probe files, pcaps) for the post-mortem."""
+        self._outcome.success = False
+
+    def run_cleanups(self) -> None:
+        while self._cleanups:
+            function, args, kwargs = self._cleanups.pop()
+            try:
+                function(*args, **kwargs)
+            except Exception as e:  # noqa: BLE001 - keep cleaning
+                print(f"{self.name}: cleanup {function!r}: {e!r}", file=sys.stderr)
+
+    def __enter__(self) -> "ScriptScope":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.mark_failed()
+        self.run_cleanups()
+
+    def __str__(self) -> str:
+        return self.name
+
+
 # A transition line of ha-agent's log:
 #   ... ha-agent transition instance=www from=BACKUP to=MASTER cause="..."
 _TRANSITION_RE = re.compile(r"\btransition instance=(\S+) from=(\S+) to=(\S+)"
@@ -182,10 +225,11 @@ class Cluster:
 
     Parameters shape the config: advert_interval_ms, preempt,
     preempt_delay_ms, priorities ({node: prio}), quorum, unicast,
-    proxy_track (dict of ProxyTrack fields), health_check (the pool's
-    health_check fields, text format), extra_ha / extra_instance /
-    extra (raw text-format lines added inside ha{}, instances{} and at top
-    level). agents: True start ha-agent, False don't, None start it when the
+    proxy_track (dict of ProxyTrack fields), health_check (the pools'
+    HealthCheck fields), stickiness (pool "web"'s Stickiness fields, None:
+    not sticky), backend_cookie (the backends set this session cookie),
+    extra_ha / extra_instance / extra (fields added to ha{}, to the instance
+    and at top level; lib.cluster_file data). agents: True start ha-agent, False don't, None start it when the
     binary exists.
     """
 
@@ -194,8 +238,9 @@ class Cluster:
                  preempt: bool = True, preempt_delay_ms: int = 0,
                  priorities: dict[str, int] | None = None, quorum: bool = False,
                  unicast: bool = False, proxy_track: dict | None = None,
-                 health_check: str = DEFAULT_HEALTH_CHECK,
-                 extra_ha: str = "", extra_instance: str = "", extra: str = ""):
+                 health_check: dict = DEFAULT_HEALTH_CHECK, stickiness: dict | None = None,
+                 backend_cookie: str | None = None, extra_ha: dict | None = None,
+                 extra_instance: dict | None = None, extra: dict | None = None):
         self.testcase = testcase
         self.harness = Harness(testcase)
         self.dir = self.harness.dir
@@ -215,7 +260,9 @@ class Cluster:
         self.unicast = unicast
         self.proxy_track = proxy_track or {}
         self.health_check = health_check
-        self.extra_ha, self.extra_instance, self.extra = extra_ha, extra_instance, extra
+        self.stickiness = stickiness
+        self.backend_cookie = backend_cookie
+        self.extra_ha, self.extra_instance, self.extra = extra_ha or {}, extra_instance or {}, extra or {}
         self.procs: dict[tuple[str, str], Process] = {}
         self.key_path = os.path.join(self.dir, "cluster.key")
         with open(os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
@@ -238,71 +285,42 @@ class Cluster:
                 "control_socket": os.path.join(d, "control.sock"),
                 "state_file": os.path.join(d, "state")}
 
-    def config_text(self) -> str:
-        """The cluster file for the current parameters."""
-        out = ['# Written by integration/lib/cluster.py for one test run.',
-               'name: "tandem-test"', '']
+    def config(self) -> dict:
+        """The cluster file for the current parameters, as data for
+        lib.cluster_file (a subclass extends it: more pools, listeners...)."""
+        nodes = []
         for e in self.edges:
             h = self.topo.host(e)
-            p = self.node_paths(e)
-            out += ['nodes {',
-                    f'  name: "{e}"',
-                    f'  address: "{h.ip}"',
-                    f'  interface: "{h.ifname}"',
-                    '  proxy_admin: "127.0.0.1:9100"',
-                    '  agent_admin: "127.0.0.1:9200"',
-                    f'  local_channel: "{p["local_channel"]}"',
-                    f'  control_socket: "{p["control_socket"]}"',
-                    f'  state_file: "{p["state_file"]}"',
-                    '  workers: 2',
-                    '}']
-        out += ['',
-                'defaults {',
-                '  timeouts { connect_ms: 500 server_ms: 2000 drain_grace_ms: 1000 }',
-                '}',
-                'listeners {',
-                '  name: "www"',
-                f'  bind: "0.0.0.0:{LISTEN_PORT}"',
-                '  mode: HTTP',
-                '  pool: "web"',
-                '}',
-                'pools {',
-                '  name: "web"',
-                '  algorithm: ROUND_ROBIN']
-        for i, b in enumerate(self.backends, 1):
-            out.append(f'  servers {{ name: "{b}" address: "{BACKENDS[b]}:{BACKEND_PORT}" }}')
-        out += [f'  health_check {{ {self.health_check} }}',
-                '}',
-                '',
-                'ha {',
-                f'  key_file: "{self.key_path}"',
-                '  multicast_group: "224.0.0.18"']
-        if self.unicast:
-            out.append('  unicast: true')
-        if self.quorum:
-            out.append('  quorum: true')
-        if self.proxy_track:
-            fields = " ".join(f"{k}: {v}" for k, v in self.proxy_track.items())
-            out.append(f'  proxy {{ {fields} }}')
-        out += ['  instances {',
-                '    name: "www"',
-                '    id: 51',
-                f'    vips: "{VIP}/{VIP_PREFIX}"',
-                f'    advert_interval_ms: {self.advert_interval_ms}',
-                f'    preempt: {"true" if self.preempt else "false"}']
-        if self.preempt_delay_ms:
-            out.append(f'    preempt_delay_ms: {self.preempt_delay_ms}')
-        for node, prio in self.priorities.items():
-            out.append(f'    priorities {{ node: "{node}" priority: {prio} }}')
-        if self.extra_instance:
-            out.append(self.extra_instance)
-        out.append('  }')
-        if self.extra_ha:
-            out.append(self.extra_ha)
-        out += ['}', '', 'sync { port: 5800 flush_interval_ms: 50 }']
-        if self.extra:
-            out.append(self.extra)
-        return "\n".join(out) + "\n"
+            nodes.append({"name": e, "address": h.ip, "interface": h.ifname,
+                          "proxy_admin": "127.0.0.1:9100", "agent_admin": "127.0.0.1:9200",
+                          **self.node_paths(e), "workers": 2})
+        instance = {"name": "www", "id": 51, "vips": f"{VIP}/{VIP_PREFIX}",
+                    "advert_interval_ms": self.advert_interval_ms, "preempt": self.preempt,
+                    "preempt_delay_ms": self.preempt_delay_ms or None,
+                    "priorities": [{"node": n, "priority": p} for n, p in self.priorities.items()],
+                    **self.extra_instance}
+        return {
+            "name": "tandem-test",
+            "nodes": nodes,
+            "defaults": {"timeouts": {"connect_ms": 500, "server_ms": 2000, "drain_grace_ms": 1000}},
+            "listeners": [listener("www", "HTTP", "web", bind=f"0.0.0.0:{LISTEN_PORT}")],
+            "pools": [self.backend_pool("web", self.stickiness)],
+            "ha": {"key_file": self.key_path, "multicast_group": "224.0.0.18",
+                   "unicast": self.unicast or None, "quorum": self.quorum or None,
+                   "proxy": self.proxy_track or None, "instances": [instance], **self.extra_ha},
+            "sync": {"port": 5800, "flush_interval_ms": 50},
+            **self.extra,
+        }
+
+    def backend_pool(self, name: str, stickiness: dict | None = None) -> dict:
+        """A round-robin pool over every backend (port 8000), with the
+        cluster's health check."""
+        servers = [(b, f"{BACKENDS[b]}:{BACKEND_PORT}") for b in self.backends]
+        return pool(name, servers, "ROUND_ROBIN", health_check=self.health_check, stickiness=stickiness)
+
+    def config_text(self) -> str:
+        """The cluster file for the current parameters (protobuf text)."""
+        return "# Written by integration/lib/cluster.py for one test run.\n" + to_text(self.config())
 
     def write_config(self, **params) -> str:
         """Updates parameters (same names as the constructor's) and rewrites
@@ -348,10 +366,12 @@ class Cluster:
         return self.procs[(host, kind)]
 
     def start_backend(self, name: str) -> Process:
-        """lib.backend on <backend ip>:8000 in its namespace; waits for "ready"."""
+        """lib.backend on <backend ip>:8000 in its namespace (setting the
+        backend_cookie session cookie, if any); waits for "ready"."""
+        cookie = ["--set-cookie", self.backend_cookie] if self.backend_cookie else []
         return self._start(name, "backend",
                            [sys.executable, "-m", "lib.backend", "--host", BACKENDS[name],
-                            "--port", str(BACKEND_PORT), "--name", name],
+                            "--port", str(BACKEND_PORT), "--name", name, *cookie],
                            ready=r"^ready port=\d+$")
 
     def start_proxy(self, node: str, wait: bool = True, timeout: float = 10.0) -> Process:
@@ -602,6 +622,40 @@ class Cluster:
         return wait_until(settled, timeout, 0.05,
                         what=lambda: f"one master{' ' + master if master else ''}: roles "
                                      f"{self.roles(instance)}, VIP on {self.vip_holders()}")
+
+    def vip_get(self, path: str = "/", port: int = LISTEN_PORT, source: str | None = None,
+                cookie: str = "", timeout: float = 2.0) -> tuple[int, dict[str, str]]:
+        """GET http://VIP:port/path from the client namespace (bound to
+        source, one of the client's addresses, when given; with the Cookie
+        header when given): (status, lower-cased response headers). Raises
+        OSError (or ValueError on a garbled answer) when it fails."""
+        status, headers, _ = self.topo.http_get(CLIENT[0], f"{VIP}:{port}", path, timeout, source=source,
+                                                headers={"Cookie": cookie} if cookie else None)
+        return status, headers
+
+    def vip_get_ok(self, path: str = "/", port: int = LISTEN_PORT, source: str | None = None,
+                   cookie: str = "", attempts: int = 20) -> dict[str, str]:
+        """vip_get until it answers 200 (attempts tries, 50 ms apart): the
+        response headers; AssertionError naming the last outcome otherwise."""
+        last: object = None
+        for _ in range(attempts):
+            try:
+                status, headers = self.vip_get(path, port, source, cookie)
+                if status == 200:
+                    return headers
+                last = (status, headers)
+            except (OSError, ValueError, IndexError) as e:
+                last = e
+            time.sleep(0.05)
+        raise AssertionError(f"GET :{port}{path} from {source} failed: {last!r}")
+
+    def stick(self, node: str, pool: str = "web") -> dict[str, str]:
+        """key -> server in node's lb-proxy stick table for pool (admin
+        /stick); empty when the proxy does not answer with one."""
+        got = self.proxy_admin(node, f"/stick?pool={pool}")
+        if not isinstance(got, dict):
+            return {}
+        return {e["key"]: e["server"] for e in got.get("entries", [])}
 
     def served_by_vip(self, timeout: float = 0.5) -> str | None:
         """One GET through the VIP from the client: the X-Tandem-Node of a 200

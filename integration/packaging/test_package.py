@@ -69,8 +69,8 @@ class PackageTest(unittest.TestCase):
         self.assertIn("adduser", depends)  # postinst creates the tandem user with it
 
     def test_packaged_binaries_run(self) -> None:
-        for binary in ("lb-proxy", "ha-agent"):
-            out = subprocess.run([os.path.join(self.root, "usr/sbin", binary), "--help"], capture_output=True,
+        for name in ("lb-proxy", "ha-agent"):
+            out = subprocess.run([os.path.join(self.root, "usr/sbin", name), "--help"], capture_output=True,
                                  text=True, timeout=10)
             self.assertEqual(out.returncode, 0, out.stderr)
             self.assertIn("--config", out.stdout + out.stderr)

@@ -6,7 +6,7 @@ import re
 import threading
 import unittest
 
-from lib import load, proxy
+from lib import cluster_file, load
 from lib.wait import wait_until
 from proxy.common import ProxyCase
 
@@ -15,7 +15,7 @@ class Balancing(ProxyCase):
 
     def test_round_robin_spreads_evenly(self):
         bs = self.backends(3)
-        p = self.start_proxy([proxy.pool("app", bs, "ROUND_ROBIN")])
+        p = self.start_proxy([cluster_file.pool("app", bs, "ROUND_ROBIN")])
         p.wait_usable("app")
         out = load.Probe(*p.address("web")).run(300)  # a new connection per request
         self.assertEqual(load.failures(out), [], load.describe(out))
@@ -29,7 +29,7 @@ class Balancing(ProxyCase):
 
     def test_weighted_round_robin_follows_weights(self):
         bs = self.backends(3)
-        p = self.start_proxy([proxy.pool("app", bs, "WEIGHTED_ROUND_ROBIN", weights={"b1": 2})])
+        p = self.start_proxy([cluster_file.pool("app", bs, "WEIGHTED_ROUND_ROBIN", weights={"b1": 2})])
         p.wait_usable("app")
         out = load.Probe(*p.address("web")).run(400)
         self.assertEqual(load.failures(out), [], load.describe(out))
@@ -40,7 +40,7 @@ class Balancing(ProxyCase):
 
     def test_weights_hold_under_concurrent_keepalive_load(self):
         bs = self.backends(3)
-        p = self.start_proxy([proxy.pool("app", bs, "WEIGHTED_ROUND_ROBIN", weights={"b1": 2})])
+        p = self.start_proxy([cluster_file.pool("app", bs, "WEIGHTED_ROUND_ROBIN", weights={"b1": 2})])
         p.wait_usable("app")
         r = load.run_wrk(p.url("web"), duration_s=2, connections=8)
         self.assertGreater(r.requests, 100, r.output)
@@ -59,7 +59,7 @@ class Balancing(ProxyCase):
     def test_least_connections_avoids_the_busy_server(self):
         bs = self.backends(2, delays=[("/slow", 3.0)])
         # One worker: the connection counts the algorithm sees are all in one place.
-        p = self.start_proxy([proxy.pool("app", bs, "LEAST_CONNECTIONS")], workers=1)
+        p = self.start_proxy([cluster_file.pool("app", bs, "LEAST_CONNECTIONS")], workers=1)
         p.wait_usable("app")
         host, port = p.address("web")
         slow = []
@@ -82,7 +82,7 @@ class Forwarding(ProxyCase):
     def setUp(self):
         super().setUp()
         self.b = self.backends(1)[0]
-        self.p = self.start_proxy([proxy.pool("app", [self.b])])
+        self.p = self.start_proxy([cluster_file.pool("app", [self.b])])
         self.p.wait_usable("app")
 
     def test_forwarded_headers_reach_the_backend(self):

@@ -7,7 +7,7 @@ import threading
 import time
 import unittest
 
-from lib import load, processes, proxy
+from lib import cluster_file, load, processes, proxy
 from lib.wait import wait_until
 from proxy.common import DEFAULTS, ProxyCase
 
@@ -15,8 +15,8 @@ from proxy.common import DEFAULTS, ProxyCase
 class CheckConfig(ProxyCase):
 
     def config(self):
-        return proxy.Proxy(self.h, [proxy.listener("web", "HTTP", "app")],
-                           [proxy.pool("app", [("s1", "127.0.0.1:9001")])], defaults=DEFAULTS)
+        return proxy.Proxy(self.h, [cluster_file.listener("web", "HTTP", "app")],
+                           [cluster_file.pool("app", [("s1", "127.0.0.1:9001")])], defaults=DEFAULTS)
 
     def test_good_config_exits_0(self):
         path = self.h.write("good.conf", self.config().render())
@@ -63,8 +63,8 @@ class Reload(ProxyCase):
         self.host, self.port = self.p.address("web")
 
     def pool(self, bs):
-        return proxy.pool("app", bs, "ROUND_ROBIN",
-                          health_check=proxy.http_health(interval_ms=200, rise=1, fall=2))
+        return cluster_file.pool("app", bs, "ROUND_ROBIN",
+                          health_check=cluster_file.http_health(interval_ms=200, rise=1, fall=2))
 
     def await_traffic(self, minimum):
         """Waits until the proxy has counted MINIMUM more requests: load is on."""
@@ -133,7 +133,7 @@ class Drain(ProxyCase):
         self.b = self.backends(1, delays=[("/slow", delay_s)])[0]
         defaults = {"timeouts": dict(DEFAULTS["timeouts"], drain_grace_ms=grace_ms),
                     "http_limits": DEFAULTS["http_limits"]}
-        self.p = self.start_proxy([proxy.pool("app", [self.b])], defaults=defaults)
+        self.p = self.start_proxy([cluster_file.pool("app", [self.b])], defaults=defaults)
         self.p.wait_usable("app")
         self.host, self.port = self.p.address("web")
 
