@@ -55,7 +55,8 @@ from lib.binaries import binary  # noqa: E402
 from lib.cluster import Cluster, ScriptScope  # noqa: E402
 from lib.wait import wait_until  # noqa: E402
 from lib.netns import CLIENT, EDGES, VIP, Unsupported  # noqa: E402
-from cluster.failover_common import ADVERT_PORT, decode_advert  # noqa: E402
+from cluster.failover_common import ADVERT_PORT  # noqa: E402
+from lib.wire import decode_advert  # noqa: E402
 
 SCENARIOS = ("kill9", "linkdown", "graceful")
 NODES = {"edge1": 1, "edge2": 2, "edge3": 3}

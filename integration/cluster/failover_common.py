@@ -17,8 +17,6 @@ When $TANDEM_FIGURES names a file, the lines are appended to it as well.
 
 from __future__ import annotations
 
-import hmac
-import hashlib
 import os
 import signal
 import socket
@@ -73,110 +71,7 @@ def figure_summary(scenario: str, series: dict[str, list[float]]) -> None:
     emit("FIGURE-SUMMARY " + " ".join(parts))
 
 
-# ---- adverts on the wire (a hand-written protobuf codec, no dependency) ---------
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _field(num: int, value) -> bytes:
-    if isinstance(value, int):
-        return _varint(num << 3) + _varint(value)
-    if isinstance(value, str):
-        value = value.encode()
-    return _varint((num << 3) | 2) + _varint(len(value)) + value
-
-
-# common/proto/advert.proto: Advert field numbers, AdvertState values.
-ADVERT_FIELDS = {"node": 1, "instance_id": 2, "priority": 3, "state": 4,
-                 "advert_interval_ms": 5, "sequence": 6, "successor": 7, "boot_id": 8,
-                 "repeat_delay_us": 9}
-ADVERT_STATES = {"INIT": 1, "BACKUP": 2, "MASTER": 3, "FAULT": 4}
-
-
-def encode_advert_body(**fields) -> bytes:
-    """A serialized tandem.wire.Advert (fields by name; state by name)."""
-    out = b""
-    for name, value in fields.items():
-        if name == "state" and isinstance(value, str):
-            value = ADVERT_STATES[value]
-        if value in (None, "", 0):
-            continue
-        out += _field(ADVERT_FIELDS[name], value)
-    return out
-
-
-def encode_signed(body: bytes, key: bytes | None) -> bytes:
-    """A serialized SignedAdvert{body, hmac=HMAC-SHA256(key, body)}; no hmac
-    field when key is None."""
-    out = _field(1, body)
-    if key is not None:
-        out += _field(2, hmac.new(key, body, hashlib.sha256).digest())
-    return out
-
-
-def _read_varint(data: bytes, i: int) -> tuple[int, int]:
-    n = shift = 0
-    for _ in range(10):
-        if i >= len(data):
-            raise ValueError("truncated varint")
-        b = data[i]
-        i += 1
-        n |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            return n, i
-    raise ValueError("varint too long")
-
-
-def decode_fields(data: bytes) -> dict[int, object]:
-    """Field number -> value (int or bytes) of a flat protobuf message."""
-    out: dict[int, object] = {}
-    i = 0
-    for _ in range(64):
-        if i >= len(data):
-            return out
-        tag, i = _read_varint(data, i)
-        num, wire = tag >> 3, tag & 7
-        if wire == 0:
-            out[num], i = _read_varint(data, i)
-        elif wire == 2:
-            n, i = _read_varint(data, i)
-            if i + n > len(data):
-                raise ValueError("truncated field")
-            out[num] = data[i:i + n]
-            i += n
-        else:
-            raise ValueError(f"wire type {wire}")
-    raise ValueError("too many fields")
-
-
-def decode_advert(datagram: bytes) -> dict:
-    """The Advert inside a SignedAdvert datagram, fields by name (strings
-    decoded, state by name); raises ValueError when it does not parse."""
-    signed = decode_fields(datagram)
-    body = decode_fields(signed.get(1, b""))
-    names = {v: k for k, v in ADVERT_FIELDS.items()}
-    states = {v: k for k, v in ADVERT_STATES.items()}
-    out = {}
-    for num, value in body.items():
-        name = names.get(num, f"field{num}")
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", "replace")
-        if name == "state":
-            value = states.get(value, value)
-        out[name] = value
-    out.setdefault("priority", 0)
-    return out
+# ---- adverts on the wire (their codec is lib.wire) ---------------------------------
 
 
 def udp_payloads(frames: list[tuple[float, bytes]], dport: int = ADVERT_PORT

@@ -14,9 +14,9 @@ Run as root from integration/:
 import time
 import unittest
 
-from cluster.failover_common import (ADVERT_PORT, FailoverTestCase, decode_advert, figure,
-                                     figure_summary, udp_payloads)
+from cluster.failover_common import ADVERT_PORT, FailoverTestCase, figure, figure_summary, udp_payloads
 from lib.wait import wait_until
+from lib.wire import decode_advert
 
 ROUNDS = 5                 # graceful-stop rounds (min/median/max)
 RETURN_ROUNDS = 3          # preempting returns

@@ -14,11 +14,11 @@ Run as root from integration/:
 import time
 import unittest
 
-from cluster.failover_common import (ADVERT_MATCH, ADVERT_PORT, FailoverTestCase, decode_advert,
-                                     describe_arps, emit, figure, figure_summary,
-                                     udp_payloads, vip_arps)
+from cluster.failover_common import (ADVERT_MATCH, ADVERT_PORT, FailoverTestCase, describe_arps, emit, figure,
+                                     figure_summary, udp_payloads, vip_arps)
 from lib.wait import wait_until
 from lib.netns import EDGES, VIP
+from lib.wire import decode_advert
 
 DOWN_BOUND_S = 0.6        # Master_Down_Interval (341 ms for edge2) + margin
 HEAL_BOUND_S = 0.6        # a master hearing a lower one answers at once (RFC 9568)

@@ -28,11 +28,11 @@ import threading
 import time
 import unittest
 
-from cluster.failover_common import (ADVERT_GROUP, ADVERT_PORT, FailoverTestCase, client_udp_socket,
-                                     decode_advert, encode_advert_body, encode_signed, figure,
+from cluster.failover_common import (ADVERT_GROUP, ADVERT_PORT, FailoverTestCase, client_udp_socket, figure,
                                      udp_payloads)
 from lib.wait import wait_until
 from lib.netns import EDGES
+from lib.wire import decode_advert, encode_advert_body, encode_signed
 
 CAPTURE_S = 5.0          # how much of edge1's advert stream is recorded
 MASTER_DOWN_S = 0.361    # edge3's Master_Down_Interval at 100 ms adverts

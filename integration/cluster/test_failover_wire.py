@@ -18,11 +18,11 @@ import random
 import time
 import unittest
 
-from cluster.failover_common import (ADVERT_GROUP, ADVERT_PORT, FailoverTestCase,
-                                     client_udp_socket, decode_advert, encode_advert_body,
-                                     encode_signed, figure, udp_payloads)
+from cluster.failover_common import (ADVERT_GROUP, ADVERT_PORT, FailoverTestCase, client_udp_socket, figure,
+                                     udp_payloads)
 from lib.wait import wait_until
 from lib.netns import EDGES
+from lib.wire import decode_advert, encode_advert_body, encode_signed
 
 PER_KIND = 40            # datagrams of each kind
 PACE_S = 0.002           # between datagrams: no socket-buffer overflow at the agents

@@ -34,6 +34,7 @@ from lib.binaries import have_binary
 from lib.cluster import Cluster
 from lib.cluster_file import listener
 from lib.wait import wait_until
+from lib.wire import sync_frame
 from lib.netns import CLIENT
 
 APP_PORT = 8080
@@ -288,9 +289,7 @@ class SyncTest(unittest.TestCase):
 
         ms_garbage = send(b"\x00\x00\x01\x00" + b"\xff" * 256)        # a frame of noise
         ms_http = send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")               # a length of 1.2 GB
-        # A well-formed SyncFrame{hello: b"x", mac: 32 zero bytes}.
-        frame = b"\x0a\x01x" + b"\x1a\x20" + bytes(32)
-        ms_mac = send(len(frame).to_bytes(4, "big") + frame)
+        ms_mac = send(sync_frame(hello=b"x", mac=bytes(32)))                # well-formed, a wrong MAC
         for ms in (ms_garbage, ms_http, ms_mac):
             self.assertLess(ms, 2000)
         st = self.sync_status("edge1")

@@ -40,6 +40,7 @@ import unittest
 from cluster.test_sync import APP_PORT, SyncCluster, figure
 from lib.binaries import binary, have_binary
 from lib.wait import wait_until
+from lib.wire import sync_frame
 from lib.netns import CLIENT
 
 SEED_ENTRIES = 30000
@@ -240,13 +241,13 @@ class SyncRestartTest(unittest.TestCase):
         before = c.proc("edge1", "agent").mark()
         st0 = ((c.agent_status("edge1") or {}).get("sync") or {}).get("rejected") or {}
         sent = 0
-        frame = b"\x0a\x01x" + b"\x1a\x20" + bytes(32)  # SyncFrame{hello: "x", mac: zeros}
+        frame = sync_frame(hello=b"x", mac=bytes(32))  # well-formed, a wrong MAC
         t = time.monotonic()
         for _ in range(300):
             with c.topo.socket(CLIENT[0]) as sock:
                 sock.settimeout(2)
                 sock.connect((host, 5800))
-                sock.sendall(len(frame).to_bytes(4, "big") + frame)
+                sock.sendall(frame)
                 try:
                     while sock.recv(65536):
                         pass
