@@ -52,6 +52,7 @@ INTEGRATION = os.path.join(os.path.dirname(HERE), "integration")
 sys.path.insert(0, INTEGRATION)
 
 from lib.binaries import binary  # noqa: E402
+from lib.capture import ETH_P_ALL, UDP, parse_ipv4  # noqa: E402
 from lib.cluster import Cluster, ScriptScope  # noqa: E402
 from lib.wait import wait_until  # noqa: E402
 from lib.netns import CLIENT, EDGES, VIP, Unsupported  # noqa: E402
@@ -73,27 +74,38 @@ STICKY = {"kind": "SOURCE_IP", "ttl_ms": 600000}
 # ---- the two ways to move the VIP ------------------------------------------------
 
 
-class Tandem:
-    name = "tandem"
+class VrrpDaemon:
+    """What the two systems share: one daemon per edge, of process kind
+    `kind` in the Cluster; a subclass says how to start and kill it."""
+    name = ""
+    kind = ""
 
     def __init__(self, c: Cluster) -> None:
         self.c = c
 
     def start(self, node: str) -> None:
-        self.c.start_agent(node)
+        raise NotImplementedError
 
     def start_all(self) -> None:
         for e in self.c.edges:
             self.start(e)
 
     def alive(self, node: str) -> bool:
-        return self.c.alive(node, "agent")
+        return self.c.alive(node, self.kind)
 
     def kill9(self, node: str) -> float:
-        return self.c.kill(node, "agent")
+        return self.c.kill(node, self.kind)
 
     def graceful(self, node: str) -> float:
-        return self.c.kill(node, "agent", signal.SIGTERM)
+        return self.c.kill(node, self.kind, signal.SIGTERM)
+
+
+class Tandem(VrrpDaemon):
+    name = "tandem"
+    kind = "agent"
+
+    def start(self, node: str) -> None:
+        self.c.start_agent(node)
 
     def settled(self, master: str, timeout: float) -> None:
         self.c.wait_roles(master, timeout=timeout)
@@ -102,11 +114,12 @@ class Tandem:
         return "ha-agent (this tree)"
 
 
-class Keepalived:
+class Keepalived(VrrpDaemon):
     name = "keepalived"
+    kind = "keepalived"
 
     def __init__(self, c: Cluster) -> None:
-        self.c = c
+        super().__init__(c)
         self.dir = os.path.join(c.dir, "keepalived")
         os.makedirs(self.dir, exist_ok=True)
 
@@ -158,13 +171,6 @@ vrrp_instance tandem_bench {{
         if not proc.alive():
             raise RuntimeError(f"keepalived on {node} exited\n{proc.tail()}")
 
-    def start_all(self) -> None:
-        for e in self.c.edges:
-            self.start(e)
-
-    def alive(self, node: str) -> bool:
-        return self.c.alive(node, "keepalived")
-
     def kill9(self, node: str) -> float:
         proc = self.c.proc(node, "keepalived")
         pgid = os.getpgid(proc.pid)
@@ -174,9 +180,6 @@ vrrp_instance tandem_bench {{
         os.killpg(pgid, signal.SIGKILL)        # parent and VRRP child in one go
         proc.kill()                            # reap
         return t
-
-    def graceful(self, node: str) -> float:
-        return self.c.kill(node, "keepalived", signal.SIGTERM)
 
     def settled(self, master: str, timeout: float) -> None:
         wait_until(lambda: self.c.vip_holders() == [master], timeout, 0.05,
@@ -200,7 +203,7 @@ def restore(c: Cluster, vrrp) -> None:
         c.topo.link_up(e)
     for e in c.edges:
         if not vrrp.alive(e):
-            proc = c.procs.get((e, "agent" if vrrp.name == "tandem" else "keepalived"))
+            proc = c.procs.get((e, vrrp.kind))
             if proc is not None:
                 proc.stop(timeout=5)
             vrrp.start(e)
@@ -209,7 +212,6 @@ def restore(c: Cluster, vrrp) -> None:
     time.sleep(0.3)
 
 
-ETH_P_ALL = 0x0003
 VRRP_PROTO = 112
 
 
@@ -217,18 +219,15 @@ def is_master_advert(frame: bytes, system: str) -> bool:
     """An advert from edge1 as master in an Ethernet frame: VRRP (IP protocol
     112) for keepalived; for Tandem a UDP advert that is an original, not a
     repeated copy (its repeat_delay_us is 0)."""
-    if len(frame) < 14 + 20 or frame[12:14] != b"\x08\x00":
+    packet = parse_ipv4(frame)
+    if packet is None or packet.src != EDGES["edge1"]:
         return False
-    ip = frame[14:]
-    if socket.inet_ntoa(ip[12:16]) != EDGES["edge1"]:
-        return False
-    ihl = (ip[0] & 0x0F) * 4
     if system == "keepalived":
-        return ip[9] == VRRP_PROTO
-    if ip[9] != 17 or len(ip) < ihl + 8 or int.from_bytes(ip[ihl + 2:ihl + 4], "big") != ADVERT_PORT:
+        return packet.protocol == VRRP_PROTO
+    if packet.protocol != UDP or packet.dport != ADVERT_PORT:
         return False
     try:
-        advert = decode_advert(ip[ihl + 8:])
+        advert = decode_advert(packet.payload)
     except ValueError:
         return False
     return advert.get("state") == "MASTER" and not advert.get("repeat_delay_us")
@@ -272,18 +271,14 @@ def one_round(c: Cluster, vrrp, scenario: str, r: int, rounds: int) -> dict:
             t0 = vrrp.graceful("edge1")
         else:
             t0 = cut_at_phase(c, vrrp.name, phase_ms)
-        try:
-            t_new = probe.wait_success(timeout=5, after=t0, node="edge2")
-        except TimeoutError:
-            t_new = None
+        t_new = probe.wait_success_or_none(timeout=5, after=t0, node="edge2")
         settle_until = (t_new or t0 + 5) + 0.7
-        wait_until(lambda: (lambda a: bool(a) and a[-1].t >= settle_until)(probe.log().attempts),
-                 10, 0.05, what="the probe to run past the settle window")
+        probe.wait_past(settle_until, 10)
     finally:
         log = probe.stop()
     if scenario == "graceful":
         # keepalived takes about a second to stop: let it finish before restore().
-        proc = c.proc("edge1", "agent" if vrrp.name == "tandem" else "keepalived")
+        proc = c.proc("edge1", vrrp.kind)
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:

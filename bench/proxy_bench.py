@@ -265,6 +265,17 @@ def check_tools(lb_proxy: str) -> str | None:
     return None
 
 
+def require_tools(build: str) -> str:
+    """The path of lb-proxy under build once every tool is there; exits with
+    status 2, saying what is missing, otherwise."""
+    lb_proxy = os.path.join(build, "lb", "lb-proxy")
+    problem = check_tools(lb_proxy)
+    if problem:
+        print(problem, file=sys.stderr)
+        raise SystemExit(2)
+    return lb_proxy
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build")
@@ -279,11 +290,7 @@ def main() -> int:
     ap.add_argument("--json", help="write every run's figures here")
     args = ap.parse_args()
 
-    lb_proxy = os.path.join(args.build, "lb", "lb-proxy")
-    problem = check_tools(lb_proxy)
-    if problem:
-        print(problem, file=sys.stderr)
-        return 2
+    lb_proxy = require_tools(args.build)
     proxy_cpu = "0" if args.pin else None
     load_cpu = "1" if args.pin else None
     tmp = tempfile.mkdtemp(prefix="tandem-bench-")

@@ -21,13 +21,13 @@ import os
 import signal
 import socket
 import statistics
-import struct
 import sys
 import time
 import unittest
 from typing import Callable
 
 from lib.binaries import binary, have_binary
+from lib.capture import UDP, parse_ipv4
 from lib.cluster import ClassScope, Cluster, ProcessExited
 from lib.wait import wait_until
 from lib.netns import CLIENT, Unsupported
@@ -78,20 +78,8 @@ def udp_payloads(frames: list[tuple[float, bytes]], dport: int = ADVERT_PORT
                  ) -> list[tuple[float, str, bytes]]:
     """(time, source ip, UDP payload) of the IPv4/UDP frames to dport in a
     capture (Ethernet frames as tcpdump writes them)."""
-    out = []
-    for t, frame in frames:
-        if len(frame) < 14 + 20 + 8 or frame[12:14] != b"\x08\x00":
-            continue
-        ip = frame[14:]
-        ihl = (ip[0] & 0x0F) * 4
-        if ip[9] != 17 or len(ip) < ihl + 8:
-            continue
-        udp = ip[ihl:]
-        if struct.unpack("!H", udp[2:4])[0] != dport:
-            continue
-        length = struct.unpack("!H", udp[4:6])[0]
-        out.append((t, socket.inet_ntoa(ip[12:16]), bytes(udp[8:length])))
-    return out
+    return [(t, p.src, p.payload) for t, frame in frames
+            if (p := parse_ipv4(frame)) is not None and p.protocol == UDP and p.dport == dport]
 
 
 def vip_arps(frames: list[tuple[float, bytes]], macs: dict[str, str], vip: str
@@ -247,13 +235,9 @@ class FailoverTestCase(unittest.TestCase):
         t_new = None
         try:
             t0 = action()
-            try:
-                t_new = probe.wait_success(timeout=switch_timeout, after=t0, node=new)
-            except TimeoutError:
-                t_new = None
+            t_new = probe.wait_success_or_none(timeout=switch_timeout, after=t0, node=new)
             if t_new is not None:
-                wait_until(lambda: (lambda a: a and a[-1].t >= t_new + settle_s)(probe.log().attempts),
-                         settle_s + 5, 0.05, what="the probe to run past the settle window")
+                probe.wait_past(t_new + settle_s, settle_s + 5)
         finally:
             log = probe.stop()
         return log, t0, t_new

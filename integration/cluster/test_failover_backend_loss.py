@@ -22,7 +22,6 @@ import unittest
 from cluster.failover_common import FailoverTestCase, figure
 from lib.cluster_file import http_health
 from lib.netns import BACKENDS
-from lib.wait import wait_until
 
 MOVE_BOUND_S = 1.0       # the client served by the peer after the backend became unreachable
 AFTER_S = 1.5            # probing after the move
@@ -55,8 +54,7 @@ class BackendLossTest(FailoverTestCase):
             except TimeoutError:
                 pass
             if t_new is not None:
-                wait_until(lambda: probe.log().attempts[-1].t >= t_new + AFTER_S, AFTER_S + 5,
-                         0.05, what="the probe to run past the observation window")
+                probe.wait_past(t_new + AFTER_S, AFTER_S + 5)
         finally:
             log = probe.stop()
             c.topo.clear_netem("edge1")

@@ -42,10 +42,7 @@ class _Splitting(FailoverTestCase):
             marks = c.agent_marks()
             t_split = time.monotonic()
             c.topo.partition(["edge1"], ["edge2", "edge3", "client"])
-            try:
-                t_new = probe.wait_success(timeout=5, after=t_split, node="edge2")
-            except TimeoutError:
-                t_new = None
+            t_new = probe.wait_success_or_none(timeout=5, after=t_split, node="edge2")
             self.assertIsNotNone(t_new, "the client's side never got served by edge2\n"
                                  + self.diag(probe.log(), t_split))
             # Each side's view, from its own status and state file.
@@ -83,13 +80,9 @@ class _Splitting(FailoverTestCase):
             c.topo.heal()
             c.wait_roles("edge1", timeout=5)
             t_single = time.monotonic()
-            try:
-                t_back = probe.wait_success(timeout=5, after=t_heal, node="edge1")
-            except TimeoutError:
-                t_back = None
+            t_back = probe.wait_success_or_none(timeout=5, after=t_heal, node="edge1")
             if t_back is not None:
-                wait_until(lambda: probe.log().attempts[-1].t >= t_back + 0.7, 6, 0.05,
-                         what="the probe to run past the settle window")
+                probe.wait_past(t_back + 0.7, 6)
         finally:
             log = probe.stop()
             cap.stop()

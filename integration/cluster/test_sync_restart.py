@@ -38,6 +38,7 @@ import time
 import unittest
 
 from cluster.test_sync import APP_PORT, SyncCluster, figure
+from lib.capture import TCP, parse_ipv4
 from lib.binaries import binary, have_binary
 from lib.wait import wait_until
 from lib.wire import sync_frame
@@ -326,21 +327,10 @@ class SyncRestartTest(unittest.TestCase):
 
 def first_payload_to(packets: list[tuple[float, bytes]], dst: str, port: int) -> bytes | None:
     """The first TCP payload sent to dst:port in an Ethernet/IPv4 capture."""
-    want = bytes(int(x) for x in dst.split("."))
     for _, frame in packets:
-        if len(frame) < 34 or frame[12:14] != b"\x08\x00":
-            continue
-        ip = frame[14:]
-        ihl = (ip[0] & 0x0F) * 4
-        if ip[9] != 6 or ip[16:20] != want:
-            continue
-        tcp = ip[ihl:]
-        if int.from_bytes(tcp[2:4], "big") != port:
-            continue
-        total = int.from_bytes(ip[2:4], "big")
-        payload = ip[ihl + (tcp[12] >> 4) * 4:total]
-        if payload:
-            return bytes(payload)
+        p = parse_ipv4(frame)
+        if p is not None and p.protocol == TCP and (p.dst, p.dport) == (dst, port) and p.payload:
+            return p.payload
     return None
 
 

@@ -97,6 +97,21 @@ class ProbeRun:
         return wait_until(seen, timeout, 0.02,
                           what=f"a probe success{' from ' + node if node else ''}")
 
+    def wait_success_or_none(self, timeout: float = 10.0, after: float | None = None,
+                             node: str | None = None) -> float | None:
+        """wait_success, but None when no such success came in time: for a
+        scenario that measures first and asserts on the figures after."""
+        try:
+            return self.wait_success(timeout, after, node)
+        except TimeoutError:
+            return None
+
+    def wait_past(self, t: float, timeout: float) -> None:
+        """Waits until the probe has made an attempt at or after t (it kept
+        probing through a settle or observation window ending at t)."""
+        wait_until(lambda: (lambda a: bool(a) and a[-1].t >= t)(self.log().attempts), timeout, 0.05,
+                   what=lambda: f"the probe to run past the window\n{self.log().summary()}")
+
 
 class _ScopeOutcome:
     """What Harness reads to decide whether to keep the logs."""
