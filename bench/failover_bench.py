@@ -51,12 +51,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 INTEGRATION = os.path.join(os.path.dirname(HERE), "integration")
 sys.path.insert(0, INTEGRATION)
 
+from cluster.failover_common import ADVERT_PORT  # noqa: E402
 from lib.binaries import binary  # noqa: E402
 from lib.capture import ETH_P_ALL, UDP, parse_ipv4  # noqa: E402
 from lib.cluster import Cluster, ScriptScope  # noqa: E402
-from lib.wait import wait_until  # noqa: E402
 from lib.netns import CLIENT, EDGES, VIP, Unsupported  # noqa: E402
-from cluster.failover_common import ADVERT_PORT  # noqa: E402
+from lib.wait import wait_until  # noqa: E402
 from lib.wire import decode_advert  # noqa: E402
 
 SCENARIOS = ("kill9", "linkdown", "graceful")
@@ -167,7 +167,7 @@ vrrp_instance tandem_bench {{
         proc = self.c.proc(node, "keepalived")
         vrrp_pid = os.path.join(d, "vrrp.pid")
         wait_until(lambda: os.path.exists(vrrp_pid) or not proc.alive(), 10, 0.02,
-                 what=f"keepalived's VRRP child on {node}")
+                   what=f"keepalived's VRRP child on {node}")
         if not proc.alive():
             raise RuntimeError(f"keepalived on {node} exited\n{proc.tail()}")
 
@@ -183,7 +183,7 @@ vrrp_instance tandem_bench {{
 
     def settled(self, master: str, timeout: float) -> None:
         wait_until(lambda: self.c.vip_holders() == [master], timeout, 0.05,
-                 what=lambda: f"VIP on {master} only (now {self.c.vip_holders()})")
+                   what=lambda: f"VIP on {master} only (now {self.c.vip_holders()})")
 
     def version(self) -> str:
         return subprocess.run(["keepalived", "--version"], capture_output=True,
@@ -264,7 +264,7 @@ def one_round(c: Cluster, vrrp, scenario: str, r: int, rounds: int) -> dict:
             a = probe.log().attempts[-40:]
             return len(a) == 40 and all(x.ok and x.node == "edge1" for x in a)
         wait_until(quiet, 10, 0.02,
-                 what=lambda: "40 probe successes in a row from edge1\n" + probe.log().summary())
+                   what=lambda: "40 probe successes in a row from edge1\n" + probe.log().summary())
         if scenario == "kill9":
             t0 = vrrp.kill9("edge1")
         elif scenario == "graceful":

@@ -123,7 +123,7 @@ def main() -> int:
             by_backend[backend] = by_backend.get(backend, 0) + 1
         detail("sessions per backend: " + ", ".join(f"{b}={n}" for b, n in sorted(by_backend.items())))
         wait_until(lambda: all(stick_entries(cluster, n) >= STICKY_CLIENTS for n in ("edge2", "edge3")),
-                 timeout=5, what="the sessions replicated to edge2 and edge3")
+                   timeout=5, what="the sessions replicated to edge2 and edge3")
         detail(f"replicated: the backups' proxies already know all {STICKY_CLIENTS} sessions "
                f"(edge2: {stick_entries(cluster, 'edge2')}, edge3: {stick_entries(cluster, 'edge3')} entries)")
 

@@ -29,9 +29,9 @@ from typing import Callable
 from lib.binaries import binary, have_binary
 from lib.capture import UDP, parse_ipv4
 from lib.cluster import ClassScope, Cluster, ProcessExited
-from lib.wait import wait_until
 from lib.netns import CLIENT, Unsupported
 from lib.probe import ProbeLog
+from lib.wait import wait_until
 
 ADVERT_GROUP = "224.0.0.18"
 ADVERT_PORT = 5798
@@ -218,7 +218,7 @@ class FailoverTestCase(unittest.TestCase):
             return len(ok) >= min_ok
         try:
             wait_until(warmed, 5, 0.02, what=lambda: f"{min_ok} probe successes"
-                     f"{' from ' + node if node else ''}\n{probe.log().summary()}")
+                       f"{' from ' + node if node else ''}\n{probe.log().summary()}")
         except AssertionError:
             probe.stop()
             raise
@@ -259,7 +259,7 @@ class FailoverTestCase(unittest.TestCase):
         """Waits for node's kind process to exit; returns its exit status."""
         proc = self.c.proc(node, kind)
         wait_until(lambda: not proc.alive(), timeout, 0.02,
-                 what=lambda: f"{kind} on {node} to exit\n{proc.tail()}")
+                   what=lambda: f"{kind} on {node} to exit\n{proc.tail()}")
         return proc.popen.returncode
 
     def key(self) -> bytes:

@@ -50,7 +50,7 @@ class _Flapping(FailoverTestCase):
                     t_peer = probe.wait_success_or_none(timeout=5, after=t_down, node="edge2")
                     # The cable stays out for a fixed time: an observation window.
                     wait_until(lambda: time.monotonic() >= t_down + down_s, down_s + 1, 0.02,
-                             what="the end of the link-down window")
+                               what="the end of the link-down window")
                     t_up = time.monotonic()
                     c.topo.link_up("edge1")
                     t_back = probe.wait_success_or_none(timeout=10, after=t_up, node="edge1")

@@ -142,7 +142,7 @@ class NoPreemptTest(FailoverTestCase):
             t0 = time.monotonic()
             # The assertion is a fixed observation window: nothing may move in it.
             wait_until(lambda: time.monotonic() >= t0 + QUIET_WINDOW_S, QUIET_WINDOW_S + 1, 0.1,
-                     what="the observation window")
+                       what="the observation window")
         finally:
             log = probe.stop()
         window = log.between(t0, t0 + QUIET_WINDOW_S)

@@ -92,9 +92,9 @@ class MasterLossTest(FailoverTestCase):
                 self.assertEqual(c.state_file("edge3").state(), "BACKUP", msg)
                 # edge1 cannot hear anyone; it must not stay MASTER on a dead link.
                 wait_until(lambda: c.state_file("edge1").state() == "FAULT", 3, 0.05,
-                         what=lambda: "edge1 FAULT on link down\n" + self.diag())
+                           what=lambda: "edge1 FAULT on link down\n" + self.diag())
                 wait_until(lambda: "edge1" not in c.vip_holders(), 3, 0.05,
-                         what=lambda: "edge1 releasing the VIP on link down\n" + self.diag())
+                           what=lambda: "edge1 releasing the VIP on link down\n" + self.diag())
         figure_summary("linkdown", {"outage_ms": outages, "switch_ms": switches})
 
     def test_master_proxy_dies(self):

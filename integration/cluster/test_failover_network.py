@@ -16,8 +16,8 @@ import unittest
 
 from cluster.failover_common import (ADVERT_MATCH, ADVERT_PORT, FailoverTestCase, describe_arps, emit, figure,
                                      figure_summary, udp_payloads, vip_arps)
-from lib.wait import wait_until
 from lib.netns import EDGES, VIP
+from lib.wait import wait_until
 from lib.wire import decode_advert
 
 DOWN_BOUND_S = 0.6        # Master_Down_Interval (341 ms for edge2) + margin
@@ -49,14 +49,14 @@ class _Splitting(FailoverTestCase):
             c.wait_state("edge2", "MASTER", 3)
             c.wait_state("edge3", "BACKUP", 3)
             wait_until(lambda: c.state_file("edge3").master() == "edge2", 3, 0.05,
-                     what=lambda: f"edge3 following edge2: {c.state_file('edge3').text!r}")
+                       what=lambda: f"edge3 following edge2: {c.state_file('edge3').text!r}")
             expect1 = "MASTER" if minority_keeps_vip else None
             if minority_keeps_vip:
                 c.wait_state("edge1", "MASTER", 3)
             else:
                 wait_until(lambda: c.state_file("edge1").state() in ("BACKUP", "FAULT"), 3, 0.05,
-                         what=lambda: f"edge1 (minority) leaving MASTER: "
-                                      f"{c.state_file('edge1').text!r}")
+                           what=lambda: f"edge1 (minority) leaving MASTER: "
+                                        f"{c.state_file('edge1').text!r}")
             views = {}
             for e in c.edges:
                 st = c.status(e)
@@ -150,7 +150,7 @@ class PartitionTest(_Splitting):
             t0, wall0 = time.monotonic(), time.time()
             # The assertion is a fixed observation window: nothing may move in it.
             wait_until(lambda: time.monotonic() >= t0 + LOSS_WINDOW_S, LOSS_WINDOW_S + 1, 0.1,
-                     what="the observation window")
+                       what="the observation window")
             for e in c.edges:
                 c.topo.clear_netem(e)
             t1 = time.monotonic()

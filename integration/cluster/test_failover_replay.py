@@ -30,8 +30,8 @@ import unittest
 
 from cluster.failover_common import (ADVERT_GROUP, ADVERT_PORT, FailoverTestCase, client_udp_socket, figure,
                                      udp_payloads)
-from lib.wait import wait_until
 from lib.netns import EDGES
+from lib.wait import wait_until
 from lib.wire import decode_advert, encode_advert_body, encode_signed
 
 CAPTURE_S = 5.0          # how much of edge1's advert stream is recorded
@@ -108,8 +108,8 @@ class SourceCheck:
         # edge3 drops its own name as self; the others as wrong_source.
         others = [e for e in c.edges if e != "edge3"]
         wait_until(lambda: all(c.advert_drops(e).get("wrong_source", 0) - before[e] >= 10 for e in others),
-                 5, 0.05, what=lambda: f"10 wrong_source drops on {others}: "
-                 f"{ {e: c.advert_drops(e) for e in c.edges} }")
+                   5, 0.05, what=lambda: f"10 wrong_source drops on {others}: "
+                   f"{ {e: c.advert_drops(e) for e in c.edges} }")
         self.assert_no_transitions(marks, self.diag())
         self.assertEqual(c.masters(), ["edge1"], self.diag())
 
@@ -160,7 +160,7 @@ class ReplayAfterRestartTest(SourceCheck, FailoverTestCase):
         c.proc("edge3", "agent").wait_for_line(r"sync_initial_done", timeout=10)
         c.wait_state("edge3", "BACKUP", timeout=5)
         wait_until(lambda: c.state_file("edge3").master() == "edge2", 3, 0.02,
-                 what=lambda: "edge3 to follow edge2\n" + self.diag())
+                   what=lambda: "edge3 to follow edge2\n" + self.diag())
 
         # 4. Replay the capture from edge1's address; 5. edge2 dies early in it.
         drops_before = c.advert_drops("edge3")

@@ -20,8 +20,8 @@ import unittest
 
 from cluster.failover_common import (ADVERT_GROUP, ADVERT_PORT, FailoverTestCase, client_udp_socket, figure,
                                      udp_payloads)
-from lib.wait import wait_until
 from lib.netns import EDGES
+from lib.wait import wait_until
 from lib.wire import decode_advert, encode_advert_body, encode_signed
 
 PER_KIND = 40            # datagrams of each kind

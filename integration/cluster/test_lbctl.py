@@ -29,11 +29,11 @@ import tempfile
 import time
 import unittest
 
-from lib.capture import TcpCapture
 from lib.binaries import binary, build_dir, have_binary
+from lib.capture import TcpCapture
 from lib.cluster import ClassScope, Cluster
-from lib.wait import wait_until
 from lib.netns import CLIENT, Unsupported
+from lib.wait import wait_until
 
 CLIENT_HOST = CLIENT[0]
 SCREENSHOT_DIR = os.environ.get("TANDEM_SCREENSHOT_DIR", "/tmp/tandem-screenshots")
@@ -116,7 +116,7 @@ class LbctlTest(unittest.TestCase):
                 # The master refuses to hand over to a node that cannot serve
                 # yet (a restarted agent before its proxy's first heartbeat).
                 wait_until(lambda: self.lbctl("failover", "--to", "edge1", "--no-probe")[0] == 0,
-                         10.0, 0.2, what="lbctl failover --to edge1 accepted")
+                           10.0, 0.2, what="lbctl failover --to edge1 accepted")
         c.wait_roles("edge1", timeout=15)
 
     def screenshot(self, host: str, url: str, name: str) -> tuple[str, str]:
@@ -313,7 +313,7 @@ class LbctlTest(unittest.TestCase):
         c.topo.partition(["edge1"], ["edge2", "edge3"])
         try:
             wait_until(lambda: sorted(c.masters()) == ["edge1", "edge2"], 5,
-                     what=lambda: f"two masters (now {c.masters()})")
+                       what=lambda: f"two masters (now {c.masters()})")
             code, view, _ = self.lbctl_json("status", "--interval", "0", expect=1)
             self.assertEqual(view["health"], "degraded")
             split = [w for w in view["warnings"] if w.startswith("SPLIT BRAIN")]

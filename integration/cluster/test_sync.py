@@ -33,9 +33,9 @@ import unittest
 from lib.binaries import have_binary
 from lib.cluster import Cluster
 from lib.cluster_file import listener
+from lib.netns import CLIENT
 from lib.wait import wait_until
 from lib.wire import sync_frame
-from lib.netns import CLIENT
 
 APP_PORT = 8080
 SYNC_PORT = 5800
@@ -166,7 +166,7 @@ class SyncTest(unittest.TestCase):
         t_kill = c.kill("edge1", "agent")
         c.kill("edge1", "proxy")
         wait_until(lambda: c.state_file("edge2").state() == "MASTER", 5.0, 0.01,
-                 what=lambda: f"edge2 MASTER (roles {c.roles()})")
+                   what=lambda: f"edge2 MASTER (roles {c.roles()})")
         took_ms = (time.monotonic() - t_kill) * 1000
 
         kept, moved = 0, []
@@ -203,7 +203,7 @@ class SyncTest(unittest.TestCase):
         self.assertEqual(self.c.stick("edge3", "web"), {}, "a fresh proxy starts empty")
         c.start_agent("edge3", wait=False)
         wait_until(lambda: c.state_file("edge3").state() == "MASTER", 10.0, 0.01,
-                 what=lambda: f"edge3 MASTER (roles {c.roles()})")
+                   what=lambda: f"edge3 MASTER (roles {c.roles()})")
         web = self.c.stick("edge3", "web")
         app = self.c.stick("edge3", "app")
         missing = [ip for ip, (b, _) in src.items() if web.get(ip) != b]
@@ -229,7 +229,7 @@ class SyncTest(unittest.TestCase):
         t = time.monotonic()
         c.start_proxy("edge2")
         wait_until(lambda: self.c.stick("edge2", "web") == before, 5.0, 0.01,
-                 what=lambda: f"edge2's table back ({len(self.c.stick('edge2', 'web'))}/{len(before)})")
+                   what=lambda: f"edge2's table back ({len(self.c.stick('edge2', 'web'))}/{len(before)})")
         figure("proxy_restart_table_back", entries=len(before), ms=(time.monotonic() - t) * 1000)
         st = self.sync_status("edge2")
         self.assertGreaterEqual(int(st.get("proxy_resyncs", 0)), 2)

@@ -38,11 +38,11 @@ import time
 import unittest
 
 from cluster.test_sync import APP_PORT, SyncCluster, figure
-from lib.capture import TCP, parse_ipv4
 from lib.binaries import binary, have_binary
+from lib.capture import TCP, parse_ipv4
+from lib.netns import CLIENT
 from lib.wait import wait_until
 from lib.wire import sync_frame
-from lib.netns import CLIENT
 
 SEED_ENTRIES = 30000
 SOURCE_CLIENTS = 60
@@ -112,7 +112,7 @@ class SyncRestartTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         want = SEED_ENTRIES + SOURCE_CLIENTS
         wait_until(lambda: all(self.proxy_entries(n, "web") >= want for n in ("edge1", "edge2")), 30.0, 0.2,
-                 what=lambda: {n: self.proxy_entries(n, "web") for n in ("edge1", "edge2")})
+                   what=lambda: {n: self.proxy_entries(n, "web") for n in ("edge1", "edge2")})
         figure("sync_restart_seeded", entries=want, s=time.monotonic() - t)
 
         # edge3 restarts from nothing, now with the top priority. The sync
@@ -138,7 +138,7 @@ class SyncRestartTest(unittest.TestCase):
         poller.start()
         self.addCleanup(done.set)
         wait_until(lambda: c.state_file("edge3").state() == "MASTER", 30.0, 0.005,
-                 what=lambda: f"edge3 MASTER ({c.roles()})")
+                   what=lambda: f"edge3 MASTER ({c.roles()})")
         entries_at_master = self.proxy_entries("edge3", "web")
         c.wait_vip("edge3", timeout=5)
         # Every client at once after the take-over, in a mixed order.
@@ -220,7 +220,7 @@ class SyncRestartTest(unittest.TestCase):
         marks = c.agent_marks()
         c.topo.heal()
         wait_until(lambda: c.state_file("edge3").state() == "MASTER" and c.state_file("edge1").state() != "MASTER"
-                 and priority() == 250, 15.0, 0.02, what=lambda: f"edge3 MASTER at 250 ({c.roles()}, {priority()})")
+                   and priority() == 250, 15.0, 0.02, what=lambda: f"edge3 MASTER at 250 ({c.roles()}, {priority()})")
         entries = self.proxy_entries("edge3", "web")
         self.assertGreaterEqual(entries, len(src))
         lines = agent.lines(since)
@@ -270,7 +270,7 @@ class SyncRestartTest(unittest.TestCase):
         self.assertIn("rejected_since_last_warning=", warnings[0])
         # The real peers are unaffected.
         wait_until(lambda: ((c.agent_status("edge1") or {}).get("sync") or {}).get("connected_peers") == 2, 5.0, 0.1,
-                 what="edge1 still connected to both peers")
+                   what="edge1 still connected to both peers")
 
 
     def test_a_recorded_hello_replayed_does_not_displace_the_real_peer(self):
@@ -286,7 +286,7 @@ class SyncRestartTest(unittest.TestCase):
         c.start_agent("edge2")
         # edge2 dials edge3 (the lower name dials): its hello crosses the wire.
         wait_until(lambda: self.peer_connects("edge3", "edge2") > connects0, 10.0, 0.1,
-                 what="edge2 reconnected to edge3")
+                   what="edge2 reconnected to edge3")
         cap.stop()
         edge3 = c.topo.host("edge3").ip
         hello = first_payload_to(cap.packets(), edge3, 5800)

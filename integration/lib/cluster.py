@@ -618,8 +618,8 @@ class Cluster:
                    instance: str = "www") -> None:
         """Polls node's state file until instance is in state."""
         wait_until(lambda: self.state_file(node).state(instance) == state, timeout, 0.02,
-                 what=lambda: f"{node} {state} for {instance} (state file now "
-                              f"{self.state_file(node).text.strip()!r})")
+                   what=lambda: f"{node} {state} for {instance} (state file now "
+                                f"{self.state_file(node).text.strip()!r})")
 
     def wait_roles(self, master: str | None, timeout: float = 10.0,
                    instance: str = "www") -> str:
@@ -635,8 +635,8 @@ class Cluster:
                 return None
             return ms[0] if self.vip_holders() == ms else None
         return wait_until(settled, timeout, 0.05,
-                        what=lambda: f"one master{' ' + master if master else ''}: roles "
-                                     f"{self.roles(instance)}, VIP on {self.vip_holders()}")
+                          what=lambda: f"one master{' ' + master if master else ''}: roles "
+                                       f"{self.roles(instance)}, VIP on {self.vip_holders()}")
 
     def vip_get(self, path: str = "/", port: int = LISTEN_PORT, source: str | None = None,
                 cookie: str = "", timeout: float = 2.0) -> tuple[int, dict[str, str]]:
@@ -685,7 +685,7 @@ class Cluster:
     def wait_served_by(self, node: str, timeout: float = 5.0) -> None:
         """Polls until a GET through the VIP from the client is served by node."""
         wait_until(lambda: self.served_by_vip() == node, timeout, 0.05,
-                 what=lambda: f"the client served by {node} through the VIP "
+                   what=lambda: f"the client served by {node} through the VIP "
                                 f"(now {self.served_by_vip()}, VIP on {self.vip_holders()})")
 
     def describe(self, kinds: tuple[str, ...] = ("agent",), lines: int = 25) -> str:
