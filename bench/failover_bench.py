@@ -342,9 +342,7 @@ def run_system(kind: str, rounds: int, keep_logs: bool, scenarios: list[str]) ->
     result: dict = {"scenarios": {}}
     with ScriptScope("failover_bench", keep_logs) as scope:
         c = Cluster(scope, stickiness=STICKY, agents=(kind == "tandem"), advert_interval_ms=ADVERT_MS)
-        ifname = c.topo.host(CLIENT[0]).ifname
-        for ip in SYNC_CLIENTS:
-            c.topo.run(CLIENT[0], ["ip", "addr", "add", f"{ip}/24", "dev", ifname])
+        c.add_client_addresses(SYNC_CLIENTS)
         vrrp = Tandem(c) if kind == "tandem" else Keepalived(c)
         result["version"] = vrrp.version()
         c.start(proxies=True, agents=False)

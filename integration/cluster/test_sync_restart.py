@@ -64,9 +64,7 @@ class SyncRestartTest(unittest.TestCase):
             self.skipTest("lb-proxy / ha-agent / tandem-sync-seed not built (set TANDEM_BUILD)")
         self.c = SyncCluster(self)
         self.sources = [f"198.18.0.{150 + i}" for i in range(SOURCE_CLIENTS)]
-        ifname = self.c.topo.host(CLIENT[0]).ifname
-        for ip in self.sources:
-            self.c.topo.run(CLIENT[0], ["ip", "addr", "add", f"{ip}/24", "dev", ifname])
+        self.c.add_client_addresses(self.sources)
         self.c.start()
         self.c.wait_roles("edge1", timeout=15)
 

@@ -53,6 +53,9 @@ from lib.wait import GiveUp, wait_until
 
 BACKEND_PORT = 8000
 LISTEN_PORT = 80
+# The admin listeners, on loopback inside each edge's namespace.
+PROXY_ADMIN = "127.0.0.1:9100"
+AGENT_ADMIN = "127.0.0.1:9200"
 VIP_PREFIX = 24
 # The pools' active check (cluster.proto HealthCheck fields).
 DEFAULT_HEALTH_CHECK = http_health(path="/health", interval_ms=500, timeout_ms=300, rise=1, fall=2)
@@ -307,7 +310,7 @@ class Cluster:
         for e in self.edges:
             h = self.topo.host(e)
             nodes.append({"name": e, "address": h.ip, "interface": h.ifname,
-                          "proxy_admin": "127.0.0.1:9100", "agent_admin": "127.0.0.1:9200",
+                          "proxy_admin": PROXY_ADMIN, "agent_admin": AGENT_ADMIN,
                           **self.node_paths(e), "workers": 2})
         instance = {"name": "www", "id": 51, "vips": f"{VIP}/{VIP_PREFIX}",
                     "advert_interval_ms": self.advert_interval_ms, "preempt": self.preempt,
@@ -391,7 +394,7 @@ class Cluster:
 
     def start_proxy(self, node: str, wait: bool = True, timeout: float = 10.0) -> Process:
         """lb-proxy --config F --node NODE in the edge namespace; with wait,
-        polls until it accepts on <node ip>:80 (from inside that namespace)."""
+        polls until it is ready (wait_proxy_ready)."""
         proc = self._start(node, "proxy", [binary("proxy"), "--config", self.config_path,
                                            "--node", node])
         if wait:
@@ -399,15 +402,18 @@ class Cluster:
         return proc
 
     def wait_proxy_ready(self, node: str, timeout: float = 10.0) -> None:
-        """Polls until node's lb-proxy accepts connections on port 80."""
+        """Polls until node's lb-proxy accepts connections on port 80 AND on
+        its admin listener (from inside that namespace). lb-proxy binds its
+        listeners first and its admin after them: a test that asks the admin
+        as soon as port 80 accepts would race the start-up."""
         proc = self.proc(node, "proxy")
         addr = f"{self.topo.host(node).ip}:{LISTEN_PORT}"
 
         def ready():
             if not proc.alive():
                 raise ProcessExited(node, "proxy", proc)
-            return self.topo.can_connect(node, addr, 0.2)
-        wait_until(ready, timeout, 0.02, what=f"lb-proxy on {node} accepting on {addr}")
+            return self.topo.can_connect(node, addr, 0.2) and self.topo.can_connect(node, PROXY_ADMIN, 0.2)
+        wait_until(ready, timeout, 0.02, what=f"lb-proxy on {node} accepting on {addr} and {PROXY_ADMIN}")
 
     def wait_serving(self, node: str, timeout: float = 10.0) -> dict[str, str]:
         """Polls until GET / through node's proxy (its own address) answers
@@ -423,9 +429,9 @@ class Cluster:
         return wait_until(ok, timeout, 0.05, what=f"{node} serving 200 through lb-proxy")
 
     def proxy_admin(self, node: str, path: str = "/status", timeout: float = 1.0):
-        """GET path on node's lb-proxy admin listener (127.0.0.1:9100 inside
+        """GET path on node's lb-proxy admin listener (PROXY_ADMIN inside
         its namespace); JSON-decoded when it parses, else (status, text)."""
-        status, _, body = self.topo.http_get(node, "127.0.0.1:9100", path, timeout)
+        status, _, body = self.topo.http_get(node, PROXY_ADMIN, path, timeout)
         text = body.decode("utf-8", "replace")
         try:
             return json.loads(text) if status == 200 else (status, text)
@@ -637,6 +643,13 @@ class Cluster:
         return wait_until(settled, timeout, 0.05,
                           what=lambda: f"one master{' ' + master if master else ''}: roles "
                                        f"{self.roles(instance)}, VIP on {self.vip_holders()}")
+
+    def add_client_addresses(self, addresses: list[str]) -> None:
+        """Extra addresses (in 198.18.0.0/24) on the client's LAN interface:
+        one source address per simulated client, for source-IP stickiness."""
+        ifname = self.topo.host(CLIENT[0]).ifname
+        for ip in addresses:
+            self.topo.run(CLIENT[0], ["ip", "addr", "add", f"{ip}/24", "dev", ifname])
 
     def vip_get(self, path: str = "/", port: int = LISTEN_PORT, source: str | None = None,
                 cookie: str = "", timeout: float = 2.0) -> tuple[int, dict[str, str]]:
