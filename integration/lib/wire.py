@@ -19,18 +19,22 @@ import sys
 
 from lib.binaries import build_dir
 
-GENERATED_DIR = os.path.join(build_dir(), "gen", "python")
-if GENERATED_DIR not in sys.path:
-    sys.path.insert(0, GENERATED_DIR)
-try:
-    from google.protobuf.message import DecodeError
-    from common.proto import advert_pb2, sync_pb2
-except ImportError as e:
-    raise ImportError(f"the Python wire codecs are missing ({e}): build them (cmake --build "
-                      f"{build_dir()} --target tandem_python_protos, into {GENERATED_DIR}) and "
-                      "install python3-protobuf (scripts/install-deps.sh)") from e
-
 _STATE_PREFIX = "ADVERT_STATE_"
+
+
+def _codecs():
+    """The generated modules (advert_pb2, sync_pb2), imported on first use so
+    that a script may set $TANDEM_BUILD after importing this module."""
+    generated = os.path.join(build_dir(), "gen", "python")
+    if generated not in sys.path:
+        sys.path.insert(0, generated)
+    try:
+        from common.proto import advert_pb2, sync_pb2
+    except ImportError as e:
+        raise ImportError(f"the Python wire codecs are missing ({e}): build them (cmake --build "
+                          f"{build_dir()} --target tandem_python_protos, into {generated}) and "
+                          "install python3-protobuf (scripts/install-deps.sh)") from e
+    return advert_pb2, sync_pb2
 
 
 # ---- adverts ------------------------------------------------------------------------
@@ -39,6 +43,7 @@ _STATE_PREFIX = "ADVERT_STATE_"
 def encode_advert_body(**fields) -> bytes:
     """A serialized tandem.wire.Advert: fields by name, state by its short
     name ("MASTER"); None values are left out."""
+    advert_pb2, _ = _codecs()
     fields = {k: v for k, v in fields.items() if v is not None}
     if isinstance(fields.get("state"), str):
         fields["state"] = advert_pb2.AdvertState.Value(_STATE_PREFIX + fields["state"])
@@ -48,6 +53,7 @@ def encode_advert_body(**fields) -> bytes:
 def encode_signed(body: bytes, key: bytes | None) -> bytes:
     """A serialized SignedAdvert{body, hmac=HMAC-SHA256(key, body)}; no hmac
     field when key is None."""
+    advert_pb2, _ = _codecs()
     signed = advert_pb2.SignedAdvert(body=body)
     if key is not None:
         signed.hmac = hmac.new(key, body, hashlib.sha256).digest()
@@ -58,6 +64,8 @@ def decode_advert(datagram: bytes) -> dict:
     """The Advert inside a SignedAdvert datagram: the fields it carries by
     name (state by its short name), priority always present; raises
     ValueError when it does not parse."""
+    from google.protobuf.message import DecodeError
+    advert_pb2, _ = _codecs()
     try:
         body = advert_pb2.Advert.FromString(advert_pb2.SignedAdvert.FromString(datagram).body)
     except DecodeError as e:
@@ -75,5 +83,6 @@ def decode_advert(datagram: bytes) -> dict:
 def sync_frame(hello: bytes, mac: bytes) -> bytes:
     """A SyncFrame{hello, mac} as it goes on the sync connection: with its
     4-byte big-endian length prefix (common/framing)."""
+    _, sync_pb2 = _codecs()
     frame = sync_pb2.SyncFrame(hello=hello, mac=mac).SerializeToString()
     return len(frame).to_bytes(4, "big") + frame
