@@ -242,6 +242,25 @@ class FailoverTestCase(unittest.TestCase):
             log = probe.stop()
         return log, t0, t_new
 
+    def assert_switched(self, scenario: str, r: int, series: dict[str, list[float]], log: ProbeLog,
+                        t0: float, t_new: float | None, old: str, new: str, outage_bound_s: float,
+                        switch_bound_s: float | None = None) -> str:
+        """What every failover round checks: new served the client, the
+        figures (FIGURE line, and the outage_ms/switch_ms series for the
+        summary), the outage (and, when given, the switch) under its bound,
+        one switch from old to new. Returns the diagnostics for more asserts."""
+        msg = self.diag(log, t0)
+        self.assertIsNotNone(t_new, f"{new} never served the client\n" + msg)
+        outage, switch = log.longest_outage_s(), t_new - t0
+        figure(scenario, round=r, outage_ms=outage * 1000, switch_ms=switch * 1000)
+        series.setdefault("outage_ms", []).append(outage * 1000)
+        series.setdefault("switch_ms", []).append(switch * 1000)
+        self.assertLess(outage, outage_bound_s, msg)
+        if switch_bound_s is not None:
+            self.assertLess(switch, switch_bound_s, msg)
+        self.assert_one_switch(log, old, new, msg)
+        return msg
+
     def assert_one_switch(self, log: ProbeLog, old: str, new: str, msg: str) -> None:
         """The probe was served by old, then by new, and never by anyone else."""
         self.assertEqual([s.node for s in log.served_ranges()], [old, new], msg)
