@@ -9,9 +9,10 @@
 
 Hosts (lib.netns): edge1..3 at 198.18.0.11-13, backend1..3 at
 198.18.0.101-103 (lib.backend on port 8000), client at 198.18.0.50; the VIP is
-198.18.0.100/24. One cluster file is written to the test's temp dir (protobuf
-text, config/proto/cluster.proto), with per-node sockets and state files in
-<tmp>/<node>/. Binaries come from lib.binaries ($TANDEM_BUILD, default <repo>/build).
+198.18.0.100/24. One cluster file is written to the test's temp dir (built as
+data by config(), written by lib.cluster_file), with per-node sockets and
+state files in <tmp>/<node>/. Binaries come from lib.binaries ($TANDEM_BUILD,
+default <repo>/build).
 
 Cleanup (registered with the TestCase): every process is stopped by PID
 (graceful first), then the namespaces go. Logs stay in the temp dir when the
@@ -24,6 +25,11 @@ share one topology:
     cls.cluster = Cluster(scope, ...)
     ...
     scope.mark_failed()                # from a failing test: keep the logs
+
+A script (the demo, a benchmark) uses `with ScriptScope("name") as scope:`.
+
+The client's view: vip_get / vip_get_ok (a GET through the VIP, from one of
+the client's addresses), served_by_vip(), stick(node) (a proxy's table).
 
 The ha-agent's view (what scenarios assert on besides the probe):
 state_file(node) parses the node's state file, agent_status(node) runs
