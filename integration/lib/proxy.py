@@ -1,11 +1,12 @@
 """Run the real lb-proxy binary: write its config, start it, ask its admin API.
 
-The binary is found by lib.binaries ($TANDEM_BUILD/lb/lb-proxy). Configs are built from Python data and written in
+The binary is found by lib.binaries ($TANDEM_BUILD/lb/lb-proxy). Configs are
+built from Python data (the blocks of lib.cluster_file) and written by it in
 protobuf text format:
 
     p = Proxy(harness,
-              listeners=[listener("web", "HTTP", "app")],
-              pools=[pool("app", backends, algorithm="ROUND_ROBIN")])
+              listeners=[cluster_file.listener("web", "HTTP", "app")],
+              pools=[cluster_file.pool("app", backends, algorithm="ROUND_ROBIN")])
     p.start()                      # awaits /status and every listener
     p.wait_health("app", "UP")     # every server up
     p.url("web")                   # "http://127.0.0.1:PORT"
