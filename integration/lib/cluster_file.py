@@ -60,6 +60,7 @@ def listener(name, mode, pool_name, bind=None, **fields):
 
 
 def server(name, address, weight=None, state=None):
+    """A pool's Server; STATE is an admin state name (READY, DRAIN...)."""
     return {"name": name, "address": address, "weight": weight,
             "state": Enum(state) if state else None}
 
@@ -99,4 +100,5 @@ def http_health(path="/health", interval_ms=200, timeout_ms=150, rise=2, fall=2,
 
 
 def tcp_health(interval_ms=200, timeout_ms=150, rise=2, fall=2):
+    """An active TCP (connect) health check, fast enough for tests."""
     return dict(kind=Enum("TCP"), interval_ms=interval_ms, timeout_ms=timeout_ms, rise=rise, fall=fall)
