@@ -51,9 +51,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 INTEGRATION = os.path.join(os.path.dirname(HERE), "integration")
 sys.path.insert(0, INTEGRATION)
 
-from lib.cluster import Cluster, binary, wait_for  # noqa: E402
+from cluster.failover_common import ADVERT_PORT  # noqa: E402
+from lib.binaries import binary  # noqa: E402
+from lib.capture import ETH_P_ALL, UDP, parse_ipv4  # noqa: E402
+from lib.cluster import Cluster, ScriptScope  # noqa: E402
 from lib.netns import CLIENT, EDGES, VIP, Unsupported  # noqa: E402
-from cluster.failover_common import ADVERT_PORT, decode_advert  # noqa: E402
+from lib.wait import wait_until  # noqa: E402
+from lib.wire import decode_advert  # noqa: E402
 
 SCENARIOS = ("kill9", "linkdown", "graceful")
 NODES = {"edge1": 1, "edge2": 2, "edge3": 3}
@@ -62,66 +66,46 @@ ADVERT_MS = 100
 SYNC_CLIENTS = [f"198.18.0.{150 + i}" for i in range(40)]   # extra client addresses
 
 
-class StickyCluster(Cluster):
-    """The standard cluster with SOURCE_IP stickiness on pool "web" (for
-    both systems: the proxies are configured alike), so Tandem's agents
-    have stick-table changes to sync."""
-
-    def config_text(self) -> str:
-        return super().config_text().replace(
-            '  algorithm: ROUND_ROBIN',
-            '  algorithm: ROUND_ROBIN\n  stickiness { kind: SOURCE_IP ttl_ms: 600000 }', 1)
-
-
-class _Outcome:
-    success = True
-
-
-class Scope:
-    """Stands in for the unittest.TestCase the Cluster fixture expects:
-    collects its cleanups and runs them (LIFO) in run_cleanups()."""
-
-    def __init__(self, keep_logs: bool) -> None:
-        self._cleanups: list = []
-        self._outcome = _Outcome()
-        self._outcome.success = not keep_logs
-
-    def addCleanup(self, fn, *args, **kwargs) -> None:  # noqa: N802 - TestCase API
-        self._cleanups.append((fn, args, kwargs))
-
-    def run_cleanups(self) -> None:
-        while self._cleanups:
-            fn, args, kwargs = self._cleanups.pop()
-            try:
-                fn(*args, **kwargs)
-            except Exception as e:  # noqa: BLE001 - keep cleaning
-                print(f"failover_bench: cleanup {fn!r}: {e!r}", file=sys.stderr)
+# SOURCE_IP stickiness on pool "web" (for both systems: the proxies are
+# configured alike), so Tandem's agents have stick-table changes to sync.
+STICKY = {"kind": "SOURCE_IP", "ttl_ms": 600000}
 
 
 # ---- the two ways to move the VIP ------------------------------------------------
 
 
-class Tandem:
-    name = "tandem"
+class VrrpDaemon:
+    """What the two systems share: one daemon per edge, of process kind
+    `kind` in the Cluster; a subclass says how to start and kill it."""
+    name = ""
+    kind = ""
 
     def __init__(self, c: Cluster) -> None:
         self.c = c
 
     def start(self, node: str) -> None:
-        self.c.start_agent(node)
+        raise NotImplementedError
 
     def start_all(self) -> None:
         for e in self.c.edges:
             self.start(e)
 
     def alive(self, node: str) -> bool:
-        return self.c.alive(node, "agent")
+        return self.c.alive(node, self.kind)
 
     def kill9(self, node: str) -> float:
-        return self.c.kill(node, "agent")
+        return self.c.kill(node, self.kind)
 
     def graceful(self, node: str) -> float:
-        return self.c.kill(node, "agent", signal.SIGTERM)
+        return self.c.kill(node, self.kind, signal.SIGTERM)
+
+
+class Tandem(VrrpDaemon):
+    name = "tandem"
+    kind = "agent"
+
+    def start(self, node: str) -> None:
+        self.c.start_agent(node)
 
     def settled(self, master: str, timeout: float) -> None:
         self.c.wait_roles(master, timeout=timeout)
@@ -130,11 +114,12 @@ class Tandem:
         return "ha-agent (this tree)"
 
 
-class Keepalived:
+class Keepalived(VrrpDaemon):
     name = "keepalived"
+    kind = "keepalived"
 
     def __init__(self, c: Cluster) -> None:
-        self.c = c
+        super().__init__(c)
         self.dir = os.path.join(c.dir, "keepalived")
         os.makedirs(self.dir, exist_ok=True)
 
@@ -181,17 +166,10 @@ vrrp_instance tandem_bench {{
         self.c._start(node, "keepalived", argv)   # noqa: SLF001 - the fixture's own starter
         proc = self.c.proc(node, "keepalived")
         vrrp_pid = os.path.join(d, "vrrp.pid")
-        wait_for(lambda: os.path.exists(vrrp_pid) or not proc.alive(), 10, 0.02,
-                 what=f"keepalived's VRRP child on {node}")
+        wait_until(lambda: os.path.exists(vrrp_pid) or not proc.alive(), 10, 0.02,
+                   what=f"keepalived's VRRP child on {node}")
         if not proc.alive():
             raise RuntimeError(f"keepalived on {node} exited\n{proc.tail()}")
-
-    def start_all(self) -> None:
-        for e in self.c.edges:
-            self.start(e)
-
-    def alive(self, node: str) -> bool:
-        return self.c.alive(node, "keepalived")
 
     def kill9(self, node: str) -> float:
         proc = self.c.proc(node, "keepalived")
@@ -203,12 +181,9 @@ vrrp_instance tandem_bench {{
         proc.kill()                            # reap
         return t
 
-    def graceful(self, node: str) -> float:
-        return self.c.kill(node, "keepalived", signal.SIGTERM)
-
     def settled(self, master: str, timeout: float) -> None:
-        wait_for(lambda: self.c.vip_holders() == [master], timeout, 0.05,
-                 what=lambda: f"VIP on {master} only (now {self.c.vip_holders()})")
+        wait_until(lambda: self.c.vip_holders() == [master], timeout, 0.05,
+                   what=lambda: f"VIP on {master} only (now {self.c.vip_holders()})")
 
     def version(self) -> str:
         return subprocess.run(["keepalived", "--version"], capture_output=True,
@@ -228,7 +203,7 @@ def restore(c: Cluster, vrrp) -> None:
         c.topo.link_up(e)
     for e in c.edges:
         if not vrrp.alive(e):
-            proc = c.procs.get((e, "agent" if vrrp.name == "tandem" else "keepalived"))
+            proc = c.procs.get((e, vrrp.kind))
             if proc is not None:
                 proc.stop(timeout=5)
             vrrp.start(e)
@@ -237,7 +212,6 @@ def restore(c: Cluster, vrrp) -> None:
     time.sleep(0.3)
 
 
-ETH_P_ALL = 0x0003
 VRRP_PROTO = 112
 
 
@@ -245,18 +219,15 @@ def is_master_advert(frame: bytes, system: str) -> bool:
     """An advert from edge1 as master in an Ethernet frame: VRRP (IP protocol
     112) for keepalived; for Tandem a UDP advert that is an original, not a
     repeated copy (its repeat_delay_us is 0)."""
-    if len(frame) < 14 + 20 or frame[12:14] != b"\x08\x00":
+    packet = parse_ipv4(frame)
+    if packet is None or packet.src != EDGES["edge1"]:
         return False
-    ip = frame[14:]
-    if socket.inet_ntoa(ip[12:16]) != EDGES["edge1"]:
-        return False
-    ihl = (ip[0] & 0x0F) * 4
     if system == "keepalived":
-        return ip[9] == VRRP_PROTO
-    if ip[9] != 17 or len(ip) < ihl + 8 or int.from_bytes(ip[ihl + 2:ihl + 4], "big") != ADVERT_PORT:
+        return packet.protocol == VRRP_PROTO
+    if packet.protocol != UDP or packet.dport != ADVERT_PORT:
         return False
     try:
-        advert = decode_advert(ip[ihl + 8:])
+        advert = decode_advert(packet.payload)
     except ValueError:
         return False
     return advert.get("state") == "MASTER" and not advert.get("repeat_delay_us")
@@ -292,26 +263,22 @@ def one_round(c: Cluster, vrrp, scenario: str, r: int, rounds: int) -> dict:
         def quiet():
             a = probe.log().attempts[-40:]
             return len(a) == 40 and all(x.ok and x.node == "edge1" for x in a)
-        wait_for(quiet, 10, 0.02,
-                 what=lambda: "40 probe successes in a row from edge1\n" + probe.log().summary())
+        wait_until(quiet, 10, 0.02,
+                   what=lambda: "40 probe successes in a row from edge1\n" + probe.log().summary())
         if scenario == "kill9":
             t0 = vrrp.kill9("edge1")
         elif scenario == "graceful":
             t0 = vrrp.graceful("edge1")
         else:
             t0 = cut_at_phase(c, vrrp.name, phase_ms)
-        try:
-            t_new = probe.wait_success(timeout=5, after=t0, node="edge2")
-        except TimeoutError:
-            t_new = None
+        t_new = probe.wait_success_or_none(timeout=5, after=t0, node="edge2")
         settle_until = (t_new or t0 + 5) + 0.7
-        wait_for(lambda: (lambda a: bool(a) and a[-1].t >= settle_until)(probe.log().attempts),
-                 10, 0.05, what="the probe to run past the settle window")
+        probe.wait_past(settle_until, 10)
     finally:
         log = probe.stop()
     if scenario == "graceful":
         # keepalived takes about a second to stop: let it finish before restore().
-        proc = c.proc("edge1", "agent" if vrrp.name == "tandem" else "keepalived")
+        proc = c.proc("edge1", vrrp.kind)
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
@@ -328,25 +295,12 @@ def one_round(c: Cluster, vrrp, scenario: str, r: int, rounds: int) -> dict:
             "served": served, "attempts": attempts}
 
 
-def get_from(c: Cluster, source: str, timeout: float = 2.0) -> bool:
-    """One GET / through the VIP from the client namespace, bound to source."""
+def get_from(c: Cluster, source: str) -> bool:
+    """One GET / through the VIP from the client namespace, bound to source, answered 200."""
     try:
-        with c.topo.socket(CLIENT[0]) as s:
-            s.settimeout(timeout)
-            s.bind((source, 0))
-            s.connect((VIP, 80))
-            s.sendall(f"GET / HTTP/1.1\r\nHost: {VIP}\r\nConnection: close\r\n\r\n".encode())
-            data = b""
-            while len(data) < 65536 and (chunk := s.recv(65536)):
-                data += chunk
-        return data.startswith(b"HTTP/1.1 200")
-    except OSError:
+        return c.vip_get(source=source)[0] == 200
+    except (OSError, ValueError, IndexError):
         return False
-
-
-def stick_keys(c: Cluster, node: str) -> set[str]:
-    got = c.proxy_admin(node, "/stick?pool=web")
-    return {e["key"] for e in got.get("entries", [])} if isinstance(got, dict) else set()
 
 
 def sync_lag(c: Cluster) -> dict:
@@ -363,7 +317,7 @@ def sync_lag(c: Cluster) -> dict:
             continue
         t = time.monotonic()
         try:
-            wait_for(lambda: ip in stick_keys(c, "edge2"), 3.0, 0.002, what=f"{ip} on edge2")
+            wait_until(lambda: ip in c.stick("edge2"), 3.0, 0.002, what=f"{ip} on edge2")
         except AssertionError:
             continue
         e2e.append((time.monotonic() - t) * 1000)
@@ -385,13 +339,10 @@ def sync_figures(c: Cluster) -> dict:
 
 
 def run_system(kind: str, rounds: int, keep_logs: bool, scenarios: list[str]) -> dict:
-    scope = Scope(keep_logs)
     result: dict = {"scenarios": {}}
-    try:
-        c = StickyCluster(scope, agents=(kind == "tandem"), advert_interval_ms=ADVERT_MS)
-        ifname = c.topo.host(CLIENT[0]).ifname
-        for ip in SYNC_CLIENTS:
-            c.topo.run(CLIENT[0], ["ip", "addr", "add", f"{ip}/24", "dev", ifname])
+    with ScriptScope("failover_bench", keep_logs) as scope:
+        c = Cluster(scope, stickiness=STICKY, agents=(kind == "tandem"), advert_interval_ms=ADVERT_MS)
+        c.add_client_addresses(SYNC_CLIENTS)
         vrrp = Tandem(c) if kind == "tandem" else Keepalived(c)
         result["version"] = vrrp.version()
         c.start(proxies=True, agents=False)
@@ -411,11 +362,6 @@ def run_system(kind: str, rounds: int, keep_logs: bool, scenarios: list[str]) ->
         if kind == "tandem":
             restore(c, vrrp)
             result["sync"] = sync_lag(c)
-    except BaseException:
-        scope._outcome.success = False
-        raise
-    finally:
-        scope.run_cleanups()
     return result
 
 

@@ -26,8 +26,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from proxy_bench import (PROXIES, Processes, check_tools, free_port, nginx_backend_conf,  # noqa: E402
-                         proxy_argv, rss_kb, wait_port)
+from proxy_bench import (PROXIES, Processes, free_port, nginx_backend_conf, proxy_argv,  # noqa: E402
+                         require_tools, rss_kb, wait_port)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -77,11 +77,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json")
     args = ap.parse_args()
-    lb_proxy = os.path.join(args.build, "lb", "lb-proxy")
-    problem = check_tools(lb_proxy)
-    if problem:
-        print(problem, file=sys.stderr)
-        return 2
+    lb_proxy = require_tools(args.build)
     tmp = tempfile.mkdtemp(prefix="tandem-mem-")
     os.chmod(tmp, 0o755)
     procs = Processes()

@@ -27,34 +27,30 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 SMALL_BODY = "x" * 64
 LARGE_BYTES = 65536
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
+
+from lib.cluster_file import listener, to_text  # noqa: E402
+from lib.processes import LOOPBACK, can_connect, free_port  # noqa: E402
+from lib.wait import WaitTimeout, wait_until  # noqa: E402
+
 WRK_LUA = os.path.join(HERE, "wrk_percentiles.lua")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_port(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+    """Returns once something accepts on 127.0.0.1:port; RuntimeError after timeout."""
+    try:
+        wait_until(lambda: can_connect(LOOPBACK, port, 0.2), timeout, 0.02,
+                   what=f"something to listen on {LOOPBACK}:{port}")
+    except WaitTimeout as e:
+        raise RuntimeError(str(e)) from None
 
 
 class Processes:
@@ -176,18 +172,14 @@ backend be
 
 
 def tandem_conf(port: int, admin: int, backend: int, workers: int, tcp: bool) -> str:
-    return f"""
-name: "bench"
-nodes {{ name: "bench" address: "127.0.0.1" proxy_admin: "127.0.0.1:{admin}" workers: {workers} }}
-listeners {{
-  name: "fe" bind: "127.0.0.1:{port}" mode: {"TCP" if tcp else "HTTP"} pool: "be"
-  max_connections: 30000 {"" if tcp else "forwarded_headers: false"}
-}}
-pools {{
-  name: "be"
-  servers {{ name: "s1" address: "127.0.0.1:{backend}" }}
-}}
-"""
+    return to_text({
+        "name": "bench",
+        "nodes": [{"name": "bench", "address": "127.0.0.1", "proxy_admin": f"127.0.0.1:{admin}",
+                   "workers": workers}],
+        "listeners": [listener("fe", "TCP" if tcp else "HTTP", "be", bind=f"127.0.0.1:{port}",
+                               max_connections=30000, forwarded_headers=None if tcp else False)],
+        "pools": [{"name": "be", "servers": [{"name": "s1", "address": f"127.0.0.1:{backend}"}]}],
+    })
 
 
 WRK_LINE = re.compile(r"Requests/sec:\s+([\d.]+)")
@@ -273,6 +265,17 @@ def check_tools(lb_proxy: str) -> str | None:
     return None
 
 
+def require_tools(build: str) -> str:
+    """The path of lb-proxy under build once every tool is there; exits with
+    status 2, saying what is missing, otherwise."""
+    lb_proxy = os.path.join(build, "lb", "lb-proxy")
+    problem = check_tools(lb_proxy)
+    if problem:
+        print(problem, file=sys.stderr)
+        raise SystemExit(2)
+    return lb_proxy
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build")
@@ -287,11 +290,7 @@ def main() -> int:
     ap.add_argument("--json", help="write every run's figures here")
     args = ap.parse_args()
 
-    lb_proxy = os.path.join(args.build, "lb", "lb-proxy")
-    problem = check_tools(lb_proxy)
-    if problem:
-        print(problem, file=sys.stderr)
-        return 2
+    lb_proxy = require_tools(args.build)
     proxy_cpu = "0" if args.pin else None
     load_cpu = "1" if args.pin else None
     tmp = tempfile.mkdtemp(prefix="tandem-bench-")

@@ -54,7 +54,7 @@ note() { echo "$*" >>"$OUT/notes.md"; }
 if ((!SKIP_BUILD)); then
   echo "== build ($BUILD, Release)"
   if ! { cmake -S "$REPO" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$OUT/build.log" 2>&1 &&
-         ninja -C "$BUILD" -j2 lb-proxy ha-agent >>"$OUT/build.log" 2>&1; }; then
+         ninja -C "$BUILD" -j2 lb-proxy ha-agent tandem_python_protos >>"$OUT/build.log" 2>&1; }; then
     echo "run.sh: build failed, see $OUT/build.log" >&2
     exit 1
   fi

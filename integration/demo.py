@@ -12,19 +12,16 @@ failover with its own figure, and removes everything it created. Run it through 
 
 from __future__ import annotations
 
-import json
 import os
-import signal
-import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lib.cluster import BACKEND_PORT, Cluster, wait_for  # noqa: E402
-from lib.netns import BACKENDS, VIP  # noqa: E402
+from lib.binaries import binary, have_binary  # noqa: E402
+from lib.cluster import Cluster, ScriptScope  # noqa: E402
+from lib.netns import VIP  # noqa: E402
+from lib.wait import wait_until  # noqa: E402
 
 BOLD = "\033[1m" if sys.stdout.isatty() else ""
 DIM = "\033[2m" if sys.stdout.isatty() else ""
@@ -40,56 +37,24 @@ def detail(text: str) -> None:
     print(f"   {text}", flush=True)
 
 
-class Scope:
-    """Stands in for a unittest.TestCase: collects cleanups, runs them at the end."""
-
-    def __init__(self) -> None:
-        self.cleanups = []
-
-    def addCleanup(self, fn, *args, **kwargs) -> None:  # noqa: N802 - the TestCase API
-        self.cleanups.append((fn, args, kwargs))
-
-    def run_cleanups(self) -> None:
-        while self.cleanups:
-            fn, args, kwargs = self.cleanups.pop()
-            try:
-                fn(*args, **kwargs)
-            except Exception as e:  # cleanup must go on
-                print(f"cleanup: {e}", file=sys.stderr)
-
-    def __str__(self) -> str:
-        return "demo"
-
-
-class DemoCluster(Cluster):
-    """The test cluster, where the application sets a session cookie (SID) and
-    the proxy learns which backend owns each session. That table lives on the
-    master's proxy; ha-agent replicates it to the other nodes, which is what
-    lets the sessions survive the failover."""
-
-    def config_text(self) -> str:
-        return super().config_text().replace(
-            '  algorithm: ROUND_ROBIN',
-            '  algorithm: ROUND_ROBIN\n  stickiness { kind: LEARN_COOKIE cookie: "SID" ttl_ms: 600000 }')
-
-    def start_backend(self, name: str):
-        return self._start(name, "backend",
-                           [sys.executable, "-m", "lib.backend", "--host", BACKENDS[name],
-                            "--port", str(BACKEND_PORT), "--name", name, "--set-cookie", "SID"],
-                           ready=r"^ready port=\d+$")
+# The demo's cluster: the application sets a session cookie (SID) and the
+# proxy learns which backend owns each session. That table lives on the
+# master's proxy; ha-agent replicates it to the other nodes, which is what
+# lets the sessions survive the failover.
+DEMO_CLUSTER = {"stickiness": {"kind": "LEARN_COOKIE", "cookie": "SID", "ttl_ms": 600000},
+                "backend_cookie": "SID"}
 
 
 def lbctl(cluster: Cluster, *args: str) -> None:
     """Runs lbctl from the client host (it reaches every node's control endpoint) and shows its output."""
-    binary = os.path.join(os.environ.get("TANDEM_BUILD", "../build"), "ctl", "lbctl")
     print(f"{DIM}   $ lbctl {' '.join(args)}{RESET}")
-    r = cluster.topo.run("client", [binary, "--config", cluster.config_path, *args], check=False, timeout=30)
+    r = cluster.topo.run("client", [binary("lbctl"), "--config", cluster.config_path, *args], check=False, timeout=30)
     for line in (r.stdout + r.stderr).rstrip().splitlines():
         print("   " + line)
 
 
 def show_cluster(cluster: Cluster) -> None:
-    if os.path.exists(os.path.join(os.environ.get("TANDEM_BUILD", "../build"), "ctl", "lbctl")):
+    if have_binary("lbctl"):
         lbctl(cluster, "status", "--no-color")
         return
     print(f"   {'node':6} {'role':7} {'priority':>8} {'VIP':>4} {'proxy':>6} {'servers up':>10}")
@@ -107,24 +72,10 @@ def show_cluster(cluster: Cluster) -> None:
               f"{'yes' if node in holders else '':>4} {'up' if proxy else 'down':>6} {up:>10}")
 
 
-def get(cluster: Cluster, path: str, cookie: str = "") -> dict[str, str]:
-    """GET http://VIP/path from the client namespace; returns lower-cased headers."""
-    with cluster.topo.socket("client") as s:
-        s.settimeout(2)
-        s.connect((VIP, 80))
-        extra = f"Cookie: {cookie}\r\n" if cookie else ""
-        s.sendall(f"GET {path} HTTP/1.1\r\nHost: {VIP}\r\n{extra}Connection: close\r\n\r\n".encode())
-        data = b""
-        while chunk := s.recv(65536):
-            data += chunk
-    head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")[1:]
-    return {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in head)}
-
-
 def stick_entries(cluster: Cluster, node: str) -> int:
     """How many sessions node's proxy knows (its admin /stick listing)."""
     try:
-        return len((cluster.proxy_admin(node, "/stick?pool=web") or {}).get("entries", []))
+        return len(cluster.stick(node))
     except OSError:
         return 0
 
@@ -133,7 +84,7 @@ def sticky_clients(cluster: Cluster) -> dict[int, tuple[str, str]]:
     """Opens STICKY_CLIENTS sessions through the VIP; returns their cookie and backend."""
     sessions = {}
     for i in range(STICKY_CLIENTS):
-        headers = get(cluster, f"/session/{i}")
+        _, headers = cluster.vip_get(f"/session/{i}")
         cookie = headers.get("set-cookie", "").split(";")[0]
         sessions[i] = (cookie, headers.get("x-backend", "?"))
     return sessions
@@ -142,7 +93,7 @@ def sticky_clients(cluster: Cluster) -> dict[int, tuple[str, str]]:
 def revisit(cluster: Cluster, sessions: dict[int, tuple[str, str]]) -> tuple[int, list[str]]:
     kept, moved = 0, []
     for i, (cookie, backend) in sessions.items():
-        headers = get(cluster, f"/session/{i}", cookie)
+        _, headers = cluster.vip_get(f"/session/{i}", cookie=cookie)
         if headers.get("x-backend") == backend:
             kept += 1
         else:
@@ -154,11 +105,11 @@ def main() -> int:
     if os.geteuid() != 0:
         print("the demo creates network namespaces: run it as root (scripts/demo.sh)", file=sys.stderr)
         return 2
-    scope = Scope()
+    scope = ScriptScope("demo")
     started = time.monotonic()
     try:
         say("Building the LAN: 3 edge hosts, 3 web backends and a client in network namespaces")
-        cluster = DemoCluster(scope)
+        cluster = Cluster(scope, **DEMO_CLUSTER)
         detail(f"bridge LAN 198.18.0.0/24, virtual IP {VIP}, config {cluster.config_path}")
         cluster.start()
         cluster.wait_roles("edge1", timeout=15)
@@ -171,8 +122,8 @@ def main() -> int:
         for _, backend in sessions.values():
             by_backend[backend] = by_backend.get(backend, 0) + 1
         detail("sessions per backend: " + ", ".join(f"{b}={n}" for b, n in sorted(by_backend.items())))
-        wait_for(lambda: all(stick_entries(cluster, n) >= STICKY_CLIENTS for n in ("edge2", "edge3")),
-                 timeout=5, what="the sessions replicated to edge2 and edge3")
+        wait_until(lambda: all(stick_entries(cluster, n) >= STICKY_CLIENTS for n in ("edge2", "edge3")),
+                   timeout=5, what="the sessions replicated to edge2 and edge3")
         detail(f"replicated: the backups' proxies already know all {STICKY_CLIENTS} sessions "
                f"(edge2: {stick_entries(cluster, 'edge2')}, edge3: {stick_entries(cluster, 'edge3')} entries)")
 
@@ -202,7 +153,7 @@ def main() -> int:
             detail(f"served by {seg.node} from t={seg.start - t0:5.2f}s to t={seg.end - t0:5.2f}s ({seg.count} requests)")
 
         say("The new master's events, and the cluster as lbctl sees it now (edge1 is gone)")
-        if os.path.exists(os.path.join(os.environ.get("TANDEM_BUILD", "../build"), "ctl", "lbctl")):
+        if have_binary("lbctl"):
             lbctl(cluster, "events", "--limit", "4", "--no-color")
         else:
             for t in cluster.transitions("edge2")[-3:]:
@@ -224,7 +175,7 @@ def main() -> int:
         cut_at = time.monotonic()
         cluster.topo.link_down("edge2")
         # edge2's own agent drops the VIP too (link down: FAULT); time edge3's claim alone.
-        wait_for(lambda: "edge3" in cluster.vip_holders(), timeout=5, interval=0.01, what="edge3 to claim the VIP")
+        wait_until(lambda: "edge3" in cluster.vip_holders(), timeout=5, interval=0.01, what="edge3 to claim the VIP")
         edge3_at = time.monotonic()
         detail(f"edge3 claimed the VIP {1000 * (edge3_at - cut_at):.0f} ms after the cable cut "
                f"(the process crash above took {1000 * (new_master_at - killed_at):.0f} ms)")

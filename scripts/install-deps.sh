@@ -13,6 +13,8 @@ PACKAGES=(
   libnl-3-dev libnl-route-3-dev
   # tests, demo and benchmarks: real clients, peers and network tools
   curl wrk iproute2 iputils-ping tcpdump nftables python3 procps psmisc
+  # the harness's wire codecs: Python generated from the .proto files (integration/lib/wire.py)
+  python3-protobuf
   haproxy nginx-light libnginx-mod-stream keepalived
   # benchmark plots (bench/run.sh)
   gnuplot-nox

@@ -21,14 +21,16 @@ import subprocess
 import tempfile
 import unittest
 
-from lib.cluster import build_dir
+from lib.binaries import binary
+from lib.cluster_file import listener, to_text
 from lib.processes import free_port
 
-BINARIES = {"lb-proxy": "lb/lb-proxy", "ha-agent": "ha/ha-agent", "lbctl": "ctl/lbctl"}
+# The binaries by the name they print in their usage, as lib.binaries kinds.
+BINARIES = {"lb-proxy": "proxy", "ha-agent": "agent", "lbctl": "lbctl"}
 
 
 def path_of(name: str) -> str:
-    return os.path.join(build_dir(), BINARIES[name])
+    return binary(BINARIES[name])
 
 
 def run(name: str, *args: str) -> subprocess.CompletedProcess:
@@ -58,30 +60,22 @@ class CommandLineTest(unittest.TestCase):
 
     def write_config(self, *, interface: str = "lo", vip: str = "127.0.0.100/8", local_channel: str = "") -> str:
         """A one-node cluster on loopback; key_file is on line 10, interface
-        on line 5, local_channel on line 6, the VIP on line 13."""
-        local_channel = local_channel or os.path.join(self.dir, "local.sock")
-        text = "\n".join([
-            'name: "cli"',                                                   # 1
-            'nodes {',                                                       # 2
-            '  name: "local"',                                               # 3
-            '  address: "127.0.0.1"',                                        # 4
-            f'  interface: "{interface}"',                                   # 5
-            f'  local_channel: "{local_channel}"',                           # 6
-            f'  control_socket: "{self.control}"',                           # 7
-            '}',                                                             # 8
-            'ha {',                                                          # 9
-            f'  key_file: "{self.key}"',                                     # 10
-            '  unicast: true',                                               # 11
-            '  instances { name: "www" id: 7',                               # 12
-            f'    vips: "{vip}"',                                            # 13
-            '    priorities { node: "local" priority: 100 } }',              # 14
-            '}',                                                             # 15
-            f'listeners {{ name: "web" bind: "127.0.0.1:{self.port}" mode: HTTP pool: "app" }}',
-            'pools { name: "app" servers { name: "s1" address: "127.0.0.1:9" } }',
-        ]) + "\n"
+        on line 5, local_channel on line 6, the VIP on line 13 (the tests
+        assert those positions in the errors)."""
+        config = {
+            "name": "cli",
+            "nodes": [{"name": "local", "address": "127.0.0.1", "interface": interface,
+                       "local_channel": local_channel or os.path.join(self.dir, "local.sock"),
+                       "control_socket": self.control}],
+            "ha": {"key_file": self.key, "unicast": True,
+                   "instances": [{"vips": vip, "name": "www", "id": 7,
+                                  "priorities": [{"node": "local", "priority": 100}]}]},
+            "listeners": [listener("web", "HTTP", "app", bind=f"127.0.0.1:{self.port}")],
+            "pools": [{"name": "app", "servers": [{"name": "s1", "address": "127.0.0.1:9"}]}],
+        }
         path = os.path.join(self.dir, "cluster.conf")
         with open(path, "w") as f:
-            f.write(text)
+            f.write(to_text(config))
         return path
 
     def assert_usage_error(self, name: str, args: list[str], message: str) -> None:

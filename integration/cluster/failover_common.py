@@ -17,21 +17,21 @@ When $TANDEM_FIGURES names a file, the lines are appended to it as well.
 
 from __future__ import annotations
 
-import hmac
-import hashlib
 import os
 import signal
 import socket
 import statistics
-import struct
 import sys
 import time
 import unittest
 from typing import Callable
 
-from lib.cluster import (ClassScope, Cluster, ProcessExited, binary, have_binary, wait_for)
+from lib.binaries import binary, have_binary
+from lib.capture import UDP, parse_ipv4
+from lib.cluster import ClassScope, Cluster, ProcessExited
 from lib.netns import CLIENT, Unsupported
 from lib.probe import ProbeLog
+from lib.wait import wait_until
 
 ADVERT_GROUP = "224.0.0.18"
 ADVERT_PORT = 5798
@@ -71,130 +71,15 @@ def figure_summary(scenario: str, series: dict[str, list[float]]) -> None:
     emit("FIGURE-SUMMARY " + " ".join(parts))
 
 
-# ---- adverts on the wire (a hand-written protobuf codec, no dependency) ---------
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _field(num: int, value) -> bytes:
-    if isinstance(value, int):
-        return _varint(num << 3) + _varint(value)
-    if isinstance(value, str):
-        value = value.encode()
-    return _varint((num << 3) | 2) + _varint(len(value)) + value
-
-
-# common/proto/advert.proto: Advert field numbers, AdvertState values.
-ADVERT_FIELDS = {"node": 1, "instance_id": 2, "priority": 3, "state": 4,
-                 "advert_interval_ms": 5, "sequence": 6, "successor": 7, "boot_id": 8,
-                 "repeat_delay_us": 9}
-ADVERT_STATES = {"INIT": 1, "BACKUP": 2, "MASTER": 3, "FAULT": 4}
-
-
-def encode_advert_body(**fields) -> bytes:
-    """A serialized tandem.wire.Advert (fields by name; state by name)."""
-    out = b""
-    for name, value in fields.items():
-        if name == "state" and isinstance(value, str):
-            value = ADVERT_STATES[value]
-        if value in (None, "", 0):
-            continue
-        out += _field(ADVERT_FIELDS[name], value)
-    return out
-
-
-def encode_signed(body: bytes, key: bytes | None) -> bytes:
-    """A serialized SignedAdvert{body, hmac=HMAC-SHA256(key, body)}; no hmac
-    field when key is None."""
-    out = _field(1, body)
-    if key is not None:
-        out += _field(2, hmac.new(key, body, hashlib.sha256).digest())
-    return out
-
-
-def _read_varint(data: bytes, i: int) -> tuple[int, int]:
-    n = shift = 0
-    for _ in range(10):
-        if i >= len(data):
-            raise ValueError("truncated varint")
-        b = data[i]
-        i += 1
-        n |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            return n, i
-    raise ValueError("varint too long")
-
-
-def decode_fields(data: bytes) -> dict[int, object]:
-    """Field number -> value (int or bytes) of a flat protobuf message."""
-    out: dict[int, object] = {}
-    i = 0
-    for _ in range(64):
-        if i >= len(data):
-            return out
-        tag, i = _read_varint(data, i)
-        num, wire = tag >> 3, tag & 7
-        if wire == 0:
-            out[num], i = _read_varint(data, i)
-        elif wire == 2:
-            n, i = _read_varint(data, i)
-            if i + n > len(data):
-                raise ValueError("truncated field")
-            out[num] = data[i:i + n]
-            i += n
-        else:
-            raise ValueError(f"wire type {wire}")
-    raise ValueError("too many fields")
-
-
-def decode_advert(datagram: bytes) -> dict:
-    """The Advert inside a SignedAdvert datagram, fields by name (strings
-    decoded, state by name); raises ValueError when it does not parse."""
-    signed = decode_fields(datagram)
-    body = decode_fields(signed.get(1, b""))
-    names = {v: k for k, v in ADVERT_FIELDS.items()}
-    states = {v: k for k, v in ADVERT_STATES.items()}
-    out = {}
-    for num, value in body.items():
-        name = names.get(num, f"field{num}")
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", "replace")
-        if name == "state":
-            value = states.get(value, value)
-        out[name] = value
-    out.setdefault("priority", 0)
-    return out
+# ---- adverts on the wire (their codec is lib.wire) ---------------------------------
 
 
 def udp_payloads(frames: list[tuple[float, bytes]], dport: int = ADVERT_PORT
                  ) -> list[tuple[float, str, bytes]]:
     """(time, source ip, UDP payload) of the IPv4/UDP frames to dport in a
     capture (Ethernet frames as tcpdump writes them)."""
-    out = []
-    for t, frame in frames:
-        if len(frame) < 14 + 20 + 8 or frame[12:14] != b"\x08\x00":
-            continue
-        ip = frame[14:]
-        ihl = (ip[0] & 0x0F) * 4
-        if ip[9] != 17 or len(ip) < ihl + 8:
-            continue
-        udp = ip[ihl:]
-        if struct.unpack("!H", udp[2:4])[0] != dport:
-            continue
-        length = struct.unpack("!H", udp[4:6])[0]
-        out.append((t, socket.inet_ntoa(ip[12:16]), bytes(udp[8:length])))
-    return out
+    return [(t, p.src, p.payload) for t, frame in frames
+            if (p := parse_ipv4(frame)) is not None and p.protocol == UDP and p.dport == dport]
 
 
 def vip_arps(frames: list[tuple[float, bytes]], macs: dict[str, str], vip: str
@@ -332,8 +217,8 @@ class FailoverTestCase(unittest.TestCase):
             ok = [a for a in log.successes if node is None or a.node == node]
             return len(ok) >= min_ok
         try:
-            wait_for(warmed, 5, 0.02, what=lambda: f"{min_ok} probe successes"
-                     f"{' from ' + node if node else ''}\n{probe.log().summary()}")
+            wait_until(warmed, 5, 0.02, what=lambda: f"{min_ok} probe successes"
+                       f"{' from ' + node if node else ''}\n{probe.log().summary()}")
         except AssertionError:
             probe.stop()
             raise
@@ -350,16 +235,31 @@ class FailoverTestCase(unittest.TestCase):
         t_new = None
         try:
             t0 = action()
-            try:
-                t_new = probe.wait_success(timeout=switch_timeout, after=t0, node=new)
-            except TimeoutError:
-                t_new = None
+            t_new = probe.wait_success_or_none(timeout=switch_timeout, after=t0, node=new)
             if t_new is not None:
-                wait_for(lambda: (lambda a: a and a[-1].t >= t_new + settle_s)(probe.log().attempts),
-                         settle_s + 5, 0.05, what="the probe to run past the settle window")
+                probe.wait_past(t_new + settle_s, settle_s + 5)
         finally:
             log = probe.stop()
         return log, t0, t_new
+
+    def assert_switched(self, scenario: str, r: int, series: dict[str, list[float]], log: ProbeLog,
+                        t0: float, t_new: float | None, old: str, new: str, outage_bound_s: float,
+                        switch_bound_s: float | None = None) -> str:
+        """What every failover round checks: new served the client, the
+        figures (FIGURE line, and the outage_ms/switch_ms series for the
+        summary), the outage (and, when given, the switch) under its bound,
+        one switch from old to new. Returns the diagnostics for more asserts."""
+        msg = self.diag(log, t0)
+        self.assertIsNotNone(t_new, f"{new} never served the client\n" + msg)
+        outage, switch = log.longest_outage_s(), t_new - t0
+        figure(scenario, round=r, outage_ms=outage * 1000, switch_ms=switch * 1000)
+        series.setdefault("outage_ms", []).append(outage * 1000)
+        series.setdefault("switch_ms", []).append(switch * 1000)
+        self.assertLess(outage, outage_bound_s, msg)
+        if switch_bound_s is not None:
+            self.assertLess(switch, switch_bound_s, msg)
+        self.assert_one_switch(log, old, new, msg)
+        return msg
 
     def assert_one_switch(self, log: ProbeLog, old: str, new: str, msg: str) -> None:
         """The probe was served by old, then by new, and never by anyone else."""
@@ -377,8 +277,8 @@ class FailoverTestCase(unittest.TestCase):
     def wait_exit(self, node: str, kind: str, timeout: float = 5.0) -> int:
         """Waits for node's kind process to exit; returns its exit status."""
         proc = self.c.proc(node, kind)
-        wait_for(lambda: not proc.alive(), timeout, 0.02,
-                 what=lambda: f"{kind} on {node} to exit\n{proc.tail()}")
+        wait_until(lambda: not proc.alive(), timeout, 0.02,
+                   what=lambda: f"{kind} on {node} to exit\n{proc.tail()}")
         return proc.popen.returncode
 
     def key(self) -> bytes:

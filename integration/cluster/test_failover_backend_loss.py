@@ -20,7 +20,7 @@ import time
 import unittest
 
 from cluster.failover_common import FailoverTestCase, figure
-from lib.cluster import wait_for
+from lib.cluster_file import http_health
 from lib.netns import BACKENDS
 
 MOVE_BOUND_S = 1.0       # the client served by the peer after the backend became unreachable
@@ -33,8 +33,7 @@ class BackendLossTest(FailoverTestCase):
         # A check every 100 ms (100 ms timeout, down after 2 failures): the
         # loss is known within about 400 ms, then the next heartbeat (100 ms)
         # tells the agent.
-        "health_check": ('kind: HTTP path: "/health" interval_ms: 100 timeout_ms: 100 '
-                         'rise: 1 fall: 2'),
+        "health_check": http_health(path="/health", interval_ms=100, timeout_ms=100, rise=1, fall=2),
     }
 
     def test_master_loses_its_only_backend(self):
@@ -55,8 +54,7 @@ class BackendLossTest(FailoverTestCase):
             except TimeoutError:
                 pass
             if t_new is not None:
-                wait_for(lambda: probe.log().attempts[-1].t >= t_new + AFTER_S, AFTER_S + 5,
-                         0.05, what="the probe to run past the observation window")
+                probe.wait_past(t_new + AFTER_S, AFTER_S + 5)
         finally:
             log = probe.stop()
             c.topo.clear_netem("edge1")

@@ -20,7 +20,7 @@ import time
 import unittest
 
 from cluster.failover_common import FailoverTestCase, figure, figure_summary
-from lib.cluster import wait_for
+from lib.wait import wait_until
 
 ROUNDS = 10
 MAX_FAILED_AFTER_RETURN = 5   # probes (one every 5 ms) lost by the hand-back
@@ -47,22 +47,15 @@ class _Flapping(FailoverTestCase):
                 try:
                     t_down = time.monotonic()
                     c.topo.link_down("edge1")
-                    try:
-                        t_peer = probe.wait_success(timeout=5, after=t_down, node="edge2")
-                    except TimeoutError:
-                        t_peer = None
+                    t_peer = probe.wait_success_or_none(timeout=5, after=t_down, node="edge2")
                     # The cable stays out for a fixed time: an observation window.
-                    wait_for(lambda: time.monotonic() >= t_down + down_s, down_s + 1, 0.02,
-                             what="the end of the link-down window")
+                    wait_until(lambda: time.monotonic() >= t_down + down_s, down_s + 1, 0.02,
+                               what="the end of the link-down window")
                     t_up = time.monotonic()
                     c.topo.link_up("edge1")
-                    try:
-                        t_back = probe.wait_success(timeout=10, after=t_up, node="edge1")
-                    except TimeoutError:
-                        t_back = None
+                    t_back = probe.wait_success_or_none(timeout=10, after=t_up, node="edge1")
                     if t_back is not None:
-                        wait_for(lambda: probe.log().attempts[-1].t >= t_back + SETTLE_S,
-                                 SETTLE_S + 5, 0.05, what="the probe to run past the settle window")
+                        probe.wait_past(t_back + SETTLE_S, SETTLE_S + 5)
                 finally:
                     log = probe.stop()
                 msg = self.diag(log, t_down)

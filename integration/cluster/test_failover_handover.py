@@ -14,9 +14,9 @@ Run as root from integration/:
 import time
 import unittest
 
-from cluster.failover_common import (ADVERT_PORT, FailoverTestCase, decode_advert, figure,
-                                     figure_summary, udp_payloads)
-from lib.cluster import wait_for
+from cluster.failover_common import ADVERT_PORT, FailoverTestCase, figure, figure_summary, udp_payloads
+from lib.wait import wait_until
+from lib.wire import decode_advert
 
 ROUNDS = 5                 # graceful-stop rounds (min/median/max)
 RETURN_ROUNDS = 3          # preempting returns
@@ -34,7 +34,7 @@ class GracefulAndPreemptTest(FailoverTestCase):
         at most the skew time plus a margin; edge3 stays backup; edge1 exits
         0, removes its VIP and marks its state file stopped."""
         c = self.c
-        outages, switches = [], []
+        series: dict[str, list[float]] = {}
         for r in range(1, ROUNDS + 1):
             with self.subTest(round=r):
                 if r > 1:
@@ -45,15 +45,8 @@ class GracefulAndPreemptTest(FailoverTestCase):
                                                lambda: self.stop_agent_gracefully("edge1"),
                                                "edge1", "edge2")
                 cap.stop()
-                msg = self.diag(log, t0)
-                self.assertIsNotNone(t_new, "edge2 never served the client\n" + msg)
-                outage, switch = log.longest_outage_s(), t_new - t0
-                figure("graceful", round=r, outage_ms=outage * 1000, switch_ms=switch * 1000)
-                outages.append(outage * 1000)
-                switches.append(switch * 1000)
-                self.assertLess(outage, GRACEFUL_BOUND_S, msg)
-                self.assertLess(switch, GRACEFUL_BOUND_S, msg)
-                self.assert_one_switch(log, "edge1", "edge2", msg)
+                msg = self.assert_switched("graceful", r, series, log, t0, t_new, "edge1", "edge2",
+                                           GRACEFUL_BOUND_S, GRACEFUL_BOUND_S)
                 self.assertEqual(self.wait_exit("edge1", "agent"), 0, msg)
                 self.assertEqual(c.vip_holders(), ["edge2"], msg)
                 self.assertEqual(c.state_file("edge1").agent, "stopped", msg)
@@ -73,14 +66,14 @@ class GracefulAndPreemptTest(FailoverTestCase):
                         resign.append(adv)
                 self.assertTrue(resign, "no priority-0 advert from edge1 captured\n" + msg)
                 self.assertEqual({a.get("successor") for a in resign}, {"edge2"}, resign)
-        figure_summary("graceful", {"outage_ms": outages, "switch_ms": switches})
+        figure_summary("graceful", series)
 
     def test_old_master_returns_and_preempts_with_one_short_switch(self):
         """(4, preempt) edge1 stops gracefully, edge2 serves; edge1's agent
         starts again: it takes the VIP back, the client sees exactly one
         switch (edge2 -> edge1) and a short outage, then nothing moves."""
         c = self.c
-        outages, switches = [], []
+        series: dict[str, list[float]] = {}
         for r in range(1, RETURN_ROUNDS + 1):
             with self.subTest(round=r):
                 if r > 1:
@@ -97,22 +90,15 @@ class GracefulAndPreemptTest(FailoverTestCase):
                     return t
                 log, t0, t_new = self.failover(f"probe-preempt-{r}", come_back, "edge2", "edge1",
                                                switch_timeout=5.0, settle_s=1.5)
-                msg = self.diag(log, t0)
-                self.assertIsNotNone(t_new, "edge1 never served the client again\n" + msg)
-                outage = log.longest_outage_s()
-                figure("preempt_return", round=r, outage_ms=outage * 1000,
-                       switch_ms=(t_new - t0) * 1000)
-                outages.append(outage * 1000)
-                switches.append((t_new - t0) * 1000)
-                self.assert_one_switch(log, "edge2", "edge1", msg)
-                self.assertLess(outage, RETURN_BOUND_S, msg)
+                msg = self.assert_switched("preempt_return", r, series, log, t0, t_new, "edge2", "edge1",
+                                           RETURN_BOUND_S)
                 c.wait_roles("edge1", timeout=3)
                 moved = [(t.node, t.to_state) for t in c.transitions_since(marks)]
                 self.assertIn(("edge2", "BACKUP"), moved, msg)
                 self.assertEqual([m for m in moved if m[1] == "MASTER"], [("edge1", "MASTER")],
                                  msg)
                 self.assertEqual([m for m in moved if m[0] == "edge3"], [], msg)
-        figure_summary("preempt_return", {"outage_ms": outages, "switch_ms": switches})
+        figure_summary("preempt_return", series)
 
 
 class NoPreemptTest(FailoverTestCase):
@@ -141,8 +127,8 @@ class NoPreemptTest(FailoverTestCase):
             marks = c.agent_marks()           # after old's INIT -> BACKUP
             t0 = time.monotonic()
             # The assertion is a fixed observation window: nothing may move in it.
-            wait_for(lambda: time.monotonic() >= t0 + QUIET_WINDOW_S, QUIET_WINDOW_S + 1, 0.1,
-                     what="the observation window")
+            wait_until(lambda: time.monotonic() >= t0 + QUIET_WINDOW_S, QUIET_WINDOW_S + 1, 0.1,
+                       what="the observation window")
         finally:
             log = probe.stop()
         window = log.between(t0, t0 + QUIET_WINDOW_S)

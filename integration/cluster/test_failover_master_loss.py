@@ -15,8 +15,8 @@ Run as root from integration/:
 import time
 import unittest
 
-from cluster.failover_common import FailoverTestCase, figure, figure_summary
-from lib.cluster import wait_for
+from cluster.failover_common import FailoverTestCase, figure_summary
+from lib.wait import wait_until
 
 ROUNDS = 5               # kill -9 and link-down rounds (min/median/max)
 PROXY_ROUNDS = 3
@@ -32,7 +32,7 @@ class MasterLossTest(FailoverTestCase):
         + margin. edge1's VIP stays on its interface (nobody removes it) until
         its agent restarts and removes the leftover."""
         c = self.c
-        outages, switches = [], []
+        series: dict[str, list[float]] = {}
         for r in range(1, ROUNDS + 1):
             with self.subTest(round=r):
                 if r > 1:
@@ -40,15 +40,8 @@ class MasterLossTest(FailoverTestCase):
                 marks = c.agent_marks()
                 log, t0, t_new = self.failover(f"probe-kill9-{r}",
                                                lambda: c.kill("edge1", "agent"), "edge1", "edge2")
-                msg = self.diag(log, t0)
-                self.assertIsNotNone(t_new, "edge2 never served the client\n" + msg)
-                outage, switch = log.longest_outage_s(), t_new - t0
-                figure("kill9", round=r, outage_ms=outage * 1000, switch_ms=switch * 1000)
-                outages.append(outage * 1000)
-                switches.append(switch * 1000)
-                self.assertLess(outage, DOWN_BOUND_S, msg)
-                self.assertLess(switch, DOWN_BOUND_S, msg)
-                self.assert_one_switch(log, "edge1", "edge2", msg)
+                msg = self.assert_switched("kill9", r, series, log, t0, t_new, "edge1", "edge2",
+                                           DOWN_BOUND_S, DOWN_BOUND_S)
                 # Among the live agents exactly one master, and it holds the VIP;
                 # edge1 (agent dead) still carries its leftover copy.
                 self.assertEqual(c.roles(), {"edge1": "-", "edge2": "MASTER", "edge3": "BACKUP"},
@@ -62,13 +55,13 @@ class MasterLossTest(FailoverTestCase):
                 c.start_agent("edge1")
                 c.wait_roles("edge1", timeout=10)
                 self.assertEqual(c.vip_holders(), ["edge1"])
-        figure_summary("kill9", {"outage_ms": outages, "switch_ms": switches})
+        figure_summary("kill9", series)
 
     def test_master_link_down(self):
         """(2) edge1's cable is pulled: edge2 serves within the same bound;
         edge1's agent sees the link go and leaves MASTER (link tracking)."""
         c = self.c
-        outages, switches = [], []
+        series: dict[str, list[float]] = {}
         for r in range(1, ROUNDS + 1):
             with self.subTest(round=r):
                 if r > 1:
@@ -79,30 +72,23 @@ class MasterLossTest(FailoverTestCase):
                     c.topo.link_down("edge1")
                     return t
                 log, t0, t_new = self.failover(f"probe-linkdown-{r}", cut, "edge1", "edge2")
-                msg = self.diag(log, t0)
-                self.assertIsNotNone(t_new, "edge2 never served the client\n" + msg)
-                outage, switch = log.longest_outage_s(), t_new - t0
-                figure("linkdown", round=r, outage_ms=outage * 1000, switch_ms=switch * 1000)
-                outages.append(outage * 1000)
-                switches.append(switch * 1000)
-                self.assertLess(outage, DOWN_BOUND_S, msg)
-                self.assertLess(switch, DOWN_BOUND_S, msg)
-                self.assert_one_switch(log, "edge1", "edge2", msg)
+                msg = self.assert_switched("linkdown", r, series, log, t0, t_new, "edge1", "edge2",
+                                           DOWN_BOUND_S, DOWN_BOUND_S)
                 self.assertEqual(c.state_file("edge2").state(), "MASTER", msg)
                 self.assertEqual(c.state_file("edge3").state(), "BACKUP", msg)
                 # edge1 cannot hear anyone; it must not stay MASTER on a dead link.
-                wait_for(lambda: c.state_file("edge1").state() == "FAULT", 3, 0.05,
-                         what=lambda: "edge1 FAULT on link down\n" + self.diag())
-                wait_for(lambda: "edge1" not in c.vip_holders(), 3, 0.05,
-                         what=lambda: "edge1 releasing the VIP on link down\n" + self.diag())
-        figure_summary("linkdown", {"outage_ms": outages, "switch_ms": switches})
+                wait_until(lambda: c.state_file("edge1").state() == "FAULT", 3, 0.05,
+                           what=lambda: "edge1 FAULT on link down\n" + self.diag())
+                wait_until(lambda: "edge1" not in c.vip_holders(), 3, 0.05,
+                           what=lambda: "edge1 releasing the VIP on link down\n" + self.diag())
+        figure_summary("linkdown", series)
 
     def test_master_proxy_dies(self):
         """(7) SIGKILL edge1's lb-proxy while its agent lives: the agent sees
         the heartbeats stop (dead_after_ms 500), goes FAULT and hands the VIP
         to edge2, whose proxy is healthy."""
         c = self.c
-        outages, switches = [], []
+        series: dict[str, list[float]] = {}
         for r in range(1, PROXY_ROUNDS + 1):
             with self.subTest(round=r):
                 if r > 1:
@@ -110,15 +96,8 @@ class MasterLossTest(FailoverTestCase):
                 marks = c.agent_marks()
                 log, t0, t_new = self.failover(f"probe-proxy-{r}",
                                                lambda: c.kill("edge1", "proxy"), "edge1", "edge2")
-                msg = self.diag(log, t0)
-                self.assertIsNotNone(t_new, "edge2 never served the client\n" + msg)
-                outage, switch = log.longest_outage_s(), t_new - t0
-                figure("proxydeath", round=r, outage_ms=outage * 1000, switch_ms=switch * 1000)
-                outages.append(outage * 1000)
-                switches.append(switch * 1000)
-                self.assertLess(outage, PROXY_BOUND_S, msg)
-                self.assertLess(switch, PROXY_BOUND_S, msg)
-                self.assert_one_switch(log, "edge1", "edge2", msg)
+                msg = self.assert_switched("proxydeath", r, series, log, t0, t_new, "edge1", "edge2",
+                                           PROXY_BOUND_S, PROXY_BOUND_S)
                 self.assertTrue(c.alive("edge1", "agent"), msg)
                 self.assertEqual(c.roles(), {"edge1": "FAULT", "edge2": "MASTER",
                                              "edge3": "BACKUP"}, msg)
@@ -130,7 +109,7 @@ class MasterLossTest(FailoverTestCase):
                 # The proxy comes back: edge1 recovers and (preempt) is master again.
                 c.start_proxy("edge1")
                 c.wait_roles("edge1", timeout=10)
-        figure_summary("proxydeath", {"outage_ms": outages, "switch_ms": switches})
+        figure_summary("proxydeath", series)
 
 
 if __name__ == "__main__":

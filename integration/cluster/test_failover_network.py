@@ -14,11 +14,11 @@ Run as root from integration/:
 import time
 import unittest
 
-from cluster.failover_common import (ADVERT_MATCH, ADVERT_PORT, FailoverTestCase, decode_advert,
-                                     describe_arps, emit, figure, figure_summary,
-                                     udp_payloads, vip_arps)
-from lib.cluster import wait_for
+from cluster.failover_common import (ADVERT_MATCH, ADVERT_PORT, FailoverTestCase, describe_arps, emit, figure,
+                                     figure_summary, udp_payloads, vip_arps)
 from lib.netns import EDGES, VIP
+from lib.wait import wait_until
+from lib.wire import decode_advert
 
 DOWN_BOUND_S = 0.6        # Master_Down_Interval (341 ms for edge2) + margin
 HEAL_BOUND_S = 0.6        # a master hearing a lower one answers at once (RFC 9568)
@@ -42,24 +42,21 @@ class _Splitting(FailoverTestCase):
             marks = c.agent_marks()
             t_split = time.monotonic()
             c.topo.partition(["edge1"], ["edge2", "edge3", "client"])
-            try:
-                t_new = probe.wait_success(timeout=5, after=t_split, node="edge2")
-            except TimeoutError:
-                t_new = None
+            t_new = probe.wait_success_or_none(timeout=5, after=t_split, node="edge2")
             self.assertIsNotNone(t_new, "the client's side never got served by edge2\n"
                                  + self.diag(probe.log(), t_split))
             # Each side's view, from its own status and state file.
             c.wait_state("edge2", "MASTER", 3)
             c.wait_state("edge3", "BACKUP", 3)
-            wait_for(lambda: c.state_file("edge3").master() == "edge2", 3, 0.05,
-                     what=lambda: f"edge3 following edge2: {c.state_file('edge3').text!r}")
+            wait_until(lambda: c.state_file("edge3").master() == "edge2", 3, 0.05,
+                       what=lambda: f"edge3 following edge2: {c.state_file('edge3').text!r}")
             expect1 = "MASTER" if minority_keeps_vip else None
             if minority_keeps_vip:
                 c.wait_state("edge1", "MASTER", 3)
             else:
-                wait_for(lambda: c.state_file("edge1").state() in ("BACKUP", "FAULT"), 3, 0.05,
-                         what=lambda: f"edge1 (minority) leaving MASTER: "
-                                      f"{c.state_file('edge1').text!r}")
+                wait_until(lambda: c.state_file("edge1").state() in ("BACKUP", "FAULT"), 3, 0.05,
+                           what=lambda: f"edge1 (minority) leaving MASTER: "
+                                        f"{c.state_file('edge1').text!r}")
             views = {}
             for e in c.edges:
                 st = c.status(e)
@@ -83,13 +80,9 @@ class _Splitting(FailoverTestCase):
             c.topo.heal()
             c.wait_roles("edge1", timeout=5)
             t_single = time.monotonic()
-            try:
-                t_back = probe.wait_success(timeout=5, after=t_heal, node="edge1")
-            except TimeoutError:
-                t_back = None
+            t_back = probe.wait_success_or_none(timeout=5, after=t_heal, node="edge1")
             if t_back is not None:
-                wait_for(lambda: probe.log().attempts[-1].t >= t_back + 0.7, 6, 0.05,
-                         what="the probe to run past the settle window")
+                probe.wait_past(t_back + 0.7, 6)
         finally:
             log = probe.stop()
             cap.stop()
@@ -156,8 +149,8 @@ class PartitionTest(_Splitting):
                 c.topo.netem(e, loss=LOSS_PERCENT, direction="egress", match=ADVERT_MATCH)
             t0, wall0 = time.monotonic(), time.time()
             # The assertion is a fixed observation window: nothing may move in it.
-            wait_for(lambda: time.monotonic() >= t0 + LOSS_WINDOW_S, LOSS_WINDOW_S + 1, 0.1,
-                     what="the observation window")
+            wait_until(lambda: time.monotonic() >= t0 + LOSS_WINDOW_S, LOSS_WINDOW_S + 1, 0.1,
+                       what="the observation window")
             for e in c.edges:
                 c.topo.clear_netem(e)
             t1 = time.monotonic()

@@ -18,11 +18,11 @@ import random
 import time
 import unittest
 
-from cluster.failover_common import (ADVERT_GROUP, ADVERT_PORT, FailoverTestCase,
-                                     client_udp_socket, decode_advert, encode_advert_body,
-                                     encode_signed, figure, udp_payloads)
-from lib.cluster import wait_for
+from cluster.failover_common import (ADVERT_GROUP, ADVERT_PORT, FailoverTestCase, client_udp_socket, figure,
+                                     udp_payloads)
 from lib.netns import EDGES
+from lib.wait import wait_until
+from lib.wire import decode_advert, encode_advert_body, encode_signed
 
 PER_KIND = 40            # datagrams of each kind
 PACE_S = 0.002           # between datagrams: no socket-buffer overflow at the agents
@@ -48,7 +48,7 @@ class BadInputTest(FailoverTestCase):
                 got.setdefault(src, []).append(payload)
             return got if all(len(got.get(EDGES[e], [])) >= 5 for e in c.edges) else None
         try:
-            cls.real = wait_for(enough, 5, 0.1, what="5 captured adverts from every edge")
+            cls.real = wait_until(enough, 5, 0.1, what="5 captured adverts from every edge")
         finally:
             cap.stop()
 
@@ -81,11 +81,11 @@ class BadInputTest(FailoverTestCase):
             def counted():
                 return all(grown(e) >= len(datagrams) for e in c.edges)
             try:
-                wait_for(counted, 5, 0.1, what="the drops counted")
+                wait_until(counted, 5, 0.1, what="the drops counted")
             except AssertionError:
                 pass      # reported with the numbers below
             # Keep probing a moment past the last datagram: a late reaction counts too.
-            wait_for(lambda: time.monotonic() >= t0 + 1.0, 3, 0.05, what="the window")
+            wait_until(lambda: time.monotonic() >= t0 + 1.0, 3, 0.05, what="the window")
         finally:
             sock.close()
             log = probe.stop()

@@ -29,16 +29,14 @@ import tempfile
 import time
 import unittest
 
+from lib.binaries import binary, build_dir, have_binary
 from lib.capture import TcpCapture
-from lib.cluster import ClassScope, Cluster, build_dir, have_binary, wait_for
+from lib.cluster import ClassScope, Cluster
 from lib.netns import CLIENT, Unsupported
+from lib.wait import wait_until
 
 CLIENT_HOST = CLIENT[0]
 SCREENSHOT_DIR = os.environ.get("TANDEM_SCREENSHOT_DIR", "/tmp/tandem-screenshots")
-
-
-def lbctl_path() -> str:
-    return os.path.join(build_dir(), "ctl", "lbctl")
 
 
 def chromium() -> str | None:
@@ -54,7 +52,7 @@ class LbctlTest(unittest.TestCase):
         for kind in ("proxy", "agent"):
             if not have_binary(kind):
                 raise unittest.SkipTest(f"no {kind} binary in {build_dir()}")
-        if not os.access(lbctl_path(), os.X_OK):
+        if not have_binary("lbctl"):
             raise unittest.SkipTest(f"no lbctl in {build_dir()}/ctl")
         cls.scope = ClassScope(cls)
         try:
@@ -77,7 +75,7 @@ class LbctlTest(unittest.TestCase):
 
     def lbctl(self, *args: str, timeout: float = 30.0) -> tuple[int, str, str, float]:
         """lbctl --config F ARGS in the client namespace: (exit, stdout, stderr, seconds)."""
-        argv = [lbctl_path(), "--config", self.c.config_path, *args]
+        argv = [binary("lbctl"), "--config", self.c.config_path, *args]
         t0 = time.monotonic()
         r = self.c.topo.run(CLIENT_HOST, argv, check=False, timeout=timeout)
         return r.returncode, r.stdout, r.stderr, time.monotonic() - t0
@@ -117,8 +115,8 @@ class LbctlTest(unittest.TestCase):
             if c.masters() != ["edge1"]:
                 # The master refuses to hand over to a node that cannot serve
                 # yet (a restarted agent before its proxy's first heartbeat).
-                wait_for(lambda: self.lbctl("failover", "--to", "edge1", "--no-probe")[0] == 0,
-                         10.0, 0.2, what="lbctl failover --to edge1 accepted")
+                wait_until(lambda: self.lbctl("failover", "--to", "edge1", "--no-probe")[0] == 0,
+                           10.0, 0.2, what="lbctl failover --to edge1 accepted")
         c.wait_roles("edge1", timeout=15)
 
     def screenshot(self, host: str, url: str, name: str) -> tuple[str, str]:
@@ -314,8 +312,8 @@ class LbctlTest(unittest.TestCase):
         c = self.c
         c.topo.partition(["edge1"], ["edge2", "edge3"])
         try:
-            wait_for(lambda: sorted(c.masters()) == ["edge1", "edge2"], 5,
-                     what=lambda: f"two masters (now {c.masters()})")
+            wait_until(lambda: sorted(c.masters()) == ["edge1", "edge2"], 5,
+                       what=lambda: f"two masters (now {c.masters()})")
             code, view, _ = self.lbctl_json("status", "--interval", "0", expect=1)
             self.assertEqual(view["health"], "degraded")
             split = [w for w in view["warnings"] if w.startswith("SPLIT BRAIN")]
@@ -501,7 +499,7 @@ class LbctlTest(unittest.TestCase):
                 stop.wait(0.2)
 
         def reload_all(key_file: str, next_key_file: str | None) -> None:
-            extra = f'  next_key_file: "{next_key_file}"' if next_key_file else ""
+            extra = {"next_key_file": next_key_file} if next_key_file else {}
             c.write_config(key_path=key_file, extra_ha=extra)
             for e in c.edges:  # one node at a time, as an operator would
                 for kind, pattern in (("agent", r"keys_reloaded"), ("proxy", r"admin_keys signing=")):
@@ -514,7 +512,7 @@ class LbctlTest(unittest.TestCase):
         t.start()
         try:
             reload_all(old_path, new_path)          # 1. accept both, sign with the old key
-            c.write_config(key_path=new_path, extra_ha=f'  next_key_file: "{old_path}"')
+            c.write_config(key_path=new_path, extra_ha={"next_key_file": old_path})
             # 2. swap, node by node; lbctl (new file) names those still on the old key
             mark = c.proc("edge1", "agent").mark()
             c.proc("edge1", "agent").signal(signal.SIGHUP)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import unittest
 
-from lib.cluster import Cluster, VIP, binary, have_binary
+from lib.binaries import binary, have_binary
+from lib.cluster import Cluster, VIP
 from lib.netns import Unsupported
 
 

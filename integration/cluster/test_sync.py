@@ -26,14 +26,16 @@ Run as root from integration/:
 from __future__ import annotations
 
 import os
-import socket
-import statistics
 import sys
 import time
 import unittest
 
-from lib.cluster import BACKEND_PORT, Cluster, have_binary, wait_for
-from lib.netns import BACKENDS, CLIENT, VIP
+from lib.binaries import have_binary
+from lib.cluster import Cluster
+from lib.cluster_file import listener
+from lib.netns import CLIENT
+from lib.wait import wait_until
+from lib.wire import sync_frame
 
 APP_PORT = 8080
 SYNC_PORT = 5800
@@ -58,68 +60,16 @@ class SyncCluster(Cluster):
     """The test cluster with sticky pools: web (SOURCE_IP) on :80 and app
     (LEARN_COOKIE "SID") on :8080; backends set the SID cookie."""
 
-    def config_text(self) -> str:
-        text = super().config_text().replace(
-            '  algorithm: ROUND_ROBIN',
-            '  algorithm: ROUND_ROBIN\n  stickiness { kind: SOURCE_IP ttl_ms: 600000 }', 1)
-        servers = "\n".join(f'  servers {{ name: "{b}" address: "{BACKENDS[b]}:{BACKEND_PORT}" }}'
-                            for b in self.backends)
-        text += f'''
-listeners {{
-  name: "app"
-  bind: "0.0.0.0:{APP_PORT}"
-  mode: HTTP
-  pool: "app"
-}}
-pools {{
-  name: "app"
-  algorithm: ROUND_ROBIN
-  stickiness {{ kind: LEARN_COOKIE cookie: "SID" ttl_ms: 600000 }}
-{servers}
-  health_check {{ kind: HTTP path: "/health" interval_ms: 500 timeout_ms: 300 rise: 1 fall: 2 }}
-}}
-'''
-        return text
+    def __init__(self, testcase, **params):
+        super().__init__(testcase, stickiness={"kind": "SOURCE_IP", "ttl_ms": 600000},
+                         backend_cookie="SID", **params)
 
-    def start_backend(self, name: str):
-        return self._start(name, "backend",
-                           [sys.executable, "-m", "lib.backend", "--host", BACKENDS[name],
-                            "--port", str(BACKEND_PORT), "--name", name, "--set-cookie", "SID"],
-                           ready=r"^ready port=\d+$")
-
-
-def http(cluster: Cluster, port: int, path: str, source: str | None = None, cookie: str = "",
-         timeout: float = 2.0) -> dict[str, str]:
-    """GET http://VIP:port/path from the client namespace (bound to source);
-    lower-cased response headers (":status" holds the status code)."""
-    with cluster.topo.socket(CLIENT[0]) as s:
-        s.settimeout(timeout)
-        if source:
-            s.bind((source, 0))
-        s.connect((VIP, port))
-        extra = f"Cookie: {cookie}\r\n" if cookie else ""
-        s.sendall(f"GET {path} HTTP/1.1\r\nHost: {VIP}\r\n{extra}Connection: close\r\n\r\n".encode())
-        data = b""
-        while chunk := s.recv(65536):
-            data += chunk
-    lines = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
-    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
-    headers[":status"] = lines[0].split(" ")[1] if lines and " " in lines[0] else "?"
-    return headers
-
-
-def http_retry(cluster, port, path, source=None, cookie="", attempts=20):
-    last = None
-    for _ in range(attempts):
-        try:
-            h = http(cluster, port, path, source, cookie)
-            if h.get(":status") == "200":
-                return h
-            last = h
-        except OSError as e:
-            last = e
-        time.sleep(0.05)
-    raise AssertionError(f"GET :{port}{path} from {source} failed: {last!r}")
+    def config(self) -> dict:
+        config = super().config()
+        config["listeners"].append(listener("app", "HTTP", "app", bind=f"0.0.0.0:{APP_PORT}"))
+        config["pools"].append(self.backend_pool(
+            "app", {"kind": "LEARN_COOKIE", "cookie": "SID", "ttl_ms": 600000}))
+        return config
 
 
 class SyncTest(unittest.TestCase):
@@ -132,9 +82,7 @@ class SyncTest(unittest.TestCase):
             self.skipTest("lb-proxy / ha-agent not built (set TANDEM_BUILD)")
         self.c = SyncCluster(self)
         self.sources = [f"198.18.0.{150 + i}" for i in range(SOURCE_CLIENTS + LATE_CLIENTS + 20)]
-        ifname = self.c.topo.host(CLIENT[0]).ifname
-        for ip in self.sources:
-            self.c.topo.run(CLIENT[0], ["ip", "addr", "add", f"{ip}/24", "dev", ifname])
+        self.c.add_client_addresses(self.sources)
         self.c.start()
         self.c.wait_roles("edge1", timeout=15)
         self.wait_sync_mesh()
@@ -152,20 +100,13 @@ class SyncTest(unittest.TestCase):
         def ready():
             return all(self.sync_status(n).get("connected_peers", 0) == want and
                        self.sync_status(n).get("initial_sync_done") for n in nodes)
-        wait_for(ready, timeout, 0.1, what=lambda: {n: self.sync_status(n) for n in nodes})
-
-    def stick(self, node: str, pool: str) -> dict[str, str]:
-        """key -> server in node's lb-proxy table for pool."""
-        got = self.c.proxy_admin(node, f"/stick?pool={pool}")
-        if not isinstance(got, dict):
-            return {}
-        return {e["key"]: e["server"] for e in got.get("entries", [])}
+        wait_until(ready, timeout, 0.1, what=lambda: {n: self.sync_status(n) for n in nodes})
 
     def establish_source(self, sources: list[str]) -> dict[str, tuple[str, float]]:
         """A GET / per source address: source -> (backend, time stuck)."""
         out = {}
         for ip in sources:
-            h = http_retry(self.c, 80, "/", source=ip)
+            h = self.c.vip_get_ok(source=ip)
             out[ip] = (h.get("x-backend", "?"), time.monotonic())
         return out
 
@@ -173,11 +114,11 @@ class SyncTest(unittest.TestCase):
         """COUNT cookie sessions: cookie -> (backend, cookie header, time)."""
         out = {}
         for i in range(count):
-            h = http_retry(self.c, APP_PORT, f"/{tag}/{i}")
+            h = self.c.vip_get_ok(f"/{tag}/{i}", APP_PORT)
             cookie = h.get("set-cookie", "").split(";")[0]
             self.assertTrue(cookie.startswith("SID="), f"no SID cookie from the backend: {h}")
             # The second request proves the proxy learnt it.
-            again = http_retry(self.c, APP_PORT, f"/{tag}/{i}", cookie=cookie)
+            again = self.c.vip_get_ok(f"/{tag}/{i}", APP_PORT, cookie=cookie)
             self.assertEqual(again.get("x-backend"), h.get("x-backend"))
             out[cookie.split("=", 1)[1]] = (h.get("x-backend", "?"), cookie, time.monotonic())
         return out
@@ -195,9 +136,9 @@ class SyncTest(unittest.TestCase):
         # End-to-end lag: a new source client, until edge2's proxy has it.
         e2e = []
         for ip in self.sources[SOURCE_CLIENTS + LATE_CLIENTS:]:
-            http_retry(c, 80, "/", source=ip)
+            c.vip_get_ok(source=ip)
             t = time.monotonic()
-            wait_for(lambda: ip in self.stick("edge2", "web"), 3.0, 0.002, what=f"{ip} on edge2")
+            wait_until(lambda: ip in self.c.stick("edge2", "web"), 3.0, 0.002, what=f"{ip} on edge2")
             e2e.append((time.monotonic() - t) * 1000)
         figure("sync_lag_e2e_ms", p50=quantile(e2e, 0.5), p99=quantile(e2e, 0.99), samples=len(e2e),
                note="client_response_to_backup_proxy_table_poll_2ms")
@@ -205,13 +146,13 @@ class SyncTest(unittest.TestCase):
         # Every backup proxy runs hot with the whole table.
         def hot():
             for n in ("edge2", "edge3"):
-                web, app = self.stick(n, "web"), self.stick(n, "app")
+                web, app = self.c.stick(n, "web"), self.c.stick(n, "app")
                 if any(web.get(ip) != b for ip, (b, _) in src.items()):
                     return False
                 if any(app.get(k) != b for k, (b, _, _) in ck.items()):
                     return False
             return True
-        wait_for(hot, 5.0, 0.05, what="backups' proxies holding every entry")
+        wait_until(hot, 5.0, 0.05, what="backups' proxies holding every entry")
 
         lag = self.sync_status("edge1")
         figure("sync_lag_ms", p50=float(lag.get("lag_p50_ms", 0)), p99=float(lag.get("lag_p99_ms", 0)),
@@ -222,24 +163,24 @@ class SyncTest(unittest.TestCase):
         late = self.establish_source(self.sources[SOURCE_CLIENTS:SOURCE_CLIENTS + LATE_CLIENTS])
         t_kill = c.kill("edge1", "agent")
         c.kill("edge1", "proxy")
-        wait_for(lambda: c.state_file("edge2").state() == "MASTER", 5.0, 0.01,
-                 what=lambda: f"edge2 MASTER (roles {c.roles()})")
+        wait_until(lambda: c.state_file("edge2").state() == "MASTER", 5.0, 0.01,
+                   what=lambda: f"edge2 MASTER (roles {c.roles()})")
         took_ms = (time.monotonic() - t_kill) * 1000
 
         kept, moved = 0, []
         for ip, (backend, at) in src.items():
             self.assertLess(at, t_kill - FLUSH_MS / 1000)
-            got = http_retry(c, 80, "/", source=ip).get("x-backend")
+            got = c.vip_get_ok(source=ip).get("x-backend")
             kept += got == backend
             if got != backend:
                 moved.append(f"{ip}: {backend} -> {got}")
         for key, (backend, cookie, at) in ck.items():
-            got = http_retry(c, APP_PORT, "/s/again", cookie=cookie).get("x-backend")
+            got = c.vip_get_ok("/s/again", APP_PORT, cookie=cookie).get("x-backend")
             kept += got == backend
             if got != backend:
                 moved.append(f"{cookie}: {backend} -> {got}")
         total = len(src) + len(ck)
-        late_kept = sum(http_retry(c, 80, "/", source=ip).get("x-backend") == b for ip, (b, at) in late.items())
+        late_kept = sum(c.vip_get_ok(source=ip).get("x-backend") == b for ip, (b, at) in late.items())
         late_ages = [(t_kill - at) * 1000 for _, at in late.values()]
         figure("stickiness_kept", kept=f"{kept}/{total}", late_kept=f"{late_kept}/{len(late)}",
                late_age_ms_min=min(late_ages), late_age_ms_max=max(late_ages), failover_ms=took_ms)
@@ -257,12 +198,12 @@ class SyncTest(unittest.TestCase):
         # Written while edge3 is down; the running nodes keep their config.
         c.write_config(priorities={"edge1": 200, "edge2": 150, "edge3": 250})
         c.start_proxy("edge3")
-        self.assertEqual(self.stick("edge3", "web"), {}, "a fresh proxy starts empty")
+        self.assertEqual(self.c.stick("edge3", "web"), {}, "a fresh proxy starts empty")
         c.start_agent("edge3", wait=False)
-        wait_for(lambda: c.state_file("edge3").state() == "MASTER", 10.0, 0.01,
-                 what=lambda: f"edge3 MASTER (roles {c.roles()})")
-        web = self.stick("edge3", "web")
-        app = self.stick("edge3", "app")
+        wait_until(lambda: c.state_file("edge3").state() == "MASTER", 10.0, 0.01,
+                   what=lambda: f"edge3 MASTER (roles {c.roles()})")
+        web = self.c.stick("edge3", "web")
+        app = self.c.stick("edge3", "app")
         missing = [ip for ip, (b, _) in src.items() if web.get(ip) != b]
         missing += [k for k, (b, _, _) in ck.items() if app.get(k) != b]
         self.assertEqual(missing, [], "edge3 became MASTER without these entries")
@@ -274,27 +215,27 @@ class SyncTest(unittest.TestCase):
         self.assertTrue(0 <= i_snap < i_gate < i_backup, text[-3000:])
         self.assertIn("start with failing track sync", text)
         for ip, (b, _) in list(src.items())[:10]:
-            self.assertEqual(http_retry(c, 80, "/", source=ip).get("x-backend"), b)
+            self.assertEqual(c.vip_get_ok(source=ip).get("x-backend"), b)
 
     def test_proxy_restarted_alone_gets_its_table_back(self):
         """kill -9 of a backup's proxy: the new one gets the table from its agent."""
         c = self.c
         src = self.establish_source(self.sources[:SOURCE_CLIENTS])
-        wait_for(lambda: len(self.stick("edge2", "web")) >= len(src), 5.0, 0.05, what="edge2 hot")
-        before = self.stick("edge2", "web")
+        wait_until(lambda: len(self.c.stick("edge2", "web")) >= len(src), 5.0, 0.05, what="edge2 hot")
+        before = self.c.stick("edge2", "web")
         c.kill("edge2", "proxy")
         t = time.monotonic()
         c.start_proxy("edge2")
-        wait_for(lambda: self.stick("edge2", "web") == before, 5.0, 0.01,
-                 what=lambda: f"edge2's table back ({len(self.stick('edge2', 'web'))}/{len(before)})")
+        wait_until(lambda: self.c.stick("edge2", "web") == before, 5.0, 0.01,
+                   what=lambda: f"edge2's table back ({len(self.c.stick('edge2', 'web'))}/{len(before)})")
         figure("proxy_restart_table_back", entries=len(before), ms=(time.monotonic() - t) * 1000)
         st = self.sync_status("edge2")
         self.assertGreaterEqual(int(st.get("proxy_resyncs", 0)), 2)
         # And the master's proxy too: its table comes back from its agent.
-        before1 = self.stick("edge1", "web")
+        before1 = self.c.stick("edge1", "web")
         c.kill("edge1", "proxy")
         c.start_proxy("edge1")
-        wait_for(lambda: self.stick("edge1", "web") == before1, 5.0, 0.01, what="edge1's table back")
+        wait_until(lambda: self.c.stick("edge1", "web") == before1, 5.0, 0.01, what="edge1's table back")
 
     def test_agent_kill_outage_uses_the_connection(self):
         """kill -9 of the master's agent alone: edge2 takes over on the
@@ -325,8 +266,8 @@ class SyncTest(unittest.TestCase):
 
     def test_garbage_on_the_sync_port_is_disconnected_and_counted(self):
         c = self.c
-        http_retry(c, 80, "/", source=self.sources[0])
-        before = self.stick("edge1", "web")
+        c.vip_get_ok(source=self.sources[0])
+        before = self.c.stick("edge1", "web")
         st0 = self.sync_status("edge1")
 
         def send(payload: bytes) -> float:
@@ -346,9 +287,7 @@ class SyncTest(unittest.TestCase):
 
         ms_garbage = send(b"\x00\x00\x01\x00" + b"\xff" * 256)        # a frame of noise
         ms_http = send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")               # a length of 1.2 GB
-        # A well-formed SyncFrame{hello: b"x", mac: 32 zero bytes}.
-        frame = b"\x0a\x01x" + b"\x1a\x20" + bytes(32)
-        ms_mac = send(len(frame).to_bytes(4, "big") + frame)
+        ms_mac = send(sync_frame(hello=b"x", mac=bytes(32)))                # well-formed, a wrong MAC
         for ms in (ms_garbage, ms_http, ms_mac):
             self.assertLess(ms, 2000)
         st = self.sync_status("edge1")
@@ -357,7 +296,7 @@ class SyncTest(unittest.TestCase):
         self.assertGreaterEqual(rej.get("malformed", 0) - rej0.get("malformed", 0), 1, rej)
         self.assertGreaterEqual(rej.get("too_large", 0) - rej0.get("too_large", 0), 1, rej)
         self.assertGreaterEqual(rej.get("bad_mac", 0) - rej0.get("bad_mac", 0), 1, rej)
-        self.assertEqual(self.stick("edge1", "web"), before)
+        self.assertEqual(self.c.stick("edge1", "web"), before)
         # The real peers are still connected.
         self.assertEqual(st.get("connected_peers"), 2)
 

@@ -37,17 +37,16 @@ import threading
 import time
 import unittest
 
-from cluster.test_sync import APP_PORT, SyncCluster, figure, http_retry
-from lib.cluster import build_dir, have_binary, wait_for
+from cluster.test_sync import APP_PORT, SyncCluster, figure
+from lib.binaries import binary, have_binary
+from lib.capture import TCP, parse_ipv4
 from lib.netns import CLIENT
+from lib.wait import wait_until
+from lib.wire import sync_frame
 
 SEED_ENTRIES = 30000
 SOURCE_CLIENTS = 60
 COOKIE_CLIENTS = 30
-
-
-def seed_binary() -> str:
-    return os.path.join(build_dir(), "ha", "tandem-sync-seed")
 
 
 def log_time(line: str) -> float:
@@ -61,13 +60,11 @@ class SyncRestartTest(unittest.TestCase):
     def setUp(self):
         if os.geteuid() != 0:
             self.skipTest("needs root (network namespaces)")
-        if not (have_binary("proxy") and have_binary("agent") and os.access(seed_binary(), os.X_OK)):
+        if not (have_binary("proxy") and have_binary("agent") and have_binary("sync-seed")):
             self.skipTest("lb-proxy / ha-agent / tandem-sync-seed not built (set TANDEM_BUILD)")
         self.c = SyncCluster(self)
         self.sources = [f"198.18.0.{150 + i}" for i in range(SOURCE_CLIENTS)]
-        ifname = self.c.topo.host(CLIENT[0]).ifname
-        for ip in self.sources:
-            self.c.topo.run(CLIENT[0], ["ip", "addr", "add", f"{ip}/24", "dev", ifname])
+        self.c.add_client_addresses(self.sources)
         self.c.start()
         self.c.wait_roles("edge1", timeout=15)
 
@@ -92,10 +89,10 @@ class SyncRestartTest(unittest.TestCase):
         c = self.c
         src = {}
         for ip in self.sources:
-            src[ip] = http_retry(c, 80, "/", source=ip).get("x-backend")
+            src[ip] = c.vip_get_ok(source=ip).get("x-backend")
         cookies = {}
         for i in range(COOKIE_CLIENTS):
-            h = http_retry(c, APP_PORT, f"/r/{i}")
+            h = c.vip_get_ok(f"/r/{i}", APP_PORT)
             cookie = h.get("set-cookie", "").split(";")[0]
             self.assertTrue(cookie.startswith("SID="), h)
             cookies[cookie] = h.get("x-backend")
@@ -105,15 +102,15 @@ class SyncRestartTest(unittest.TestCase):
         c.kill("edge3", "agent")
         c.kill("edge3", "proxy")
         t = time.monotonic()
-        r = c.topo.run("edge3", [seed_binary(), "--key-file", c.key_path, "--cluster", "tandem-test",
+        r = c.topo.run("edge3", [binary("sync-seed"), "--key-file", c.key_path, "--cluster", "tandem-test",
                                  "--node", "edge3", "--listen", f"{c.topo.host('edge3').ip}:5800",
                                  "--peers", "edge1,edge2", "--pool", "web",
                                  "--servers", ",".join(c.backends), "--count", str(SEED_ENTRIES),
                                  "--timeout-s", "30"], check=False, timeout=40)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         want = SEED_ENTRIES + SOURCE_CLIENTS
-        wait_for(lambda: all(self.proxy_entries(n, "web") >= want for n in ("edge1", "edge2")), 30.0, 0.2,
-                 what=lambda: {n: self.proxy_entries(n, "web") for n in ("edge1", "edge2")})
+        wait_until(lambda: all(self.proxy_entries(n, "web") >= want for n in ("edge1", "edge2")), 30.0, 0.2,
+                   what=lambda: {n: self.proxy_entries(n, "web") for n in ("edge1", "edge2")})
         figure("sync_restart_seeded", entries=want, s=time.monotonic() - t)
 
         # edge3 restarts from nothing, now with the top priority. The sync
@@ -138,8 +135,8 @@ class SyncRestartTest(unittest.TestCase):
         poller = threading.Thread(target=poll_full, daemon=True)
         poller.start()
         self.addCleanup(done.set)
-        wait_for(lambda: c.state_file("edge3").state() == "MASTER", 30.0, 0.005,
-                 what=lambda: f"edge3 MASTER ({c.roles()})")
+        wait_until(lambda: c.state_file("edge3").state() == "MASTER", 30.0, 0.005,
+                   what=lambda: f"edge3 MASTER ({c.roles()})")
         entries_at_master = self.proxy_entries("edge3", "web")
         c.wait_vip("edge3", timeout=5)
         # Every client at once after the take-over, in a mixed order.
@@ -148,9 +145,9 @@ class SyncRestartTest(unittest.TestCase):
         random.Random(7).shuffle(order)
         for kind, key, backend in order:
             if kind == "src":
-                got = http_retry(c, 80, "/", source=key).get("x-backend")
+                got = c.vip_get_ok(source=key).get("x-backend")
             else:
-                got = http_retry(c, APP_PORT, "/r/again", cookie=key).get("x-backend")
+                got = c.vip_get_ok("/r/again", APP_PORT, cookie=key).get("x-backend")
             if got != backend:
                 moved.append(f"{key}: {backend} -> {got}")
         total = len(src) + len(cookies)
@@ -199,7 +196,7 @@ class SyncRestartTest(unittest.TestCase):
         after the 3 s gate it is eligible only at priority 1; once the LAN
         heals it takes over only with the table in its proxy."""
         c = self.c
-        src = {ip: http_retry(c, 80, "/", source=ip).get("x-backend") for ip in self.sources[:30]}
+        src = {ip: c.vip_get_ok(source=ip).get("x-backend") for ip in self.sources[:30]}
         c.kill("edge3", "agent")
         c.kill("edge3", "proxy")
         c.write_config(priorities={"edge1": 200, "edge2": 150, "edge3": 250})
@@ -214,14 +211,14 @@ class SyncRestartTest(unittest.TestCase):
             st = c.status("edge3") or {}
             inst = {i.get("name"): i for i in st.get("instances", [])}.get("www", {})
             return inst.get("effective_priority")
-        wait_for(lambda: priority() == 1, 5.0, 0.1, what=lambda: f"edge3 at priority 1 (now {priority()})")
+        wait_until(lambda: priority() == 1, 5.0, 0.1, what=lambda: f"edge3 at priority 1 (now {priority()})")
         self.assertEqual(((c.agent_status("edge3") or {}).get("sync") or {}).get("eligibility"), "last_resort")
         self.assertEqual(self.proxy_entries("edge3", "web"), 0)
         # Heal: edge3 gets the table, hands it to its proxy, then takes over at 250.
         marks = c.agent_marks()
         c.topo.heal()
-        wait_for(lambda: c.state_file("edge3").state() == "MASTER" and c.state_file("edge1").state() != "MASTER"
-                 and priority() == 250, 15.0, 0.02, what=lambda: f"edge3 MASTER at 250 ({c.roles()}, {priority()})")
+        wait_until(lambda: c.state_file("edge3").state() == "MASTER" and c.state_file("edge1").state() != "MASTER"
+                   and priority() == 250, 15.0, 0.02, what=lambda: f"edge3 MASTER at 250 ({c.roles()}, {priority()})")
         entries = self.proxy_entries("edge3", "web")
         self.assertGreaterEqual(entries, len(src))
         lines = agent.lines(since)
@@ -231,7 +228,7 @@ class SyncRestartTest(unittest.TestCase):
         last = [t for t in c.transitions_since(marks) if t.node == "edge3" and t.to_state == "MASTER"]
         self.assertTrue(last, text[-3000:])
         c.wait_vip("edge3", timeout=5)
-        moved = [ip for ip, b in src.items() if http_retry(c, 80, "/", source=ip).get("x-backend") != b]
+        moved = [ip for ip, b in src.items() if c.vip_get_ok(source=ip).get("x-backend") != b]
         figure("sync_last_resort", kept=f"{len(src) - len(moved)}/{len(src)}", proxy_entries_at_master=entries)
         self.assertEqual(moved, [])
 
@@ -243,13 +240,13 @@ class SyncRestartTest(unittest.TestCase):
         before = c.proc("edge1", "agent").mark()
         st0 = ((c.agent_status("edge1") or {}).get("sync") or {}).get("rejected") or {}
         sent = 0
-        frame = b"\x0a\x01x" + b"\x1a\x20" + bytes(32)  # SyncFrame{hello: "x", mac: zeros}
+        frame = sync_frame(hello=b"x", mac=bytes(32))  # well-formed, a wrong MAC
         t = time.monotonic()
         for _ in range(300):
             with c.topo.socket(CLIENT[0]) as sock:
                 sock.settimeout(2)
                 sock.connect((host, 5800))
-                sock.sendall(len(frame).to_bytes(4, "big") + frame)
+                sock.sendall(frame)
                 try:
                     while sock.recv(65536):
                         pass
@@ -262,7 +259,7 @@ class SyncRestartTest(unittest.TestCase):
         def counted():
             st = ((c.agent_status("edge1") or {}).get("sync") or {}).get("rejected") or {}
             return int(st.get("bad_mac", 0)) - int(st0.get("bad_mac", 0)) >= sent
-        wait_for(counted, 5.0, 0.1, what=f"{sent} bad_mac rejections counted")
+        wait_until(counted, 5.0, 0.1, what=f"{sent} bad_mac rejections counted")
         warnings = [x for x in c.proc("edge1", "agent").lines(before) if "sync_rejected" in x]
         figure("sync_garbage_hellos", sent=sent, warning_lines=len(warnings), s=time.monotonic() - t)
         self.assertGreaterEqual(sent, 100)
@@ -270,8 +267,8 @@ class SyncRestartTest(unittest.TestCase):
         self.assertLessEqual(len(warnings), 3, "\n".join(warnings[:10]))
         self.assertIn("rejected_since_last_warning=", warnings[0])
         # The real peers are unaffected.
-        wait_for(lambda: ((c.agent_status("edge1") or {}).get("sync") or {}).get("connected_peers") == 2, 5.0, 0.1,
-                 what="edge1 still connected to both peers")
+        wait_until(lambda: ((c.agent_status("edge1") or {}).get("sync") or {}).get("connected_peers") == 2, 5.0, 0.1,
+                   what="edge1 still connected to both peers")
 
 
     def test_a_recorded_hello_replayed_does_not_displace_the_real_peer(self):
@@ -286,8 +283,8 @@ class SyncRestartTest(unittest.TestCase):
         c.kill("edge2", "agent")
         c.start_agent("edge2")
         # edge2 dials edge3 (the lower name dials): its hello crosses the wire.
-        wait_for(lambda: self.peer_connects("edge3", "edge2") > connects0, 10.0, 0.1,
-                 what="edge2 reconnected to edge3")
+        wait_until(lambda: self.peer_connects("edge3", "edge2") > connects0, 10.0, 0.1,
+                   what="edge2 reconnected to edge3")
         cap.stop()
         edge3 = c.topo.host("edge3").ip
         hello = first_payload_to(cap.packets(), edge3, 5800)
@@ -310,7 +307,7 @@ class SyncRestartTest(unittest.TestCase):
         def refused():
             st = ((c.agent_status("edge3") or {}).get("sync") or {}).get("rejected") or {}
             return int(st.get("handshake_timeout", 0)) > int(sync0.get("handshake_timeout", 0))
-        wait_for(refused, 5.0, 0.1, what="the replayed hello refused at the handshake deadline")
+        wait_until(refused, 5.0, 0.1, what="the replayed hello refused at the handshake deadline")
         self.assertEqual(self.peer_connects("edge3", "edge2"), connects,
                          "a replayed hello must not count as a connection of edge2")
         lines = c.proc("edge3", "agent").lines(before)
@@ -328,21 +325,10 @@ class SyncRestartTest(unittest.TestCase):
 
 def first_payload_to(packets: list[tuple[float, bytes]], dst: str, port: int) -> bytes | None:
     """The first TCP payload sent to dst:port in an Ethernet/IPv4 capture."""
-    want = bytes(int(x) for x in dst.split("."))
     for _, frame in packets:
-        if len(frame) < 34 or frame[12:14] != b"\x08\x00":
-            continue
-        ip = frame[14:]
-        ihl = (ip[0] & 0x0F) * 4
-        if ip[9] != 6 or ip[16:20] != want:
-            continue
-        tcp = ip[ihl:]
-        if int.from_bytes(tcp[2:4], "big") != port:
-            continue
-        total = int.from_bytes(ip[2:4], "big")
-        payload = ip[ihl + (tcp[12] >> 4) * 4:total]
-        if payload:
-            return bytes(payload)
+        p = parse_ipv4(frame)
+        if p is not None and p.protocol == TCP and (p.dst, p.dport) == (dst, port) and p.payload:
+            return p.payload
     return None
 
 

@@ -16,8 +16,10 @@ import time
 import unittest
 
 from lib import netns
-from lib.cluster import Cluster, ProcessExited, have_binary, binary
-from lib.netns import Topology, Unsupported, wait_until
+from lib.binaries import binary, have_binary
+from lib.cluster import Cluster, ProcessExited
+from lib.netns import Topology, Unsupported
+from lib.wait import wait_until
 
 MCAST_GROUP = "224.0.0.18"
 MCAST_PORT = 5798

@@ -18,7 +18,8 @@ import signal
 import stat
 import unittest
 
-from lib.cluster import LISTEN_PORT, Cluster, binary, have_binary
+from lib.binaries import binary, have_binary
+from lib.cluster import Cluster
 from lib.netns import Unsupported
 
 UID = GID = 64_123          # no such user needed: setpriv takes numbers

@@ -1,4 +1,6 @@
-"""A passive capture of one TCP direction inside a test namespace.
+"""Reading captured frames: parse_ipv4() for one Ethernet/IPv4 frame (as
+tcpdump writes them and AF_PACKET sockets read them), and a passive capture
+of one TCP direction inside a test namespace.
 
     with TcpCapture(topo, "client", dst=("198.18.0.11", 5799)) as cap:
         ... run something in "client" that talks to 198.18.0.11:5799 ...
@@ -15,10 +17,49 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+from dataclasses import dataclass
 
 from lib.netns import socket_in_namespace
 
 ETH_P_ALL = 0x0003
+TCP, UDP = 6, 17
+
+
+@dataclass(frozen=True)
+class Ipv4Packet:
+    """The IPv4 packet in an Ethernet frame. For TCP and UDP, the ports and
+    the transport payload (seq: TCP's sequence number); for any other
+    protocol, ports 0 and the IP payload."""
+    protocol: int
+    src: str
+    dst: str
+    sport: int
+    dport: int
+    payload: bytes
+    seq: int = 0
+
+
+def parse_ipv4(frame: bytes) -> Ipv4Packet | None:
+    """The IPv4 packet of an Ethernet frame; None for anything else (ARP,
+    IPv6) or a frame too short for its headers."""
+    if len(frame) < 14 + 20 or frame[12:14] != b"\x08\x00":
+        return None
+    ip = frame[14:]
+    ihl = (ip[0] & 0x0F) * 4
+    ip = ip[:struct.unpack("!H", ip[2:4])[0]]     # without the Ethernet padding
+    if len(ip) < ihl:
+        return None
+    protocol, src, dst = ip[9], socket.inet_ntoa(ip[12:16]), socket.inet_ntoa(ip[16:20])
+    body = bytes(ip[ihl:])
+    if protocol == UDP and len(body) >= 8:
+        sport, dport, length = struct.unpack("!HHH", body[:6])
+        return Ipv4Packet(protocol, src, dst, sport, dport, body[8:length])
+    if protocol == TCP and len(body) >= 20:
+        sport, dport, seq = struct.unpack("!HHI", body[:8])
+        return Ipv4Packet(protocol, src, dst, sport, dport, body[(body[12] >> 4) * 4:], seq)
+    if protocol in (TCP, UDP):
+        return None
+    return Ipv4Packet(protocol, src, dst, 0, 0, body)
 
 
 class TcpCapture:
@@ -26,8 +67,7 @@ class TcpCapture:
     def __init__(self, topo, host: str, dst: tuple[str, int], max_bytes: int = 1 << 20) -> None:
         self.topo = topo
         self.host = host
-        self.dst_ip = socket.inet_aton(dst[0])
-        self.dst_port = dst[1]
+        self.dst = (dst[0], int(dst[1]))
         self.max_bytes = max_bytes
         self._segments: dict[int, dict[int, bytes]] = {}
         self._order: list[int] = []
@@ -60,20 +100,10 @@ class TcpCapture:
             self._take(frame)
 
     def _take(self, frame: bytes) -> None:
-        if len(frame) < 14 + 20 or frame[12:14] != b"\x08\x00":
+        packet = parse_ipv4(frame)
+        if packet is None or packet.protocol != TCP or (packet.dst, packet.dport) != self.dst:
             return
-        ip = frame[14:]
-        ihl = (ip[0] & 0x0F) * 4
-        if ip[9] != 6 or ip[16:20] != self.dst_ip:
-            return
-        total_len = struct.unpack("!H", ip[2:4])[0]
-        tcp = ip[ihl:total_len]
-        if len(tcp) < 20:
-            return
-        sport, dport, seq = struct.unpack("!HHI", tcp[:8])
-        if dport != self.dst_port:
-            return
-        payload = tcp[(tcp[12] >> 4) * 4:]
+        sport, seq, payload = packet.sport, packet.seq, packet.payload
         if sport not in self._segments:
             self._segments[sport] = {}
             self._order.append(sport)

@@ -9,9 +9,10 @@
 
 Hosts (lib.netns): edge1..3 at 198.18.0.11-13, backend1..3 at
 198.18.0.101-103 (lib.backend on port 8000), client at 198.18.0.50; the VIP is
-198.18.0.100/24. One cluster file is written to the test's temp dir (protobuf
-text, config/proto/cluster.proto), with per-node sockets and state files in
-<tmp>/<node>/. Binaries come from $TANDEM_BUILD (default <repo>/build).
+198.18.0.100/24. One cluster file is written to the test's temp dir (built as
+data by config(), written by lib.cluster_file), with per-node sockets and
+state files in <tmp>/<node>/. Binaries come from lib.binaries ($TANDEM_BUILD,
+default <repo>/build).
 
 Cleanup (registered with the TestCase): every process is stopped by PID
 (graceful first), then the namespaces go. Logs stay in the temp dir when the
@@ -24,6 +25,11 @@ share one topology:
     cls.cluster = Cluster(scope, ...)
     ...
     scope.mark_failed()                # from a failing test: keep the logs
+
+A script (the demo, a benchmark) uses `with ScriptScope("name") as scope:`.
+
+The client's view: vip_get / vip_get_ok (a GET through the VIP, from one of
+the client's addresses), served_by_vip(), stick(node) (a proxy's table).
 
 The ha-agent's view (what scenarios assert on besides the probe):
 state_file(node) parses the node's state file, agent_status(node) runs
@@ -44,35 +50,21 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from lib.netns import BACKENDS, CLIENT, EDGES, VIP, Topology, wait_until
+from lib.binaries import INTEGRATION_DIR, binary, have_binary
+from lib.cluster_file import http_health, listener, pool, to_text
+from lib.netns import BACKENDS, CLIENT, EDGES, VIP, Topology
 from lib.probe import ProbeLog
 from lib.processes import Harness, Process
+from lib.wait import GiveUp, wait_until
 
-INTEGRATION_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REPO_DIR = os.path.dirname(INTEGRATION_DIR)
 BACKEND_PORT = 8000
 LISTEN_PORT = 80
+# The admin listeners, on loopback inside each edge's namespace.
+PROXY_ADMIN = "127.0.0.1:9100"
+AGENT_ADMIN = "127.0.0.1:9200"
 VIP_PREFIX = 24
-# The pool's active check (cluster.proto HealthCheck fields, text format).
-DEFAULT_HEALTH_CHECK = ('kind: HTTP path: "/health" interval_ms: 500 timeout_ms: 300 '
-                        'rise: 1 fall: 2')
-
-
-def build_dir() -> str:
-    """Where the built binaries are: $TANDEM_BUILD, else <repo>/build."""
-    return os.environ.get("TANDEM_BUILD") or os.path.join(REPO_DIR, "build")
-
-
-def binary(kind: str) -> str:
-    """Path of "proxy" ($TANDEM_BUILD/lb/lb-proxy) or "agent" (ha/ha-agent)."""
-    rel = {"proxy": "lb/lb-proxy", "agent": "ha/ha-agent"}[kind]
-    return os.path.join(build_dir(), rel)
-
-
-def have_binary(kind: str) -> bool:
-    """The binary exists and is executable."""
-    path = binary(kind)
-    return os.path.isfile(path) and os.access(path, os.X_OK)
+# The pools' active check (cluster.proto HealthCheck fields).
+DEFAULT_HEALTH_CHECK = http_health(path="/health", interval_ms=500, timeout_ms=300, rise=1, fall=2)
 
 
 @dataclass
@@ -114,19 +106,20 @@ class ProbeRun:
         return wait_until(seen, timeout, 0.02,
                           what=f"a probe success{' from ' + node if node else ''}")
 
-
-def wait_for(predicate, timeout: float, interval: float = 0.05, what="condition"):
-    """lib.netns.wait_until, but `what` may be a callable evaluated only on
-    timeout (to describe the state then), and the timeout is an
-    AssertionError (a test failure, not an error)."""
-    try:
-        return wait_until(predicate, timeout, interval, what="condition")
-    except TimeoutError:
+    def wait_success_or_none(self, timeout: float = 10.0, after: float | None = None,
+                             node: str | None = None) -> float | None:
+        """wait_success, but None when no such success came in time: for a
+        scenario that measures first and asserts on the figures after."""
         try:
-            desc = what() if callable(what) else what
-        except Exception as e:  # noqa: BLE001 - describing must not hide the timeout
-            desc = f"<description failed: {e!r}>"
-        raise AssertionError(f"timed out after {timeout:.1f}s waiting for {desc}") from None
+            return self.wait_success(timeout, after, node)
+        except TimeoutError:
+            return None
+
+    def wait_past(self, t: float, timeout: float) -> None:
+        """Waits until the probe has made an attempt at or after t (it kept
+        probing through a settle or observation window ending at t)."""
+        wait_until(lambda: (lambda a: bool(a) and a[-1].t >= t)(self.log().attempts), timeout, 0.05,
+                   what=lambda: f"the probe to run past the window\n{self.log().summary()}")
 
 
 class _ScopeOutcome:
@@ -155,6 +148,49 @@ class ClassScope:
 
     def __str__(self) -> str:
         return f"class {self.cls.__name__}"
+
+
+class ScriptScope:
+    """Stands in for a TestCase when a script (the demo, a benchmark) owns a
+    Cluster: collects the cleanups and runs them (LIFO) when the `with`
+    block ends, carrying on past a failing one. An exception out of the
+    block, mark_failed() or keep_logs keeps the logs, as a failed test does.
+
+        with ScriptScope("demo") as scope:
+            cluster = Cluster(scope)
+    """
+
+    def __init__(self, name: str, keep_logs: bool = False) -> None:
+        self.name = name
+        self._cleanups: list = []
+        self._outcome = _ScopeOutcome()
+        self._outcome.success = not keep_logs
+
+    def addCleanup(self, function, *args, **kwargs) -> None:  # noqa: N802 - TestCase API
+        self._cleanups.append((function, args, kwargs))
+
+    def mark_failed(self) -> None:
+        """Keep the temp dir (logs, probe files, pcaps) for the post-mortem."""
+        self._outcome.success = False
+
+    def run_cleanups(self) -> None:
+        while self._cleanups:
+            function, args, kwargs = self._cleanups.pop()
+            try:
+                function(*args, **kwargs)
+            except Exception as e:  # noqa: BLE001 - keep cleaning
+                print(f"{self.name}: cleanup {function!r}: {e!r}", file=sys.stderr)
+
+    def __enter__(self) -> "ScriptScope":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.mark_failed()
+        self.run_cleanups()
+
+    def __str__(self) -> str:
+        return self.name
 
 
 # A transition line of ha-agent's log:
@@ -213,10 +249,11 @@ class Cluster:
 
     Parameters shape the config: advert_interval_ms, preempt,
     preempt_delay_ms, priorities ({node: prio}), quorum, unicast,
-    proxy_track (dict of ProxyTrack fields), health_check (the pool's
-    health_check fields, text format), extra_ha / extra_instance /
-    extra (raw text-format lines added inside ha{}, instances{} and at top
-    level). agents: True start ha-agent, False don't, None start it when the
+    proxy_track (dict of ProxyTrack fields), health_check (the pools'
+    HealthCheck fields), stickiness (pool "web"'s Stickiness fields, None:
+    not sticky), backend_cookie (the backends set this session cookie),
+    extra_ha / extra_instance / extra (fields added to ha{}, to the instance
+    and at top level; lib.cluster_file data). agents: True start ha-agent, False don't, None start it when the
     binary exists.
     """
 
@@ -225,8 +262,9 @@ class Cluster:
                  preempt: bool = True, preempt_delay_ms: int = 0,
                  priorities: dict[str, int] | None = None, quorum: bool = False,
                  unicast: bool = False, proxy_track: dict | None = None,
-                 health_check: str = DEFAULT_HEALTH_CHECK,
-                 extra_ha: str = "", extra_instance: str = "", extra: str = ""):
+                 health_check: dict = DEFAULT_HEALTH_CHECK, stickiness: dict | None = None,
+                 backend_cookie: str | None = None, extra_ha: dict | None = None,
+                 extra_instance: dict | None = None, extra: dict | None = None):
         self.testcase = testcase
         self.harness = Harness(testcase)
         self.dir = self.harness.dir
@@ -246,7 +284,9 @@ class Cluster:
         self.unicast = unicast
         self.proxy_track = proxy_track or {}
         self.health_check = health_check
-        self.extra_ha, self.extra_instance, self.extra = extra_ha, extra_instance, extra
+        self.stickiness = stickiness
+        self.backend_cookie = backend_cookie
+        self.extra_ha, self.extra_instance, self.extra = extra_ha or {}, extra_instance or {}, extra or {}
         self.procs: dict[tuple[str, str], Process] = {}
         self.key_path = os.path.join(self.dir, "cluster.key")
         with open(os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
@@ -269,71 +309,42 @@ class Cluster:
                 "control_socket": os.path.join(d, "control.sock"),
                 "state_file": os.path.join(d, "state")}
 
-    def config_text(self) -> str:
-        """The cluster file for the current parameters."""
-        out = ['# Written by integration/lib/cluster.py for one test run.',
-               'name: "tandem-test"', '']
+    def config(self) -> dict:
+        """The cluster file for the current parameters, as data for
+        lib.cluster_file (a subclass extends it: more pools, listeners...)."""
+        nodes = []
         for e in self.edges:
             h = self.topo.host(e)
-            p = self.node_paths(e)
-            out += ['nodes {',
-                    f'  name: "{e}"',
-                    f'  address: "{h.ip}"',
-                    f'  interface: "{h.ifname}"',
-                    '  proxy_admin: "127.0.0.1:9100"',
-                    '  agent_admin: "127.0.0.1:9200"',
-                    f'  local_channel: "{p["local_channel"]}"',
-                    f'  control_socket: "{p["control_socket"]}"',
-                    f'  state_file: "{p["state_file"]}"',
-                    '  workers: 2',
-                    '}']
-        out += ['',
-                'defaults {',
-                '  timeouts { connect_ms: 500 server_ms: 2000 drain_grace_ms: 1000 }',
-                '}',
-                'listeners {',
-                '  name: "www"',
-                f'  bind: "0.0.0.0:{LISTEN_PORT}"',
-                '  mode: HTTP',
-                '  pool: "web"',
-                '}',
-                'pools {',
-                '  name: "web"',
-                '  algorithm: ROUND_ROBIN']
-        for i, b in enumerate(self.backends, 1):
-            out.append(f'  servers {{ name: "{b}" address: "{BACKENDS[b]}:{BACKEND_PORT}" }}')
-        out += [f'  health_check {{ {self.health_check} }}',
-                '}',
-                '',
-                'ha {',
-                f'  key_file: "{self.key_path}"',
-                '  multicast_group: "224.0.0.18"']
-        if self.unicast:
-            out.append('  unicast: true')
-        if self.quorum:
-            out.append('  quorum: true')
-        if self.proxy_track:
-            fields = " ".join(f"{k}: {v}" for k, v in self.proxy_track.items())
-            out.append(f'  proxy {{ {fields} }}')
-        out += ['  instances {',
-                '    name: "www"',
-                '    id: 51',
-                f'    vips: "{VIP}/{VIP_PREFIX}"',
-                f'    advert_interval_ms: {self.advert_interval_ms}',
-                f'    preempt: {"true" if self.preempt else "false"}']
-        if self.preempt_delay_ms:
-            out.append(f'    preempt_delay_ms: {self.preempt_delay_ms}')
-        for node, prio in self.priorities.items():
-            out.append(f'    priorities {{ node: "{node}" priority: {prio} }}')
-        if self.extra_instance:
-            out.append(self.extra_instance)
-        out.append('  }')
-        if self.extra_ha:
-            out.append(self.extra_ha)
-        out += ['}', '', 'sync { port: 5800 flush_interval_ms: 50 }']
-        if self.extra:
-            out.append(self.extra)
-        return "\n".join(out) + "\n"
+            nodes.append({"name": e, "address": h.ip, "interface": h.ifname,
+                          "proxy_admin": PROXY_ADMIN, "agent_admin": AGENT_ADMIN,
+                          **self.node_paths(e), "workers": 2})
+        instance = {"name": "www", "id": 51, "vips": f"{VIP}/{VIP_PREFIX}",
+                    "advert_interval_ms": self.advert_interval_ms, "preempt": self.preempt,
+                    "preempt_delay_ms": self.preempt_delay_ms or None,
+                    "priorities": [{"node": n, "priority": p} for n, p in self.priorities.items()],
+                    **self.extra_instance}
+        return {
+            "name": "tandem-test",
+            "nodes": nodes,
+            "defaults": {"timeouts": {"connect_ms": 500, "server_ms": 2000, "drain_grace_ms": 1000}},
+            "listeners": [listener("www", "HTTP", "web", bind=f"0.0.0.0:{LISTEN_PORT}")],
+            "pools": [self.backend_pool("web", self.stickiness)],
+            "ha": {"key_file": self.key_path, "multicast_group": "224.0.0.18",
+                   "unicast": self.unicast or None, "quorum": self.quorum or None,
+                   "proxy": self.proxy_track or None, "instances": [instance], **self.extra_ha},
+            "sync": {"port": 5800, "flush_interval_ms": 50},
+            **self.extra,
+        }
+
+    def backend_pool(self, name: str, stickiness: dict | None = None) -> dict:
+        """A round-robin pool over every backend (port 8000), with the
+        cluster's health check."""
+        servers = [(b, f"{BACKENDS[b]}:{BACKEND_PORT}") for b in self.backends]
+        return pool(name, servers, "ROUND_ROBIN", health_check=self.health_check, stickiness=stickiness)
+
+    def config_text(self) -> str:
+        """The cluster file for the current parameters (protobuf text)."""
+        return "# Written by integration/lib/cluster.py for one test run.\n" + to_text(self.config())
 
     def write_config(self, **params) -> str:
         """Updates parameters (same names as the constructor's) and rewrites
@@ -379,15 +390,17 @@ class Cluster:
         return self.procs[(host, kind)]
 
     def start_backend(self, name: str) -> Process:
-        """lib.backend on <backend ip>:8000 in its namespace; waits for "ready"."""
+        """lib.backend on <backend ip>:8000 in its namespace (setting the
+        backend_cookie session cookie, if any); waits for "ready"."""
+        cookie = ["--set-cookie", self.backend_cookie] if self.backend_cookie else []
         return self._start(name, "backend",
                            [sys.executable, "-m", "lib.backend", "--host", BACKENDS[name],
-                            "--port", str(BACKEND_PORT), "--name", name],
+                            "--port", str(BACKEND_PORT), "--name", name, *cookie],
                            ready=r"^ready port=\d+$")
 
     def start_proxy(self, node: str, wait: bool = True, timeout: float = 10.0) -> Process:
         """lb-proxy --config F --node NODE in the edge namespace; with wait,
-        polls until it accepts on <node ip>:80 (from inside that namespace)."""
+        polls until it is ready (wait_proxy_ready)."""
         proc = self._start(node, "proxy", [binary("proxy"), "--config", self.config_path,
                                            "--node", node])
         if wait:
@@ -395,15 +408,18 @@ class Cluster:
         return proc
 
     def wait_proxy_ready(self, node: str, timeout: float = 10.0) -> None:
-        """Polls until node's lb-proxy accepts connections on port 80."""
+        """Polls until node's lb-proxy accepts connections on port 80 AND on
+        its admin listener (from inside that namespace). lb-proxy binds its
+        listeners first and its admin after them: a test that asks the admin
+        as soon as port 80 accepts would race the start-up."""
         proc = self.proc(node, "proxy")
         addr = f"{self.topo.host(node).ip}:{LISTEN_PORT}"
 
         def ready():
             if not proc.alive():
                 raise ProcessExited(node, "proxy", proc)
-            return self.topo.can_connect(node, addr, 0.2)
-        wait_until(ready, timeout, 0.02, what=f"lb-proxy on {node} accepting on {addr}")
+            return self.topo.can_connect(node, addr, 0.2) and self.topo.can_connect(node, PROXY_ADMIN, 0.2)
+        wait_until(ready, timeout, 0.02, what=f"lb-proxy on {node} accepting on {addr} and {PROXY_ADMIN}")
 
     def wait_serving(self, node: str, timeout: float = 10.0) -> dict[str, str]:
         """Polls until GET / through node's proxy (its own address) answers
@@ -419,9 +435,9 @@ class Cluster:
         return wait_until(ok, timeout, 0.05, what=f"{node} serving 200 through lb-proxy")
 
     def proxy_admin(self, node: str, path: str = "/status", timeout: float = 1.0):
-        """GET path on node's lb-proxy admin listener (127.0.0.1:9100 inside
+        """GET path on node's lb-proxy admin listener (PROXY_ADMIN inside
         its namespace); JSON-decoded when it parses, else (status, text)."""
-        status, _, body = self.topo.http_get(node, "127.0.0.1:9100", path, timeout)
+        status, _, body = self.topo.http_get(node, PROXY_ADMIN, path, timeout)
         text = body.decode("utf-8", "replace")
         try:
             return json.loads(text) if status == 200 else (status, text)
@@ -613,9 +629,9 @@ class Cluster:
     def wait_state(self, node: str, state: str, timeout: float = 5.0,
                    instance: str = "www") -> None:
         """Polls node's state file until instance is in state."""
-        wait_for(lambda: self.state_file(node).state(instance) == state, timeout, 0.02,
-                 what=lambda: f"{node} {state} for {instance} (state file now "
-                              f"{self.state_file(node).text.strip()!r})")
+        wait_until(lambda: self.state_file(node).state(instance) == state, timeout, 0.02,
+                   what=lambda: f"{node} {state} for {instance} (state file now "
+                                f"{self.state_file(node).text.strip()!r})")
 
     def wait_roles(self, master: str | None, timeout: float = 10.0,
                    instance: str = "www") -> str:
@@ -630,9 +646,50 @@ class Cluster:
             if any(r != "BACKUP" for e, r in roles.items() if e != ms[0]):
                 return None
             return ms[0] if self.vip_holders() == ms else None
-        return wait_for(settled, timeout, 0.05,
-                        what=lambda: f"one master{' ' + master if master else ''}: roles "
-                                     f"{self.roles(instance)}, VIP on {self.vip_holders()}")
+        return wait_until(settled, timeout, 0.05,
+                          what=lambda: f"one master{' ' + master if master else ''}: roles "
+                                       f"{self.roles(instance)}, VIP on {self.vip_holders()}")
+
+    def add_client_addresses(self, addresses: list[str]) -> None:
+        """Extra addresses (in 198.18.0.0/24) on the client's LAN interface:
+        one source address per simulated client, for source-IP stickiness."""
+        ifname = self.topo.host(CLIENT[0]).ifname
+        for ip in addresses:
+            self.topo.run(CLIENT[0], ["ip", "addr", "add", f"{ip}/24", "dev", ifname])
+
+    def vip_get(self, path: str = "/", port: int = LISTEN_PORT, source: str | None = None,
+                cookie: str = "", timeout: float = 2.0) -> tuple[int, dict[str, str]]:
+        """GET http://VIP:port/path from the client namespace (bound to
+        source, one of the client's addresses, when given; with the Cookie
+        header when given): (status, lower-cased response headers). Raises
+        OSError (or ValueError on a garbled answer) when it fails."""
+        status, headers, _ = self.topo.http_get(CLIENT[0], f"{VIP}:{port}", path, timeout, source=source,
+                                                headers={"Cookie": cookie} if cookie else None)
+        return status, headers
+
+    def vip_get_ok(self, path: str = "/", port: int = LISTEN_PORT, source: str | None = None,
+                   cookie: str = "", attempts: int = 20) -> dict[str, str]:
+        """vip_get until it answers 200 (attempts tries, 50 ms apart): the
+        response headers; AssertionError naming the last outcome otherwise."""
+        last: object = None
+        for _ in range(attempts):
+            try:
+                status, headers = self.vip_get(path, port, source, cookie)
+                if status == 200:
+                    return headers
+                last = (status, headers)
+            except (OSError, ValueError, IndexError) as e:
+                last = e
+            time.sleep(0.05)
+        raise AssertionError(f"GET :{port}{path} from {source} failed: {last!r}")
+
+    def stick(self, node: str, pool: str = "web") -> dict[str, str]:
+        """key -> server in node's lb-proxy stick table for pool (admin
+        /stick); empty when the proxy does not answer with one."""
+        got = self.proxy_admin(node, f"/stick?pool={pool}")
+        if not isinstance(got, dict):
+            return {}
+        return {e["key"]: e["server"] for e in got.get("entries", [])}
 
     def served_by_vip(self, timeout: float = 0.5) -> str | None:
         """One GET through the VIP from the client: the X-Tandem-Node of a 200
@@ -646,8 +703,8 @@ class Cluster:
 
     def wait_served_by(self, node: str, timeout: float = 5.0) -> None:
         """Polls until a GET through the VIP from the client is served by node."""
-        wait_for(lambda: self.served_by_vip() == node, timeout, 0.05,
-                 what=lambda: f"the client served by {node} through the VIP "
+        wait_until(lambda: self.served_by_vip() == node, timeout, 0.05,
+                   what=lambda: f"the client served by {node} through the VIP "
                                 f"(now {self.served_by_vip()}, VIP on {self.vip_holders()})")
 
     def describe(self, kinds: tuple[str, ...] = ("agent",), lines: int = 25) -> str:
@@ -681,8 +738,8 @@ class Cluster:
         return self.start_probe(duration_s, **kwargs).wait()
 
 
-class ProcessExited(AssertionError):
-    """A process the cluster waited for exited first."""
+class ProcessExited(GiveUp):
+    """A process the cluster waited for exited first (ends a wait at once)."""
 
     def __init__(self, host: str, kind: str, proc: Process):
         self.host, self.kind, self.returncode = host, kind, proc.popen.returncode

@@ -42,7 +42,9 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence, TypeVar
+from typing import Iterable, Sequence
+
+from lib.wait import wait_until
 
 # The only addresses these tests may use.
 TEST_NET = ipaddress.ip_network("198.18.0.0/24")
@@ -59,27 +61,10 @@ PREFIX = "tdm"
 # later run can remove what a SIGKILLed run left (sweep_stale).
 OWNER_DIR = "/run/tandem-netns"
 
-T = TypeVar("T")
 
 
 class Unsupported(RuntimeError):
     """The kernel or the installed tools cannot do what was asked (a test skips)."""
-
-
-def wait_until(predicate: Callable[[], T], timeout: float, interval: float = 0.02,
-               what: str = "condition") -> T:
-    """Poll predicate until it returns a truthy value (returned) or timeout
-    seconds pass (TimeoutError naming `what`). Bounded in time and count."""
-    deadline = time.monotonic() + timeout
-    max_polls = int(timeout / max(interval, 0.001)) + 2
-    for _ in range(max_polls):
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(interval)
-    raise TimeoutError(f"timed out after {timeout:.1f}s waiting for {what}")
 
 
 def _sh(argv: Sequence[str], *, check: bool = True, timeout: float = 30,
@@ -457,15 +442,20 @@ class Topology:
         """A socket living in the host's namespace (see socket_in_namespace)."""
         return socket_in_namespace(self.ns(host), family, type, proto)
 
-    def http_get(self, host: str, addr: str, path: str = "/", timeout: float = 1.0
+    def http_get(self, host: str, addr: str, path: str = "/", timeout: float = 1.0,
+                 source: str | None = None, headers: dict[str, str] | None = None
                  ) -> tuple[int, dict[str, str], bytes]:
-        """GET http://addr/path from inside host ("Connection: close");
+        """GET http://addr/path from inside host ("Connection: close"), from
+        the source address when given, with the extra request headers;
         returns (status, lower-cased headers, body). Raises OSError on failure."""
         ip, _, port = addr.rpartition(":")
+        extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
         with self.socket(host) as s:
             s.settimeout(timeout)
+            if source:
+                s.bind((source, 0))
             s.connect((ip, int(port)))
-            s.sendall(f"GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n".encode())
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n".encode())
             data = b""
             deadline = time.monotonic() + timeout
             for _ in range(10_000):
@@ -482,11 +472,11 @@ class Topology:
             raise ConnectionError(f"GET {addr}{path} from {host}: no complete header")
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split()[1])
-        headers = {}
+        response_headers = {}
         for line in lines[1:]:
             k, _, v = line.partition(":")
-            headers[k.strip().lower()] = v.strip()
-        return status, headers, body
+            response_headers[k.strip().lower()] = v.strip()
+        return status, response_headers, body
 
     def can_connect(self, host: str, addr: str, timeout: float = 0.5) -> bool:
         """A TCP connect from host to "ip:port" succeeds now."""

@@ -31,42 +31,6 @@ def free_port(host=LOOPBACK):
         return s.getsockname()[1]
 
 
-class GiveUp(AssertionError):
-    """Raised by a wait_until predicate when waiting longer cannot help."""
-
-
-def wait_until(predicate, timeout, what, interval=0.05):
-    """Polls PREDICATE until it returns a truthy value, which is returned.
-
-    Raises AssertionError naming WHAT (a string, or a callable returning one,
-    evaluated then to describe the state) and the last exception PREDICATE
-    raised, if any, when TIMEOUT seconds pass first. This is polling a condition with a
-    deadline, not sleeping as synchronisation: it returns as soon as the
-    condition holds.
-    """
-    deadline = time.monotonic() + timeout
-    last_error = None
-    while True:
-        try:
-            value = predicate()
-            if value:
-                return value
-            last_error = None
-        except GiveUp:
-            raise
-        except Exception as e:  # the condition may not be observable yet
-            last_error = e
-        if time.monotonic() >= deadline:
-            detail = f" (last error: {last_error!r})" if last_error else ""
-            if callable(what):
-                try:
-                    what = what()
-                except Exception as e:
-                    what = f"<description failed: {e!r}>"
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}{detail}")
-        time.sleep(interval)
-
-
 def can_connect(host, port, timeout=0.5):
     """True if a TCP connect to HOST:PORT succeeds now."""
     try:

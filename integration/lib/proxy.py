@@ -1,12 +1,12 @@
 """Run the real lb-proxy binary: write its config, start it, ask its admin API.
 
-The binary is $TANDEM_BUILD/lb/lb-proxy (TANDEM_BUILD defaults to ../build
-next to integration/). Configs are built from Python data and written in
+The binary is found by lib.binaries ($TANDEM_BUILD/lb/lb-proxy). Configs are
+built from Python data (the blocks of lib.cluster_file) and written by it in
 protobuf text format:
 
     p = Proxy(harness,
-              listeners=[listener("web", "HTTP", "app")],
-              pools=[pool("app", backends, algorithm="ROUND_ROBIN")])
+              listeners=[cluster_file.listener("web", "HTTP", "app")],
+              pools=[cluster_file.pool("app", backends, algorithm="ROUND_ROBIN")])
     p.start()                      # awaits /status and every listener
     p.wait_health("app", "UP")     # every server up
     p.url("web")                   # "http://127.0.0.1:PORT"
@@ -27,119 +27,14 @@ import subprocess
 import time
 
 from lib import processes
-
-
-class Enum(str):
-    """A protobuf enum value: written bare (HTTP), not quoted ("HTTP")."""
-
-
-def _quote(s):
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def _scalar(v):
-    if isinstance(v, Enum):
-        return str(v)
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return str(v)
-    if isinstance(v, str):
-        return _quote(v)
-    raise TypeError(f"cannot write {v!r} in text format")
-
-
-def to_text(message, indent=0):
-    """Writes a dict as protobuf text format.
-
-    dict -> message, list -> repeated field, Enum -> bare enum value,
-    str -> quoted string, bool/int -> literal. None values are skipped.
-    """
-    pad = "  " * indent
-    out = []
-    for key, value in message.items():
-        if value is None:
-            continue
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, dict):
-                out.append(f"{pad}{key} {{\n{to_text(item, indent + 1)}{pad}}}\n")
-            else:
-                out.append(f"{pad}{key}: {_scalar(item)}\n")
-    return "".join(out)
-
-
-# ---- config building blocks -------------------------------------------------
-
-
-def listener(name, mode, pool_name, bind=None, **fields):
-    """A Listener; FIELDS are any other Listener fields (timeouts={...}, ...)."""
-    d = {"name": name, "bind": bind, "mode": Enum(mode), "pool": pool_name}
-    d.update(fields)
-    return d
-
-
-def server(name, address, weight=None, state=None):
-    return {"name": name, "address": address, "weight": weight,
-            "state": Enum(state) if state else None}
-
-
-def pool(name, backends, algorithm="ROUND_ROBIN", weights=None, health_check=None,
-         passive_check=None, stickiness=None, **fields):
-    """A Pool over BACKENDS (objects with .name and .address, or (name, address)).
-
-    WEIGHTS maps server name to weight. HEALTH_CHECK, PASSIVE_CHECK and
-    STICKINESS are dicts; a "kind" given as a plain string becomes an enum.
-    """
-    weights = weights or {}
-    servers = []
-    for b in backends:
-        name_, addr = (b.name, b.address) if hasattr(b, "address") else b
-        servers.append(server(name_, addr, weights.get(name_)))
-    d = {"name": name, "algorithm": Enum(algorithm), "servers": servers,
-         "health_check": _kinds(health_check), "passive_check": passive_check,
-         "stickiness": _kinds(stickiness)}
-    d.update(fields)
-    return d
-
-
-def _kinds(d):
-    if d is None:
-        return None
-    d = dict(d)
-    if isinstance(d.get("kind"), str) and not isinstance(d["kind"], Enum):
-        d["kind"] = Enum(d["kind"])
-    return d
-
-
-def http_health(path="/health", interval_ms=200, timeout_ms=150, rise=2, fall=2, **extra):
-    """An active HTTP health check, fast enough for tests."""
-    return dict(kind=Enum("HTTP"), path=path, interval_ms=interval_ms, timeout_ms=timeout_ms,
-                rise=rise, fall=fall, **extra)
-
-
-def tcp_health(interval_ms=200, timeout_ms=150, rise=2, fall=2):
-    return dict(kind=Enum("TCP"), interval_ms=interval_ms, timeout_ms=timeout_ms, rise=rise, fall=fall)
-
-
-# ---- the binary ---------------------------------------------------------------
-
-
-def build_dir():
-    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return os.environ.get("TANDEM_BUILD") or os.path.join(here, "build")
-
-
-def binary():
-    """Path of lb-proxy; raises AssertionError if it has not been built."""
-    path = os.path.join(build_dir(), "lb", "lb-proxy")
-    if not os.access(path, os.X_OK):
-        raise AssertionError(f"lb-proxy not found at {path}: build it, or set TANDEM_BUILD")
-    return path
+from lib.binaries import require_binary
+from lib.cluster_file import to_text
+from lib.wait import GiveUp, WaitTimeout, wait_until
 
 
 def check_config(path, node="local", timeout=10):
     """Runs `lb-proxy --check-config`; returns (exit code, stdout+stderr)."""
-    r = subprocess.run([binary(), "--config", path, "--node", node, "--check-config"],
+    r = subprocess.run([require_binary("proxy"), "--config", path, "--node", node, "--check-config"],
                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        timeout=timeout)
     return r.returncode, r.stdout.decode("utf-8", "replace")
@@ -261,7 +156,7 @@ class Proxy:
         """Writes the config, starts lb-proxy, awaits /status and every listener."""
         self.harness.write("lb.conf", self.render())
         self.proc = self.harness.start(
-            "lb-proxy", [binary(), "--config", self.config_path, "--node", self.node,
+            "lb-proxy", [require_binary("proxy"), "--config", self.config_path, "--node", self.node,
                          "--log-level", self.log_level])
 
         def up():
@@ -270,10 +165,8 @@ class Proxy:
             return st.get("node") == self.node and all(
                 processes.can_connect(*self.address(l["name"])) for l in self.listeners)
         try:
-            processes.wait_until(up, timeout, "lb-proxy admin /status and listeners")
-        except processes.GiveUp:
-            raise
-        except AssertionError as e:
+            wait_until(up, timeout, what="lb-proxy admin /status and listeners")
+        except WaitTimeout as e:
             raise AssertionError(f"{e}\n{self.proc.tail()}") from None
         return self
 
@@ -303,7 +196,7 @@ class Proxy:
             self.check_alive("after SIGHUP")
             counts = self.reload_counts()
             return counts if counts != before else None
-        after = processes.wait_until(moved, timeout, "the reload counters in /metrics to move after SIGHUP")
+        after = wait_until(moved, timeout, what="the reload counters in /metrics to move after SIGHUP")
         outcome = "applied" if after[0] > before[0] else "refused"
         if outcome != expect:
             raise AssertionError(f"reload {outcome}, expected {expect}\n{self.proc.tail()}")
@@ -319,11 +212,11 @@ class Proxy:
         return self.proc.wait_for_line(log_pattern, timeout, since=mark).string
 
     def check_alive(self, when=""):
-        """Raises processes.GiveUp (with the log tail) if lb-proxy has exited."""
+        """Raises GiveUp (with the log tail) if lb-proxy has exited."""
         rc = self.proc.popen.poll()
         if rc is not None:
             self.proc._reader.join(timeout=2)
-            raise processes.GiveUp(f"lb-proxy exited with {rc} {when}\n{self.proc.tail()}")
+            raise GiveUp(f"lb-proxy exited with {rc} {when}\n{self.proc.tail()}")
 
     def terminate(self):
         """Sends SIGTERM (drain and exit) without waiting."""
@@ -402,7 +295,7 @@ class Proxy:
             servers = self.servers(pool_name)
             wanted = names if names is not None else list(servers)
             return all(servers[n]["health"] == health for n in wanted)
-        processes.wait_until(ok, timeout, f"{pool_name} servers {names or 'all'} {health}")
+        wait_until(ok, timeout, what=f"{pool_name} servers {names or 'all'} {health}")
 
     def wait_usable(self, pool_name, names=None, timeout=10.0):
         """Waits until servers are UP, READY and not ejected."""
@@ -411,4 +304,4 @@ class Proxy:
             wanted = names if names is not None else list(servers)
             return all(servers[n]["health"] == "UP" and not servers[n]["ejected"]
                        and servers[n]["admin_state"] == "READY" for n in wanted)
-        processes.wait_until(ok, timeout, f"{pool_name} servers {names or 'all'} usable")
+        wait_until(ok, timeout, what=f"{pool_name} servers {names or 'all'} usable")

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import unittest
 
-from lib.cluster import build_dir
+from lib.binaries import binary, build_dir
 
 EXPECTED = [
     "./usr/sbin/lb-proxy",
@@ -53,7 +53,7 @@ class PackageTest(unittest.TestCase):
         paths = {line.split()[-1] for line in listing.splitlines()}
         for path in EXPECTED:
             self.assertIn(path, paths)
-        if os.path.exists(os.path.join(build_dir(), "ctl", "lbctl")):
+        if os.path.exists(binary("lbctl")):
             self.assertIn("./usr/bin/lbctl", paths)
 
     def test_control_fields(self) -> None:
@@ -69,8 +69,8 @@ class PackageTest(unittest.TestCase):
         self.assertIn("adduser", depends)  # postinst creates the tandem user with it
 
     def test_packaged_binaries_run(self) -> None:
-        for binary in ("lb-proxy", "ha-agent"):
-            out = subprocess.run([os.path.join(self.root, "usr/sbin", binary), "--help"], capture_output=True,
+        for name in ("lb-proxy", "ha-agent"):
+            out = subprocess.run([os.path.join(self.root, "usr/sbin", name), "--help"], capture_output=True,
                                  text=True, timeout=10)
             self.assertEqual(out.returncode, 0, out.stderr)
             self.assertIn("--config", out.stdout + out.stderr)

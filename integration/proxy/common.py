@@ -2,7 +2,7 @@
 
 import unittest
 
-from lib import backend, processes, proxy
+from lib import backend, cluster_file, processes, proxy
 
 # Timeouts short enough for tests, long enough for a loaded CI machine.
 DEFAULTS = {
@@ -26,7 +26,7 @@ class ProxyCase(unittest.TestCase):
         """Starts lb-proxy with POOLS and, by default, an HTTP listener "web"
         on the first pool; awaits its admin API and listeners."""
         if listeners is None:
-            listeners = [proxy.listener("web", "HTTP", pools[0]["name"])]
+            listeners = [cluster_file.listener("web", "HTTP", pools[0]["name"])]
         p = proxy.Proxy(self.h, listeners, pools, defaults=defaults or DEFAULTS, workers=workers)
         p.start()
         # Runs before the harness stops it: a crash during the test fails it.

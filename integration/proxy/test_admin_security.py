@@ -16,7 +16,7 @@ import os
 import subprocess
 import unittest
 
-from lib import proxy
+from lib import cluster_file, proxy
 from proxy.common import ProxyCase
 
 TARGET = "/servers/app/b1/state?value=maintenance"
@@ -26,7 +26,7 @@ class AdminSecurity(ProxyCase):
 
     def setUp(self):
         super().setUp()
-        self.p = self.start_proxy([proxy.pool("app", self.backends(1))])
+        self.p = self.start_proxy([cluster_file.pool("app", self.backends(1))])
         self.host = f"{self.p.admin[0]}:{self.p.admin[1]}"
 
     def raw(self, method, path, headers=None, body=None):

@@ -6,7 +6,8 @@ import re
 import threading
 import unittest
 
-from lib import load, processes, proxy
+from lib import cluster_file, load
+from lib.wait import wait_until
 from proxy.common import ProxyCase
 
 
@@ -14,7 +15,7 @@ class Balancing(ProxyCase):
 
     def test_round_robin_spreads_evenly(self):
         bs = self.backends(3)
-        p = self.start_proxy([proxy.pool("app", bs, "ROUND_ROBIN")])
+        p = self.start_proxy([cluster_file.pool("app", bs, "ROUND_ROBIN")])
         p.wait_usable("app")
         out = load.Probe(*p.address("web")).run(300)  # a new connection per request
         self.assertEqual(load.failures(out), [], load.describe(out))
@@ -28,7 +29,7 @@ class Balancing(ProxyCase):
 
     def test_weighted_round_robin_follows_weights(self):
         bs = self.backends(3)
-        p = self.start_proxy([proxy.pool("app", bs, "WEIGHTED_ROUND_ROBIN", weights={"b1": 2})])
+        p = self.start_proxy([cluster_file.pool("app", bs, "WEIGHTED_ROUND_ROBIN", weights={"b1": 2})])
         p.wait_usable("app")
         out = load.Probe(*p.address("web")).run(400)
         self.assertEqual(load.failures(out), [], load.describe(out))
@@ -39,7 +40,7 @@ class Balancing(ProxyCase):
 
     def test_weights_hold_under_concurrent_keepalive_load(self):
         bs = self.backends(3)
-        p = self.start_proxy([proxy.pool("app", bs, "WEIGHTED_ROUND_ROBIN", weights={"b1": 2})])
+        p = self.start_proxy([cluster_file.pool("app", bs, "WEIGHTED_ROUND_ROBIN", weights={"b1": 2})])
         p.wait_usable("app")
         r = load.run_wrk(p.url("web"), duration_s=2, connections=8)
         self.assertGreater(r.requests, 100, r.output)
@@ -51,22 +52,22 @@ class Balancing(ProxyCase):
             self.assertAlmostEqual(counts[name] / total, share, delta=0.05, msg=counts)
         # The proxy's per-server request counters match what the backends saw,
         # give or take a request per wrk connection cut when wrk stopped.
-        processes.wait_until(
+        wait_until(
             lambda: all(abs(s["requests"] - counts[n]) <= 8 for n, s in p.servers("app").items()), 3,
-            lambda: f"/status requests {p.servers('app')} to match the backends' counts {counts}")
+            what=lambda: f"/status requests {p.servers('app')} to match the backends' counts {counts}")
 
     def test_least_connections_avoids_the_busy_server(self):
         bs = self.backends(2, delays=[("/slow", 3.0)])
         # One worker: the connection counts the algorithm sees are all in one place.
-        p = self.start_proxy([proxy.pool("app", bs, "LEAST_CONNECTIONS")], workers=1)
+        p = self.start_proxy([cluster_file.pool("app", bs, "LEAST_CONNECTIONS")], workers=1)
         p.wait_usable("app")
         host, port = p.address("web")
         slow = []
         t = threading.Thread(target=lambda: slow.append(load.request(host, port, "/slow", timeout=10)))
         t.start()
         self.addCleanup(t.join, 15)
-        busy = processes.wait_until(
-            lambda: next((b for b in bs if b.inflight() == 1), None), 5, "the slow request at a backend")
+        busy = wait_until(
+            lambda: next((b for b in bs if b.inflight() == 1), None), 5, what="the slow request at a backend")
         idle = next(b for b in bs if b is not busy)
         out = load.Probe(host, port).run(10)
         self.assertEqual(load.failures(out), [], load.describe(out))
@@ -81,7 +82,7 @@ class Forwarding(ProxyCase):
     def setUp(self):
         super().setUp()
         self.b = self.backends(1)[0]
-        self.p = self.start_proxy([proxy.pool("app", [self.b])])
+        self.p = self.start_proxy([cluster_file.pool("app", [self.b])])
         self.p.wait_usable("app")
 
     def test_forwarded_headers_reach_the_backend(self):
@@ -131,14 +132,14 @@ class Forwarding(ProxyCase):
             m = self.p.metrics()
             return (m.value("tandem_requests_total", listener="web") >= req0 + 25 and
                     m.value("tandem_responses_total", listener="web", **{"class": "2xx"}) >= ok0 + 25)
-        processes.wait_until(counted, 3, "requests and 2xx responses counted in /metrics")
+        wait_until(counted, 3, what="requests and 2xx responses counted in /metrics")
         m = self.p.metrics()
         self.assertEqual(m.value("tandem_server_up", pool="app", server="b1"), 1.0)
         self.assertIsNotNone(m.value("tandem_connections_active", listener="web"),
                              "tandem_connections_active{listener=web} missing")
         served = self.b.count()
-        processes.wait_until(lambda: self.p.server("app", "b1")["requests"] == served, 3,
-                             f"/status requests of b1 to equal the {served} it served")
+        wait_until(lambda: self.p.server("app", "b1")["requests"] == served, 3,
+                             what=f"/status requests of b1 to equal the {served} it served")
 
 
 if __name__ == "__main__":

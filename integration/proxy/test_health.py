@@ -3,7 +3,8 @@ a restarted backend coming back, all servers down, admin server states."""
 
 import unittest
 
-from lib import load, processes, proxy
+from lib import cluster_file, load, processes
+from lib.wait import wait_until
 from proxy.common import ProxyCase
 
 # Requests right after a kill that may still fail (e.g. on a pooled upstream
@@ -17,7 +18,7 @@ class Passive(ProxyCase):
     def test_killed_backend_is_ejected_and_clients_see_no_error(self):
         bs = self.backends(3)
         # No active check: only the passive check can take b2 out.
-        p = self.start_proxy([proxy.pool(
+        p = self.start_proxy([cluster_file.pool(
             "app", bs, "ROUND_ROBIN", passive_check={"max_fails": 1, "fail_timeout_ms": 30000})])
         p.wait_usable("app")
         probe = load.Probe(*p.address("web"), keepalive=True)
@@ -43,7 +44,7 @@ class Passive(ProxyCase):
         # failed connect, for 30 s. The panic rule keeps trying it, so it is
         # back as soon as it listens again, and the 502 says what happened.
         bs = self.backends(1)
-        p = self.start_proxy([proxy.pool(
+        p = self.start_proxy([cluster_file.pool(
             "app", bs, "ROUND_ROBIN", passive_check={"max_fails": 1, "fail_timeout_ms": 30000})])
         p.wait_usable("app")
         bs[0].kill()
@@ -51,11 +52,11 @@ class Passive(ProxyCase):
         self.assertEqual(failed.status, 502, failed)
         self.assertEqual(failed.body, "502 Bad Gateway: could not connect to any server.\n", failed)
         self.assertTrue(p.server("app", "b1")["ejected"], p.server("app", "b1"))
-        processes.wait_until(lambda: p.metrics().value("tandem_pool_panic", pool="app") == 1.0, 3,
-                             "tandem_pool_panic 1 for pool app")
+        wait_until(lambda: p.metrics().value("tandem_pool_panic", pool="app") == 1.0, 3,
+                             what="tandem_pool_panic 1 for pool app")
         # The entry is counted by the control thread's 100 ms tick.
-        processes.wait_until(lambda: p.metrics().value("tandem_pool_panics_total", pool="app") >= 1.0, 3,
-                             "tandem_pool_panics_total counted")
+        wait_until(lambda: p.metrics().value("tandem_pool_panics_total", pool="app") >= 1.0, 3,
+                             what="tandem_pool_panics_total counted")
         self.assertEqual(p.metrics().value("tandem_pool_panics_total", pool="app"), 1.0)
         bs[0].start()  # same port; still ejected for 30 s
         back = load.curl(p.url("web"), max_time=5)
@@ -65,7 +66,7 @@ class Passive(ProxyCase):
     def test_connect_failure_is_retried_on_another_server(self):
         bs = self.backends(2)
         # Passive check off: every pick of b2 has to be rescued by a retry.
-        p = self.start_proxy([proxy.pool("app", bs, "ROUND_ROBIN", passive_check={"max_fails": 0})])
+        p = self.start_proxy([cluster_file.pool("app", bs, "ROUND_ROBIN", passive_check={"max_fails": 0})])
         p.wait_usable("app")
         bs[1].kill()
         out = load.Probe(*p.address("web")).run(20)  # new connections: no pooled upstream to b2
@@ -76,8 +77,8 @@ class Passive(ProxyCase):
 class Active(ProxyCase):
 
     def pool(self, bs, **kw):
-        return proxy.pool("app", bs, "ROUND_ROBIN",
-                          health_check=proxy.http_health(interval_ms=200, rise=2, fall=2), **kw)
+        return cluster_file.pool("app", bs, "ROUND_ROBIN",
+                          health_check=cluster_file.http_health(interval_ms=200, rise=2, fall=2), **kw)
 
     def test_failing_health_check_marks_down_then_up(self):
         bs = self.backends(3)
@@ -130,7 +131,7 @@ class AdminState(ProxyCase):
 
     def test_drain_and_maintenance_take_a_server_out_of_rotation(self):
         bs = self.backends(3)
-        p = self.start_proxy([proxy.pool("app", bs, "ROUND_ROBIN")])
+        p = self.start_proxy([cluster_file.pool("app", bs, "ROUND_ROBIN")])
         p.wait_usable("app")
         for value, shown in (("drain", "DRAIN"), ("maintenance", "MAINTENANCE")):
             with self.subTest(value=value):
@@ -149,7 +150,7 @@ class AdminState(ProxyCase):
 
     def test_bad_state_requests_are_refused(self):
         bs = self.backends(1)
-        p = self.start_proxy([proxy.pool("app", bs)])
+        p = self.start_proxy([cluster_file.pool("app", bs)])
         for path_value, what in ((("app", "b1", "sideways"), "unknown state"),
                                  (("app", "nope", "drain"), "unknown server"),
                                  (("nope", "b1", "drain"), "unknown pool")):

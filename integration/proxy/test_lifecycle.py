@@ -7,15 +7,16 @@ import threading
 import time
 import unittest
 
-from lib import load, processes, proxy
+from lib import cluster_file, load, processes, proxy
+from lib.wait import wait_until
 from proxy.common import DEFAULTS, ProxyCase
 
 
 class CheckConfig(ProxyCase):
 
     def config(self):
-        return proxy.Proxy(self.h, [proxy.listener("web", "HTTP", "app")],
-                           [proxy.pool("app", [("s1", "127.0.0.1:9001")])], defaults=DEFAULTS)
+        return proxy.Proxy(self.h, [cluster_file.listener("web", "HTTP", "app")],
+                           [cluster_file.pool("app", [("s1", "127.0.0.1:9001")])], defaults=DEFAULTS)
 
     def test_good_config_exits_0(self):
         path = self.h.write("good.conf", self.config().render())
@@ -62,15 +63,15 @@ class Reload(ProxyCase):
         self.host, self.port = self.p.address("web")
 
     def pool(self, bs):
-        return proxy.pool("app", bs, "ROUND_ROBIN",
-                          health_check=proxy.http_health(interval_ms=200, rise=1, fall=2))
+        return cluster_file.pool("app", bs, "ROUND_ROBIN",
+                          health_check=cluster_file.http_health(interval_ms=200, rise=1, fall=2))
 
     def await_traffic(self, minimum):
         """Waits until the proxy has counted MINIMUM more requests: load is on."""
         base = self.p.metrics().value("tandem_requests_total", listener="web") or 0
-        processes.wait_until(
+        wait_until(
             lambda: self.p.metrics().value("tandem_requests_total", listener="web") >= base + minimum,
-            5, f"{minimum} requests counted under load")
+            5, what=f"{minimum} requests counted under load")
 
     def test_reload_under_load_adds_a_server_and_loses_no_request(self):
         wrk = load.Wrk(self.h, self.p.url("web"), duration_s=4, connections=8)
@@ -88,8 +89,8 @@ class Reload(ProxyCase):
         wrk = load.Wrk(self.h, self.p.url("web"), duration_s=4, connections=8)
         self.await_traffic(200)
         self.p.reload(pools=[self.pool(self.bs[:1])])
-        processes.wait_until(lambda: set(self.p.servers("app")) == {"b1"}, 5,
-                             lambda: f"b2 gone from /status: {list(self.p.servers('app'))}")
+        wait_until(lambda: set(self.p.servers("app")) == {"b1"}, 5,
+                   what=lambda: f"b2 gone from /status: {list(self.p.servers('app'))}")
         r = wrk.result()
         self.assertEqual((r.socket_errors, r.non_2xx_3xx), (0, 0), r.output)
         after = self.bs[1].count()
@@ -132,7 +133,7 @@ class Drain(ProxyCase):
         self.b = self.backends(1, delays=[("/slow", delay_s)])[0]
         defaults = {"timeouts": dict(DEFAULTS["timeouts"], drain_grace_ms=grace_ms),
                     "http_limits": DEFAULTS["http_limits"]}
-        self.p = self.start_proxy([proxy.pool("app", [self.b])], defaults=defaults)
+        self.p = self.start_proxy([cluster_file.pool("app", [self.b])], defaults=defaults)
         self.p.wait_usable("app")
         self.host, self.port = self.p.address("web")
 
@@ -142,15 +143,15 @@ class Drain(ProxyCase):
             load.request(self.host, self.port, "/slow", timeout=30)))
         t.start()
         self.addCleanup(t.join, 35)
-        processes.wait_until(lambda: self.b.inflight() == 1, 5, "the slow request at the backend")
+        wait_until(lambda: self.b.inflight() == 1, 5, what="the slow request at the backend")
         return t, result
 
     def test_sigterm_finishes_in_flight_request_then_exits_0(self):
         self.start(delay_s=2.0, grace_ms=8000)
         t, result = self.slow_request_in_flight()
         self.p.terminate()
-        processes.wait_until(lambda: processes.connect_refused(self.host, self.port), 2,
-                             "new connections refused after SIGTERM")
+        wait_until(lambda: processes.connect_refused(self.host, self.port), 2,
+                             what="new connections refused after SIGTERM")
         self.assertTrue(t.is_alive(), "the in-flight request ended before the listener closed")
         self.assertTrue(self.p.proc.alive(), "exited with a request in flight")
         t.join(10)

@@ -8,7 +8,7 @@ import threading
 import time
 import unittest
 
-from lib import load, proxy
+from lib import cluster_file, load
 from proxy.common import ProxyCase
 
 HEADER_MS = 1000
@@ -27,7 +27,7 @@ class Limits(ProxyCase):
     def setUp(self):
         super().setUp()
         self.b = self.backends(1)[0]
-        self.p = self.start_proxy([proxy.pool("app", [self.b])], defaults=DEFAULTS)
+        self.p = self.start_proxy([cluster_file.pool("app", [self.b])], defaults=DEFAULTS)
         self.p.wait_usable("app")
         self.host, self.port = self.p.address("web")
 

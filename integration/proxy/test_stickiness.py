@@ -4,7 +4,7 @@ bypassed and the client re-stuck elsewhere."""
 
 import unittest
 
-from lib import load, proxy
+from lib import cluster_file, load
 from proxy.common import ProxyCase
 
 CLIENTS = [f"127.0.0.{i}" for i in range(2, 8)]  # six clients on loopback
@@ -30,7 +30,7 @@ class SourceIp(ProxyCase):
 
     def test_each_client_address_stays_on_one_server(self):
         bs = self.backends(3)
-        p = self.start_proxy([proxy.pool("app", bs, "ROUND_ROBIN",
+        p = self.start_proxy([cluster_file.pool("app", bs, "ROUND_ROBIN",
                                          stickiness={"kind": "SOURCE_IP", "ttl_ms": 60000})])
         p.wait_usable("app")
         host, port = p.address("web")
@@ -67,9 +67,9 @@ class InsertCookie(ProxyCase):
     def setUp(self):
         super().setUp()
         self.bs = self.backends(3)
-        self.p = self.start_proxy([proxy.pool(
+        self.p = self.start_proxy([cluster_file.pool(
             "app", self.bs, "ROUND_ROBIN",
-            health_check=proxy.http_health(interval_ms=200, rise=2, fall=2),
+            health_check=cluster_file.http_health(interval_ms=200, rise=2, fall=2),
             stickiness={"kind": "INSERT_COOKIE", "cookie": "TDM", "ttl_ms": 60000})])
         self.p.wait_usable("app")
         self.host, self.port = self.p.address("web")
@@ -112,7 +112,7 @@ class LearnCookie(ProxyCase):
 
     def test_learned_session_cookie_keeps_each_client_on_its_server(self):
         bs = self.backends(3, set_cookie="SESS")
-        p = self.start_proxy([proxy.pool(
+        p = self.start_proxy([cluster_file.pool(
             "app", bs, "ROUND_ROBIN",
             stickiness={"kind": "LEARN_COOKIE", "cookie": "SESS", "ttl_ms": 60000})])
         p.wait_usable("app")

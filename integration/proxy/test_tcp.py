@@ -7,7 +7,7 @@ import socket
 import threading
 import unittest
 
-from lib import proxy
+from lib import cluster_file
 from proxy.common import ProxyCase
 
 
@@ -28,9 +28,9 @@ class Tcp(ProxyCase):
     def setUp(self):
         super().setUp()
         self.bs = self.backends(2, prefix="e", tcp_echo=True)
-        pool = proxy.pool("echo", self.bs, "ROUND_ROBIN",
+        pool = cluster_file.pool("echo", self.bs, "ROUND_ROBIN",
                           passive_check={"max_fails": 1, "fail_timeout_ms": 30000})
-        self.p = self.start_proxy([pool], listeners=[proxy.listener("raw", "TCP", "echo")])
+        self.p = self.start_proxy([pool], listeners=[cluster_file.listener("raw", "TCP", "echo")])
         self.p.wait_usable("echo")
         self.addr = self.p.address("raw")
 

@@ -1,0 +1,47 @@
+"""Where the built binaries (and the Python generated from the .proto files)
+are: $TANDEM_BUILD, else <repo>/build. ctest sets TANDEM_BUILD to its build
+directory; run by hand, export it (or build into <repo>/build).
+
+    binary("proxy")          # <build>/lb/lb-proxy
+    have_binary("lbctl")     # built and executable?
+    require_binary("agent")  # its path, or AssertionError telling what to build
+"""
+
+from __future__ import annotations
+
+import os
+
+INTEGRATION_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO_DIR = os.path.dirname(INTEGRATION_DIR)
+
+# Kind -> path under the build directory (the CMake targets' output places).
+BINARIES = {
+    "proxy": "lb/lb-proxy",
+    "agent": "ha/ha-agent",
+    "lbctl": "ctl/lbctl",
+    "sync-seed": "ha/tandem-sync-seed",
+}
+
+
+def build_dir() -> str:
+    """Where the built binaries are: $TANDEM_BUILD, else <repo>/build."""
+    return os.environ.get("TANDEM_BUILD") or os.path.join(REPO_DIR, "build")
+
+
+def binary(kind: str) -> str:
+    """Path of a binary by kind ("proxy", "agent", "lbctl", "sync-seed")."""
+    return os.path.join(build_dir(), BINARIES[kind])
+
+
+def have_binary(kind: str) -> bool:
+    """The binary exists and is executable."""
+    path = binary(kind)
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def require_binary(kind: str) -> str:
+    """binary(kind), or AssertionError saying how to get it when it is not built."""
+    path = binary(kind)
+    if not have_binary(kind):
+        raise AssertionError(f"{os.path.basename(path)} not found at {path}: build it, or set TANDEM_BUILD")
+    return path
