@@ -9,9 +9,9 @@
 #include <spdlog/spdlog.h>
 
 #include "ha/advert/peer_sequence_file.h"
-#include "ha/agent/advert_mapping.h"
-#include "ha/agent/control_client.h"
-#include "ha/agent/serving.h"
+#include "ha/advert/advert_mapping.h"
+#include "ha/control/control_client.h"
+#include "ha/track/serving.h"
 #include "ha/agent/state_file.h"
 #include "config/control_endpoints.h"
 #include "config/loader.h"
@@ -65,7 +65,7 @@ struct Agent::Instance {
   VipHolder vip;
   asio::steady_timer timer;
   std::uint64_t timer_generation = 0;
-  std::vector<std::string> listeners;       // carrying the VIPs (ha/agent/serving.h)
+  std::vector<std::string> listeners;       // carrying the VIPs (ha/track/serving.h)
   std::optional<std::string> serving_why;   // the can-serve fact last given: "" = can serve
   std::optional<std::vector<std::string>> quorum_heard;  // last given to quorum_update
   std::optional<TimePoint> armed_for;

@@ -24,23 +24,23 @@
 #include "config/proto/cluster.pb.h"
 #include "ha/advert/advert_codec.h"
 #include "ha/advert/sequence_source.h"
-#include "ha/agent/admin_http.h"
-#include "ha/agent/advert_mapping.h"
-#include "ha/agent/advert_channel.h"
-#include "ha/agent/asio_aliases.h"
-#include "ha/agent/control_server.h"
-#include "ha/agent/metrics.h"
+#include "ha/control/admin_http.h"
+#include "ha/advert/advert_mapping.h"
+#include "ha/advert/advert_channel.h"
+#include "ha/io/asio_aliases.h"
+#include "ha/control/control_server.h"
+#include "ha/control/metrics.h"
 #include "ha/agent/notify.h"
-#include "ha/agent/proxy_tracker.h"
+#include "ha/track/proxy_tracker.h"
 #include "ha/failover/nodes_heard.h"
-#include "ha/agent/remote_control.h"
-#include "ha/agent/sequence_keeper.h"
+#include "ha/control/remote_control.h"
+#include "ha/advert/sequence_keeper.h"
 #include "ha/agent/settings.h"
-#include "ha/agent/status_builder.h"
-#include "ha/agent/status_page.h"
+#include "ha/control/status_builder.h"
+#include "ha/control/status_page.h"
 #include "ha/agent/stick_sync.h"
-#include "ha/agent/track_script.h"
-#include "ha/agent/vip_holder.h"
+#include "ha/track/track_script.h"
+#include "ha/vip/vip_holder.h"
 #include "ha/failover/instance_machine.h"
 #include "ha/vip/vip_manager.h"
 
@@ -78,7 +78,7 @@ class Agent {
   void send_advert(Instance& in, const SendAdvert& send);
   // Gives each machine the nodes heard recently (quorum mode only).
   void update_quorum(TimePoint now);
-  // Gives each machine its can-serve fact (ha/agent/serving.h) when it changed.
+  // Gives each machine its can-serve fact (ha/track/serving.h) when it changed.
   void update_serving(TimePoint now);
   void after_event();
   void apply_track(const std::string& name, bool healthy, unsigned weight, const std::string& detail);
