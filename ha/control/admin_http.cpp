@@ -1,4 +1,5 @@
 #include "ha/control/admin_http.h"
+#include "common/accept_loop.h"
 #include "common/listen.h"
 
 #include <stdexcept>
@@ -19,26 +20,18 @@ AdminHttp::AdminHttp(asio::io_context& io, tcp::endpoint endpoint, Handler handl
 
 void AdminHttp::start() {
   listen_tcp(acceptor_, endpoint_, "agent_admin", "change the node's agent_admin");
-  asio::co_spawn(io_, accept_loop(), asio::detached);
+  asio::co_spawn(io_,
+                 accept_loop(
+                     acceptor_, [this] { return stopped_; },
+                     [this](tcp::socket socket) { asio::co_spawn(io_, serve(std::move(socket)), asio::detached); },
+                     {"agent_admin_accept_failed"}),
+                 asio::detached);
 }
 
 void AdminHttp::stop() {
   stopped_ = true;
   boost::system::error_code ignored;
   acceptor_.close(ignored);
-}
-
-awaitable<void> AdminHttp::accept_loop() {
-  while (!stopped_) {
-    auto [ec, socket] = co_await acceptor_.async_accept(use_nothrow);
-    if (ec) {
-      if (stopped_ || ec == asio::error::operation_aborted) co_return;
-      asio::steady_timer pause(io_, std::chrono::milliseconds{100});
-      co_await pause.async_wait(use_nothrow);
-      continue;
-    }
-    asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
-  }
 }
 
 awaitable<void> AdminHttp::serve(tcp::socket socket) {

@@ -10,16 +10,10 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "ha/control/admin_reply.h"
 #include "ha/io/asio_aliases.h"
 
 namespace tandem::ha {
-
-// What a GET of a path answers.
-struct AdminReply {
-  unsigned status = 200;
-  std::string content_type = "text/plain; charset=utf-8";
-  std::string body;
-};
 
 class AdminHttp {
  public:
@@ -42,7 +36,6 @@ class AdminHttp {
   void stop();
 
  private:
-  awaitable<void> accept_loop();
   awaitable<void> serve(boost::asio::ip::tcp::socket socket);
 
   asio::io_context& io_;

@@ -1,4 +1,5 @@
 #include "ha/control/control_server.h"
+#include "common/accept_loop.h"
 #include "common/listen.h"
 
 #include <sys/stat.h>
@@ -45,7 +46,14 @@ ControlServer::ControlServer(asio::io_context& io, std::string path, Handler han
 
 void ControlServer::start() {
   listen_unix(acceptor_, path_);
-  asio::co_spawn(io_, accept_loop(), asio::detached);
+  asio::co_spawn(io_,
+                 accept_loop(
+                     acceptor_, [this] { return stopped_; },
+                     [this](socket_t socket) {
+                       asio::co_spawn(io_, serve(std::make_shared<socket_t>(std::move(socket))), asio::detached);
+                     },
+                     {"control_accept_failed"}),
+                 asio::detached);
 }
 
 void ControlServer::stop() {
@@ -53,21 +61,6 @@ void ControlServer::stop() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   ::unlink(path_.c_str());
-}
-
-awaitable<void> ControlServer::accept_loop() {
-  while (!stopped_) {
-    auto socket = std::make_shared<socket_t>(io_);
-    auto [ec] = co_await acceptor_.async_accept(*socket, use_nothrow);
-    if (ec) {
-      if (stopped_ || ec == asio::error::operation_aborted) co_return;
-      spdlog::warn("control_accept_failed error=\"{}\"", ec.message());
-      asio::steady_timer pause(io_, std::chrono::milliseconds{100});
-      co_await pause.async_wait(use_nothrow);
-      continue;
-    }
-    asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
-  }
 }
 
 awaitable<void> ControlServer::serve(std::shared_ptr<socket_t> socket) {

@@ -32,7 +32,6 @@ class ControlServer {
 
  private:
   using socket_t = asio::local::stream_protocol::socket;
-  awaitable<void> accept_loop();
   awaitable<void> serve(std::shared_ptr<socket_t> socket);
 
   asio::io_context& io_;

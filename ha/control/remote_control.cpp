@@ -1,4 +1,5 @@
 #include "ha/control/remote_control.h"
+#include "common/accept_loop.h"
 #include "common/listen.h"
 
 #include <stdexcept>
@@ -62,7 +63,11 @@ void RemoteControl::start() {
   verifier_.refuse_signed_before(clock_());
   listen_tcp(acceptor_, endpoint_, "remote control", "change ha.control_port");
   spdlog::info("remote_control_listening address={} port={}", endpoint_.address().to_string(), port());
-  asio::co_spawn(io_, accept_loop(), asio::detached);
+  asio::co_spawn(io_,
+                 accept_loop(
+                     acceptor_, [this] { return stopped_; },
+                     [this](tcp::socket socket) { on_accept(std::move(socket)); }, {"remote_control_accept_failed"}),
+                 asio::detached);
 }
 
 void RemoteControl::stop() {
@@ -119,44 +124,34 @@ std::string RemoteControl::metrics_text() const {
   return out;
 }
 
-awaitable<void> RemoteControl::accept_loop() {
-  while (!stopped_) {
-    auto [ec, socket] = co_await acceptor_.async_accept(use_nothrow);
-    if (ec) {
-      if (stopped_ || ec == asio::error::operation_aborted) co_return;
-      spdlog::warn("remote_control_accept_failed error=\"{}\"", ec.message());
-      asio::steady_timer pause(io_, std::chrono::milliseconds{100});
-      co_await pause.async_wait(use_nothrow);
-      continue;
-    }
-    boost::system::error_code rec;
-    const auto remote = socket.remote_endpoint(rec);
-    std::string from = rec ? std::string("?") : remote.address().to_string();
-    const auto decision = admission_.admit(from);
-    for (const auto id : decision.close) {
-      ++displaced_;
-      if (auto it = sockets_.find(id); it != sockets_.end()) {
-        boost::system::error_code ignored;
-        it->second->close(ignored);  // its serve() ends and forgets it
-      }
-    }
-    if (!decision.close.empty()) {
-      if (displace_warn_.note(std::chrono::steady_clock::now()) > 0) {
-        spdlog::warn("remote_control_displaced reason={} from={} displaced_total={} (idle unauthenticated "
-                     "connections closed to make room)",
-                     decision.reason, from, displaced_);
-      }
-    }
-    if (!decision.admitted) {
-      ++over_limit_;
+void RemoteControl::on_accept(tcp::socket socket) {
+  boost::system::error_code rec;
+  const auto remote = socket.remote_endpoint(rec);
+  std::string from = rec ? std::string("?") : remote.address().to_string();
+  const auto decision = admission_.admit(from);
+  for (const auto id : decision.close) {
+    ++displaced_;
+    if (auto it = sockets_.find(id); it != sockets_.end()) {
       boost::system::error_code ignored;
-      socket.close(ignored);
-      continue;
+      it->second->close(ignored);  // its serve() ends and forgets it
     }
-    auto shared = std::make_shared<tcp::socket>(std::move(socket));
-    sockets_.emplace(*decision.admitted, shared);
-    asio::co_spawn(io_, serve(std::move(shared), *decision.admitted, std::move(from)), asio::detached);
   }
+  if (!decision.close.empty()) {
+    if (displace_warn_.note(std::chrono::steady_clock::now()) > 0) {
+      spdlog::warn("remote_control_displaced reason={} from={} displaced_total={} (idle unauthenticated "
+                   "connections closed to make room)",
+                   decision.reason, from, displaced_);
+    }
+  }
+  if (!decision.admitted) {
+    ++over_limit_;
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  auto shared = std::make_shared<tcp::socket>(std::move(socket));
+  sockets_.emplace(*decision.admitted, shared);
+  asio::co_spawn(io_, serve(std::move(shared), *decision.admitted, std::move(from)), asio::detached);
 }
 
 void RemoteControl::note_refusal(control::Refusal r, const std::string& detail, const std::string& from) {

@@ -33,7 +33,7 @@ namespace tandem::ha {
 
 class RemoteControl {
  public:
-  // Answers status and switchover (the agent's handle_control).
+  // Answers status and switchover (ha/control/control_handler.h).
   using LocalHandler = std::function<wire::ControlResponse(const wire::ControlRequest&)>;
   // Current Unix time in ms (injected so tests can skew it).
   using UnixClock = std::function<std::uint64_t()>;
@@ -71,7 +71,8 @@ class RemoteControl {
   awaitable<wire::ControlResponse> dispatch(wire::ControlRequest request);
 
  private:
-  awaitable<void> accept_loop();
+  // Admits (or refuses) a new connection and serves it.
+  void on_accept(boost::asio::ip::tcp::socket socket);
   awaitable<void> serve(std::shared_ptr<boost::asio::ip::tcp::socket> socket, ConnectionAdmission::Id id,
                         std::string from);
   void note_refusal(control::Refusal r, const std::string& detail, const std::string& from);

@@ -1,4 +1,4 @@
-// The agent's status as the control socket, /status and (later) lbctl show
+// The agent's status as the control socket, /status and lbctl show
 // it: a pure function of the machines' snapshots and the agent's counters,
 // so any front end can reuse it.
 #pragma once

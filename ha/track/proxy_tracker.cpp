@@ -1,4 +1,5 @@
 #include "ha/track/proxy_tracker.h"
+#include "common/accept_loop.h"
 #include "common/listen.h"
 
 #include <sys/stat.h>
@@ -79,7 +80,11 @@ ProxyChannel::ProxyChannel(asio::io_context& io, std::string path, Milliseconds 
 
 void ProxyChannel::start() {
   listen_unix(acceptor_, path_);
-  asio::co_spawn(io_, accept_loop(), asio::detached);
+  asio::co_spawn(io_,
+                 accept_loop(
+                     acceptor_, [this] { return stopped_; }, [this](socket_t socket) { on_accept(std::move(socket)); },
+                     {"local_channel_accept_failed"}),
+                 asio::detached);
   check_loop();
 }
 
@@ -104,33 +109,23 @@ void ProxyChannel::check_loop() {
   });
 }
 
-awaitable<void> ProxyChannel::accept_loop() {
-  while (!stopped_) {
-    auto socket = std::make_shared<socket_t>(io_);
-    auto [ec] = co_await acceptor_.async_accept(*socket, use_nothrow);
-    if (ec) {
-      if (stopped_ || ec == asio::error::operation_aborted) co_return;
-      spdlog::warn("local_channel_accept_failed error=\"{}\"", ec.message());
-      asio::steady_timer pause(io_, Milliseconds{100});
-      co_await pause.async_wait(use_nothrow);
-      continue;
-    }
-    boost::system::error_code ignored;
-    if (current_) {
-      spdlog::info("local_channel_replaced reason=\"a new proxy connection arrived\"");
-      current_->close(ignored);
-    }
-    current_ = socket;
-    const std::uint64_t id = ++current_id_;
-    pending_write_.clear();
-    writing_ = false;
-    liveness_.connected(std::chrono::steady_clock::now());
-    spdlog::info("proxy_connected path={}", path_);
-    if (!role_.empty()) send_role(role_);
-    asio::co_spawn(io_, serve(socket, id), asio::detached);
-    if (on_connected_) on_connected_();
-    on_change_();
+void ProxyChannel::on_accept(socket_t accepted) {
+  auto socket = std::make_shared<socket_t>(std::move(accepted));
+  boost::system::error_code ignored;
+  if (current_) {
+    spdlog::info("local_channel_replaced reason=\"a new proxy connection arrived\"");
+    current_->close(ignored);
   }
+  current_ = socket;
+  const std::uint64_t id = ++current_id_;
+  pending_write_.clear();
+  writing_ = false;
+  liveness_.connected(std::chrono::steady_clock::now());
+  spdlog::info("proxy_connected path={}", path_);
+  if (!role_.empty()) send_role(role_);
+  asio::co_spawn(io_, serve(socket, id), asio::detached);
+  if (on_connected_) on_connected_();
+  on_change_();
 }
 
 awaitable<void> ProxyChannel::serve(std::shared_ptr<socket_t> socket, std::uint64_t id) {

@@ -100,7 +100,8 @@ class ProxyChannel {
 
  private:
   using socket_t = asio::local::stream_protocol::socket;
-  awaitable<void> accept_loop();
+  // Takes a new proxy connection (replacing the current one) and serves it.
+  void on_accept(socket_t socket);
   awaitable<void> serve(std::shared_ptr<socket_t> socket, std::uint64_t id);
   void flush_writes();
   void check_loop();

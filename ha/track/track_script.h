@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "ha/io/asio_aliases.h"
-#include "ha/agent/settings.h"
+#include "ha/track/track_script_settings.h"
 
 namespace tandem::ha {
 
