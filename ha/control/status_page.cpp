@@ -1,15 +1,30 @@
 #include "ha/control/status_page.h"
 
+#include <boost/asio/post.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace tandem::ha {
 
 StatusPage::StatusPage(std::string cluster_name, std::vector<control::Target> targets, KeyRing keys,
                        std::string node)
-    : cluster_name_(std::move(cluster_name)), targets_(std::move(targets)) {
+    : work_(asio::make_work_guard(io_)), cluster_name_(std::move(cluster_name)), targets_(std::move(targets)) {
   options_.keys = std::move(keys);
   options_.timeout = kTimeout;
   options_.client = "ha-agent " + node + " status page";
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+StatusPage::~StatusPage() { stop(); }
+
+void StatusPage::stop() {
+  if (!thread_.joinable()) return;
+  work_.reset();
+  io_.stop();
+  thread_.join();
+}
+
+void StatusPage::set_keys(KeyRing keys) {
+  asio::post(io_, [this, keys = std::move(keys)]() mutable { options_.keys = std::move(keys); });
 }
 
 awaitable<std::optional<AdminReply>> StatusPage::handle(std::string path) {
@@ -20,7 +35,8 @@ awaitable<std::optional<AdminReply>> StatusPage::handle(std::string path) {
   if (path == "/cluster.json") {
     // co_await kept out of the braced initializer: GCC 12 destroys
     // temporaries twice there (a double free).
-    std::string body = co_await cluster_json();
+    // Built on the page thread; this coroutine resumes on the agent's loop.
+    std::string body = co_await asio::co_spawn(io_, cluster_json(), asio::use_awaitable);
     AdminReply reply{200, "application/json", std::move(body)};
     co_return reply;
   }

@@ -98,4 +98,17 @@ bool VipHolder::held() {
   return true;
 }
 
+void VipHolder::remove_on_exit() {
+  for (const auto& prefix : prefixes_) {
+    std::string error;
+    auto present = vips_.present(ifname_, prefix, error);
+    if (present && !*present) continue;
+    if (vips_.remove(ifname_, prefix, error)) {
+      spdlog::info("vip_removed instance={} vip={} interface={} why=exit", instance_, format_prefix(prefix), ifname_);
+    } else {
+      spdlog::error("vip_remove_failed instance={} vip={} error=\"{}\"", instance_, format_prefix(prefix), error);
+    }
+  }
+}
+
 }  // namespace tandem::ha

@@ -36,6 +36,10 @@ class VipHolder {
   // One announcement per VIP, now.
   void announce_now(const char* why);
 
+  // On any exit path: removes every VIP still on the interface, whatever
+  // this holder believes it holds, so no stale VIP stays behind (logged).
+  void remove_on_exit();
+
   // Whether every VIP is on the interface now (asks the kernel).
   bool held();
 
