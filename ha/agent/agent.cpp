@@ -9,6 +9,7 @@
 
 #include "config/control_endpoints.h"
 #include "config/loader.h"
+#include "ha/advert/advert_mapping.h"
 #include "ha/advert/peer_sequence_file.h"
 #include "ha/agent/state_file.h"
 #include "ha/control/control_client.h"
@@ -36,18 +37,12 @@ std::set<std::string> node_names(const config::Cluster& cluster) {
   return names;
 }
 
-// What the verifier checks beyond signature and sequence (advert_codec.h).
-AdvertChecks advert_checks(const config::Cluster& cluster, const HaSettings& settings) {
-  AdvertChecks checks;
-  for (const auto& n : cluster.nodes()) checks.node_addresses[n.name()] = node_address(n);
-  checks.max_clock_skew_us =
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(settings.max_clock_skew).count());
-  return checks;
-}
-
-AdvertChannelConfig advert_channel_config(const config::Cluster& cluster, const config::Node& node,
-                                          const HaSettings& settings) {
-  AdvertChannelConfig ac;
+// How NODE exchanges adverts: the socket, what the verifier checks beyond
+// signature and sequence (advert_codec.h), where the sequences are kept.
+AdvertExchangeSettings advert_settings(const config::Cluster& cluster, const config::Node& node,
+                                       const HaSettings& settings) {
+  AdvertExchangeSettings out;
+  auto& ac = out.channel;
   ac.interface = node.interface();
   ac.local_address = node_address(node);
   ac.port = settings.port;
@@ -55,11 +50,16 @@ AdvertChannelConfig advert_channel_config(const config::Cluster& cluster, const 
   ac.group = settings.multicast_group;
   for (const auto& n : cluster.nodes())
     if (n.name() != node.name()) ac.unicast_peers.push_back(node_address(n));
-  return ac;
+  out.node = node.name();
+  out.known_nodes = node_names(cluster);
+  for (const auto& n : cluster.nodes()) out.checks.node_addresses[n.name()] = node_address(n);
+  out.checks.max_clock_skew_us =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(settings.max_clock_skew).count());
+  out.sequence_path = peer_sequence_path(node.state_file());
+  return out;
 }
 
 constexpr Milliseconds kLinkPoll{100};
-constexpr std::chrono::milliseconds kDropWarnEvery{10000};
 
 }  // namespace
 
@@ -78,7 +78,9 @@ struct Agent::Instance {
 
   InstanceDriverPorts ports(Agent& agent) {
     InstanceDriverPorts p;
-    p.send_advert = [&agent, this](const SendAdvert& send) { agent.send_advert(*this, send); };
+    p.send_advert = [&agent, this](const SendAdvert& send) {
+      agent.adverts_->send(name(), plan.machine.advert_interval, send);
+    };
     p.claim_vips = [this] { vip.claim(); };
     p.release_vips = [this] { vip.release(); };
     p.announce_vips = [this] { vip.announce_now("machine"); };
@@ -105,19 +107,14 @@ Agent::Agent(const config::Cluster& cluster, std::string node, KeyRing keys)
       node_(std::move(node)),
       keys_(std::move(keys)),
       settings_(ha_settings(cluster_)),
-      verifier_(keys_.signing, node_, node_names(cluster_), advert_checks(cluster_, settings_)),
       notifier_(io_, settings_.notify, settings_.notify_timeout),
       signals_(io_),
       link_timer_(io_) {
-  verifier_.set_keys(keys_);  // both keys during a rotation
   node_config_ = config::find_node(cluster_, node_);
   if (!node_config_) throw std::invalid_argument("no node '" + node_ + "' in the cluster file");
   if (node_config_->interface().empty())
     throw std::invalid_argument("node '" + node_ + "' has no `interface` (the LAN interface for adverts and VIPs)");
-  origin_.node = node_;
-  origin_.boot_id = new_boot_id();
-  channel_ = std::make_unique<AdvertChannel>(io_, advert_channel_config(cluster_, *node_config_, settings_));
-  sequences_ = std::make_unique<SequenceKeeper>(io_, peer_sequence_path(node_config_->state_file()), verifier_);
+  adverts_ = std::make_unique<AdvertExchange>(io_, advert_settings(cluster_, *node_config_, settings_), keys_);
 }
 
 Agent::~Agent() = default;
@@ -138,8 +135,7 @@ void Agent::start_up() {
   vips_ = VipManager::open(error);
   if (!vips_) throw std::runtime_error("rtnetlink: " + error);
   make_instances();
-  sequences_->load(verifier_);  // before the first advert is read
-  open_advert_channel();
+  open_adverts();
   start_proxy_channel();
   start_surfaces();
   start_sync();
@@ -150,7 +146,8 @@ void Agent::start_up() {
 
   std::string names;
   for (const auto& in : instances_) names += (names.empty() ? "" : ",") + in->name();
-  spdlog::info("ready node={} instances={} boot_id={}", node_, names.empty() ? "-" : names, origin_.boot_id);
+  spdlog::info("ready node={} instances={} boot_id={}", node_, names.empty() ? "-" : names,
+               adverts_->origin().boot_id);
   running_ = true;
   write_state_file(true);
 }
@@ -186,11 +183,8 @@ void Agent::make_instances() {
   if (removed->empty()) spdlog::info("leftover_vips none interface={}", ifname);
 }
 
-void Agent::open_advert_channel() {
-  channel_->open();
-  channel_->start([this](std::string_view bytes, const boost::asio::ip::udp::endpoint& from) {
-    on_datagram(bytes, from);
-  });
+void Agent::open_adverts() {
+  adverts_->open([this](const wire::Advert& advert) { on_advert(advert); });
   spdlog::info("advert_socket_open mode={} group={} port={} interface={}",
                settings_.unicast ? "unicast" : "multicast",
                settings_.unicast ? std::string("-") : settings_.multicast_group.to_string(), settings_.port,
@@ -259,7 +253,7 @@ int Agent::run() {
     for (auto& in : instances_) in->vip.remove_on_exit();
     running_ = false;
     write_state_file(false);
-    sequences_->flush();
+    adverts_->flush();
     stop_services();
     return 1;
   }
@@ -267,27 +261,20 @@ int Agent::run() {
 
 // ------------------------------------------------------------------ events
 
-void Agent::on_datagram(std::string_view bytes, const boost::asio::ip::udp::endpoint& from) {
+void Agent::on_advert(const wire::Advert& wire_advert) {
   if (stopping_) return;
-  auto verdict = verifier_.verify(bytes, from.address());
-  if (auto* reason = std::get_if<DropReason>(&verdict)) {
-    note_drop(*reason, from);
-    return;
-  }
-  sequences_->changed();
-  const auto& wire_advert = std::get<wire::Advert>(verdict);
   Instance* target = nullptr;
   for (auto& in : instances_)
     if (in->name() == wire_advert.instance_id()) target = in.get();
   if (!target) {
     nodes_heard_.heard(wire_advert.node(), Clock::now());
-    ++traffic_.not_ours;
+    adverts_->count_not_ours();
     spdlog::debug("advert_ignored reason=not_ours instance={} node={}", wire_advert.instance_id(), wire_advert.node());
     return;
   }
   auto advert = to_machine(wire_advert);
   if (!advert) {
-    ++traffic_.not_ours;
+    adverts_->count_not_ours();
     spdlog::debug("advert_ignored reason=unrepresentable node={} priority={}", wire_advert.node(),
                   wire_advert.priority());
     return;
@@ -298,19 +285,10 @@ void Agent::on_datagram(std::string_view bytes, const boost::asio::ip::udp::endp
   target->driver.advert_received(*advert, now);
 }
 
-void Agent::note_drop(DropReason reason, const boost::asio::ip::udp::endpoint& from) {
-  spdlog::debug("advert_dropped reason={} from={}", to_string(reason), from.address().to_string());
-  auto& limit = drop_warned_.try_emplace(reason, kDropWarnEvery).first->second;
-  if (const auto since = limit.note(Clock::now())) {
-    spdlog::warn("adverts_dropped reason={} count={} last_from={} total={}", to_string(reason), since,
-                 from.address().to_string(), verifier_.counters().dropped(reason));
-  }
-}
-
 void Agent::on_timer(Instance& in) {
   // Stall tolerance: adverts that arrived while we were not scheduled are
   // delivered before the timer is acted on, so a pause never fakes a failover.
-  const std::size_t drained = channel_->drain();
+  const std::size_t drained = adverts_->drain();
   if (drained > 0) spdlog::debug("timer_drained instance={} adverts={}", in.name(), drained);
   in.driver.timer_fired(Clock::now());
 }
@@ -383,7 +361,7 @@ void Agent::reload_keys() {
     return;
   }
   keys_ = std::move(*keys);
-  verifier_.set_keys(keys_);
+  adverts_->set_keys(keys_);
   if (surfaces_) surfaces_->set_keys(keys_);
   if (sync_) sync_->set_keys(keys_.signing, keys_.other);
   spdlog::info("keys_reloaded signing={} also_accepted={} (SIGHUP reloads only the keys; restart for other changes)",
@@ -403,20 +381,6 @@ void Agent::wait_signal() {
 }
 
 // ------------------------------------------------------------------ the drivers' actions
-
-void Agent::send_advert(const Instance& in, const SendAdvert& send) {
-  const auto advert =
-      to_wire(send, in.name(), in.plan.machine.advert_interval, origin_, sequence_.next(), send.repeat_delay);
-  std::string error;
-  const std::size_t failed = channel_->send(encode_advert(advert, keys_.signing), error);
-  traffic_.sent = channel_->sent();
-  if (failed) {
-    traffic_.send_errors += failed;
-    spdlog::log(traffic_.send_errors % 100 == 1 ? spdlog::level::warn : spdlog::level::debug,
-                "advert_send_failed instance={} errors_total={} error=\"{}\"", in.name(), traffic_.send_errors,
-                error);
-  }
-}
 
 void Agent::on_transition(const Instance& in, const Transition& t) {
   ++transition_counts_[{in.name(), std::string(to_string(t.to))}];
@@ -477,11 +441,9 @@ void Agent::shutdown(const std::string& why) {
   for (auto& in : instances_) in->vip.remove_on_exit();
   running_ = false;
   write_state_file(false);
-  sequences_->flush();
-  sequences_->stop();
+  adverts_->stop();
   for (auto& s : scripts_) s->stop();
   stop_services();
-  channel_->close();
   signals_.cancel();
   link_timer_.cancel();
   spdlog::info("stopped node={} state_file=stale", node_);
@@ -511,9 +473,8 @@ wire::StatusResponse Agent::status() const {
     in.proxy = ProxyView{l.is_connected(), l.serving(), l.alive(in.now), l.last_heartbeat()};
   }
   for (const auto& [name, view] : tracks_) in.tracks.push_back(view);
-  in.adverts = traffic_;
-  in.adverts.verifier = verifier_.counters();
-  in.adverts.sent = channel_->sent();
+  in.adverts = AdvertTraffic{adverts_->verifier_counters(), adverts_->not_ours(), adverts_->sent(),
+                             adverts_->send_errors()};
   auto out = build_status(in);
   if (sync_) *out.mutable_sync() = sync_->status(in.now);
   return out;

@@ -24,13 +24,8 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "common/key_ring.h"
-#include "common/warn_limiter.h"
 #include "config/proto/cluster.pb.h"
-#include "ha/advert/advert_channel.h"
-#include "ha/advert/advert_codec.h"
-#include "ha/advert/advert_mapping.h"
-#include "ha/advert/sequence_keeper.h"
-#include "ha/advert/sequence_source.h"
+#include "ha/advert/advert_exchange.h"
 #include "ha/agent/notify.h"
 #include "ha/agent/settings.h"
 #include "ha/agent/stick_sync.h"
@@ -69,15 +64,14 @@ class Agent : private AgentView {
   void start_up();
   void refuse_second_agent();
   void make_instances();
-  void open_advert_channel();
+  void open_adverts();
   void start_proxy_channel();
   void start_surfaces();
   void start_sync();
   void start_machines();
   void start_track_scripts();
   // events
-  void on_datagram(std::string_view bytes, const boost::asio::ip::udp::endpoint& from);
-  void note_drop(DropReason reason, const boost::asio::ip::udp::endpoint& from);
+  void on_advert(const wire::Advert& wire_advert);
   void on_timer(Instance& in);
   void apply_track(const std::string& name, bool healthy, unsigned weight, const std::string& detail);
   // Gives each driver the nodes heard recently (quorum mode only).
@@ -90,7 +84,6 @@ class Agent : private AgentView {
   void wait_signal();
   void reload_keys();
   // what the drivers' actions need
-  void send_advert(const Instance& in, const SendAdvert& send);
   void on_transition(const Instance& in, const Transition& t);
   void after_actions(bool transitioned);
   std::string overall_role() const;
@@ -112,14 +105,8 @@ class Agent : private AgentView {
   HaSettings settings_;
 
   // ha/advert: in and out
-  AdvertVerifier verifier_;
-  SequenceSource sequence_;
-  AdvertOrigin origin_;
-  std::unique_ptr<AdvertChannel> channel_;
-  std::unique_ptr<SequenceKeeper> sequences_;  // the replay guard's memory across restarts
-  AdvertTraffic traffic_;
-  std::map<DropReason, WarnLimiter> drop_warned_;  // one rate limit per reason
-  NodesHeard nodes_heard_;                         // any instance's adverts, for quorum
+  std::unique_ptr<AdvertExchange> adverts_;
+  NodesHeard nodes_heard_;  // any instance's adverts, for quorum
 
   // ha/failover + ha/vip: one driver per instance
   std::optional<VipManager> vips_;
