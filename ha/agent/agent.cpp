@@ -231,10 +231,10 @@ void Agent::start_machines() {
 void Agent::start_track_scripts() {
   for (const auto& ts : track_scripts(cluster_)) {
     const std::string track = "script:" + ts.name;
-    tracks_[track] = TrackView{track, true, ts.weight};
+    tracks_.add_script(track, ts.weight);
     auto script = std::make_unique<TrackScript>(io_, ts, [this, track, weight = ts.weight](bool healthy,
                                                                                            const std::string& detail) {
-      apply_track(track, healthy, weight, detail);
+      apply_track(tracks_.script(track, healthy, weight, detail));
     });
     script->start();
     scripts_.push_back(std::move(script));
@@ -293,13 +293,12 @@ void Agent::on_timer(Instance& in) {
   in.driver.timer_fired(Clock::now());
 }
 
-void Agent::apply_track(const std::string& name, bool healthy, unsigned weight, const std::string& detail) {
+void Agent::apply_track(const TrackChange& c) {
   if (stopping_) return;
-  if (auto it = tracks_.find(name); it != tracks_.end()) it->second.healthy = healthy;
-  spdlog::log(healthy ? spdlog::level::info : spdlog::level::warn, "track name={} healthy={} effect={} detail=\"{}\"",
-              name, healthy, weight == 0 ? "fault" : "priority -" + std::to_string(weight), detail);
+  spdlog::log(c.healthy ? spdlog::level::info : spdlog::level::warn, "track name={} healthy={} effect={} detail=\"{}\"",
+              c.name, c.healthy, c.weight == 0 ? "fault" : "priority -" + std::to_string(c.weight), c.detail);
   const auto now = Clock::now();
-  for (auto& in : instances_) in->driver.track_changed(name, healthy, weight, now);
+  for (auto& in : instances_) in->driver.track_changed(c.name, c.healthy, c.weight, now);
 }
 
 void Agent::update_serving(TimePoint now) {
@@ -325,10 +324,7 @@ void Agent::on_proxy_change() {
   const auto now = Clock::now();
   if (running_) update_serving(now);
   const std::string why = proxy_->liveness().why_dead(now);
-  const bool alive = why.empty();
-  if (alive == proxy_alive_applied_) return;
-  proxy_alive_applied_ = alive;
-  apply_track("proxy", alive, settings_.proxy_weight, alive ? "heartbeats and serving" : why);
+  if (auto change = tracks_.proxy(why.empty(), settings_.proxy_weight, why)) apply_track(*change);
 }
 
 void Agent::poll_link() {
@@ -337,13 +333,9 @@ void Agent::poll_link() {
   auto up = vips_->link_is_up(node_config_->interface(), error);
   if (!up) spdlog::debug("link_check_failed interface={} error=\"{}\"", node_config_->interface(), error);
   const bool is_up = up.value_or(false);
-  if (!link_up_applied_ || *link_up_applied_ != is_up) {
-    tracks_["link"] = TrackView{"link", is_up, 0};
-    if (link_up_applied_ || !is_up)
-      apply_track("link", is_up, 0, is_up ? node_config_->interface() + " up" :
-                                             node_config_->interface() + " down" + (error.empty() ? "" : ": " + error));
-    link_up_applied_ = is_up;
-  }
+  const std::string& ifname = node_config_->interface();
+  if (auto change = tracks_.link(is_up, is_up ? ifname + " up" : ifname + " down" + (error.empty() ? "" : ": " + error)))
+    apply_track(*change);
   if (running_) update_quorum(Clock::now());  // nodes fall silent without an event
   link_timer_.expires_after(kLinkPoll);
   link_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -472,7 +464,7 @@ wire::StatusResponse Agent::status() const {
     const auto& l = proxy_->liveness();
     in.proxy = ProxyView{l.is_connected(), l.serving(), l.alive(in.now), l.last_heartbeat()};
   }
-  for (const auto& [name, view] : tracks_) in.tracks.push_back(view);
+  in.tracks = tracks_.views();
   in.adverts = AdvertTraffic{adverts_->verifier_counters(), adverts_->not_ours(), adverts_->sent(),
                              adverts_->send_errors()};
   auto out = build_status(in);
@@ -483,33 +475,20 @@ wire::StatusResponse Agent::status() const {
 // ------------------------------------------------------------------ stick sync
 
 // Stick-table sync (ha/agent/stick_sync.h). Its eligibility verdict (the
-// rule: ha/sync/sync_eligibility.h) maps onto two tracks: "sync" (fault mode)
-// fails while waiting, so a node restarted from nothing stays FAULT;
-// "sync_table" (weight mode) lowers a node in last resort to priority 1.
+// rule: ha/sync/sync_eligibility.h) becomes the "sync" and "sync_table"
+// tracks (ha/track/track_board.h).
 void Agent::start_sync() {
   StickSyncHooks hooks;
   hooks.connection_lost = [this](const std::string& peer) { on_sync_peer_lost(peer, std::nullopt); };
   hooks.confirmed_down = [this](const std::string& peer, TimePoint aligned) { on_sync_peer_lost(peer, aligned); };
   hooks.eligibility = [this](sync::Eligibility verdict, const std::string& why) {
-    const bool last_resort = verdict == sync::Eligibility::kLastResort;
-    // The priority drops before the node leaves FAULT, never after.
-    if (last_resort || tracks_.contains("sync_table")) {
-      tracks_["sync_table"] = TrackView{"sync_table", !last_resort, kMaxPriority};
-      apply_track("sync_table", !last_resort, kMaxPriority, std::string(sync::to_string(verdict)) + ": " + why);
-    }
-    tracks_["sync"] = TrackView{"sync", true, 0};
-    if (sync_gate_failed_) apply_track("sync", true, 0, std::string(sync::to_string(verdict)) + ": " + why);
-    sync_gate_failed_ = false;
+    for (const auto& change : tracks_.sync_verdict(verdict, why)) apply_track(change);
   };
   auto sync_settings = stick_sync_settings(cluster_, node_, keys_.signing);
   sync_settings.next_key = keys_.other;
   sync_ = std::make_unique<StickSync>(io_, std::move(sync_settings), std::move(hooks));
   sync_->start(proxy_.get());
-  if (sync_->eligibility() == sync::Eligibility::kWaiting) {
-    sync_gate_failed_ = true;
-    tracks_["sync"] = TrackView{"sync", false, 0};
-    apply_track("sync", false, 0, "waiting for the initial sync from peers and its hand-over to the proxy");
-  }
+  if (sync_->eligibility() == sync::Eligibility::kWaiting) apply_track(tracks_.sync_waiting());
 }
 
 // A peer's sync connection closed (CONFIRMED_ALIGNED set: and fast probes

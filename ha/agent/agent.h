@@ -35,6 +35,7 @@
 #include "ha/failover/nodes_heard.h"
 #include "ha/io/asio_aliases.h"
 #include "ha/track/proxy_tracker.h"
+#include "ha/track/track_board.h"
 #include "ha/track/track_script.h"
 #include "ha/vip/vip_manager.h"
 
@@ -73,7 +74,7 @@ class Agent : private AgentView {
   // events
   void on_advert(const wire::Advert& wire_advert);
   void on_timer(Instance& in);
-  void apply_track(const std::string& name, bool healthy, unsigned weight, const std::string& detail);
+  void apply_track(const TrackChange& change);
   // Gives each driver the nodes heard recently (quorum mode only).
   void update_quorum(TimePoint now);
   // Gives each driver its can-serve fact (ha/track/serving.h).
@@ -116,10 +117,7 @@ class Agent : private AgentView {
   std::unique_ptr<ProxyChannel> proxy_;
   std::unique_ptr<StickSync> sync_;  // stick-table sync with the proxy and the peers
   std::vector<std::unique_ptr<TrackScript>> scripts_;
-  std::map<std::string, TrackView> tracks_;  // link, script:NAME, sync, sync_table
-  bool proxy_alive_applied_ = true;          // the verdict last given to the drivers
-  std::optional<bool> link_up_applied_;
-  bool sync_gate_failed_ = false;            // the "sync" track was reported failing
+  TrackBoard tracks_;  // link, script:NAME, proxy, sync, sync_table
 
   // ha/control: lbctl, ha-agent --status, /metrics, the status page
   std::unique_ptr<OperatorSurfaces> surfaces_;
