@@ -65,7 +65,8 @@ function(tandem_fuzz_targets)
   set_source_files_properties(${PROJECT_SOURCE_DIR}/lb/admin/admin_server.cpp TARGET_DIRECTORY tandem_fuzz_lb
                               PROPERTIES COMPILE_OPTIONS "-fno-sanitize=all")
   tandem_fuzz_library(tandem_fuzz_ha
-    DIRS ha/advert ha/sync ha/failover ha/agent/settings.cpp
+    DIRS ha/advert/advert_codec.cpp ha/advert/peer_sequence_file.cpp ha/advert/sequence_source.cpp
+         ha/sync ha/failover ha/agent/settings.cpp
     LIBS tandem_fuzz_config tandem_fuzz_common)
 
   # lb/runtime/exact_allocator.h (through http_relay.h) calls sized operator

@@ -19,10 +19,10 @@
 #include "config/loader.h"
 #include "ha/agent/agent.h"
 #include "ha/agent/command_line.h"
-#include "ha/agent/control_client.h"
+#include "ha/control/control_client.h"
 #include "ha/agent/protobuf_log.h"
 #include "ha/agent/settings.h"
-#include "ha/agent/status_builder.h"
+#include "ha/control/status_builder.h"
 #include "ha/vip/capabilities.h"
 #include "ha/vip/vip_manager.h"
 

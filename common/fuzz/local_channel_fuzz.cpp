@@ -1,7 +1,7 @@
 // libFuzzer target for the local channel (proxy <-> agent on the node's unix
 // socket, common/proto/local_channel.proto): framed protobuf both ways, and
 // the stick entries in it merged where each side merges them.
-//   byte 0 bit 0 clear: the agent reads the proxy (ha/agent/proxy_tracker.cpp:
+//   byte 0 bit 0 clear: the agent reads the proxy (ha/track/proxy_tracker.cpp:
 //     FrameDecoder, ProxyToAgent; stick changes into the agent's StickStore,
 //     as StickSync::on_proxy_stick does);
 //   bit 0 set: the proxy reads the agent (lb/agent_link/agent_link.cpp:

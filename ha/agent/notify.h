@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "ha/agent/asio_aliases.h"
-#include "ha/agent/child_process.h"
+#include "ha/io/asio_aliases.h"
+#include "ha/io/child_process.h"
 
 namespace tandem::ha {
 

@@ -13,6 +13,7 @@
 #include "common/address.h"
 #include "config/proto/cluster.pb.h"
 #include "ha/failover/instance_machine.h"
+#include "ha/track/track_script_settings.h"
 
 namespace tandem::ha {
 
@@ -38,17 +39,6 @@ struct InstancePlan {
   InstanceConfig machine;
   std::vector<Prefix> vips;
   std::vector<std::string> vip_texts;  // as configured
-};
-
-// One track script with defaults applied.
-struct TrackScriptSettings {
-  std::string name;
-  std::string command;
-  std::chrono::milliseconds interval{2000};
-  std::chrono::milliseconds timeout{1000};
-  unsigned weight = 0;
-  unsigned fall = 2;
-  unsigned rise = 2;
 };
 
 // The `ha` section of CLUSTER with defaults. Throws std::invalid_argument on

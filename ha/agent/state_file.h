@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ha/failover/instance_machine.h"
+#include "ha/io/atomic_file.h"
 
 namespace tandem::ha {
 
@@ -26,9 +27,5 @@ struct StateFileRow {
 
 // The whole file's text; RUNNING picks the final line.
 std::string state_file_text(const std::vector<StateFileRow>& rows, bool running);
-
-// Writes TEXT to PATH atomically (PATH.tmp, fsync-free, rename). On failure
-// returns false and sets ERROR.
-bool write_file_atomically(const std::string& path, const std::string& text, std::string& error);
 
 }  // namespace tandem::ha

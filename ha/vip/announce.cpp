@@ -15,6 +15,8 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <optional>
+#include <utility>
 
 namespace tandem::ha {
 
@@ -31,6 +33,8 @@ class Fd {
   }
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&&) = delete;
   int get() const { return fd_; }
 
  private:
@@ -75,6 +79,26 @@ bool ethernet_identity(int fd, const std::string& ifname, int& index, Mac& mac,
   return true;
 }
 
+// An announcement socket of DOMAIN/TYPE/PROTOCOL with IFNAME's index and
+// MAC looked up through it: the setup ARP and NA share. On failure returns
+// nullopt and sets ERROR (WHAT says which announcement could not be sent).
+struct AnnounceSocket {
+  Fd fd;
+  int index = 0;
+  Mac mac{};
+};
+
+std::optional<AnnounceSocket> open_announce_socket(int domain, int type, int protocol, const std::string& ifname,
+                                                   const std::string& what, std::string& error) {
+  std::optional<AnnounceSocket> out(std::in_place, Fd(::socket(domain, type | SOCK_CLOEXEC, protocol)));
+  if (out->fd.get() < 0) {
+    error = socket_failure(errno, what);
+    return std::nullopt;
+  }
+  if (!ethernet_identity(out->fd.get(), ifname, out->index, out->mac, error)) return std::nullopt;
+  return out;
+}
+
 // The ARP payload of RFC 826, Ethernet/IPv4 only.
 struct [[gnu::packed]] ArpPacket {
   std::uint16_t htype;
@@ -95,14 +119,11 @@ bool send_gratuitous_arp(const std::string& ifname, const boost::asio::ip::addre
                          std::string& error) {
   const std::string what = "cannot send gratuitous ARP for " + vip.to_string() + " on " + ifname;
   // SOCK_DGRAM: the kernel writes the Ethernet header from the sockaddr_ll.
-  Fd fd(::socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP)));
-  if (fd.get() < 0) {
-    error = socket_failure(errno, what);
-    return false;
-  }
-  int index = 0;
-  Mac mac{};
-  if (!ethernet_identity(fd.get(), ifname, index, mac, error)) return false;
+  auto sock = open_announce_socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_ARP), ifname, what, error);
+  if (!sock) return false;
+  const Fd& fd = sock->fd;
+  const int index = sock->index;
+  const Mac& mac = sock->mac;
 
   ArpPacket arp{};
   arp.htype = htons(ARPHRD_ETHER);
@@ -134,14 +155,11 @@ bool send_unsolicited_na(const std::string& ifname, const boost::asio::ip::addre
                          std::string& error) {
   const std::string what =
       "cannot send neighbour advertisement for " + vip.to_string() + " on " + ifname;
-  Fd fd(::socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6));
-  if (fd.get() < 0) {
-    error = socket_failure(errno, what);
-    return false;
-  }
-  int index = 0;
-  Mac mac{};
-  if (!ethernet_identity(fd.get(), ifname, index, mac, error)) return false;
+  auto sock = open_announce_socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6, ifname, what, error);
+  if (!sock) return false;
+  const Fd& fd = sock->fd;
+  const int index = sock->index;
+  const Mac& mac = sock->mac;
 
   const int hops = 255;
   if (::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0 ||

@@ -1,4 +1,5 @@
 #include "lb/admin/admin_server.h"
+#include "common/accept_loop.h"
 #include "common/listen.h"
 
 #include <boost/beast/http.hpp>
@@ -80,21 +81,17 @@ AdminServer::AdminServer(asio::io_context& io, const tcp::endpoint& endpoint, Ad
                          AdminPolicy policy)
     : io_(io), acceptor_(io), handlers_(std::move(handlers)), policy_(std::move(policy)) {
   listen_tcp(acceptor_, endpoint, "admin listener", "change the node's proxy_admin");
-  asio::co_spawn(io_, accept_loop(), asio::detached);
+  asio::co_spawn(io_,
+                 accept_loop(
+                     acceptor_, [] { return false; },
+                     [this](tcp::socket socket) { asio::co_spawn(io_, serve(std::move(socket)), asio::detached); },
+                     {"admin_accept_failed"}),
+                 asio::detached);
 }
 
 void AdminServer::close() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
-}
-
-awaitable<void> AdminServer::accept_loop() {
-  for (;;) {
-    auto [ec, socket] = co_await acceptor_.async_accept(use_nothrow);
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-    if (ec) continue;
-    asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
-  }
 }
 
 awaitable<void> AdminServer::serve(tcp::socket socket) {

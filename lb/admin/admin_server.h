@@ -35,7 +35,6 @@ class AdminServer {
   const std::map<std::string, std::uint64_t>& refused() const { return refused_; }
 
  private:
-  awaitable<void> accept_loop();
   awaitable<void> serve(tcp::socket socket);
 
   asio::io_context& io_;

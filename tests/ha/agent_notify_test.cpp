@@ -1,10 +1,10 @@
 // Tests for ha/agent/notify.h: the hook's environment and arguments, and a
-// real (non-blocking) run through ha/agent/child_process.h.
+// real (non-blocking) run through ha/io/child_process.h.
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
 
-#include "ha/agent/child_process.h"
+#include "ha/io/child_process.h"
 #include "ha/agent/notify.h"
 
 namespace tandem::ha {

@@ -1,0 +1,53 @@
+// The accept loop every listener shares (the proxy's admin listener, the
+// agent's control socket, remote control, admin HTTP and local channel): one
+// place for what to do when accept() fails.
+//
+// A failure that is not the acceptor closing (EMFILE, ENFILE, ENOBUFS: the
+// process or the host ran out of something that comes back) is logged and
+// retried after a pause, so a starved process neither spins on the error nor
+// stops listening for good.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+namespace tandem {
+
+// What accept_loop does with a failed accept.
+struct AcceptFailures {
+  // Logged at warning as `EVENT error="..."`; empty: not logged.
+  std::string event;
+  // The wait before the next accept.
+  std::chrono::milliseconds pause{100};
+};
+
+// Accepts on ACCEPTOR until it is closed or STOPPED() returns true, and
+// hands every new socket to ON_ACCEPT(socket) (which must not block: it
+// spawns the connection's coroutine). Runs on the acceptor's executor.
+template <typename Acceptor, typename Stopped, typename OnAccept>
+boost::asio::awaitable<void> accept_loop(Acceptor& acceptor, Stopped stopped, OnAccept on_accept,
+                                         AcceptFailures failures) {
+  namespace asio = boost::asio;
+  constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+  while (!stopped()) {
+    auto [ec, socket] = co_await acceptor.async_accept(nothrow);
+    if (!ec) {
+      on_accept(std::move(socket));
+      continue;
+    }
+    if (stopped() || ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (!failures.event.empty()) spdlog::warn("{} error=\"{}\"", failures.event, ec.message());
+    asio::steady_timer pause(acceptor.get_executor(), failures.pause);
+    co_await pause.async_wait(nothrow);
+  }
+}
+
+}  // namespace tandem
