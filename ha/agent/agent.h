@@ -38,7 +38,7 @@
 #include "ha/agent/settings.h"
 #include "ha/agent/status_builder.h"
 #include "ha/agent/status_page.h"
-#include "ha/agent/stick_sync.h"
+#include "ha/sync/stick_sync.h"
 #include "ha/agent/track_script.h"
 #include "ha/agent/vip_holder.h"
 #include "ha/failover/instance_machine.h"

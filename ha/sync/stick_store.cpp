@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "common/stick_merge.h"
+#include "common/stick/merge_rule.h"
 
 namespace tandem::ha::sync {
 

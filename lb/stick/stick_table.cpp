@@ -15,7 +15,7 @@
 #include <boost/intrusive/set.hpp>
 #include <boost/intrusive/unordered_set.hpp>
 
-#include "common/stick_merge.h"
+#include "common/stick/merge_rule.h"
 
 namespace tandem::lb {
 
@@ -25,7 +25,7 @@ namespace bi = boost::intrusive;
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
-// The merge rule on plain values (common/stick_merge.h, shared with the
+// The merge rule on plain values (common/stick/merge_rule.h, shared with the
 // agent); incoming_wins() and apply() use it.
 bool wins(const StickVersion& existing, std::uint32_t incoming_ms, std::string_view origin,
           std::uint64_t version, TimePoint now) {

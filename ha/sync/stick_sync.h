@@ -49,7 +49,7 @@
 #include "config/proto/cluster.pb.h"
 #include "ha/agent/asio_aliases.h"
 #include "ha/agent/proxy_tracker.h"
-#include "ha/sync/change_queue.h"
+#include "common/stick/change_queue.h"
 #include "ha/sync/peer_state.h"
 #include "ha/sync/stick_store.h"
 #include "ha/sync/sync_eligibility.h"

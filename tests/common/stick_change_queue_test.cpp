@@ -1,11 +1,11 @@
-// The bounded change queue (ha/sync/change_queue.h): order, batching, TTL
+// The bounded change queue (common/stick/change_queue.h): order, batching, TTL
 // accounting while queued, overflow -> full resync.
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
 #include <string>
 
-#include "ha/sync/change_queue.h"
+#include "common/stick/change_queue.h"
 
 namespace tandem::ha::sync {
 namespace {

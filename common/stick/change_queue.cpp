@@ -1,4 +1,4 @@
-#include "ha/sync/change_queue.h"
+#include "common/stick/change_queue.h"
 
 #include <algorithm>
 #include <utility>

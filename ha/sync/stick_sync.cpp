@@ -1,4 +1,4 @@
-#include "ha/agent/stick_sync.h"
+#include "ha/sync/stick_sync.h"
 
 #include <algorithm>
 #include <random>
