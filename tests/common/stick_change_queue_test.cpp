@@ -7,7 +7,7 @@
 
 #include "common/stick/change_queue.h"
 
-namespace tandem::ha::sync {
+namespace tandem::stick {
 namespace {
 
 using namespace std::chrono_literals;
@@ -77,4 +77,4 @@ BOOST_AUTO_TEST_CASE(oldest_age_measures_the_head) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-}  // namespace tandem::ha::sync
+}  // namespace tandem::stick
