@@ -29,10 +29,15 @@ bool closed_by_peer(const boost::system::error_code& ec) {
   return ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
 }
 
-PeerConnection::PeerConnection(asio::io_context& io, const StickSyncSettings& s, bool dialer_side,
-                               std::string expected)
-    : socket(io), auth(s.key, s.cluster, s.node, random_nonce(), dialer_side), dialer(dialer_side),
+PeerConnection::PeerConnection(asio::io_context& io, const StickSyncSettings& s, std::string expected)
+    : socket(io), auth(s.key, s.cluster, s.node, random_nonce(), true), dialer(true),
       expected_peer(std::move(expected)), started(Clock::now()), last_rx(started), last_tx(started) {
+  auth.accept_also(s.next_key);
+}
+
+PeerConnection::PeerConnection(tcp::socket accepted, const StickSyncSettings& s)
+    : socket(std::move(accepted)), auth(s.key, s.cluster, s.node, random_nonce(), false), dialer(false),
+      started(Clock::now()), last_rx(started), last_tx(started) {
   auth.accept_also(s.next_key);
 }
 

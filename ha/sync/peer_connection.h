@@ -25,8 +25,10 @@ namespace tandem::ha::sync {
 
 // See the file comment.
 struct PeerConnection : std::enable_shared_from_this<PeerConnection> {
-  // DIALER_SIDE: we connected; EXPECTED: whom we dialed ("" when accepted).
-  PeerConnection(asio::io_context& io, const StickSyncSettings& s, bool dialer_side, std::string expected);
+  // A connection we dial to EXPECTED (connect SOCKET next).
+  PeerConnection(asio::io_context& io, const StickSyncSettings& s, std::string expected);
+  // A connection a peer dialed (SOCKET accepted).
+  PeerConnection(boost::asio::ip::tcp::socket accepted, const StickSyncSettings& s);
 
   // Appends a sealed MESSAGE to the write queue (after the handshake).
   void queue(const wire::SyncMessage& message);

@@ -119,29 +119,32 @@ StickSync::Peer* StickSync::find_peer(const std::string& name) {
 
 awaitable<void> StickSync::accept_loop() {
   while (!stopped_) {
-    auto conn = std::make_shared<Conn>(io_, settings_, false, "");
-    auto [ec] = co_await acceptor_->async_accept(conn->socket, use_nothrow);
-    if (ec) {
-      if (stopped_ || ec == asio::error::operation_aborted) co_return;
-      spdlog::warn("sync_accept_failed error=\"{}\"", ec.message());
-      asio::steady_timer pause(io_, Milliseconds{100});
-      co_await pause.async_wait(use_nothrow);
+    auto [ec, socket] = co_await acceptor_->async_accept(use_nothrow);
+    if (!ec) {
+      on_accept(std::move(socket));
       continue;
     }
-    if (handshaking_ >= kMaxHandshaking) {
-      boost::system::error_code ignored;
-      reject("too_many_handshakes", "accept", conn->socket.remote_endpoint(ignored).address().to_string(), "");
-      conn->socket.close(ignored);
-      continue;
-    }
-    asio::co_spawn(io_, serve(conn), asio::detached);
+    if (stopped_ || ec == asio::error::operation_aborted) co_return;
+    spdlog::warn("sync_accept_failed error=\"{}\"", ec.message());
+    asio::steady_timer pause(io_, Milliseconds{100});
+    co_await pause.async_wait(use_nothrow);
   }
+}
+
+void StickSync::on_accept(tcp::socket socket) {
+  if (handshaking_ >= kMaxHandshaking) {
+    boost::system::error_code ignored;
+    reject("too_many_handshakes", "accept", socket.remote_endpoint(ignored).address().to_string(), "");
+    socket.close(ignored);
+    return;
+  }
+  asio::co_spawn(io_, serve(std::make_shared<Conn>(std::move(socket), settings_)), asio::detached);
 }
 
 awaitable<void> StickSync::dial_loop(Peer& peer) {
   const tcp::endpoint ep(peer.address, settings_.port);
   while (!stopped_) {
-    auto conn = std::make_shared<Conn>(io_, settings_, true, peer.name);
+    auto conn = std::make_shared<Conn>(io_, settings_, peer.name);
     peer.connecting = true;
     asio::steady_timer deadline(io_, kHandshakeTimeout);
     using namespace asio::experimental::awaitable_operators;

@@ -104,6 +104,8 @@ class StickSync {
 
   void listen();
   awaitable<void> accept_loop();
+  // A peer dialed us: serve it, unless too many handshakes are under way.
+  void on_accept(boost::asio::ip::tcp::socket socket);
   awaitable<void> dial_loop(Peer& peer);
   awaitable<void> serve(std::shared_ptr<Conn> conn);
   // Handles one frame PAYLOAD of CONN: false when the connection is done.
