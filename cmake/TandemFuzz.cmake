@@ -52,7 +52,7 @@ function(tandem_fuzz_targets)
   # "Cannot represent a difference across sections"), which is also what
   # keeps this build small.
   tandem_fuzz_library(tandem_fuzz_common
-    DIRS common common/control/auth.cpp common/control/admin_auth.cpp common/control/cluster_view.cpp
+    DIRS common common/stick common/control/auth.cpp common/control/admin_auth.cpp common/control/cluster_view.cpp
     LIBS tandem_common_proto spdlog::spdlog OpenSSL::Crypto Threads::Threads Boost::headers Boost::json)
   tandem_fuzz_library(tandem_fuzz_config DIRS config LIBS tandem_config_proto tandem_fuzz_common)
   tandem_fuzz_library(tandem_fuzz_lb
@@ -66,7 +66,9 @@ function(tandem_fuzz_targets)
                               PROPERTIES COMPILE_OPTIONS "-fno-sanitize=all")
   tandem_fuzz_library(tandem_fuzz_ha
     DIRS ha/advert/advert_codec.cpp ha/advert/peer_sequence_file.cpp ha/advert/sequence_source.cpp
-         ha/sync ha/failover ha/agent/settings.cpp
+         ha/failover ha/agent/settings.cpp
+         ha/sync/frame_cipher.cpp ha/sync/peer_state.cpp ha/sync/stick_store.cpp ha/sync/sync_auth.cpp
+         ha/sync/sync_eligibility.cpp
     LIBS tandem_fuzz_config tandem_fuzz_common)
 
   # lb/runtime/exact_allocator.h (through http_relay.h) calls sized operator

@@ -474,7 +474,7 @@ wire::StatusResponse Agent::status() const {
 
 // ------------------------------------------------------------------ stick sync
 
-// Stick-table sync (ha/agent/stick_sync.h). Its eligibility verdict (the
+// Stick-table sync (ha/sync/stick_sync.h). Its eligibility verdict (the
 // rule: ha/sync/sync_eligibility.h) becomes the "sync" and "sync_table"
 // tracks (ha/track/track_board.h).
 void Agent::start_sync() {

@@ -13,7 +13,7 @@ int state_metric_value(const std::string& state) {
 
 namespace {
 
-// Stick-table sync (ha/agent/stick_sync.h).
+// Stick-table sync (ha/sync/stick_sync.h).
 void render_sync_metrics(PrometheusText& m, const wire::SyncStatus& y) {
   const auto d = [](std::uint64_t v) { return static_cast<double>(v); };
   m.family("tandem_sync_entries", "gauge", "Live entries in the agent's copy of each pool's stick table.");

@@ -1,5 +1,5 @@
 // The dead-peer confirmation: is a peer's agent gone while its host is up?
-// Pure: the shell (ha/agent/stick_sync.cpp) performs the TCP connects to
+// Pure: the shell (ha/sync/peer_probe.cpp) performs the TCP connects to
 // the peer's sync port and feeds each result in; this class decides whether
 // to probe again and what the burst proves. No sockets, no clock.
 //

@@ -1,4 +1,4 @@
-// libFuzzer target for the peer-sync port (ha/agent/stick_sync.cpp's read
+// libFuzzer target for the peer-sync port (ha/sync/stick_sync.cpp's read
 // loop): a byte stream split by FrameDecoder, the first frame checked as the
 // hello (SyncAuth::accept_hello), every later one opened (SyncAuth::open),
 // and the stick entries in it merged into the agent's StickStore.

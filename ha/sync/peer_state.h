@@ -1,4 +1,4 @@
-// Small pure pieces of peer sync that the I/O shell (ha/agent/stick_sync.h)
+// Small pure pieces of peer sync that the I/O shell (ha/sync/stick_sync.h)
 // drives: reconnect backoff, the lag statistics, and the initial-sync gate
 // that keeps a freshly started node from claiming MASTER before it has the
 // cluster's table. No sockets, no clock reads.

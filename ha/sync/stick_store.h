@@ -1,7 +1,9 @@
 // The agent's copy of the node's stick tables, one per pool: what the local
-// proxy wrote and what peers sent, merged with the cluster-wide rule
-// (common/stick_merge.h). Peers get it as a full snapshot on connect; the
-// proxy gets it back in full when it (re)connects.
+// proxy wrote and what peers sent, merged by the cluster's one store
+// (common/stick/table.h, the proxy's table too). Peers get it as a full
+// snapshot on connect; the proxy gets it back in full when it (re)connects.
+// The agent never writes locally: no change feed, every entry keeps the
+// origin and version it came with.
 //
 // Pure: no sockets, no clock reads; time comes in as `now`. Single-threaded
 // (the agent's io thread).
@@ -11,13 +13,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <set>
 #include <string>
-#include <unordered_map>
-#include <utility>
 #include <vector>
 
 #include "common/proto/local_channel.pb.h"
+#include "common/stick/table.h"
 
 namespace tandem::ha::sync {
 
@@ -63,22 +63,7 @@ class StickStore {
   std::uint64_t rejected() const { return rejected_; }
 
  private:
-  struct Item {
-    std::string server;
-    std::string origin;
-    std::uint64_t version = 0;
-    TimePoint expiry{};
-    bool removed = false;
-  };
-  struct Table {
-    PoolLimits limits;
-    std::unordered_map<std::string, Item> items;
-    std::set<std::pair<TimePoint, std::string>> by_expiry;
-    StoreCounters counters;
-  };
-  void erase(Table& table, std::unordered_map<std::string, Item>::iterator it);
-
-  std::map<std::string, Table, std::less<>> tables_;
+  std::map<std::string, stick::Table, std::less<>> tables_;
   std::uint64_t rejected_ = 0;
 };
 

@@ -26,6 +26,7 @@
 #include "common/proto/local_channel.pb.h"
 #include "ha/io/asio_aliases.h"
 #include "ha/failover/instance_machine.h"
+#include "ha/sync/proxy_stick_port.h"
 
 namespace tandem::ha {
 
@@ -65,7 +66,7 @@ class ProxyLiveness {
 // The local channel server. One proxy connection is tracked at a time (a
 // new one replaces the old). Calls ON_CHANGE whenever the verdict may have
 // changed (the agent compares with what it last applied).
-class ProxyChannel {
+class ProxyChannel : public sync::ProxyStickPort {
  public:
   using OnChange = std::function<void()>;
 
@@ -80,21 +81,16 @@ class ProxyChannel {
   // Tells the connected proxy our role ("MASTER", "BACKUP", "FAULT").
   void send_role(const std::string& role);
 
-  // Stick sync (ha/agent/stick_sync.h): ON_STICK gets every StickChanges the
-  // proxy sends; ON_CONNECTED runs when a proxy (re)connects, so it gets the
-  // agent's whole copy back; ON_APPLIED gets the id of each full resync the
-  // proxy reports applied (StickApplied).
+  // Stick sync's transport (ha/sync/proxy_stick_port.h).
   void set_stick_handlers(std::function<void(const wire::StickChanges&)> on_stick,
                           std::function<void()> on_connected,
-                          std::function<void(std::uint64_t)> on_applied = {});
-  // Queues stick changes for the proxy. The caller bounds what it queues:
-  // it sends more only while queued_bytes() is below its bound.
-  void send_stick(const wire::StickChanges& changes);
+                          std::function<void(std::uint64_t)> on_applied) override;
+  void send_stick(const wire::StickChanges& changes) override;
   // Nothing is waiting to be written to the proxy.
   bool write_idle() const { return !writing_ && pending_write_.empty(); }
   // Bytes queued behind the write in flight.
-  std::size_t queued_bytes() const { return pending_write_.size(); }
-  bool connected() const { return current_ != nullptr; }
+  std::size_t queued_bytes() const override { return pending_write_.size(); }
+  bool connected() const override { return current_ != nullptr; }
 
   const ProxyLiveness& liveness() const { return liveness_; }
 

@@ -15,27 +15,14 @@ using local_socket = asio::local::stream_protocol::socket;
 
 namespace {
 
-// Frames to the agent stay far below its 1 MiB cap: a batch of entries of a
-// few hundred bytes at most (keys and server names are short).
-constexpr std::size_t kMaxBatch = 512;
 constexpr std::size_t kMaxFrameFromAgent = 4u << 20;
-
-void append_stick_frame(std::string& out, std::vector<wire::StickEntry>&& entries, bool snapshot, bool end) {
-  wire::ProxyToAgent message;
-  auto* stick = message.mutable_stick();
-  for (auto& e : entries) *stick->add_entries() = std::move(e);
-  stick->set_full_snapshot(snapshot);
-  stick->set_snapshot_end(end);
-  out += encode_frame(message);
-}
 
 }  // namespace
 
 AgentLink::AgentLink(asio::io_context& io, std::string socket_path, std::chrono::milliseconds interval,
                      HeartbeatSource source, StickLinkHooks stick)
     : io_(io), path_(std::move(socket_path)), interval_(interval), source_(std::move(source)),
-      stick_(std::move(stick)), running_(std::make_shared<bool>(true)) {
-  stick_.batch = std::clamp<std::size_t>(stick_.batch, 1, kMaxBatch);
+      stick_(std::move(stick)), running_(std::make_shared<bool>(true)), stick_link_(stick_.batch) {
   if (stick_.flush.count() <= 0) stick_.flush = std::chrono::milliseconds(20);
   asio::co_spawn(io_, run(), asio::detached);
 }
@@ -59,62 +46,17 @@ awaitable<void> AgentLink::read_loop(local_socket& socket) {
       role_ = message.role();
     }
     if (message.has_stick() && stick_.apply) {
-      const auto& s = message.stick();
-      counters_.received += static_cast<std::uint64_t>(s.entries_size());
-      if (s.entries_size() > 0) stick_.apply({s.entries().begin(), s.entries().end()});
-      if (s.snapshot_end()) {
-        spdlog::info("stick_resync_received entries_total={} snapshot_id={}", counters_.received, s.snapshot_id());
-        // Frames are applied in order, so every entry of the snapshot is in
-        // the tables now: acknowledge it (the agent's gate waits for this).
-        if (s.snapshot_id() != 0) {
-          applied_snapshot_ = s.snapshot_id();
-          if (wake_) wake_->cancel();
-        }
-      }
+      if (stick_link_.incoming(message.stick(), stick_.apply) && wake_) wake_->cancel();  // ack at once
     }
   }
 }
 
 void AgentLink::stick_frames(std::string& out) {
   if (!stick_.tables) return;
-  const auto now = std::chrono::steady_clock::now();
-  const auto tables = stick_.tables();
-  std::set<const StickTable*> current;
-  bool full = std::exchange(full_resync_, false);
-  for (auto* t : tables) {
-    current.insert(t);
-    if (!known_tables_.contains(t)) full = true;        // new pool or rebuilt table
-    if (t->take_needs_full_resync()) full = true;       // its change queue overflowed
-  }
-  known_tables_ = std::move(current);
-  if (full) {
-    ++counters_.resyncs;
-    std::size_t total = 0;
-    for (auto* t : tables) {
-      t->drain_changes(std::numeric_limits<std::size_t>::max(), now);  // the snapshot covers them
-      auto all = t->snapshot(now);
-      total += all.size();
-      for (std::size_t i = 0; i < all.size(); i += stick_.batch) {
-        std::vector<wire::StickEntry> part(std::make_move_iterator(all.begin() + static_cast<std::ptrdiff_t>(i)),
-                                           std::make_move_iterator(all.begin() + static_cast<std::ptrdiff_t>(
-                                                                                     std::min(all.size(), i + stick_.batch))));
-        append_stick_frame(out, std::move(part), true, false);
-      }
-    }
-    append_stick_frame(out, {}, true, true);
-    counters_.sent += total;
-    spdlog::info("stick_resync_sent entries={} tables={}", total, tables.size());
-    return;
-  }
-  for (auto* t : tables) {
-    for (;;) {
-      auto changes = t->drain_changes(stick_.batch, now);
-      if (changes.empty()) break;
-      counters_.sent += changes.size();
-      const bool more = changes.size() == stick_.batch;
-      append_stick_frame(out, std::move(changes), false, false);
-      if (!more) break;
-    }
+  for (auto& changes : stick_link_.outgoing(stick_.tables(), std::chrono::steady_clock::now())) {
+    wire::ProxyToAgent message;
+    *message.mutable_stick() = std::move(changes);
+    out += encode_frame(message);
   }
 }
 
@@ -128,14 +70,12 @@ awaitable<void> AgentLink::send_loop(local_socket& socket, std::uint64_t& sequen
     asio::steady_timer** wake;
     ~Unwake() { *wake = nullptr; }
   } unwake{&wake_};
-  std::uint64_t acked = 0;
   while (*running) {
     std::string frames;
     const auto now = std::chrono::steady_clock::now();
-    if (applied_snapshot_ != acked) {
-      acked = applied_snapshot_;
+    if (const auto acked = stick_link_.take_ack()) {
       wire::ProxyToAgent message;
-      message.mutable_stick_applied()->set_snapshot_id(acked);
+      message.mutable_stick_applied()->set_snapshot_id(*acked);
       frames += encode_frame(message);
     }
     if (now >= next_heartbeat) {
@@ -183,8 +123,7 @@ awaitable<void> AgentLink::run() {
     connected_ = true;
     warned = false;
     backoff = std::chrono::milliseconds(20);
-    full_resync_ = true;  // a new agent (or a new connection) gets the whole tables
-    applied_snapshot_ = 0;  // snapshot ids are per agent run
+    stick_link_.connected();  // a new agent (or a new connection) gets the whole tables
     {
       using namespace asio::experimental::awaitable_operators;
       // Either side ending ends the connection: the agent closing it, or a

@@ -5,14 +5,12 @@
 //   client to, so the agent can give up the VIP when the proxy is dead or
 //   stuck, and hand it to a peer that can serve when this proxy has no usable
 //   server (common/proto/local_channel.proto);
-// - the stick tables' changes (StickTable::drain_changes) every flush
-//   interval, and the whole tables (StickTable::snapshot, then snapshot_end)
-//   on every (re)connect, after a change-queue overflow and when a reload
-//   brought a new table;
+// - the stick exchange every flush interval, as StickLink
+//   (lb/stick/stick_link.h) decides it: the tables' changes, or the whole
+//   tables; and acknowledgements of the agent's full resyncs;
 // - from the agent: its role, and stick entries learned from peers, applied
 //   to the tables (so a backup's proxy runs hot; a restarted proxy gets its
-//   table back). A full resync from the agent is acknowledged
-//   (StickApplied) once applied: the agent's initial-sync gate waits for it.
+//   table back).
 // Reconnects with backoff; the agent may start before or after the proxy.
 // Control thread only.
 #pragma once
@@ -29,6 +27,7 @@
 #include <boost/asio/local/stream_protocol.hpp>
 
 #include "lb/runtime/asio_aliases.h"
+#include "lb/stick/stick_link.h"
 #include "lb/stick/stick_table.h"
 
 namespace tandem::lb {
@@ -41,13 +40,6 @@ struct StickLinkHooks {
   std::function<void(const std::vector<wire::StickEntry>&)> apply;
   std::chrono::milliseconds flush{20};  // how often changes are drained
   std::size_t batch = 256;              // entries per frame
-};
-
-// Counters of the stick traffic on the link.
-struct StickLinkCounters {
-  std::uint64_t sent = 0;       // entries sent (changes and snapshots)
-  std::uint64_t received = 0;   // entries received from the agent
-  std::uint64_t resyncs = 0;    // full snapshots sent
 };
 
 class AgentLink {
@@ -63,12 +55,12 @@ class AgentLink {
   void stop();
 
   // Sends the whole tables at the next flush (a reload changed them).
-  void request_full_resync() { full_resync_ = true; }
+  void request_full_resync() { stick_link_.request_full_resync(); }
 
   // The role the agent last told us ("MASTER", "BACKUP", "FAULT"), or "".
   const std::string& role() const { return role_; }
   bool connected() const { return connected_; }
-  const StickLinkCounters& stick_counters() const { return counters_; }
+  const StickLinkCounters& stick_counters() const { return stick_link_.counters(); }
 
  private:
   awaitable<void> run();
@@ -85,11 +77,8 @@ class AgentLink {
   std::shared_ptr<bool> running_;
   std::string role_;
   bool connected_ = false;
-  bool full_resync_ = true;
-  std::set<const StickTable*> known_tables_;
-  std::uint64_t applied_snapshot_ = 0;        // the agent's last full resync in our tables
+  StickLink stick_link_;                      // what the stick exchange sends and takes
   asio::steady_timer* wake_ = nullptr;        // the send loop's timer, to ack at once
-  StickLinkCounters counters_;
 };
 
 }  // namespace tandem::lb

@@ -1,13 +1,10 @@
-// The stick table: which server a client (source IP or cookie value) stays on,
-// for one pool. Pure: no sockets, no clock reads; time comes in as `now`.
-//
-// Modelled on HAProxy's stick tables (expire-on-access, LRU at the size bound,
-// peers replication) with a merge rule that needs no agreement between clocks:
-// entries travel with their REMAINING lifetime, and the write that lives
-// longer is the newer one.
+// The proxy's stick table for one pool: the cluster's one store
+// (common/stick/table.h: merge rule, expiry, eviction at the size bound,
+// change feed with resync fallback) behind a lock, so every worker thread
+// shares it.
 //
 // Threading: one StickTable is shared by every worker thread. Every public
-// method is safe to call concurrently; one std::mutex guards the state, and
+// method is safe to call concurrently; one std::mutex guards the table, and
 // critical sections are short (entries are allocated and freed outside it).
 #pragma once
 
@@ -15,55 +12,26 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/proto/local_channel.pb.h"
+#include "common/stick/table.h"
 
 namespace tandem::lb {
 
 // Time as the callers inject it; the table never reads a clock.
-using TimePoint = std::chrono::steady_clock::time_point;
-
-// What the merge rule needs to know about the entry already in the table.
-struct StickVersion {
-  TimePoint expiry;         // when the entry we hold expires
-  std::string_view origin;  // node that wrote it
-  std::uint64_t version = 0;  // write order at that origin
-};
-
-// The merge rule, deterministic on every node: true when `incoming` replaces
-// `existing` at time `now`. The write with more remaining life wins (it was
-// written later); equal remaining lives (in whole ms) go to the higher origin
-// name, then to the higher version. Removals are ordinary writes under the
-// same rule. An `existing` that has already expired always loses; an incoming
-// entry with 0 ms left never wins. `incoming.ttl_remaining_ms` must already be
-// clamped to the table's TTL (StickTable::apply does it).
-bool incoming_wins(const StickVersion& existing, const wire::StickEntry& incoming,
-                   TimePoint now);
-
-// A snapshot of a table's counters (all monotonic except `entries`).
-struct StickCounters {
-  std::uint64_t entries = 0;      // live entries now (removal markers excluded)
-  std::uint64_t hits = 0;         // lookups that found a live entry
-  std::uint64_t misses = 0;       // lookups that did not
-  std::uint64_t evictions = 0;    // entries dropped at the size bound (LRU)
-  std::uint64_t expirations = 0;  // live entries dropped because their TTL ran out
-  std::uint64_t applied = 0;      // entries from elsewhere that changed the table
-  std::uint64_t rejected = 0;     // entries from elsewhere for another pool, or empty keys
-  std::uint64_t overflows = 0;    // change-queue overflows (each asks for a full resync)
-};
-
-// Construction parameters of a StickTable.
-struct StickTableOptions {
-  std::string pool;         // the pool this table serves; stamped on outgoing entries
-  std::string node;         // this node's name: origin of local writes
-  std::chrono::milliseconds ttl{30 * 60 * 1000};  // entry lifetime after its last write or hit
-  std::size_t max_entries = 100000;  // LRU eviction beyond this (at least 1)
-  std::size_t max_pending_changes = 65536;  // change-queue bound; 0 = no change feed
-};
+using TimePoint = stick::TimePoint;
+// The merge rule's view of the entry held, and the rule on a wire entry.
+using stick::StickVersion;
+using stick::incoming_wins;
+// A snapshot of a table's counters; see common/stick/table.h.
+using StickCounters = stick::Counters;
+// Construction parameters; see common/stick/table.h.
+using StickTableOptions = stick::TableOptions;
 
 // One pool's client -> server-name table. See the file comment for threading.
 class StickTable {
@@ -74,7 +42,7 @@ class StickTable {
   StickTable& operator=(const StickTable&) = delete;
 
   // The server KEY is stuck to, if a live entry exists. A hit refreshes the
-  // entry's TTL and LRU position (expire-on-access). A hit also queues a
+  // entry's TTL (expire-on-access). A hit also queues a
   // change for replication when the peers' copy would otherwise expire more
   // than ttl/4 before ours, so an active client stays stuck after a failover
   // without every hit being replicated.
@@ -125,12 +93,11 @@ class StickTable {
   StickCounters counters() const;
 
   // The options the table was built with (max_entries clamped to >= 1).
-  const StickTableOptions& options() const { return options_; }
+  const StickTableOptions& options() const { return table_.options(); }
 
  private:
-  struct Impl;
-  StickTableOptions options_;
-  std::unique_ptr<Impl> impl_;
+  mutable std::mutex mu_;  // guards table_
+  stick::Table table_;
 };
 
 }  // namespace tandem::lb

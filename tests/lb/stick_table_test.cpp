@@ -1,4 +1,4 @@
-// StickTable: TTL, refresh on lookup, LRU bound, change feed, list().
+// StickTable: TTL, refresh on lookup, size bound (common/stick/table.h: soonest expiry goes), change feed, list().
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>

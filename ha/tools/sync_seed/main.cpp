@@ -31,6 +31,7 @@
 #include "common/framing.h"
 #include "common/hmac.h"
 #include "ha/sync/sync_auth.h"
+#include "ha/sync/sync_frames.h"
 
 namespace {
 
@@ -73,6 +74,28 @@ std::string read_payload(tcp::socket& socket) {
   return payload;
 }
 
+// Every frame the seed sends: COUNT entries in acknowledged change batches
+// (BATCHES is set to how many), then an empty snapshot_end.
+std::string seed_frames(const Options& o, sync::SyncAuth& auth, std::uint64_t& batches) {
+  const std::size_t batch = 512;
+  std::string out;
+  for (std::size_t i = 0; i < o.count; i += batch) {
+    std::vector<tandem::wire::StickEntry> entries;
+    for (std::size_t j = i; j < std::min(o.count, i + batch); ++j) {
+      auto& e = entries.emplace_back();
+      e.set_pool(o.pool);
+      e.set_key(entry_key(o.key_prefix, j));
+      e.set_server(o.servers[j % o.servers.size()]);
+      e.set_ttl_remaining_ms(o.ttl_ms);
+      e.set_version(1);
+      e.set_origin(o.node);
+    }
+    out += tandem::encode_frame_bytes(auth.seal(sync::stick_message(std::move(entries), false, false, ++batches)));
+  }
+  out += tandem::encode_frame_bytes(auth.seal(sync::stick_message({}, true, true, 0)));
+  return out;
+}
+
 // Serves one dialing peer; returns its name once it acknowledged everything.
 std::string serve(tcp::socket socket, const Options& o, const std::string& key) {
   std::string nonce(sync::kNonceBytes, '\0');
@@ -81,27 +104,8 @@ std::string serve(tcp::socket socket, const Options& o, const std::string& key) 
   write_all(socket, tandem::encode_frame_bytes(auth.hello("")));
   if (auto error = auth.accept_hello(read_payload(socket), o.peers))
     throw std::runtime_error("hello refused: " + std::string(sync::to_string(*error)));
-  const std::size_t batch = 512;
   std::uint64_t batches = 0;
-  std::string out;
-  for (std::size_t i = 0; i < o.count; i += batch) {
-    tandem::wire::SyncMessage m;
-    m.set_batch(++batches);
-    for (std::size_t j = i; j < std::min(o.count, i + batch); ++j) {
-      auto* e = m.mutable_stick()->add_entries();
-      e->set_pool(o.pool);
-      e->set_key(entry_key(o.key_prefix, j));
-      e->set_server(o.servers[j % o.servers.size()]);
-      e->set_ttl_remaining_ms(o.ttl_ms);
-      e->set_version(1);
-      e->set_origin(o.node);
-    }
-    out += tandem::encode_frame_bytes(auth.seal(m));
-  }
-  tandem::wire::SyncMessage end;
-  end.mutable_stick()->set_full_snapshot(true);
-  end.mutable_stick()->set_snapshot_end(true);
-  out += tandem::encode_frame_bytes(auth.seal(end));
+  const std::string out = seed_frames(o, auth, batches);
   std::thread writer([&socket, &out] { write_all(socket, out); });
   std::set<std::uint64_t> acked;
   try {
@@ -111,11 +115,8 @@ std::string serve(tcp::socket socket, const Options& o, const std::string& key) 
       if (!message) throw std::runtime_error("frame refused: " + std::string(sync::to_string(error)));
       if (message->has_ack()) acked.insert(message->ack().batch());
       // The peer's own snapshot needs no answer: its frames carry batch 0.
-      if (message->has_stick() && message->batch() != 0) {
-        tandem::wire::SyncMessage ack;
-        ack.mutable_ack()->set_batch(message->batch());
-        write_all(socket, tandem::encode_frame_bytes(auth.seal(ack)));
-      }
+      if (message->has_stick() && message->batch() != 0)
+        write_all(socket, tandem::encode_frame_bytes(auth.seal(sync::ack_message(message->batch()))));
     }
   } catch (...) {
     boost::system::error_code ignored;
@@ -127,10 +128,8 @@ std::string serve(tcp::socket socket, const Options& o, const std::string& key) 
   return auth.peer();
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  Options o;
+// Reads the command line into O; 0, or the exit status after a message.
+int parse_options(int argc, char** argv, Options& o) {
   std::map<std::string, std::string*> text{{"--key-file", &o.key_file}, {"--cluster", &o.cluster},
                                            {"--node", &o.node},         {"--listen", &o.listen},
                                            {"--pool", &o.pool},         {"--key-prefix", &o.key_prefix}};
@@ -164,6 +163,71 @@ int main(int argc, char** argv) {
                  "are required\n";
     return 2;
   }
+  return 0;
+}
+
+// Listens on O.listen (ADDRESS:PORT, checked by the caller).
+tcp::acceptor listen_on(boost::asio::io_context& io, const Options& o, std::size_t colon) {
+  const tcp::endpoint ep(boost::asio::ip::make_address(o.listen.substr(0, colon)),
+                         static_cast<std::uint16_t>(std::stoi(o.listen.substr(colon + 1))));
+  tcp::acceptor acceptor(io);
+  acceptor.open(ep.protocol());
+  acceptor.set_option(tcp::acceptor::reuse_address(true));
+  acceptor.bind(ep);
+  acceptor.listen();
+  std::cout << "listening " << o.listen << std::endl;
+  // A watchdog bounds the whole run: the peers must dial within it.
+  std::thread([t = o.timeout_s] {
+    std::this_thread::sleep_for(std::chrono::seconds(t));
+    std::cerr << "tandem-sync-seed: timed out after " << t << " s\n";
+    std::_Exit(1);
+  }).detach();
+  return acceptor;
+}
+
+// Accepts (polling, so a finished run stops) until every peer of O is
+// seeded, one thread per connection; returns the peers seeded.
+std::set<std::string> seed_peers(boost::asio::io_context& io, tcp::acceptor& acceptor, const Options& o,
+                                 const std::string& key) {
+  std::mutex mutex;
+  std::set<std::string> done;
+  std::vector<std::thread> workers;
+  acceptor.non_blocking(true);
+  for (;;) {
+    {
+      std::lock_guard lock(mutex);
+      if (done.size() == o.peers.size()) break;
+    }
+    tcp::socket socket(io);
+    boost::system::error_code ec;
+    acceptor.accept(socket, ec);
+    if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
+    if (ec) throw boost::system::system_error(ec);
+    socket.non_blocking(false);
+    workers.emplace_back([&, s = std::move(socket)]() mutable {
+      try {
+        auto peer = serve(std::move(s), o, key);
+        std::lock_guard lock(mutex);
+        done.insert(peer);
+        std::cout << "seeded peer=" << peer << " entries=" << o.count << std::endl;
+      } catch (const std::exception& e) {
+        std::lock_guard lock(mutex);
+        std::cerr << "tandem-sync-seed: connection failed (the peer redials): " << e.what() << "\n";
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  return done;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (const int status = parse_options(argc, argv, o)) return status;
   std::string key, error;
   if (!tandem::read_key_file(o.key_file, key, error)) {
     std::cerr << "tandem-sync-seed: " << error << "\n";
@@ -176,52 +240,9 @@ int main(int argc, char** argv) {
   }
   try {
     boost::asio::io_context io;
-    const tcp::endpoint ep(boost::asio::ip::make_address(o.listen.substr(0, colon)),
-                           static_cast<std::uint16_t>(std::stoi(o.listen.substr(colon + 1))));
-    tcp::acceptor acceptor(io);
-    acceptor.open(ep.protocol());
-    acceptor.set_option(tcp::acceptor::reuse_address(true));
-    acceptor.bind(ep);
-    acceptor.listen();
-    std::cout << "listening " << o.listen << std::endl;
-    // A watchdog bounds the whole run: the peers must dial within it.
-    std::thread([t = o.timeout_s] {
-      std::this_thread::sleep_for(std::chrono::seconds(t));
-      std::cerr << "tandem-sync-seed: timed out after " << t << " s\n";
-      std::_Exit(1);
-    }).detach();
-    std::mutex mutex;
-    std::set<std::string> done;
-    std::vector<std::thread> workers;
+    auto acceptor = listen_on(io, o, colon);
     const auto started = std::chrono::steady_clock::now();
-    acceptor.non_blocking(true);
-    for (;;) {  // accept (polling, so a finished run stops) until every peer is seeded
-      {
-        std::lock_guard lock(mutex);
-        if (done.size() == o.peers.size()) break;
-      }
-      tcp::socket socket(io);
-      boost::system::error_code ec;
-      acceptor.accept(socket, ec);
-      if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        continue;
-      }
-      if (ec) throw boost::system::system_error(ec);
-      socket.non_blocking(false);
-      workers.emplace_back([&, s = std::move(socket)]() mutable {
-        try {
-          auto peer = serve(std::move(s), o, key);
-          std::lock_guard lock(mutex);
-          done.insert(peer);
-          std::cout << "seeded peer=" << peer << " entries=" << o.count << std::endl;
-        } catch (const std::exception& e) {
-          std::lock_guard lock(mutex);
-          std::cerr << "tandem-sync-seed: connection failed (the peer redials): " << e.what() << "\n";
-        }
-      });
-    }
-    for (auto& w : workers) w.join();
+    const auto done = seed_peers(io, acceptor, o, key);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     std::cout << "done peers=" << done.size() << " ms=" << ms.count() << std::endl;
     return done.size() == o.peers.size() ? 0 : 1;

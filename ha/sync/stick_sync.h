@@ -1,9 +1,19 @@
-// Stick-table sync, the agent's thin I/O shell around the pure pieces in
-// ha/sync/ (StickStore: the merged copy; ChangeQueue: bounded queues with
-// overflow -> full resync; SyncAuth: handshake and per-frame MACs;
-// InitialSyncGate, Backoff, LagStats).
+// Stick-table sync, the agent's shell around the pure pieces of ha/sync/
+// and common/stick/. Files by purpose:
+// - stick_sync.{h,cpp}: the peer links (accept, dial, read, watchdog) and
+//   what their messages mean; sync_status.cpp: the status it reports.
+// - peer_connection.h: one TCP connection (handshake state, sealed writes)
+//   and one configured peer (its queue, backoff, counters).
+// - proxy_feed.h + proxy_stick_port.h: the local channel side, the named
+//   transport of the proxy <-> agent stick exchange.
+// - peer_probe.h: fast probes of a peer's sync port.
+// - sync_frames.h, sync_settings.h: messages and settings.
+// Pure pieces: StickStore (the merged copy, common/stick/table.h per pool),
+// stick::ChangeQueue (bounded queues with overflow -> full resync),
+// SyncAuth (handshake and per-frame MACs), SyncEligibility, Backoff,
+// LagStats.
 //
-// - Local proxy (ProxyChannel): its changes are merged into the store and
+// - Local proxy (ProxyFeed): its changes are merged into the store and
 //   queued for every peer; entries learned from peers are queued for it; a
 //   (re)connecting proxy gets the whole store.
 // - Peers: one TCP connection per pair of nodes, dialed by the node whose
@@ -26,8 +36,6 @@
 //   the local proxy's acknowledgement (StickApplied) of a full resync sent
 //   after it; last resort after the deadline. Reported through the
 //   `eligibility` hook on every change.
-// - Entries for the local proxy go out as fast as the unix socket takes
-//   them (up to kWriteHighWater queued), not one batch per flush interval.
 //
 // Single-threaded: the agent's io_context.
 #pragma once
@@ -46,42 +54,23 @@
 
 #include "common/proto/control.pb.h"
 #include "common/proto/sync.pb.h"
-#include "config/proto/cluster.pb.h"
+#include "common/warn_limiter.h"
 #include "ha/io/asio_aliases.h"
-#include "ha/track/proxy_tracker.h"
-#include "ha/sync/change_queue.h"
+#include "ha/sync/peer_connection.h"
 #include "ha/sync/peer_state.h"
+#include "ha/sync/proxy_feed.h"
+#include "ha/sync/proxy_stick_port.h"
 #include "ha/sync/stick_store.h"
 #include "ha/sync/sync_eligibility.h"
-#include "common/warn_limiter.h"
+#include "ha/sync/sync_settings.h"
 
 namespace tandem::ha {
-
-// What sync needs from the cluster file, defaults applied.
-struct StickSyncSettings {
-  std::string cluster;
-  std::string node;
-  std::string key;
-  std::string next_key;              // also accepted in a peer's hello (key rotation); empty: none
-  boost::asio::ip::address address;  // ours: where we listen
-  std::uint16_t port = 5800;
-  std::vector<std::pair<std::string, boost::asio::ip::address>> peers;  // every other node
-  Milliseconds flush{50};
-  std::size_t batch = 256;
-  std::size_t queue_limit = 65536;
-  std::map<std::string, sync::PoolLimits> pools;  // pools with table stickiness
-  Milliseconds initial_sync_timeout{3000};
-};
-
-// `sync { ... }` and the pools of CLUSTER for NODE. Throws
-// std::invalid_argument on an unusable node address.
-StickSyncSettings stick_sync_settings(const config::Cluster& cluster, const std::string& node, std::string key);
 
 // What StickSync tells the agent.
 struct StickSyncHooks {
   std::function<void(const std::string& peer)> connection_lost;  // closed by the peer
   // Fast probes found no agent there; ALIGNED = the close + kConfirmWindow.
-  std::function<void(const std::string& peer, TimePoint aligned)> confirmed_down;
+  std::function<void(const std::string& peer, sync::TimePoint aligned)> confirmed_down;
   // The eligibility verdict changed (kWaiting at start is not reported).
   std::function<void(sync::Eligibility, const std::string& why)> eligibility;
 };
@@ -93,8 +82,8 @@ class StickSync {
   ~StickSync();
 
   // Listens on address:port (throws std::runtime_error when it cannot),
-  // dials the peers, starts the timers. PROXY may be null.
-  void start(ProxyChannel* proxy);
+  // dials the peers, starts the timers. PROXY (the local channel) may be null.
+  void start(sync::ProxyStickPort* proxy);
   // Closes everything.
   void stop();
 
@@ -107,37 +96,37 @@ class StickSync {
 
   bool initial_sync_done() const { return eligibility_ == sync::Eligibility::kEligible; }
   sync::Eligibility eligibility() const { return eligibility_; }
-  wire::SyncStatus status(TimePoint now) const;
+  wire::SyncStatus status(sync::TimePoint now) const;
 
  private:
-  struct Conn;
-  struct Peer;
+  using Conn = sync::PeerConnection;
+  using Peer = sync::SyncPeer;
 
-  awaitable<void> accept_loop();
+  void listen();
+
+  // A peer dialed us: serve it, unless too many handshakes are under way.
+  void on_accept(boost::asio::ip::tcp::socket socket);
   awaitable<void> dial_loop(Peer& peer);
   awaitable<void> serve(std::shared_ptr<Conn> conn);
+  // Handles one frame PAYLOAD of CONN: false when the connection is done.
+  bool on_frame(const std::shared_ptr<Conn>& conn, const std::string& payload);
+  bool on_hello(Conn& conn, const std::string& payload);
+  void on_closed(const std::shared_ptr<Conn>& conn);
   awaitable<void> watchdog(std::shared_ptr<Conn> conn);
-  awaitable<void> probe_burst(std::string peer, TimePoint lost_at);
+  awaitable<void> confirm_lost(std::string peer, sync::TimePoint lost_at);
   awaitable<void> probe_absent(std::string peer);
-  // nullopt: timed out; else the connect's error code (success = connected).
-  awaitable<std::optional<boost::system::error_code>> probe_once(const boost::asio::ip::tcp::endpoint& ep,
-                                                                 Milliseconds timeout);
 
   void on_established(const std::shared_ptr<Conn>& conn);
   void on_message(Conn& conn, const wire::SyncMessage& message);
-  void on_proxy_stick(const wire::StickChanges& changes);
-  void on_proxy_connected();
-  void on_proxy_applied(std::uint64_t id);
-  void close(Conn& conn, const std::string& why);
+  void on_ack(Conn& conn, std::uint64_t batch, sync::TimePoint now);
+  void on_stick(Peer& peer, Conn& conn, const wire::SyncMessage& message, sync::TimePoint now);
+  void on_local_changes(const std::vector<wire::StickEntry>& changed, sync::TimePoint now);
   // Counts a refused connection or frame; logs it rate-limited.
   void reject(std::string_view reason, std::string_view stage, const std::string& from, const std::string& peer);
   void send(Conn& conn, const wire::SyncMessage& message);
-  void flush_writes(const std::shared_ptr<Conn>& conn);
   void send_snapshot(Conn& conn);
-  void send_proxy_snapshot();
   void flush_tick();
   void flush_peer(Peer& peer);
-  void flush_proxy();
   void check_gate();
   Peer* find_peer(const std::string& name);
 
@@ -145,26 +134,20 @@ class StickSync {
   StickSyncSettings settings_;
   StickSyncHooks hooks_;
   sync::StickStore store_;
-  sync::ChangeQueue to_proxy_;
+  sync::ProxyFeed proxy_;
   std::optional<sync::SyncEligibility> gate_;  // from start()
   sync::LagStats lag_;
   WarnLimiter reject_warn_;
   std::vector<std::unique_ptr<Peer>> peers_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   asio::steady_timer flush_timer_;
-  ProxyChannel* proxy_ = nullptr;
   bool stopped_ = false;
   sync::Eligibility eligibility_ = sync::Eligibility::kWaiting;
-  std::uint64_t proxy_snapshot_id_ = 0;  // last full resync sent to the proxy
-  TimePoint proxy_snapshot_at_{};        // when it was sent (for the log)
   std::size_t handshaking_ = 0;
-  TimePoint last_expire_{};
+  sync::TimePoint last_expire_{};
 
   // Counters (see wire::SyncStatus).
   std::map<std::string, std::uint64_t> rejected_;
-  std::uint64_t proxy_received_ = 0;
-  std::uint64_t proxy_sent_ = 0;
-  std::uint64_t proxy_resyncs_ = 0;
   std::uint64_t connections_lost_ = 0;
   std::uint64_t fast_confirmations_ = 0;
 };

@@ -1,6 +1,7 @@
-// The stick-table merge rule on plain values, shared by the proxy's table
-// (lb/stick/stick_table.h) and the agent's copy (ha/sync/stick_store.h) so
-// every process of the cluster decides the same way. Pure, header-only.
+// The stick-table merge rule on plain values, applied by the one store
+// (common/stick/table.h) that the proxy's table and the agent's copy both
+// are, so every process of the cluster decides the same way. Pure,
+// header-only.
 //
 // The write with more remaining life wins (it was written later: entries
 // travel with their REMAINING lifetime, so clocks need not agree); equal

@@ -1,13 +1,13 @@
-// The bounded change queue (ha/sync/change_queue.h): order, batching, TTL
+// The bounded change queue (common/stick/change_queue.h): order, batching, TTL
 // accounting while queued, overflow -> full resync.
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
 #include <string>
 
-#include "ha/sync/change_queue.h"
+#include "common/stick/change_queue.h"
 
-namespace tandem::ha::sync {
+namespace tandem::stick {
 namespace {
 
 using namespace std::chrono_literals;
@@ -77,4 +77,4 @@ BOOST_AUTO_TEST_CASE(oldest_age_measures_the_head) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-}  // namespace tandem::ha::sync
+}  // namespace tandem::stick

@@ -1,17 +1,15 @@
-#include "ha/sync/change_queue.h"
+#include "common/stick/change_queue.h"
 
 #include <algorithm>
 #include <utility>
 
-namespace tandem::ha::sync {
+namespace tandem::stick {
 
-ChangeQueue::ChangeQueue(std::size_t limit) : limit_(std::max<std::size_t>(limit, 1)) {}
+ChangeQueue::ChangeQueue(std::size_t limit) : fallback_(std::max<std::size_t>(limit, 1)) {}
 
 bool ChangeQueue::push(const wire::StickEntry& entry, TimePoint now) {
-  if (items_.size() >= limit_) {
+  if (!fallback_.admit(items_.size())) {
     items_.clear();
-    needs_resync_ = true;
-    ++overflows_;
     return false;
   }
   items_.push_back(Item{entry, now});
@@ -33,11 +31,9 @@ Batch ChangeQueue::take(std::size_t max, TimePoint now) {
   return out;
 }
 
-bool ChangeQueue::take_needs_resync() { return std::exchange(needs_resync_, false); }
-
 std::chrono::steady_clock::duration ChangeQueue::oldest_age(TimePoint now) const {
   if (items_.empty()) return {};
   return std::max(now - items_.front().queued_at, std::chrono::steady_clock::duration{});
 }
 
-}  // namespace tandem::ha::sync
+}  // namespace tandem::stick

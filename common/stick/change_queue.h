@@ -1,9 +1,13 @@
 // The bounded queue of stick changes waiting to go to one receiver (a peer
 // agent, or the local proxy). Entries keep their remaining TTL as of when
 // they were queued; take() subtracts the time they waited, so what leaves is
-// exact whatever the delay (clocks never travel). When the bound is hit the
-// queue is dropped and a full resync is requested: the receiver never
-// silently diverges, it gets the whole table instead.
+// exact whatever the delay (clocks never travel). At the bound the queue is
+// dropped and a full resync is requested (ResyncFallback, the rule the
+// proxy's own change feed follows too): the receiver never silently
+// diverges, it gets the whole table instead.
+//
+// Copies, not references into a table: every receiver drains at its own
+// pace, so each needs its own queue.
 //
 // Pure and single-threaded; time comes in as `now`.
 #pragma once
@@ -15,8 +19,9 @@
 #include <vector>
 
 #include "common/proto/local_channel.pb.h"
+#include "common/stick/resync_fallback.h"
 
-namespace tandem::ha::sync {
+namespace tandem::stick {
 
 // One batch taken from the queue.
 struct Batch {
@@ -44,25 +49,23 @@ class ChangeQueue {
   void clear() { items_.clear(); }
 
   // True once after an overflow (or request_resync()); reading clears it.
-  bool take_needs_resync();
-  void request_resync() { needs_resync_ = true; }
-  bool needs_resync() const { return needs_resync_; }
+  bool take_needs_resync() { return fallback_.take(); }
+  void request_resync() { fallback_.request(); }
+  bool needs_resync() const { return fallback_.pending(); }
 
   std::size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }
   // Time the oldest entry has waited (0 when empty).
   std::chrono::steady_clock::duration oldest_age(TimePoint now) const;
-  std::uint64_t overflows() const { return overflows_; }
+  std::uint64_t overflows() const { return fallback_.overflows(); }
 
  private:
   struct Item {
     wire::StickEntry entry;
     TimePoint queued_at;
   };
-  std::size_t limit_;
   std::deque<Item> items_;
-  bool needs_resync_ = false;
-  std::uint64_t overflows_ = 0;
+  ResyncFallback fallback_;
 };
 
-}  // namespace tandem::ha::sync
+}  // namespace tandem::stick
