@@ -1,10 +1,15 @@
-// L7 proxying: one client connection, a loop of requests. For each: read and
-// screen the header (limits, smuggling shapes), choose a server (stickiness,
-// then the pool's algorithm), reuse or open an upstream connection, stream
-// the request and the response through, and keep both sides alive when the
-// protocol allows it. Every wait has a deadline; every refusal has a status
-// and a counter.
+// L7 proxying: one client connection, a loop of requests. Each request goes
+// through named phases over one RequestContext, as Pingora's ProxyHttp does:
+// screen (read the header, refuse what breaks the limits or smuggles),
+// route (stickiness, then the pool's algorithm and its key), connect (reuse
+// or open an upstream connection), forward (the request out, the response
+// header back, retried on a fresh connection when a pooled one was dead),
+// relay (the response to the client) and record (counters, the connection
+// back to the pool). Every decision is a pure policy of lb/route; this file
+// is the I/O around them. Every wait has a deadline; every refusal has a
+// status and a counter.
 #include <array>
+#include <variant>
 
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/beast/http.hpp>
@@ -16,6 +21,10 @@
 #include "lb/http/forwarded.h"
 #include "lb/http/hop_by_hop.h"
 #include "lb/http/request_screen.h"
+#include "lb/route/failure_status.h"
+#include "lb/route/http_request_fields.h"
+#include "lb/route/retry_policy.h"
+#include "lb/route/sticky_policy.h"
 #include "lb/runtime/exact_allocator.h"
 #include "lb/runtime/http_relay.h"
 #include "lb/runtime/relay_now.h"
@@ -45,14 +54,50 @@ http::Limits request_limits(const ListenerRuntime& listener) {
   return limits;
 }
 
-Refusal refusal_for(bhttp::status status) {
-  switch (status) {
-    case bhttp::status::request_header_fields_too_large: return Refusal::header_too_large;
-    case bhttp::status::payload_too_large: return Refusal::body_too_large;
-    case bhttp::status::request_timeout: return Refusal::header_timeout;
-    default: return Refusal::bad_request;
+// One request's state from its header to its response: what each phase
+// decided and what the next one needs. Lives in serve_one's frame.
+struct RequestContext {
+  RequestContext(const ListenerRuntime& listener, std::shared_ptr<PoolView> pool_view)
+      : limits(request_limits(listener)), parser(arena), view(std::move(pool_view)), pool(*view->pool) {
+    http::apply_limits(parser, limits);
   }
-}
+
+  const Clock::time_point started = Clock::now();
+  http::Arena arena;  // the header fields of the request and its response, freed together
+  const http::Limits limits;
+  RequestParser parser;
+  // screen
+  bool head = false;  // a HEAD request: its response has no body
+  unsigned client_version = 11;
+  http::ConnectionIntent client_intent;
+  RetryPolicy retry{false};  // made once the header is screened (has the request a body?)
+  // route
+  std::shared_ptr<PoolView> view;  // the pool and this worker's balancer, kept across a reload
+  PoolRuntime& pool;
+  StickyChoice stuck;
+  UpstreamRequest request;
+  std::vector<ServerIndex> tried;  // servers whose connect failed
+  // connect: the server, its slot, whether the connection was pooled (the socket is the session's)
+  std::optional<Upstream> upstream;
+  // forward and relay
+  std::optional<ResponseParser> response;
+  SpareFlatBuffer up_spare;  // the response's read buffer
+  SpareHead head_scratch;    // serialized headers
+  PendingSend pending;
+};
+
+// How a phase ended.
+enum class Step {
+  next,       // on to the next phase
+  again,      // connect again and resend (a retry the RetryPolicy granted)
+  end_keep,   // the request is over; the client connection stays open
+  end_close,  // the request is over; the client connection closes
+};
+
+// A refused request: answered with STATUS, or closed without a word.
+struct Refused {
+  std::optional<bhttp::status> status;
+};
 
 // One client connection. While it waits for a request the session is
 // parked: no coroutine is alive, only this object, one pending readiness
@@ -200,242 +245,242 @@ class HttpSession final : public DrainableSession {
     stats_.count_response(static_cast<unsigned>(status));
   }
 
-  // Serves one request; false when the client connection must close.
+  // Serves one request through its phases; false when the client connection
+  // must close.
   awaitable<bool> serve_one() {
-    const auto started = Clock::now();
-    // The header fields of the request and its response, freed together at the end.
-    http::Arena arena;
-    RequestParser parser(arena);
-    const auto limits = request_limits(*listener_);
-    http::apply_limits(parser, limits);
-    // The whole header must arrive within request_header (slowloris).
+    RequestContext ctx(*listener_, worker_.view(listener_->pool));
+    // Screen. The whole header must arrive within request_header (slowloris).
     watchdog_.arm(listener_->timeouts.request_header);
     std::uint64_t header_read = 0;
-    auto ec = parse_buffered(buffer_, parser);
-    if (ec == bhttp::error::need_more) ec = co_await read_header(client_, buffer_, parser, watchdog_, header_read);
+    auto ec = parse_buffered(buffer_, ctx.parser);
+    if (ec == bhttp::error::need_more) ec = co_await read_header(client_, buffer_, ctx.parser, watchdog_, header_read);
     stats_.bytes_in.fetch_add(header_read, std::memory_order_relaxed);
-    if (ec) {
-      const std::string_view received(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-      if (auto verdict = http::classify_parse_error(ec, received)) {
-        stats_.count_refusal(refusal_for(verdict->status));
-        spdlog::debug("request_refused listener={} client={} status={} reason=\"{}\"", listener_->config.name(), source_,
-                      static_cast<unsigned>(verdict->status), verdict->reason);
-        co_await refuse(verdict->status, false);
-      }
+    if (auto refused = screen(ctx, ec)) {
+      if (refused->status) co_await refuse(*refused->status, false, ctx.head);
       co_return false;
     }
-    stats_.requests.fetch_add(1, std::memory_order_relaxed);
-    auto& req = parser.get();
-    if (auto verdict = http::screen_request(req, limits); !verdict.ok()) {
-      stats_.count_refusal(refusal_for(verdict.status));
-      spdlog::debug("request_refused listener={} client={} status={} reason=\"{}\"", listener_->config.name(), source_,
-                    static_cast<unsigned>(verdict.status), verdict.reason);
-      co_await refuse(verdict.status, false, req.method() == bhttp::verb::head);
-      co_return false;
-    }
-    const bool head = req.method() == bhttp::verb::head;
-    const unsigned client_version = req.version();
-    const auto client_intent = http::strip_hop_by_hop(req);
-    if (forwarding_) http::add_forwarding_headers(req, *forwarding_);
-
-    // Stickiness and hashing keys.
-    auto view = worker_.view(listener_->pool);
-    auto& pool = *view->pool;
-    const auto& sticky = pool.stickiness();
-    const auto now = Clock::now();
-    UpstreamRequest request;
-    request.allow_reuse = true;
-    request.key_hash = hash_key(req);
-    std::optional<std::string> stick_key;   // table key
-    std::optional<std::string> stuck_name;  // server the client is stuck to
-    StickTable* table = pool.stick_table();
-    if (sticky.kind == config::Stickiness::SOURCE_IP) {
-      stick_key = source_;
-    } else if (sticky.kind == config::Stickiness::LEARN_COOKIE) {
-      if (auto v = http::find_cookie(req, sticky.cookie)) stick_key = std::string(*v);
-    } else if (sticky.kind == config::Stickiness::INSERT_COOKIE) {
-      if (auto v = http::find_cookie(req, sticky.cookie)) stuck_name = std::string(*v);
-      // Our cookie is for us, not for the application (HAProxy's "indirect").
-      http::strip_cookie(req, sticky.cookie);
-    }
-    if (table && stick_key) stuck_name = table->lookup(*stick_key, now);
-    if (stuck_name) request.preferred = pool.stuck_server(*stuck_name, now);
-
-    // Connect (retrying other servers on connect failure), send, read the
-    // response header. A reused idle connection that turns out dead before
-    // any response byte is retried on a fresh one when nothing of the body
-    // was consumed yet.
-    std::vector<ServerIndex> tried;
-    const bool has_body = !parser.is_done();
-    request.replayable = !has_body;  // matches the retry conditions below
-    for (int round = 0;; ++round) {
+    route(ctx);
+    for (;;) {
+      // Connect.
       close_server();
-      watchdog_.disarm();  // connect and queue keep their own deadlines
-      auto [failure, upstream] = co_await acquire_upstream(worker_, *listener_, view, request, tried);
-      if (!upstream) {
-        const bool timeout = failure == UpstreamFailure::queue_timeout;
-        const Refusal why = failure == UpstreamFailure::connect_failed ? Refusal::bad_gateway
-                            : failure == UpstreamFailure::queue_full   ? Refusal::queue_full
-                            : timeout                                  ? Refusal::queue_timeout
-                                                                       : Refusal::no_server;
-        stats_.count_refusal(why);
-        const auto cause = failure == UpstreamFailure::connect_failed ? http::ErrorCause::connect_failed
-                           : failure == UpstreamFailure::queue_full   ? http::ErrorCause::queue_full
-                           : timeout                                  ? http::ErrorCause::queue_timeout
-                                                                      : http::ErrorCause::no_server;
-        const bool keep = client_intent.keep_alive && !has_body && !worker_.draining();
-        co_await refuse(cause, keep, head);
-        record_latency(started);
-        co_return keep;
-      }
-      const ServerIndex index = upstream->index;
-      auto& server = pool.server(index);
+      ctx.upstream.reset();  // a retry's old slot is free before the next is taken
+      watchdog_.disarm();    // connect and queue keep their own deadlines
+      auto [failure, upstream] = co_await acquire_upstream(worker_, *listener_, ctx.view, ctx.request, ctx.tried);
+      if (!upstream) co_return co_await refuse_unconnected(ctx, failure);
       server_ = std::move(upstream->socket);
-      SpareFlatBuffer up_spare;
-      beast::flat_buffer& up_buffer = up_spare.get();
-      // Upstream we always speak HTTP/1.1 with keep-alive, whatever the client spoke.
-      req.version(11);
-      http::set_connection(req, true);
-
-      // Request: header and body to the server, at once when they are all
-      // in hand (relay_now.h), else streamed. The header's scratch is a
-      // per-thread spare, not a member: idle connections hold none.
-      SpareHead head_scratch;
-      PendingSend pending;
-      RelayResult sent;
-      if (auto at_once = relay_now(parser, buffer_, server_, head_scratch.get(), pending); relayed_now(at_once, pending)) {
-        sent = *at_once;
-      } else {
-        sent = co_await relay_rest(at_once, pending, client_, buffer_, parser, server_, watchdog_,
-                                   listener_->timeouts.client_idle, head_scratch.get());
-      }
-      stats_.bytes_in.fetch_add(sent.bytes_read, std::memory_order_relaxed);
-      req.version(client_version);  // the header is out; answer in the client's terms
-      if (sent.ec && sent.read_side) {
-        // A body that breaks its framing (bad chunk size, overflow) gets a
-        // 400; a client that went away or stalled just loses its connection.
-        // Either way the upstream connection is dropped with the half-sent request.
-        if (auto verdict = http::classify_parse_error(sent.ec)) {
-          stats_.count_refusal(refusal_for(verdict->status));
-          spdlog::debug("request_refused listener={} client={} status={} reason=\"{}\"", listener_->config.name(),
-                        source_, static_cast<unsigned>(verdict->status), verdict->reason);
-          co_await refuse(verdict->status, false, head);
-        }
-        co_return false;
-      }
-      if (sent.ec) {
-        if (upstream->reused && !has_body && round < 3) {
-          request.preferred = index;  // same server, fresh connection
-          request.allow_reuse = false;
-          parser.get().body() = {};
-          continue;  // the serializer is rebuilt from the unchanged message
-        }
-        pool.report_failure(index, Clock::now(), "send failed");
-        stats_.count_refusal(Refusal::bad_gateway);
-        co_await refuse(http::ErrorCause::send_failed, false, head);
-        co_return false;
-      }
-      server.bytes_out.fetch_add(sent.body_bytes, std::memory_order_relaxed);
-
-      ResponseParser response(arena);
-      limit_response_parser(response, head);
-      watchdog_.arm(listener_->timeouts.server);
-      std::uint64_t response_read = 0;
-      const auto rec = co_await read_header(server_, up_buffer, response, watchdog_, response_read);
-      if (rec) {
-        const bool nothing_received = up_buffer.size() == 0 && !response.got_some();
-        if (upstream->reused && nothing_received && !has_body && rec != beast::error::timeout && round < 3) {
-          // An idle connection the server closed just as we used it.
-          request.preferred = index;
-          request.allow_reuse = false;
-          continue;
-        }
-        const bool timeout = rec == beast::error::timeout;
-        pool.report_failure(index, Clock::now(), timeout ? "response timeout" : "response failed");
-        stats_.count_refusal(timeout ? Refusal::gateway_timeout : Refusal::bad_gateway);
-        // Beast's parse errors say the bytes were wrong; its end_of_stream and
-        // partial_message (and socket errors) say the server went away.
-        const bool invalid = rec.category() == bhttp::make_error_code(bhttp::error::bad_version).category() &&
-                             rec != bhttp::error::end_of_stream && rec != bhttp::error::partial_message;
-        co_await refuse(timeout   ? http::ErrorCause::response_timeout
-                        : invalid ? http::ErrorCause::response_invalid
-                                  : http::ErrorCause::response_closed,
-                        false, head);
-        record_latency(started);
-        co_return false;
-      }
-      server.requests.fetch_add(1, std::memory_order_relaxed);
-      pool.report_success(index, Clock::now());
-
-      auto& res = response.get();
-      const unsigned status = res.result_int();
-      const auto server_intent = http::strip_hop_by_hop(res);
-      const auto framing = http::response_framing(req, res);
-      bool keep_client = http::keep_client_alive(client_intent, client_version, status, framing) && !worker_.draining();
-      const bool keep_server = http::keep_server_alive(server_intent, status, framing);
-
-      // Stickiness bookkeeping on the way back.
-      if (sticky.kind == config::Stickiness::INSERT_COOKIE && (!stuck_name || *stuck_name != server.name)) {
-        res.insert(bhttp::field::set_cookie, http::make_sticky_cookie(sticky.cookie, server.name));
-      } else if (sticky.kind == config::Stickiness::LEARN_COOKIE && table) {
-        if (auto v = http::find_set_cookie(res, sticky.cookie)) {
-          table->put(*v, server.name, Clock::now());
-        } else if (stick_key && stuck_name && *stuck_name != server.name) {
-          table->move(*stick_key, server.name, Clock::now());  // stuck server was down: follow the client
-        }
-      } else if (sticky.kind == config::Stickiness::SOURCE_IP && table && (!stuck_name || *stuck_name != server.name)) {
-        table->put(*stick_key, server.name, Clock::now());
-      }
-      res.set("X-Tandem-Node", worker_.node_name());
-      if (client_version == 10 && res.chunked()) {
-        res.chunked(false);  // an HTTP/1.0 client reads the body until we close
-        keep_client = false;
-      }
-      http::set_connection(res, keep_client);
-
-      RelayResult relayed;
-      if (auto at_once = relay_now(response, up_buffer, client_, head_scratch.get(), pending); relayed_now(at_once, pending)) {
-        relayed = *at_once;
-      } else {
-        relayed = co_await relay_rest(at_once, pending, server_, up_buffer, response, client_, watchdog_,
-                                      listener_->timeouts.server, head_scratch.get());
-      }
-      server.bytes_in.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
-      stats_.bytes_out.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
-      stats_.count_response(status);
-      record_latency(started);
-      if (relayed.ec) {
-        if (relayed.read_side) pool.report_failure(index, Clock::now(), "response body failed");
-        co_return false;
-      }
-      if (keep_server && relayed.complete && up_buffer.size() == 0 && worker_.is_current(&pool)) {
-        worker_.upstreams().give(&server, std::move(server_), Clock::now());
-      }
-      co_return keep_client;
+      ctx.upstream = std::move(upstream);
+      // Forward, then relay and record.
+      const Step step = co_await forward(ctx);
+      if (step == Step::again) continue;
+      if (step != Step::next) co_return step == Step::end_keep;
+      co_return co_await respond(ctx);
     }
   }
 
-  // The key the hash algorithms use for this request.
-  std::uint64_t hash_key(const bhttp::header<true, http::ArenaFields>& req) const {
-    const auto& pool = listener_->pool->config();
-    // Only the hash algorithms look at the key; the others pay nothing.
-    if (pool.algorithm() == config::SOURCE_IP_HASH) return source_hash_;
-    if (pool.algorithm() != config::CONSISTENT_HASH) return 0;
-    const auto& key = pool.hash_key();
-    switch (key.kind()) {
-      case config::Key::HEADER: {
-        auto it = req.find(key.name());
-        return stable_hash(it == req.end() ? std::string_view() : std::string_view(it->value()));
-      }
-      case config::Key::COOKIE: {
-        auto v = http::find_cookie(req, key.name());
-        return stable_hash(v ? *v : std::string_view());
-      }
-      case config::Key::URI:
-        return stable_hash(std::string_view(req.target()));
-      default:
-        return source_hash_;
+  // Screen: a header that did not parse, or that breaks a rule Beast does not
+  // check (lb/http/request_screen.h), is refused. Else the request is made
+  // ready to forward: hop-by-hop fields out, forwarding fields in.
+  std::optional<Refused> screen(RequestContext& ctx, boost::system::error_code ec) {
+    if (ec) {
+      const std::string_view received(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+      auto verdict = http::classify_parse_error(ec, received);
+      if (!verdict) return Refused{};  // the client went away: nothing to say
+      count_refused(verdict->status, verdict->reason);
+      return Refused{verdict->status};
     }
+    stats_.requests.fetch_add(1, std::memory_order_relaxed);
+    auto& req = ctx.parser.get();
+    ctx.head = req.method() == bhttp::verb::head;
+    if (auto verdict = http::screen_request(req, ctx.limits); !verdict.ok()) {
+      count_refused(verdict.status, verdict.reason);
+      return Refused{verdict.status};
+    }
+    ctx.client_version = req.version();
+    ctx.client_intent = http::strip_hop_by_hop(req);
+    if (forwarding_) http::add_forwarding_headers(req, *forwarding_);
+    ctx.retry = RetryPolicy(!ctx.parser.is_done());
+    return std::nullopt;
+  }
+
+  // Route: the server the client is stuck to (lb/route/sticky_policy.h) and
+  // the key of the pool's algorithm (its registry row's key function).
+  void route(RequestContext& ctx) {
+    auto& req = ctx.parser.get();
+    const auto sticky = ctx.pool.sticky_policy();
+    const auto now = Clock::now();
+    const HttpRequestFields<http::ArenaFields> fields(req);
+    ctx.request.key_hash = ctx.pool.request_key({.source_hash = source_hash_, .fields = &fields});
+    StickyInputs in{.source = source_};
+    if (sticky.reads_cookie()) in.cookie = http::find_cookie(req, sticky.cookie_name());
+    ctx.stuck = sticky.before(in, now);
+    if (sticky.strips_cookie()) http::strip_cookie(req, sticky.cookie_name());
+    if (ctx.stuck.stuck_name) ctx.request.preferred = ctx.pool.stuck_server(*ctx.stuck.stuck_name, now);
+    ctx.request.allow_reuse = true;
+    ctx.request.replayable = ctx.retry.replayable();
+  }
+
+  // No server connection could be had: the answer names why; the client
+  // connection stays open when the request left nothing unread behind.
+  awaitable<bool> refuse_unconnected(RequestContext& ctx, UpstreamFailure failure) {
+    const auto answer = answer_for(failure);
+    stats_.count_refusal(answer.refusal);
+    const bool keep = ctx.client_intent.keep_alive && ctx.retry.replayable() && !worker_.draining();
+    co_await refuse(answer.cause, keep, ctx.head);
+    record_latency(ctx.started);
+    co_return keep;
+  }
+
+  // Forward: the request to the server, then the response header back.
+  awaitable<Step> forward(RequestContext& ctx) {
+    auto& req = ctx.parser.get();
+    auto& server = ctx.pool.server(ctx.upstream->index);
+    // Upstream we always speak HTTP/1.1 with keep-alive, whatever the client spoke.
+    req.version(11);
+    http::set_connection(req, true);
+    const RelayResult sent =
+        co_await relay(ctx, ctx.parser, client_, buffer_, server_, listener_->timeouts.client_idle);
+    stats_.bytes_in.fetch_add(sent.bytes_read, std::memory_order_relaxed);
+    req.version(ctx.client_version);  // the header is out; answer in the client's terms
+    if (sent.ec) co_return co_await send_failed(ctx, sent);
+    server.bytes_out.fetch_add(sent.body_bytes, std::memory_order_relaxed);
+
+    auto& response = ctx.response.emplace(ctx.arena);
+    limit_response_parser(response, ctx.head);
+    watchdog_.arm(listener_->timeouts.server);
+    std::uint64_t response_read = 0;
+    const auto ec = co_await read_header(server_, ctx.up_spare.get(), response, watchdog_, response_read);
+    if (ec) co_return co_await response_failed(ctx, ec);
+    server.requests.fetch_add(1, std::memory_order_relaxed);
+    ctx.pool.report_success(ctx.upstream->index, Clock::now());
+    co_return Step::next;
+  }
+
+  // The request did not get out. A body that breaks its framing (bad chunk
+  // size, overflow) gets a 400; a client that went away or stalled just
+  // loses its connection; a server connection that broke is retried when
+  // the RetryPolicy grants it, else answered with a 502. Either way the
+  // upstream connection is dropped with the half-sent request.
+  awaitable<Step> send_failed(RequestContext& ctx, const RelayResult& sent) {
+    if (sent.read_side) {
+      if (auto verdict = http::classify_parse_error(sent.ec)) {
+        count_refused(verdict->status, verdict->reason);
+        co_await refuse(verdict->status, false, ctx.head);
+      }
+      co_return Step::end_close;
+    }
+    const AttemptFailure failure{.stage = AttemptFailure::Stage::send, .reused = ctx.upstream->reused};
+    if (std::holds_alternative<Retry>(ctx.retry.after(failure))) {
+      retry_on_fresh_connection(ctx);
+      ctx.parser.get().body() = {};  // the serializer is rebuilt from the unchanged message
+      co_return Step::again;
+    }
+    ctx.pool.report_failure(ctx.upstream->index, Clock::now(), "send failed");
+    const auto answer = answer_for_send_failure();
+    stats_.count_refusal(answer.refusal);
+    co_await refuse(answer.cause, false, ctx.head);
+    co_return Step::end_close;
+  }
+
+  // No response header came: a pooled connection the server closed just as
+  // we used it is retried when the RetryPolicy grants it; anything else is
+  // the server's failure, answered with a 502 or 504.
+  awaitable<Step> response_failed(RequestContext& ctx, boost::system::error_code ec) {
+    const auto fault = classify_response_error(ec);
+    const AttemptFailure failure{.stage = AttemptFailure::Stage::response_header,
+                                 .reused = ctx.upstream->reused,
+                                 .response_started = ctx.up_spare.get().size() != 0 || ctx.response->got_some(),
+                                 .timed_out = fault == ResponseFault::timeout};
+    if (std::holds_alternative<Retry>(ctx.retry.after(failure))) {
+      retry_on_fresh_connection(ctx);
+      co_return Step::again;
+    }
+    ctx.pool.report_failure(ctx.upstream->index, Clock::now(), passive_cause(fault));
+    const auto answer = answer_for(fault);
+    stats_.count_refusal(answer.refusal);
+    co_await refuse(answer.cause, false, ctx.head);
+    record_latency(ctx.started);
+    co_return Step::end_close;
+  }
+
+  // The next connect goes to the same server on a new connection.
+  static void retry_on_fresh_connection(RequestContext& ctx) {
+    ctx.request.preferred = ctx.upstream->index;
+    ctx.request.allow_reuse = false;
+  }
+
+  // Relay: the response header, edited (hop-by-hop fields, stickiness, our
+  // node's name, the client's connection terms), then its body, to the
+  // client. Then record. False when the client connection must close.
+  awaitable<bool> respond(RequestContext& ctx) {
+    auto& res = ctx.response->get();
+    const unsigned status = res.result_int();
+    const auto server_intent = http::strip_hop_by_hop(res);
+    const auto framing = http::response_framing(ctx.parser.get(), res);
+    bool keep_client =
+        http::keep_client_alive(ctx.client_intent, ctx.client_version, status, framing) && !worker_.draining();
+    const bool keep_server = http::keep_server_alive(server_intent, status, framing);
+    stick(ctx, res);
+    res.set("X-Tandem-Node", worker_.node_name());
+    if (ctx.client_version == 10 && res.chunked()) {
+      res.chunked(false);  // an HTTP/1.0 client reads the body until we close
+      keep_client = false;
+    }
+    http::set_connection(res, keep_client);
+    const RelayResult relayed =
+        co_await relay(ctx, *ctx.response, server_, ctx.up_spare.get(), client_, listener_->timeouts.server);
+    co_return record(ctx, relayed, status, keep_server) && keep_client;
+  }
+
+  // Stickiness after the pick (lb/route/sticky_policy.h): the cookie that
+  // names the server goes on the response; a table entry is put or moved.
+  void stick(RequestContext& ctx, bhttp::response_header<http::ArenaFields>& res) {
+    const auto sticky = ctx.pool.sticky_policy();
+    const auto& server = ctx.pool.server(ctx.upstream->index);
+    std::optional<std::string_view> learned;
+    if (sticky.learns_cookie()) learned = http::find_set_cookie(res, sticky.cookie_name());
+    const auto record = sticky.after(ctx.stuck, server.name, learned);
+    if (record.action == StickyRecord::Action::set_cookie) {
+      res.insert(bhttp::field::set_cookie, http::make_sticky_cookie(sticky.cookie_name(), record.server));
+    }
+    sticky.record(record, Clock::now());
+  }
+
+  // Record: the counters, the passive check on a broken response body, and
+  // the server connection back to the idle pool when it can carry another
+  // request. False when the response did not reach the client whole.
+  bool record(RequestContext& ctx, const RelayResult& relayed, unsigned status, bool keep_server) {
+    auto& server = ctx.pool.server(ctx.upstream->index);
+    server.bytes_in.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
+    stats_.bytes_out.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
+    stats_.count_response(status);
+    record_latency(ctx.started);
+    if (relayed.ec) {
+      if (relayed.read_side) ctx.pool.report_failure(ctx.upstream->index, Clock::now(), "response body failed");
+      return false;
+    }
+    if (keep_server && relayed.complete && ctx.up_spare.get().size() == 0 && worker_.is_current(&ctx.pool)) {
+      worker_.upstreams().give(&server, std::move(server_), Clock::now());
+    }
+    return true;
+  }
+
+  // The one relay of a message, either way: PARSER's message (its header
+  // read from IN into IN_BUFFER) to OUT, at once when it is all in hand
+  // (relay_now.h), else streamed with each wait within IDLE (http_relay.h).
+  template <bool isRequest>
+  awaitable<RelayResult> relay(RequestContext& ctx, BufferParser<isRequest>& parser, tcp::socket& in,
+                               beast::flat_buffer& in_buffer, tcp::socket& out, std::chrono::milliseconds idle) {
+    auto at_once = relay_now(parser, in_buffer, out, ctx.head_scratch.get(), ctx.pending);
+    if (relayed_now(at_once, ctx.pending)) co_return *at_once;
+    co_return co_await relay_rest(at_once, ctx.pending, in, in_buffer, parser, out, watchdog_, idle,
+                                  ctx.head_scratch.get());
+  }
+
+  // Counts and logs a request refused with STATUS before it was forwarded.
+  void count_refused(bhttp::status status, std::string_view reason) {
+    stats_.count_refusal(refusal_for(status));
+    spdlog::debug("request_refused listener={} client={} status={} reason=\"{}\"", listener_->config.name(), source_,
+                  static_cast<unsigned>(status), reason);
   }
 
   void record_latency(Clock::time_point started) { stats_.latency.observe(Clock::now() - started); }
