@@ -48,6 +48,10 @@ class StickyPolicy {
   // rule keeps none (NONE, INSERT_COOKIE).
   StickyPolicy(const config::EffectiveStickiness& rule, StickTable* table) : rule_(rule), table_(table) {}
 
+  // Whether the pool sticks at all; when not, before() and after() decide
+  // nothing and the request path skips them.
+  bool sticks() const { return rule_.kind != config::Stickiness::KIND_UNSPECIFIED; }
+
   // Whether the request's cookie named cookie_name() is an input (the two
   // cookie rules); the caller looks it up only then.
   bool reads_cookie() const {

@@ -54,6 +54,23 @@ http::Limits request_limits(const ListenerRuntime& listener) {
   return limits;
 }
 
+// How a request ends when no response is relayed: the refusal written (a
+// status, or an error cause; neither: the connection just closes), whether
+// the client connection stays open, whether its latency is observed.
+struct Ending {
+  std::optional<bhttp::status> status;    // refused before forwarding (lb/http/request_screen.h)
+  std::optional<http::ErrorCause> cause;  // no server answered (lb/route/failure_status.h)
+  bool keep = false;
+  bool timed = false;
+};
+
+// How a phase ended.
+enum class Step {
+  next,   // on to the next phase
+  again,  // connect again and resend (a retry the RetryPolicy granted)
+  end,    // the request ends without a relayed response (RequestContext::ending)
+};
+
 // One request's state from its header to its response: what each phase
 // decided and what the next one needs. Lives in serve_one's frame.
 struct RequestContext {
@@ -83,20 +100,12 @@ struct RequestContext {
   std::optional<ResponseParser> response;
   SpareFlatBuffer up_spare;  // the response's read buffer
   SpareHead head_scratch;    // serialized headers
+  std::optional<RelayResult> at_once;  // what relay_now did, for the streamed rest
   PendingSend pending;
-};
-
-// How a phase ended.
-enum class Step {
-  next,       // on to the next phase
-  again,      // connect again and resend (a retry the RetryPolicy granted)
-  end_keep,   // the request is over; the client connection stays open
-  end_close,  // the request is over; the client connection closes
-};
-
-// A refused request: answered with STATUS, or closed without a word.
-struct Refused {
-  std::optional<bhttp::status> status;
+  unsigned status = 0;       // the response's
+  bool keep_client = false;  // the client connection may carry another request
+  bool keep_server = false;  // the server connection may go back to the idle pool
+  Ending ending;             // set when a phase ends the request early (Step::end)
 };
 
 // One client connection. While it waits for a request the session is
@@ -246,7 +255,9 @@ class HttpSession final : public DrainableSession {
   }
 
   // Serves one request through its phases; false when the client connection
-  // must close.
+  // must close. The phases are plain functions and every wait is here: a
+  // coroutine frame per phase or relay would cost instructions per request
+  // (bench/instructions_ab.py measured ~1.7k for four of them).
   awaitable<bool> serve_one() {
     RequestContext ctx(*listener_, worker_.view(listener_->pool));
     // Screen. The whole header must arrive within request_header (slowloris).
@@ -255,45 +266,52 @@ class HttpSession final : public DrainableSession {
     auto ec = parse_buffered(buffer_, ctx.parser);
     if (ec == bhttp::error::need_more) ec = co_await read_header(client_, buffer_, ctx.parser, watchdog_, header_read);
     stats_.bytes_in.fetch_add(header_read, std::memory_order_relaxed);
-    if (auto refused = screen(ctx, ec)) {
-      if (refused->status) co_await refuse(*refused->status, false, ctx.head);
-      co_return false;
-    }
+    if (auto refused = screen(ctx, ec)) co_return co_await end(ctx, *refused);
     route(ctx);
-    for (;;) {
+    Step step = Step::again;
+    while (step == Step::again) {
       // Connect.
-      close_server();
-      ctx.upstream.reset();  // a retry's old slot is free before the next is taken
-      watchdog_.disarm();    // connect and queue keep their own deadlines
+      ready_to_connect(ctx);
       auto [failure, upstream] = co_await acquire_upstream(worker_, *listener_, ctx.view, ctx.request, ctx.tried);
-      if (!upstream) co_return co_await refuse_unconnected(ctx, failure);
-      server_ = std::move(upstream->socket);
-      ctx.upstream = std::move(upstream);
-      // Forward, then relay and record.
-      const Step step = co_await forward(ctx);
-      if (step == Step::again) continue;
-      if (step != Step::next) co_return step == Step::end_keep;
-      co_return co_await respond(ctx);
+      if (!upstream) co_return co_await end(ctx, unconnected(ctx, failure));
+      connected(ctx, std::move(*upstream));
+      // Forward: the request out, the response header back.
+      auto sent = relay_at_once(ctx, ctx.parser, buffer_, server_);
+      if (!sent) sent = co_await relay_streamed(ctx, ctx.parser, client_, buffer_, server_, listener_->timeouts.client_idle);
+      step = request_sent(ctx, *sent);
+      if (step != Step::next) continue;
+      std::uint64_t response_read = 0;
+      ec = co_await read_header(server_, ctx.up_spare.get(), *ctx.response, watchdog_, response_read);
+      step = response_header_read(ctx, ec);
     }
+    if (step == Step::end) co_return co_await end(ctx, ctx.ending);
+    // Relay the response to the client, then record.
+    prepare_response(ctx);
+    auto relayed = relay_at_once(ctx, *ctx.response, ctx.up_spare.get(), client_);
+    if (!relayed) {
+      relayed = co_await relay_streamed(ctx, *ctx.response, server_, ctx.up_spare.get(), client_,
+                                        listener_->timeouts.server);
+    }
+    co_return record(ctx, *relayed);
   }
 
   // Screen: a header that did not parse, or that breaks a rule Beast does not
   // check (lb/http/request_screen.h), is refused. Else the request is made
   // ready to forward: hop-by-hop fields out, forwarding fields in.
-  std::optional<Refused> screen(RequestContext& ctx, boost::system::error_code ec) {
+  std::optional<Ending> screen(RequestContext& ctx, boost::system::error_code ec) {
     if (ec) {
       const std::string_view received(static_cast<const char*>(buffer_.data().data()), buffer_.size());
       auto verdict = http::classify_parse_error(ec, received);
-      if (!verdict) return Refused{};  // the client went away: nothing to say
+      if (!verdict) return Ending{};  // the client went away: nothing to say
       count_refused(verdict->status, verdict->reason);
-      return Refused{verdict->status};
+      return Ending{.status = verdict->status};
     }
     stats_.requests.fetch_add(1, std::memory_order_relaxed);
     auto& req = ctx.parser.get();
     ctx.head = req.method() == bhttp::verb::head;
     if (auto verdict = http::screen_request(req, ctx.limits); !verdict.ok()) {
       count_refused(verdict.status, verdict.reason);
-      return Refused{verdict.status};
+      return Ending{.status = verdict.status};
     }
     ctx.client_version = req.version();
     ctx.client_intent = http::strip_hop_by_hop(req);
@@ -306,85 +324,91 @@ class HttpSession final : public DrainableSession {
   // the key of the pool's algorithm (its registry row's key function).
   void route(RequestContext& ctx) {
     auto& req = ctx.parser.get();
-    const auto sticky = ctx.pool.sticky_policy();
-    const auto now = Clock::now();
     const HttpRequestFields<http::ArenaFields> fields(req);
     ctx.request.key_hash = ctx.pool.request_key({.source_hash = source_hash_, .fields = &fields});
+    ctx.request.allow_reuse = true;
+    ctx.request.replayable = ctx.retry.replayable();
+    const auto sticky = ctx.pool.sticky_policy();
+    if (!sticky.sticks()) return;
+    const auto now = Clock::now();
     StickyInputs in{.source = source_};
     if (sticky.reads_cookie()) in.cookie = http::find_cookie(req, sticky.cookie_name());
     ctx.stuck = sticky.before(in, now);
     if (sticky.strips_cookie()) http::strip_cookie(req, sticky.cookie_name());
     if (ctx.stuck.stuck_name) ctx.request.preferred = ctx.pool.stuck_server(*ctx.stuck.stuck_name, now);
-    ctx.request.allow_reuse = true;
-    ctx.request.replayable = ctx.retry.replayable();
+  }
+
+  // Connect: the previous attempt's connection and slot are let go first.
+  void ready_to_connect(RequestContext& ctx) {
+    close_server();
+    ctx.upstream.reset();  // a retry's old slot is free before the next is taken
+    watchdog_.disarm();    // connect and queue keep their own deadlines
   }
 
   // No server connection could be had: the answer names why; the client
   // connection stays open when the request left nothing unread behind.
-  awaitable<bool> refuse_unconnected(RequestContext& ctx, UpstreamFailure failure) {
+  Ending unconnected(RequestContext& ctx, UpstreamFailure failure) {
     const auto answer = answer_for(failure);
     stats_.count_refusal(answer.refusal);
     const bool keep = ctx.client_intent.keep_alive && ctx.retry.replayable() && !worker_.draining();
-    co_await refuse(answer.cause, keep, ctx.head);
-    record_latency(ctx.started);
-    co_return keep;
+    return {.cause = answer.cause, .keep = keep, .timed = true};
   }
 
-  // Forward: the request to the server, then the response header back.
-  awaitable<Step> forward(RequestContext& ctx) {
+  // Connected: upstream we always speak HTTP/1.1 with keep-alive, whatever
+  // the client spoke.
+  void connected(RequestContext& ctx, Upstream&& upstream) {
+    server_ = std::move(upstream.socket);
+    ctx.upstream = std::move(upstream);
     auto& req = ctx.parser.get();
-    auto& server = ctx.pool.server(ctx.upstream->index);
-    // Upstream we always speak HTTP/1.1 with keep-alive, whatever the client spoke.
     req.version(11);
     http::set_connection(req, true);
-    const RelayResult sent =
-        co_await relay(ctx, ctx.parser, client_, buffer_, server_, listener_->timeouts.client_idle);
-    stats_.bytes_in.fetch_add(sent.bytes_read, std::memory_order_relaxed);
-    req.version(ctx.client_version);  // the header is out; answer in the client's terms
-    if (sent.ec) co_return co_await send_failed(ctx, sent);
-    server.bytes_out.fetch_add(sent.body_bytes, std::memory_order_relaxed);
-
-    auto& response = ctx.response.emplace(ctx.arena);
-    limit_response_parser(response, ctx.head);
-    watchdog_.arm(listener_->timeouts.server);
-    std::uint64_t response_read = 0;
-    const auto ec = co_await read_header(server_, ctx.up_spare.get(), response, watchdog_, response_read);
-    if (ec) co_return co_await response_failed(ctx, ec);
-    server.requests.fetch_add(1, std::memory_order_relaxed);
-    ctx.pool.report_success(ctx.upstream->index, Clock::now());
-    co_return Step::next;
   }
 
-  // The request did not get out. A body that breaks its framing (bad chunk
-  // size, overflow) gets a 400; a client that went away or stalled just
-  // loses its connection; a server connection that broke is retried when
-  // the RetryPolicy grants it, else answered with a 502. Either way the
+  // The request went out, or did not. A body that breaks its framing (bad
+  // chunk size, overflow) gets a 400; a client that went away or stalled
+  // just loses its connection; a server connection that broke is retried
+  // when the RetryPolicy grants it, else answered with a 502. Either way the
   // upstream connection is dropped with the half-sent request.
-  awaitable<Step> send_failed(RequestContext& ctx, const RelayResult& sent) {
-    if (sent.read_side) {
+  Step request_sent(RequestContext& ctx, const RelayResult& sent) {
+    stats_.bytes_in.fetch_add(sent.bytes_read, std::memory_order_relaxed);
+    ctx.parser.get().version(ctx.client_version);  // the header is out; answer in the client's terms
+    if (sent.ec && sent.read_side) {
+      ctx.ending = {};
       if (auto verdict = http::classify_parse_error(sent.ec)) {
         count_refused(verdict->status, verdict->reason);
-        co_await refuse(verdict->status, false, ctx.head);
+        ctx.ending.status = verdict->status;
       }
-      co_return Step::end_close;
+      return Step::end;
     }
-    const AttemptFailure failure{.stage = AttemptFailure::Stage::send, .reused = ctx.upstream->reused};
-    if (std::holds_alternative<Retry>(ctx.retry.after(failure))) {
-      retry_on_fresh_connection(ctx);
-      ctx.parser.get().body() = {};  // the serializer is rebuilt from the unchanged message
-      co_return Step::again;
+    if (sent.ec) {
+      const AttemptFailure failure{.stage = AttemptFailure::Stage::send, .reused = ctx.upstream->reused};
+      if (std::holds_alternative<Retry>(ctx.retry.after(failure))) {
+        retry_on_fresh_connection(ctx);
+        ctx.parser.get().body() = {};  // the serializer is rebuilt from the unchanged message
+        return Step::again;
+      }
+      ctx.pool.report_failure(ctx.upstream->index, Clock::now(), "send failed");
+      const auto answer = answer_for_send_failure();
+      stats_.count_refusal(answer.refusal);
+      ctx.ending = {.cause = answer.cause};
+      return Step::end;
     }
-    ctx.pool.report_failure(ctx.upstream->index, Clock::now(), "send failed");
-    const auto answer = answer_for_send_failure();
-    stats_.count_refusal(answer.refusal);
-    co_await refuse(answer.cause, false, ctx.head);
-    co_return Step::end_close;
+    ctx.pool.server(ctx.upstream->index).bytes_out.fetch_add(sent.body_bytes, std::memory_order_relaxed);
+    limit_response_parser(ctx.response.emplace(ctx.arena), ctx.head);
+    watchdog_.arm(listener_->timeouts.server);
+    return Step::next;
   }
 
-  // No response header came: a pooled connection the server closed just as
-  // we used it is retried when the RetryPolicy grants it; anything else is
-  // the server's failure, answered with a 502 or 504.
-  awaitable<Step> response_failed(RequestContext& ctx, boost::system::error_code ec) {
+  // The response header came, or did not: a pooled connection the server
+  // closed just as we used it is retried when the RetryPolicy grants it;
+  // anything else is the server's failure, answered with a 502 or 504.
+  Step response_header_read(RequestContext& ctx, boost::system::error_code ec) {
+    const ServerIndex index = ctx.upstream->index;
+    if (!ec) {
+      ctx.pool.server(index).requests.fetch_add(1, std::memory_order_relaxed);
+      ctx.pool.report_success(index, Clock::now());
+      return Step::next;
+    }
     const auto fault = classify_response_error(ec);
     const AttemptFailure failure{.stage = AttemptFailure::Stage::response_header,
                                  .reused = ctx.upstream->reused,
@@ -392,14 +416,13 @@ class HttpSession final : public DrainableSession {
                                  .timed_out = fault == ResponseFault::timeout};
     if (std::holds_alternative<Retry>(ctx.retry.after(failure))) {
       retry_on_fresh_connection(ctx);
-      co_return Step::again;
+      return Step::again;
     }
-    ctx.pool.report_failure(ctx.upstream->index, Clock::now(), passive_cause(fault));
+    ctx.pool.report_failure(index, Clock::now(), passive_cause(fault));
     const auto answer = answer_for(fault);
     stats_.count_refusal(answer.refusal);
-    co_await refuse(answer.cause, false, ctx.head);
-    record_latency(ctx.started);
-    co_return Step::end_close;
+    ctx.ending = {.cause = answer.cause, .timed = true};
+    return Step::end;
   }
 
   // The next connect goes to the same server on a new connection.
@@ -408,33 +431,42 @@ class HttpSession final : public DrainableSession {
     ctx.request.allow_reuse = false;
   }
 
-  // Relay: the response header, edited (hop-by-hop fields, stickiness, our
-  // node's name, the client's connection terms), then its body, to the
-  // client. Then record. False when the client connection must close.
-  awaitable<bool> respond(RequestContext& ctx) {
+  // Ends a request that gets no relayed response: writes its refusal, if it
+  // has one; true when the client connection stays open.
+  awaitable<bool> end(RequestContext& ctx, Ending ending) {
+    if (ending.status) {
+      co_await refuse(*ending.status, ending.keep, ctx.head);
+    } else if (ending.cause) {
+      co_await refuse(*ending.cause, ending.keep, ctx.head);
+    }
+    if (ending.timed) record_latency(ctx.started);
+    co_return ending.keep;
+  }
+
+  // Relay, first the response header, edited: hop-by-hop fields out,
+  // stickiness, our node's name, the client's connection terms.
+  void prepare_response(RequestContext& ctx) {
     auto& res = ctx.response->get();
-    const unsigned status = res.result_int();
+    ctx.status = res.result_int();
     const auto server_intent = http::strip_hop_by_hop(res);
     const auto framing = http::response_framing(ctx.parser.get(), res);
-    bool keep_client =
-        http::keep_client_alive(ctx.client_intent, ctx.client_version, status, framing) && !worker_.draining();
-    const bool keep_server = http::keep_server_alive(server_intent, status, framing);
+    ctx.keep_client = http::keep_client_alive(ctx.client_intent, ctx.client_version, ctx.status, framing) &&
+                      !worker_.draining();
+    ctx.keep_server = http::keep_server_alive(server_intent, ctx.status, framing);
     stick(ctx, res);
     res.set("X-Tandem-Node", worker_.node_name());
     if (ctx.client_version == 10 && res.chunked()) {
       res.chunked(false);  // an HTTP/1.0 client reads the body until we close
-      keep_client = false;
+      ctx.keep_client = false;
     }
-    http::set_connection(res, keep_client);
-    const RelayResult relayed =
-        co_await relay(ctx, *ctx.response, server_, ctx.up_spare.get(), client_, listener_->timeouts.server);
-    co_return record(ctx, relayed, status, keep_server) && keep_client;
+    http::set_connection(res, ctx.keep_client);
   }
 
   // Stickiness after the pick (lb/route/sticky_policy.h): the cookie that
   // names the server goes on the response; a table entry is put or moved.
   void stick(RequestContext& ctx, bhttp::response_header<http::ArenaFields>& res) {
     const auto sticky = ctx.pool.sticky_policy();
+    if (!sticky.sticks()) return;
     const auto& server = ctx.pool.server(ctx.upstream->index);
     std::optional<std::string_view> learned;
     if (sticky.learns_cookie()) learned = http::find_set_cookie(res, sticky.cookie_name());
@@ -447,33 +479,40 @@ class HttpSession final : public DrainableSession {
 
   // Record: the counters, the passive check on a broken response body, and
   // the server connection back to the idle pool when it can carry another
-  // request. False when the response did not reach the client whole.
-  bool record(RequestContext& ctx, const RelayResult& relayed, unsigned status, bool keep_server) {
+  // request. False when the client connection must close.
+  bool record(RequestContext& ctx, const RelayResult& relayed) {
     auto& server = ctx.pool.server(ctx.upstream->index);
     server.bytes_in.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
     stats_.bytes_out.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
-    stats_.count_response(status);
+    stats_.count_response(ctx.status);
     record_latency(ctx.started);
     if (relayed.ec) {
       if (relayed.read_side) ctx.pool.report_failure(ctx.upstream->index, Clock::now(), "response body failed");
       return false;
     }
-    if (keep_server && relayed.complete && ctx.up_spare.get().size() == 0 && worker_.is_current(&ctx.pool)) {
+    if (ctx.keep_server && relayed.complete && ctx.up_spare.get().size() == 0 && worker_.is_current(&ctx.pool)) {
       worker_.upstreams().give(&server, std::move(server_), Clock::now());
     }
-    return true;
+    return ctx.keep_client;
   }
 
   // The one relay of a message, either way: PARSER's message (its header
-  // read from IN into IN_BUFFER) to OUT, at once when it is all in hand
-  // (relay_now.h), else streamed with each wait within IDLE (http_relay.h).
+  // read into IN_BUFFER) to OUT. relay_at_once sends it without a coroutine
+  // when it is all in hand (relay_now.h), the common case; when it returns
+  // nullopt, relay_streamed moves the rest, each wait within IDLE.
   template <bool isRequest>
-  awaitable<RelayResult> relay(RequestContext& ctx, BufferParser<isRequest>& parser, tcp::socket& in,
-                               beast::flat_buffer& in_buffer, tcp::socket& out, std::chrono::milliseconds idle) {
-    auto at_once = relay_now(parser, in_buffer, out, ctx.head_scratch.get(), ctx.pending);
-    if (relayed_now(at_once, ctx.pending)) co_return *at_once;
-    co_return co_await relay_rest(at_once, ctx.pending, in, in_buffer, parser, out, watchdog_, idle,
-                                  ctx.head_scratch.get());
+  std::optional<RelayResult> relay_at_once(RequestContext& ctx, BufferParser<isRequest>& parser,
+                                           beast::flat_buffer& in_buffer, tcp::socket& out) {
+    ctx.at_once = relay_now(parser, in_buffer, out, ctx.head_scratch.get(), ctx.pending);
+    if (relayed_now(ctx.at_once, ctx.pending)) return ctx.at_once;
+    return std::nullopt;
+  }
+
+  template <bool isRequest>
+  awaitable<RelayResult> relay_streamed(RequestContext& ctx, BufferParser<isRequest>& parser, tcp::socket& in,
+                                        beast::flat_buffer& in_buffer, tcp::socket& out,
+                                        std::chrono::milliseconds idle) {
+    return relay_rest(ctx.at_once, ctx.pending, in, in_buffer, parser, out, watchdog_, idle, ctx.head_scratch.get());
   }
 
   // Counts and logs a request refused with STATUS before it was forwarded.

@@ -38,6 +38,7 @@ BOOST_AUTO_TEST_SUITE(route_sticky_policy)
 BOOST_AUTO_TEST_CASE(no_stickiness_prefers_nobody_and_records_nothing) {
   const auto r = rule(config::Stickiness::KIND_UNSPECIFIED);
   const StickyPolicy policy(r, nullptr);
+  BOOST_TEST(!policy.sticks());
   BOOST_TEST(!policy.reads_cookie());
   BOOST_TEST(!policy.strips_cookie());
   const auto choice = policy.before({.source = "198.18.0.9", .cookie = "s1"}, t0);
@@ -50,6 +51,7 @@ BOOST_AUTO_TEST_CASE(source_ip_learns_the_server_then_prefers_it) {
   const auto r = rule(config::Stickiness::SOURCE_IP);
   StickTable table(table_options());
   const StickyPolicy policy(r, &table);
+  BOOST_TEST(policy.sticks());
   auto first = policy.before({.source = "198.18.0.9"}, t0);
   BOOST_TEST(first.table_key.value() == "198.18.0.9");
   BOOST_TEST(!first.stuck_name.has_value());
