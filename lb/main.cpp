@@ -1,4 +1,4 @@
-// lb-proxy: Tandem's data path. See lb/runtime/proxy.h.
+// lb-proxy: Tandem's data path. See lb/proxy.h.
 //
 //   lb-proxy --config cluster.conf --node edge1 [--check-config] [--workers N] [--log-level info]
 #include <iostream>
@@ -10,8 +10,8 @@
 #include "common/logging.h"
 #include "config/host_checks.h"
 #include "config/loader.h"
-#include "lb/runtime/command_line.h"
-#include "lb/runtime/proxy.h"
+#include "lb/command_line.h"
+#include "lb/proxy.h"
 
 int main(int argc, char** argv) {
   std::string usage_error;

@@ -32,7 +32,7 @@ std::uint64_t next_prime(std::uint64_t n) {
 
 }  // namespace
 
-MaglevBalancer::MaglevBalancer(std::vector<Candidate> usable, std::uint32_t table_size)
+ConsistentHash::ConsistentHash(std::vector<Candidate> usable, std::uint32_t table_size)
     : candidates_(std::move(usable)) {
   clamp_weights(candidates_);
   const std::size_t n = candidates_.size();
@@ -80,7 +80,7 @@ MaglevBalancer::MaglevBalancer(std::vector<Candidate> usable, std::uint32_t tabl
   }
 }
 
-std::optional<ServerIndex> MaglevBalancer::pick(const PickContext& ctx) {
+std::optional<ServerIndex> ConsistentHash::pick(const PickContext& ctx) {
   if (table_.empty()) return std::nullopt;
   if (!ctx.exclude.empty() &&
       std::all_of(candidates_.begin(), candidates_.end(),

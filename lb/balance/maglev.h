@@ -1,7 +1,8 @@
 // Maglev consistent hashing (Eisenbud et al., "Maglev: A Fast and Reliable
 // Software Network Load Balancer", NSDI 2016, section 3.4), with weights.
-// Shared by ConsistentHash and SourceIpHash, which differ only in the key the
-// runtime hashes into PickContext::key_hash.
+// One class for both hash algorithms, SOURCE_IP_HASH and CONSISTENT_HASH:
+// they differ only in the key hashed into PickContext::key_hash, and that key
+// is the registry row's (registry.h, request_key.h), not the balancer's.
 #pragma once
 
 #include <cstddef>
@@ -23,14 +24,14 @@ namespace tandem::lb {
 //
 // The table depends only on the set of (name, weight), not on the order of
 // the candidates given. Immutable once built; ~4 bytes a slot.
-class MaglevBalancer : public Balancer {
+class ConsistentHash final : public Balancer {
  public:
   // Default table size: prime, and >> servers x weight for fine proportions.
   static constexpr std::uint32_t kDefaultTableSize = 65537;
 
   // TABLE_SIZE is rounded up to a prime (Maglev needs one); it should be well
   // above the number of servers (the paper: M >> N) for even proportions.
-  explicit MaglevBalancer(std::vector<Candidate> usable,
+  explicit ConsistentHash(std::vector<Candidate> usable,
                           std::uint32_t table_size = kDefaultTableSize);
 
   // The owner of slot key_hash mod size; when excluded, the owner of the next

@@ -3,13 +3,12 @@
 #include <array>
 #include <utility>
 
-#include "lb/balance/consistent_hash.h"
 #include "lb/balance/least_connections.h"
 #include "lb/balance/least_response_time.h"
+#include "lb/balance/maglev.h"
 #include "lb/balance/power_of_two.h"
 #include "lb/balance/round_robin.h"
 #include "lb/balance/smooth_weighted_round_robin.h"
-#include "lb/balance/source_ip_hash.h"
 
 namespace tandem::lb {
 
@@ -21,6 +20,7 @@ struct Entry {
   config::Algorithm algorithm;
   std::string_view name;
   Factory make;
+  KeyFunction key;  // what the algorithm hashes, per request
 };
 
 template <typename T>
@@ -30,14 +30,14 @@ std::unique_ptr<Balancer> make(std::vector<Candidate> usable) {
 
 // One line per algorithm.
 constexpr std::array kRegistry{
-    Entry{config::ALGORITHM_UNSPECIFIED, "round_robin", &make<RoundRobin>},
-    Entry{config::ROUND_ROBIN, "round_robin", &make<RoundRobin>},
-    Entry{config::WEIGHTED_ROUND_ROBIN, "weighted_round_robin", &make<SmoothWeightedRoundRobin>},
-    Entry{config::LEAST_CONNECTIONS, "least_connections", &make<LeastConnections>},
-    Entry{config::POWER_OF_TWO, "power_of_two", &make<PowerOfTwo>},
-    Entry{config::LEAST_RESPONSE_TIME, "least_response_time", &make<LeastResponseTime>},
-    Entry{config::SOURCE_IP_HASH, "source_ip_hash", &make<SourceIpHash>},
-    Entry{config::CONSISTENT_HASH, "consistent_hash", &make<ConsistentHash>},
+    Entry{config::ALGORITHM_UNSPECIFIED, "round_robin", &make<RoundRobin>, &no_key},
+    Entry{config::ROUND_ROBIN, "round_robin", &make<RoundRobin>, &no_key},
+    Entry{config::WEIGHTED_ROUND_ROBIN, "weighted_round_robin", &make<SmoothWeightedRoundRobin>, &no_key},
+    Entry{config::LEAST_CONNECTIONS, "least_connections", &make<LeastConnections>, &no_key},
+    Entry{config::POWER_OF_TWO, "power_of_two", &make<PowerOfTwo>, &no_key},
+    Entry{config::LEAST_RESPONSE_TIME, "least_response_time", &make<LeastResponseTime>, &no_key},
+    Entry{config::SOURCE_IP_HASH, "source_ip_hash", &make<ConsistentHash>, &source_key},
+    Entry{config::CONSISTENT_HASH, "consistent_hash", &make<ConsistentHash>, &configured_key},
 };
 
 const Entry* find(config::Algorithm algorithm) {
@@ -52,6 +52,11 @@ const Entry* find(config::Algorithm algorithm) {
 std::unique_ptr<Balancer> make_balancer(config::Algorithm algorithm, std::vector<Candidate> usable) {
   const Entry* e = find(algorithm);
   return e != nullptr ? e->make(std::move(usable)) : nullptr;
+}
+
+KeyFunction key_function(config::Algorithm algorithm) {
+  const Entry* e = find(algorithm);
+  return e != nullptr ? e->key : &no_key;
 }
 
 std::string_view algorithm_name(config::Algorithm algorithm) {

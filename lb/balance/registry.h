@@ -9,6 +9,7 @@
 
 #include "config/proto/cluster.pb.h"
 #include "lb/balance/balancer.h"
+#include "lb/balance/request_key.h"
 
 namespace tandem::lb {
 
@@ -17,6 +18,11 @@ namespace tandem::lb {
 // validation rejects first (config::Algorithm_IsValid). Builds tables: call it
 // when membership changes, not per request.
 std::unique_ptr<Balancer> make_balancer(config::Algorithm algorithm, std::vector<Candidate> usable);
+
+// The function that computes ALGORITHM's key per request (request_key.h):
+// no_key for the algorithms that do not hash, and for a value the registry
+// does not know.
+KeyFunction key_function(config::Algorithm algorithm);
 
 // The algorithm's name for logs and metrics ("round_robin", ...); "unknown"
 // for a value the registry does not know.

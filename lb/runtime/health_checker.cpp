@@ -6,6 +6,7 @@
 #include "common/address.h"
 #include "lb/health/health_state.h"
 #include "lb/health/probe_response.h"
+#include "lb/health/probe_schedule.h"
 
 namespace tandem::lb {
 
@@ -41,14 +42,9 @@ awaitable<void> check_loop(asio::io_context& io, std::shared_ptr<bool> running, 
   auto& server = pool->server(index);
   // Continue from what a previous generation learned (a reload), else start
   // up-but-fragile as HAProxy does (see HealthState).
-  const bool inherited = server.up_since_ns.load() != 0 || !server.healthy.load();
-  HealthState state(check.rise, check.fall,
-                    !server.healthy.load() ? InitialHealth::kFullyDown
-                    : inherited            ? InitialHealth::kFullyUp
-                                           : InitialHealth::kUp);
+  HealthState state(check.rise, check.fall, initial_health(server.healthy.load(), server.up_since_ns.load() != 0));
   asio::steady_timer timer(io);
-  // Spread the first probes so a pool's servers are not checked in lockstep.
-  timer.expires_after(check.interval * (index + 1) / (pool->servers().size() + 1));
+  timer.expires_after(first_probe_delay(check.interval, index, pool->servers().size()));
   co_await timer.async_wait(use_nothrow);
   while (*running) {
     const auto started = Clock::now();

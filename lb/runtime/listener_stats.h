@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include "lb/route/refusal.h"
+
 namespace tandem::lb {
 
 // Request latency histogram with fixed buckets (Prometheus `le` bounds).
@@ -30,27 +32,6 @@ class LatencyHistogram {
   std::array<std::atomic<std::uint64_t>, kBoundsSeconds.size() + 1> buckets_{};
   std::atomic<std::uint64_t> sum_ns_{0};
 };
-
-// Why a request or connection was refused or failed; each has a counter.
-enum class Refusal : std::size_t {
-  bad_request,      // 400: malformed, smuggling shapes
-  header_too_large, // 431
-  body_too_large,   // 413
-  header_timeout,   // 408: slowloris
-  no_server,        // 503: none up
-  queue_full,       // 503: per-server limit reached and queue full
-  queue_timeout,    // 503: waited too long for a slot
-  bad_gateway,      // 502: server failed
-  gateway_timeout,  // 504: server too slow
-  count_
-};
-
-inline const char* refusal_name(Refusal r) {
-  static const char* names[] = {"bad_request",  "header_too_large", "body_too_large", "header_timeout",
-                                "no_server",    "queue_full",       "queue_timeout",  "bad_gateway",
-                                "gateway_timeout"};
-  return names[static_cast<std::size_t>(r)];
-}
 
 struct ListenerStats {
   std::atomic<std::int64_t> active{0};  // open client connections (gauge)

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/address.h"
+#include "lb/balance/registry.h"
 
 namespace tandem::lb {
 
@@ -29,7 +30,8 @@ PoolRuntime::PoolRuntime(const config::Pool& cfg, const std::string& node_name)
       health_check_(config::effective_health_check(cfg)),
       passive_(config::effective_passive_check(cfg)),
       stickiness_(config::effective_stickiness(cfg)),
-      slow_start_(cfg.slow_start_ms()) {
+      slow_start_(cfg.slow_start_ms()),
+      key_(key_function(cfg.algorithm())) {
   for (const auto& s : cfg.servers()) servers_.push_back(std::make_unique<ServerRuntime>(s, passive_));
   was_ejected_.assign(servers_.size(), false);
   ramping_.assign(servers_.size(), false);

@@ -24,9 +24,11 @@
 #include "config/proto/cluster.pb.h"
 #include "lb/runtime/wait_queue_bound.h"
 #include "lb/balance/balancer.h"
+#include "lb/balance/request_key.h"
 #include "lb/health/eligibility.h"
 #include "lb/health/health_state.h"
 #include "lb/health/passive_ejector.h"
+#include "lb/route/sticky_policy.h"
 #include "lb/stick/stick_table.h"
 
 namespace tandem::lb {
@@ -81,6 +83,12 @@ class PoolRuntime {
   // The stick table, or null when the pool has no table-based stickiness.
   StickTable* stick_table() const { return stick_.get(); }
   const config::EffectiveStickiness& stickiness() const { return stickiness_; }
+  // The pool's stickiness as the request path applies it (lb/route).
+  StickyPolicy sticky_policy() const { return StickyPolicy(stickiness_, stick_.get()); }
+
+  // The balancing key of one request under the pool's algorithm: its
+  // registry row's key function (lb/balance/request_key.h) on IN.
+  std::uint64_t request_key(const KeyInputs& in) const { return key_(config_.hash_key(), in); }
 
   // Bumped on every change that alters which servers take new clients or
   // their weights; workers rebuild their balancer when it moves.
@@ -143,6 +151,7 @@ class PoolRuntime {
   config::EffectivePassiveCheck passive_;
   config::EffectiveStickiness stickiness_;
   std::chrono::milliseconds slow_start_;
+  KeyFunction key_;  // the algorithm's (lb/balance/registry.h)
   std::vector<std::unique_ptr<ServerRuntime>> servers_;
   std::shared_ptr<StickTable> stick_;
   std::atomic<std::uint64_t> version_{1};

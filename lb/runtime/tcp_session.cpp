@@ -46,26 +46,25 @@ class TcpSession final : public DrainableSession {
     auto view = worker_.view(listener_->pool);
     auto& pool = *view->pool;
 
-    UpstreamRequest request;
-    request.key_hash = stable_hash(source);
-    StickTable* table = pool.stick_table();
+    // Route: the stuck server if it still takes its clients, else the pool's
+    // algorithm on the connection's key (an L4 key is the client's address).
     const auto now = Clock::now();
-    std::optional<std::string> stuck;
-    if (table) {
-      stuck = table->lookup(source, now);
-      if (stuck) request.preferred = pool.stuck_server(*stuck, now);
-    }
+    const auto sticky = pool.sticky_policy();
+    const auto choice = sticky.before({.source = source}, now);
+    UpstreamRequest request;
+    request.key_hash = pool.request_key({.source_hash = stable_hash(source)});
+    if (choice.stuck_name) request.preferred = pool.stuck_server(*choice.stuck_name, now);
     std::vector<ServerIndex> tried;
     auto [failure, upstream] = co_await acquire_upstream(worker_, *listener_, view, request, tried);
     stats.requests.fetch_add(1, std::memory_order_relaxed);
     if (!upstream) {
-      stats.count_refusal(failure == UpstreamFailure::connect_failed ? Refusal::bad_gateway : Refusal::no_server);
+      stats.count_refusal(l4_refusal_for(failure));
       spdlog::debug("tcp_refused listener={} client={} reason={}", listener_->config.name(), source,
-                    failure == UpstreamFailure::connect_failed ? "connect_failed" : "no_server");
+                    l4_reason(failure));
       co_return;  // closing the client connection is all L4 can say
     }
     auto& server = pool.server(upstream->index);
-    if (table && (!stuck || *stuck != server.name)) table->put(source, server.name, now);
+    sticky.record(sticky.after(choice, server.name), now);
     server.requests.fetch_add(1, std::memory_order_relaxed);
     server_ = std::move(upstream->socket);
     pool.report_success(upstream->index, Clock::now());

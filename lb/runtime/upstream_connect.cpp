@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "lb/route/slot_limit.h"
+
 namespace tandem::lb {
 
 ServerSlot::ServerSlot(std::shared_ptr<PoolView> view, ServerIndex index) : view_(std::move(view)), index_(index) {
@@ -30,24 +32,64 @@ void ServerSlot::release() {
 namespace {
 
 bool has_free_slot(const PoolRuntime& pool, ServerIndex i) {
-  const auto limit = pool.config().max_connections_per_server();
-  return limit == 0 || pool.server(i).active.load(std::memory_order_relaxed) < static_cast<std::int64_t>(limit);
+  return lb::has_free_slot(pool.server(i).active.load(std::memory_order_relaxed),
+                           pool.config().max_connections_per_server());
 }
 
-// A server that takes new clients and has a free slot, excluding EXCLUDED and
-// servers found full; nullopt when none. EXCLUDED is returned as it came.
+// A server that takes new clients and has a free slot, other than those in
+// TRIED; nullopt when none. One pick: the full servers join the exclusion
+// (lb/route/slot_limit.h) for this pick only; TRIED is returned as it came.
 std::optional<ServerIndex> pick_free(Worker& worker, PoolView& view, std::uint64_t key_hash,
-                                     std::vector<ServerIndex>& excluded) {
-  const std::size_t base = excluded.size();
-  std::optional<ServerIndex> choice;
-  for (std::size_t guard = 0; guard <= view.pool->servers().size(); ++guard) {
-    choice = worker.pick(view, key_hash, excluded);
-    if (!choice || has_free_slot(*view.pool, *choice)) break;
-    excluded.push_back(*choice);  // full: look further, but only for this pick
-    choice.reset();
-  }
-  excluded.resize(base);
+                                     std::vector<ServerIndex>& tried) {
+  const auto& pool = *view.pool;
+  const auto limit = pool.config().max_connections_per_server();
+  if (limit == 0) return worker.pick(view, key_hash, tried);
+  const std::size_t base = tried.size();
+  exclude_full(tried, pool.servers().size(), limit,
+               [&](ServerIndex i) { return pool.server(i).active.load(std::memory_order_relaxed); });
+  auto choice = worker.pick(view, key_hash, tried);
+  tried.resize(base);
   return choice;
+}
+
+// Waits in the pool's bounded queue (pool.queue_size, shared by every
+// worker) until a server has a free slot or the queue limit passes. Called
+// when every usable server is full.
+awaitable<std::pair<UpstreamFailure, std::optional<ServerIndex>>> wait_for_slot(
+    Worker& worker, const ListenerRuntime& listener, PoolView& view, std::uint64_t key_hash,
+    std::vector<ServerIndex>& tried) {
+  auto& pool = *view.pool;
+  const auto queue_size = pool.config().queue_size();
+  if (queue_size == 0) co_return std::pair{UpstreamFailure::queue_full, std::nullopt};
+  // One bound per pool, shared by every worker (not per worker, not per
+  // worker and pool): queue_size is the real number of waiters.
+  auto place = pool.wait_queue().try_enter(queue_size);
+  if (!place) co_return std::pair{UpstreamFailure::queue_full, std::nullopt};
+  const auto deadline = Clock::now() + listener.timeouts.queue;
+  asio::steady_timer wait(worker.io());
+  std::optional<ServerIndex> choice;
+  while (!choice && Clock::now() < deadline) {
+    // Slots are freed on any worker; a short poll keeps this simple and
+    // only costs anything while the pool is saturated.
+    wait.expires_after(std::chrono::milliseconds(5));
+    co_await wait.async_wait(use_nothrow);
+    choice = pick_free(worker, view, key_hash, tried);
+  }
+  if (!choice) co_return std::pair{UpstreamFailure::queue_timeout, std::nullopt};
+  co_return std::pair{UpstreamFailure::none, choice};
+}
+
+// A new connection to SERVER within the connect timeout; the error when it fails.
+awaitable<std::pair<boost::system::error_code, tcp::socket>> connect_to(Worker& worker, const ListenerRuntime& listener,
+                                                                       const ServerRuntime& server) {
+  beast::tcp_stream stream(worker.io());
+  stream.expires_after(listener.timeouts.connect);
+  auto [ec] = co_await stream.async_connect(server.endpoint, use_nothrow);
+  if (!ec) {
+    boost::system::error_code ignored;
+    stream.socket().set_option(tcp::no_delay(true), ignored);
+  }
+  co_return std::pair{ec, stream.release_socket()};
 }
 
 }  // namespace
@@ -58,7 +100,6 @@ awaitable<std::pair<UpstreamFailure, std::optional<Upstream>>> acquire_upstream(
   PoolView& view = *view_ptr;
   auto& pool = *view.pool;
   const unsigned attempts = config::pool_retries(pool.config()) + 1;
-  auto& stats = *listener.stats;
   std::optional<ServerIndex> preferred = request.preferred;
   UpstreamFailure last = UpstreamFailure::no_server;
 
@@ -67,51 +108,29 @@ awaitable<std::pair<UpstreamFailure, std::optional<Upstream>>> acquire_upstream(
     if (preferred && has_free_slot(pool, *preferred)) choice = preferred;
     if (!choice) choice = pick_free(worker, view, request.key_hash, tried);
     if (!choice) {
-      // Nobody usable at all, or everybody full: queue if the pool allows.
+      // Nobody usable at all (the last failure stands), or everybody full: queue.
       if (worker.pick(view, request.key_hash, tried) == std::nullopt) co_return std::pair{last, std::nullopt};
-      const auto queue_size = pool.config().queue_size();
-      if (queue_size == 0) co_return std::pair{UpstreamFailure::queue_full, std::nullopt};
-      // One bound per pool, shared by every worker (not per worker, not per
-      // worker and pool): queue_size is the real number of waiters.
-      auto place = pool.wait_queue().try_enter(queue_size);
-      if (!place) co_return std::pair{UpstreamFailure::queue_full, std::nullopt};
-      const auto deadline = Clock::now() + listener.timeouts.queue;
-      asio::steady_timer wait(worker.io());
-      while (!choice && Clock::now() < deadline) {
-        // Slots are freed on any worker; a short poll keeps this simple and
-        // only costs anything while the pool is saturated.
-        wait.expires_after(std::chrono::milliseconds(5));
-        co_await wait.async_wait(use_nothrow);
-        choice = pick_free(worker, view, request.key_hash, tried);
-      }
-      place.reset();
-      if (!choice) co_return std::pair{UpstreamFailure::queue_timeout, std::nullopt};
+      auto [queued, freed] = co_await wait_for_slot(worker, listener, view, request.key_hash, tried);
+      if (!freed) co_return std::pair{queued, std::nullopt};
+      choice = freed;
     }
     preferred.reset();
 
     const ServerIndex index = *choice;
     auto& server = pool.server(index);
     ServerSlot slot(view_ptr, index);
-    const auto now = Clock::now();
     if (request.allow_reuse) {
-      auto socket = worker.upstreams().take(&server, now, listener.timeouts.server_idle, request.replayable,
+      auto socket = worker.upstreams().take(&server, Clock::now(), listener.timeouts.server_idle, request.replayable,
                                              worker.io().get_executor());
       if (socket.is_open()) co_return std::pair{UpstreamFailure::none, Upstream{index, std::move(socket), true, std::move(slot)}};
     }
-    beast::tcp_stream stream(worker.io());
-    stream.expires_after(listener.timeouts.connect);
-    auto [ec] = co_await stream.async_connect(server.endpoint, use_nothrow);
-    if (!ec) {
-      boost::system::error_code ignored;
-      stream.socket().set_option(tcp::no_delay(true), ignored);
-      co_return std::pair{UpstreamFailure::none, Upstream{index, stream.release_socket(), false, std::move(slot)}};
-    }
-    const char* cause = ec == beast::error::timeout ? "connect timeout" : "connect failed";
+    auto [ec, socket] = co_await connect_to(worker, listener, server);
+    if (!ec) co_return std::pair{UpstreamFailure::none, Upstream{index, std::move(socket), false, std::move(slot)}};
     spdlog::debug("upstream_connect_failed pool={} server={} error=\"{}\"", pool.name(), server.name, ec.message());
-    pool.report_failure(index, Clock::now(), cause);
+    pool.report_failure(index, Clock::now(), ec == beast::error::timeout ? "connect timeout" : "connect failed");
     tried.push_back(index);
     last = UpstreamFailure::connect_failed;
-    if (attempt + 1 < attempts) stats.retries.fetch_add(1, std::memory_order_relaxed);
+    if (attempt + 1 < attempts) listener.stats->retries.fetch_add(1, std::memory_order_relaxed);
   }
   co_return std::pair{last, std::nullopt};
 }

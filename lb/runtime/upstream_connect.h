@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "lb/route/failure_status.h"  // UpstreamFailure
 #include "lb/runtime/asio_aliases.h"
 #include "lb/runtime/listener_stats.h"
 #include "lb/runtime/worker.h"
@@ -43,9 +44,6 @@ struct Upstream {
   bool reused = false;
   ServerSlot slot;
 };
-
-// Outcome of acquire_upstream when it did not get a connection.
-enum class UpstreamFailure { none, no_server, queue_full, queue_timeout, connect_failed };
 
 // Picks and connects. TRIED collects every server attempted (so the caller
 // can exclude them from a later retry). Failures of connect are reported to

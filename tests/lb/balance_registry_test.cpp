@@ -11,15 +11,14 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "lb/balance/consistent_hash.h"
 #include "lb/balance/key_hash.h"
 #include "lb/balance/least_connections.h"
 #include "lb/balance/least_response_time.h"
+#include "lb/balance/maglev.h"
 #include "lb/balance/power_of_two.h"
 #include "lb/balance/registry.h"
 #include "lb/balance/round_robin.h"
 #include "lb/balance/smooth_weighted_round_robin.h"
-#include "lb/balance/source_ip_hash.h"
 #include "tests/lb/balance_test_helpers.h"
 
 namespace tandem::lb {
@@ -50,7 +49,7 @@ BOOST_AUTO_TEST_CASE(every_enum_value_maps_to_its_algorithm) {
   BOOST_TEST(is<LeastConnections>(make(config::LEAST_CONNECTIONS)));
   BOOST_TEST(is<PowerOfTwo>(make(config::POWER_OF_TWO)));
   BOOST_TEST(is<LeastResponseTime>(make(config::LEAST_RESPONSE_TIME)));
-  BOOST_TEST(is<SourceIpHash>(make(config::SOURCE_IP_HASH)));
+  BOOST_TEST(is<ConsistentHash>(make(config::SOURCE_IP_HASH)));
   BOOST_TEST(is<ConsistentHash>(make(config::CONSISTENT_HASH)));
 }
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "lb/runtime/proxy.h"
+#include "lb/proxy.h"
 
 namespace tandem::lb {
 

@@ -2,7 +2,7 @@
 // an exception out of main (issue 10 §6: `--workers abc` aborted).
 #include <boost/test/unit_test.hpp>
 
-#include "lb/runtime/command_line.h"
+#include "lb/command_line.h"
 
 using namespace tandem::lb;
 
@@ -21,7 +21,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(lb_runtime_command_line)
+BOOST_AUTO_TEST_SUITE(lb_proxy_command_line)
 
 BOOST_AUTO_TEST_CASE(the_documented_options_parse) {
   std::string error;

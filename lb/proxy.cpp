@@ -1,4 +1,4 @@
-#include "lb/runtime/proxy.h"
+#include "lb/proxy.h"
 
 #include <algorithm>
 #include <map>

@@ -1,4 +1,4 @@
-#include "lb/runtime/command_line.h"
+#include "lb/command_line.h"
 
 #include "common/command_line.h"
 
