@@ -65,11 +65,6 @@ class AgentLink {
   // Sends the whole tables at the next flush (a reload changed them).
   void request_full_resync() { full_resync_ = true; }
 
-  // The role the agent last told us ("MASTER", "BACKUP", "FAULT"), or "".
-  const std::string& role() const { return role_; }
-  bool connected() const { return connected_; }
-  const StickLinkCounters& stick_counters() const { return counters_; }
-
  private:
   awaitable<void> run();
   awaitable<void> read_loop(asio::local::stream_protocol::socket& socket);
@@ -83,8 +78,7 @@ class AgentLink {
   HeartbeatSource source_;
   StickLinkHooks stick_;
   std::shared_ptr<bool> running_;
-  std::string role_;
-  bool connected_ = false;
+  std::string role_;                          // the agent's role as last logged
   bool full_resync_ = true;
   std::set<const StickTable*> known_tables_;
   std::uint64_t applied_snapshot_ = 0;        // the agent's last full resync in our tables
