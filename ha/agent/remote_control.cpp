@@ -234,12 +234,11 @@ awaitable<wire::ControlResponse> RemoteControl::dispatch(wire::ControlRequest re
       if (proxy_admin_.empty()) {
         response.mutable_status()->set_proxy_error("node has no proxy_admin in the cluster file");
       } else {
-        auto reply = co_await proxy_admin_request(proxy_admin_, "GET", "/status", kProxyTimeout);
-        if (reply.http_status() == 200) {
-          response.mutable_status()->set_proxy_json(std::move(*reply.mutable_body()));
+        auto fetched = co_await fetch_proxy_status(proxy_admin_, kProxyTimeout);
+        if (fetched.report) {
+          *response.mutable_status()->mutable_proxy_report() = std::move(*fetched.report);
         } else {
-          response.mutable_status()->set_proxy_error(
-              reply.http_status() == 0 ? reply.error() : "HTTP " + std::to_string(reply.http_status()));
+          response.mutable_status()->set_proxy_error(std::move(fetched.error));
         }
       }
     }
@@ -267,7 +266,8 @@ awaitable<wire::ControlResponse> RemoteControl::dispatch(wire::ControlRequest re
         response.set_error("stick needs a pool name");
         co_return response;
       }
-      target = "/stick?pool=" + request.stick().pool();
+      *response.mutable_proxy() = co_await fetch_stick_table(proxy_admin_, request.stick().pool(), kProxyTimeout);
+      co_return response;
     }
     *response.mutable_proxy() =
         co_await proxy_admin_request(proxy_admin_, method, target, kProxyTimeout, verifier_.keys().signing);
