@@ -1,16 +1,10 @@
 #include "ctl/forwarded.h"
 
+#include "common/control/proxy_status.h"
+
 namespace tandem::ctl {
 
-namespace {
-
-std::string state_word(const std::string& state) {
-  return state == "maintenance" ? "MAINTENANCE" : state == "drain" ? "DRAIN" : "READY";
-}
-
-}  // namespace
-
-ServerStateOutcome server_state_outcome(const control::CallResult& r, const std::string& state) {
+ServerStateOutcome server_state_outcome(const control::CallResult& r, wire::ServerAdminState state) {
   if (!r.response) return {false, "unreachable: " + r.error};
   if (r.response->has_error()) return {false, "error: " + r.response->error()};
   if (!r.response->has_proxy()) return {false, "error: unexpected answer"};
@@ -21,7 +15,7 @@ ServerStateOutcome server_state_outcome(const control::CallResult& r, const std:
     while (!body.empty() && body.back() == '\n') body.pop_back();
     return {false, "HTTP " + std::to_string(proxy.http_status()) + ": " + body};
   }
-  return {true, state_word(state)};
+  return {true, std::string(control::admin_state_name(state))};
 }
 
 StickOutcome stick_outcome(const control::CallResult& r, const std::optional<std::string>& key) {

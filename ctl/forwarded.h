@@ -19,8 +19,8 @@ struct ServerStateOutcome {
   bool ok = false;
   std::string text;  // "DRAIN" when applied; else why not ("HTTP 404: no pool 'x'")
 };
-// STATE: what was asked ("ready", "drain", "maintenance").
-ServerStateOutcome server_state_outcome(const control::CallResult& result, const std::string& state);
+// STATE: what was asked.
+ServerStateOutcome server_state_outcome(const control::CallResult& result, wire::ServerAdminState state);
 
 // One node's stick table.
 struct StickOutcome {

@@ -31,6 +31,15 @@ std::string_view admin_state_name(wire::ServerAdminState state) {
   }
 }
 
+std::string_view admin_state_value(wire::ServerAdminState state) {
+  switch (state) {
+    case wire::SERVER_ADMIN_READY: return "ready";
+    case wire::SERVER_ADMIN_DRAIN: return "drain";
+    case wire::SERVER_ADMIN_MAINTENANCE: return "maintenance";
+    default: return "";
+  }
+}
+
 std::string_view health_name(wire::ServerHealth health) {
   switch (health) {
     case wire::SERVER_HEALTH_UP: return "UP";

@@ -21,6 +21,9 @@ inline constexpr std::string_view kProtobufMediaType = "application/x-protobuf";
 std::string_view mode_name(wire::ListenerMode mode);
 // "READY", "DRAIN", "MAINTENANCE"; "" when unspecified.
 std::string_view admin_state_name(wire::ServerAdminState state);
+// "ready", "drain", "maintenance": the proxy admin's ?value= for STATE;
+// "" when unspecified.
+std::string_view admin_state_value(wire::ServerAdminState state);
 // "UP", "DOWN"; "" when unspecified.
 std::string_view health_name(wire::ServerHealth health);
 

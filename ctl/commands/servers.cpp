@@ -2,6 +2,7 @@
 // enable (a server's state on every node's proxy).
 #include <iostream>
 
+#include "common/control/proxy_status.h"
 #include "ctl/commands.h"
 #include "ctl/forwarded.h"
 #include "ctl/output.h"
@@ -35,7 +36,7 @@ std::vector<std::string> pools_with(const config::Cluster& cluster, const std::s
 
 // Every (node, pool) pair: one server_state request each.
 std::vector<control::Call> server_state_calls(const Session& s, const std::vector<std::string>& pools,
-                                              const std::string& server, const std::string& state) {
+                                              const std::string& server, wire::ServerAdminState state) {
   std::vector<control::Call> calls;
   for (const auto& t : s.targets())
     for (const auto& p : pools) {
@@ -72,7 +73,9 @@ int cmd_servers(const Session& s) {
 
 int cmd_server_state(const Session& s) {
   const auto& o = s.options();
-  const std::string state = o.command == "drain" ? "drain" : o.command == "disable" ? "maintenance" : "ready";
+  const auto state = o.command == "drain"     ? wire::SERVER_ADMIN_DRAIN
+                    : o.command == "disable" ? wire::SERVER_ADMIN_MAINTENANCE
+                                             : wire::SERVER_ADMIN_READY;
   std::string server = o.args[0], pool = o.pool;
   if (const auto slash = server.find('/'); slash != std::string::npos && pool.empty()) {
     pool = server.substr(0, slash);
@@ -105,13 +108,13 @@ int cmd_server_state(const Session& s) {
   if (o.json) {
     json::object out;
     out["server"] = server;
-    out["state"] = state;
+    out["state"] = control::admin_state_value(state);
     out["results"] = std::move(rows);
     out["exit_code"] = code;
     print_json(out);
   } else {
     std::cout << t.render(s.color());
-    if (state == "drain")
+    if (state == wire::SERVER_ADMIN_DRAIN)
       std::cout << "Established connections and sticky sessions finish on " << server
                 << "; new clients go elsewhere. `lbctl servers` shows its active connections.\n";
   }

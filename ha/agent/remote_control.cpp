@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/framing.h"
+#include "common/control/proxy_status.h"
 #include "ha/agent/proxy_admin_client.h"
 
 namespace tandem::ha {
@@ -253,14 +254,14 @@ awaitable<wire::ControlResponse> RemoteControl::dispatch(wire::ControlRequest re
     std::string method = "GET", target;
     if (request.has_server_state()) {
       const auto& ss = request.server_state();
-      if (!safe_admin_name(ss.pool()) || !safe_admin_name(ss.server()) ||
-          (ss.state() != "ready" && ss.state() != "drain" && ss.state() != "maintenance")) {
+      const std::string value(control::admin_state_value(ss.state()));
+      if (!safe_admin_name(ss.pool()) || !safe_admin_name(ss.server()) || value.empty()) {
         response.set_error("server_state needs a pool, a server and a state of ready, drain or maintenance");
         co_return response;
       }
       method = "POST";
-      target = "/servers/" + ss.pool() + "/" + ss.server() + "/state?value=" + ss.state();
-      spdlog::info("server_state_forwarded pool={} server={} state={}", ss.pool(), ss.server(), ss.state());
+      target = "/servers/" + ss.pool() + "/" + ss.server() + "/state?value=" + value;
+      spdlog::info("server_state_forwarded pool={} server={} state={}", ss.pool(), ss.server(), value);
     } else {
       if (!safe_admin_name(request.stick().pool())) {
         response.set_error("stick needs a pool name");

@@ -53,22 +53,22 @@ control::CallResult table(std::initializer_list<std::pair<const char*, const cha
 BOOST_AUTO_TEST_SUITE(ctl_forwarded)
 
 BOOST_AUTO_TEST_CASE(server_state_outcomes) {
-  auto o = server_state_outcome(with_proxy(200, "ok\n"), "drain");
+  auto o = server_state_outcome(with_proxy(200, "ok\n"), wire::SERVER_ADMIN_DRAIN);
   BOOST_TEST(o.ok);
   BOOST_TEST(o.text == "DRAIN");
-  BOOST_TEST(server_state_outcome(with_proxy(200, "ok\n"), "maintenance").text == "MAINTENANCE");
-  BOOST_TEST(server_state_outcome(with_proxy(200, "ok\n"), "ready").text == "READY");
-  o = server_state_outcome(with_proxy(404, "no pool 'x'\n\n"), "drain");
+  BOOST_TEST(server_state_outcome(with_proxy(200, "ok\n"), wire::SERVER_ADMIN_MAINTENANCE).text == "MAINTENANCE");
+  BOOST_TEST(server_state_outcome(with_proxy(200, "ok\n"), wire::SERVER_ADMIN_READY).text == "READY");
+  o = server_state_outcome(with_proxy(404, "no pool 'x'\n\n"), wire::SERVER_ADMIN_DRAIN);
   BOOST_TEST(!o.ok);
   BOOST_TEST(o.text == "HTTP 404: no pool 'x'");
-  BOOST_TEST(server_state_outcome(with_proxy(0, "", "timeout"), "drain").text == "proxy unreachable: timeout");
-  BOOST_TEST(server_state_outcome(unreachable(), "drain").text == "unreachable: no answer within 1000 ms");
-  BOOST_TEST(server_state_outcome(refused_by_agent("node has no proxy_admin"), "drain").text ==
+  BOOST_TEST(server_state_outcome(with_proxy(0, "", "timeout"), wire::SERVER_ADMIN_DRAIN).text == "proxy unreachable: timeout");
+  BOOST_TEST(server_state_outcome(unreachable(), wire::SERVER_ADMIN_DRAIN).text == "unreachable: no answer within 1000 ms");
+  BOOST_TEST(server_state_outcome(refused_by_agent("node has no proxy_admin"), wire::SERVER_ADMIN_DRAIN).text ==
              "error: node has no proxy_admin");
   control::CallResult odd;
   odd.response.emplace();
   odd.response->mutable_status();
-  BOOST_TEST(server_state_outcome(odd, "drain").text == "error: unexpected answer");
+  BOOST_TEST(server_state_outcome(odd, wire::SERVER_ADMIN_DRAIN).text == "error: unexpected answer");
 }
 
 BOOST_AUTO_TEST_CASE(stick_entries_and_the_key_filter) {
