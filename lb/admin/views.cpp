@@ -10,11 +10,8 @@ namespace {
 double load(const std::atomic<std::uint64_t>& v) { return static_cast<double>(v.load(std::memory_order_relaxed)); }
 double load(const std::atomic<std::int64_t>& v) { return static_cast<double>(v.load(std::memory_order_relaxed)); }
 
-}  // namespace
-
-std::string render_metrics(const Generation& gen, const ProcessFacts& facts) {
-  PrometheusText m;
-  const auto now = Clock::now();
+// The process: who it is, reloads, admin refusals.
+void process_metrics(PrometheusText& m, const ProcessFacts& facts) {
   m.family("tandem_proxy_info", "gauge", "Node name and worker count of this lb-proxy.");
   m.sample("tandem_proxy_info", {{"node", facts.node}, {"workers", std::to_string(facts.workers)}}, 1);
   m.family("tandem_config_reloads_total", "counter", "Configuration reloads applied.");
@@ -25,7 +22,10 @@ std::string render_metrics(const Generation& gen, const ProcessFacts& facts) {
            "Admin requests refused: bad Host, cross-origin, unauthenticated state changes (per reason).");
   for (const auto& [reason, n] : facts.admin_refused)
     m.sample("tandem_admin_refused_total", {{"reason", reason}}, static_cast<double>(n));
+}
 
+// Per listener: connections, requests, bytes, responses, refusals.
+void listener_counters(PrometheusText& m, const Generation& gen) {
   struct Counter {
     const char* name;
     const char* help;
@@ -59,6 +59,10 @@ std::string render_metrics(const Generation& gen, const ProcessFacts& facts) {
                load(l->stats->refusals[i]));
     }
   }
+}
+
+// Per listener: the request duration histogram.
+void latency_histograms(PrometheusText& m, const Generation& gen) {
   m.family("tandem_request_duration_seconds", "histogram", "Time from request header to end of response.");
   for (const auto& l : gen.listeners) {
     std::uint64_t cumulative = 0;
@@ -76,7 +80,10 @@ std::string render_metrics(const Generation& gen, const ProcessFacts& facts) {
     m.sample("tandem_request_duration_seconds_sum", {{"listener", l->config.name()}}, l->stats->latency.sum_seconds());
     m.sample("tandem_request_duration_seconds_count", {{"listener", l->config.name()}}, static_cast<double>(cumulative));
   }
+}
 
+// Per pool and server: state gauges (up, panic, healthy, active).
+void server_gauges(PrometheusText& m, const Generation& gen, SteadyTime now) {
   m.family("tandem_server_up", "gauge", "1 when the server takes new clients (healthy, not ejected, READY).");
   for (const auto& p : gen.pools) {
     for (ServerIndex i = 0; i < p->servers().size(); ++i) {
@@ -97,6 +104,10 @@ std::string render_metrics(const Generation& gen, const ProcessFacts& facts) {
   for (const auto& p : gen.pools) {
     for (const auto& s : p->servers()) m.sample("tandem_server_active", {{"pool", p->name()}, {"server", s->name}}, load(s->active));
   }
+}
+
+// Per pool and server: counters; per pool: the stick table's size and evictions.
+void server_counters(PrometheusText& m, const Generation& gen) {
   struct ServerCounter {
     const char* name;
     const char* help;
@@ -123,6 +134,17 @@ std::string render_metrics(const Generation& gen, const ProcessFacts& facts) {
   for (const auto& p : gen.pools) {
     if (auto* t = p->stick_table()) m.sample("tandem_stick_evictions_total", {{"pool", p->name()}}, static_cast<double>(t->counters().evictions));
   }
+}
+
+}  // namespace
+
+std::string render_metrics(const Generation& gen, const ProcessFacts& facts) {
+  PrometheusText m;
+  process_metrics(m, facts);
+  listener_counters(m, gen);
+  latency_histograms(m, gen);
+  server_gauges(m, gen, Clock::now());
+  server_counters(m, gen);
   return m.text();
 }
 
