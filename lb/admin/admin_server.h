@@ -15,7 +15,7 @@
 
 #include "common/warn_limiter.h"
 #include "lb/admin/admin_policy.h"
-#include "lb/admin/views.h"
+#include "lb/admin/metrics_view.h"
 #include "lb/runtime/asio_aliases.h"
 
 namespace tandem::lb {

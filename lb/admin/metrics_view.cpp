@@ -1,4 +1,4 @@
-#include "lb/admin/views.h"
+#include "lb/admin/metrics_view.h"
 
 #include "common/prometheus_text.h"
 #include "lb/runtime/asio_aliases.h"
