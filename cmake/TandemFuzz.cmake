@@ -53,6 +53,7 @@ function(tandem_fuzz_targets)
   # keeps this build small.
   tandem_fuzz_library(tandem_fuzz_common
     DIRS common common/stick common/control/auth.cpp common/control/admin_auth.cpp common/control/cluster_view.cpp
+         common/control/proxy_status.cpp
     LIBS tandem_common_proto spdlog::spdlog OpenSSL::Crypto Threads::Threads Boost::headers Boost::json)
   tandem_fuzz_library(tandem_fuzz_config DIRS config LIBS tandem_config_proto tandem_fuzz_common)
   tandem_fuzz_library(tandem_fuzz_lb

@@ -1,6 +1,9 @@
-// lbctl's commands. Each returns the process exit code (0 healthy,
-// 1 degraded, 2 unreachable or error) and prints to stdout (stderr for
-// errors).
+// lbctl's commands, one file each group under ctl/commands/ (status +
+// watch + events, servers + drain/disable/enable, failover, stick,
+// check-config). Each returns the process exit code (0 healthy, 1 degraded,
+// 2 unreachable or error) and prints to stdout (stderr for errors); the
+// decisions they print are pure, beside them in ctl/ (failover_plan,
+// failover_watch, forwarded, views).
 #pragma once
 
 #include "ctl/options.h"

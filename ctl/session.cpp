@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <thread>
 
 #include "common/hmac.h"
 #include "common/key_ring.h"
@@ -59,6 +60,18 @@ const control::Target* Session::target(const std::string& node) const {
   for (const auto& t : targets_)
     if (t.node == node) return &t;
   return nullptr;
+}
+
+std::vector<control::NodeSample> sample_for_rates(
+    const Session& session, std::chrono::milliseconds interval,
+    const std::function<void(const std::vector<control::NodeSample>&)>& first) {
+  auto samples = session.sample();
+  if (interval.count() > 0) {
+    first(samples);
+    std::this_thread::sleep_for(interval);
+    samples = session.sample();
+  }
+  return samples;
 }
 
 std::uint64_t unix_now_ms() {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,12 @@ class Session {
   control::CallOptions call_options_;
   bool color_ = false;
 };
+
+// SESSION's samples for a view with rates: two INTERVAL apart (FIRST sees
+// the first, to remember its counters), or one when INTERVAL is 0.
+std::vector<control::NodeSample> sample_for_rates(
+    const Session& session, std::chrono::milliseconds interval,
+    const std::function<void(const std::vector<control::NodeSample>&)>& first);
 
 // Unix time now, ms.
 std::uint64_t unix_now_ms();

@@ -2,57 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
-#include <set>
+#include <iterator>
 
-#include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+
+#include "common/control/proxy_status.h"
 
 namespace tandem::control {
 
 namespace json = boost::json;
 
 namespace {
-
-// A JSON number as uint64 (0 when absent or not a number).
-std::uint64_t as_u64(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (!v) return 0;
-  if (v->is_uint64()) return v->as_uint64();
-  if (v->is_int64()) return v->as_int64() < 0 ? 0 : static_cast<std::uint64_t>(v->as_int64());
-  if (v->is_double()) {
-    // Saturated: converting a double past 2^64 is undefined behaviour.
-    const double d = v->as_double();
-    if (!(d > 0)) return 0;
-    if (d >= 18446744073709551616.0) return std::numeric_limits<std::uint64_t>::max();
-    return static_cast<std::uint64_t>(d);
-  }
-  return 0;
-}
-
-std::string as_str(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-bool as_bool(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_bool() && v->as_bool();
-}
-
-const json::array* as_array(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_array() ? &v->as_array() : nullptr;
-}
-
-// The embedded proxy status, parsed; nullopt when absent or unparsable.
-std::optional<json::object> proxy_object(const wire::StatusResponse& s) {
-  if (s.proxy_json().empty()) return std::nullopt;
-  boost::system::error_code ec;
-  auto v = json::parse(s.proxy_json(), ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  return std::move(v.as_object());
-}
 
 json::value rate_value(std::optional<double> r) {
   if (!r) return nullptr;
@@ -116,194 +76,248 @@ std::optional<double> RateMemory::rate(const std::string& key, std::uint64_t val
   return static_cast<double>(value - old) / dt;
 }
 
+namespace {
+
+// The warnings of a view and the exit code they add up to.
+class Warnings {
+ public:
+  void add(std::string text, int severity) {
+    list_.emplace_back(std::move(text));
+    level_ = std::max(level_, severity);
+  }
+  int level() const { return level_; }
+  json::array take() { return std::move(list_); }
+
+ private:
+  json::array list_;
+  int level_ = kHealthy;
+};
+
+// The freshest advert a node heard: how long ago and from whom.
+struct Freshest {
+  std::int64_t ms_ago = -1;  // -1: none
+  std::string from;
+  void consider(std::int64_t ago, const std::string& who) {
+    if (ago >= 0 && (ms_ago < 0 || ago < ms_ago)) {
+      ms_ago = ago;
+      from = who;
+    }
+  }
+};
+
+json::object instance_json(const wire::InstanceStatus& in, Freshest& node_freshest) {
+  json::object i;
+  i["name"] = in.name();
+  i["state"] = in.state();
+  i["base_priority"] = in.base_priority();
+  i["effective_priority"] = in.effective_priority();
+  i["priority_reason"] = in.priority_reason();
+  i["master"] = in.master();
+  i["vips"] = strings(in.vips());
+  i["vip_held"] = in.vip_held();
+  i["failing_tracks"] = strings(in.failing_tracks());
+  Freshest freshest;
+  for (const auto& p : in.peers()) freshest.consider(p.last_advert_ms_ago(), p.name());
+  i["last_advert_ms_ago"] = freshest.ms_ago;
+  i["last_advert_from"] = freshest.from;
+  node_freshest.consider(freshest.ms_ago, freshest.from);
+  return i;
+}
+
+// The proxy's own numbers (from its embedded report), or nulls without one.
+void add_proxy_numbers(const NodeSample& sample, RateMemory& rates, json::object& p) {
+  const auto& s = *sample.status;
+  if (!s.has_proxy_report()) {
+    p["reachable"] = false;
+    for (const char* key : {"open_connections", "requests_total", "requests_per_s", "servers_up", "servers_total",
+                            "stick_entries"})
+      p[key] = nullptr;
+    return;
+  }
+  const auto& report = s.proxy_report();
+  const auto totals = proxy_totals(report);
+  p["reachable"] = true;
+  p["draining"] = report.draining();
+  p["open_connections"] = report.open_connections();
+  p["requests_total"] = totals.requests;
+  p["requests_per_s"] = rate_value(rates.rate(sample.node, totals.requests, sample.at));
+  p["servers_up"] = totals.servers_up;
+  p["servers_total"] = totals.servers_total;
+  p["stick_entries"] = totals.stick_entries ? json::value(*totals.stick_entries) : json::value(nullptr);
+}
+
+// The proxy: the agent's verdict, then the proxy's own numbers, then the
+// health word the tables show.
+json::object proxy_json(const NodeSample& sample, RateMemory& rates) {
+  const auto& s = *sample.status;
+  json::object p;
+  p["tracked"] = s.proxy().connected() || s.proxy().last_heartbeat_ms_ago() >= 0;
+  p["alive"] = s.proxy().alive();
+  p["serving"] = s.proxy().serving();
+  p["last_heartbeat_ms_ago"] = s.proxy().last_heartbeat_ms_ago();
+  p["error"] = s.proxy_error();
+  add_proxy_numbers(sample, rates, p);
+  const bool reachable = s.has_proxy_report();
+  const bool draining = reachable && s.proxy_report().draining();
+  p["health"] = s.proxy().alive() && reachable ? (draining ? "draining" : "ok")
+                                                : (s.proxy().alive() ? "no admin" : "down");
+  return p;
+}
+
+// Stick-table sync: the p99 of queued-here -> acknowledged-by-peer.
+void add_sync(const wire::StatusResponse& s, json::object& n) {
+  if (!s.has_sync()) {
+    n["sync"] = nullptr;
+    n["sync_lag_ms"] = nullptr;
+    return;
+  }
+  const auto& sy = s.sync();
+  json::object so;
+  so["initial_sync_done"] = sy.initial_sync_done();
+  so["connected_peers"] = sy.connected_peers();
+  so["lag_p50_ms"] = sy.lag_p50_ms();
+  so["lag_p99_ms"] = sy.lag_p99_ms();
+  so["lag_samples"] = sy.lag_samples();
+  n["sync"] = std::move(so);
+  n["sync_lag_ms"] = sy.lag_samples() > 0 ? json::value(sy.lag_p99_ms()) : json::value(nullptr);
+}
+
+json::object node_json(const NodeSample& sample, RateMemory& rates, InstanceRoll& roll, Warnings& warnings) {
+  json::object n;
+  n["node"] = sample.node;
+  n["address"] = sample.address;
+  n["reachable"] = sample.status.has_value();
+  n["error"] = sample.error;
+  n["latency_ms"] = sample.latency_ms;
+  n["key"] = sample.key.empty() ? json::value(nullptr) : json::value(sample.key);
+  // A key rotation under way (docs/security.md): worth a line, not an alarm.
+  if (sample.old_key)
+    warnings.add(sample.node + " still signs with key " + sample.key +
+                     ", not this cluster file's key_file: finish the key rotation (docs/security.md)",
+                 kHealthy);
+  if (!sample.status) {
+    warnings.add(sample.node + " unreachable: " + sample.error, kUnreachable);
+    return n;
+  }
+  const auto& s = *sample.status;
+  n["uptime_ms"] = s.uptime_ms();
+  json::array insts;
+  Freshest freshest;
+  for (const auto& in : s.instances()) {
+    insts.emplace_back(instance_json(in, freshest));
+    roll.note(sample.node, in);
+  }
+  n["instances"] = std::move(insts);
+  n["last_advert_ms_ago"] = freshest.ms_ago;
+  n["last_advert_from"] = freshest.from;
+  auto p = proxy_json(sample, rates);
+  add_sync(s, n);
+  if (!s.proxy().alive()) warnings.add(sample.node + ": lb-proxy is not alive (agent's verdict)", kDegraded);
+  n["proxy"] = std::move(p);
+  return n;
+}
+
+json::object instance_summary_json(const InstanceFacts& f) {
+  json::object o;
+  o["name"] = f.name;
+  o["masters"] = json::array(f.masters.begin(), f.masters.end());
+  o["vips"] = json::array(f.vips.begin(), f.vips.end());
+  o["vip_holders"] = json::array(f.holders.begin(), f.holders.end());
+  o["nodes"] = json::array(f.runners.begin(), f.runners.end());
+  return o;
+}
+
+}  // namespace
+
+void InstanceRoll::note(const std::string& node, const wire::InstanceStatus& in) {
+  auto it = std::find_if(instances_.begin(), instances_.end(), [&](const auto& f) { return f.name == in.name(); });
+  if (it == instances_.end()) {
+    instances_.push_back(InstanceFacts{in.name(), {}, {}, {}, {}});
+    it = std::prev(instances_.end());
+  }
+  if (it->vips.empty()) it->vips.assign(in.vips().begin(), in.vips().end());
+  it->runners.push_back(node);
+  if (in.state() == "MASTER") it->masters.push_back(node);
+  if (in.vip_held()) it->holders.push_back(node);
+}
+
+std::vector<ViewWarning> assess(const InstanceFacts& f, bool partial) {
+  std::vector<ViewWarning> out;
+  if (f.masters.size() > 1) {
+    out.push_back({"SPLIT BRAIN: instance " + f.name + " has " + std::to_string(f.masters.size()) +
+                       " masters: " + join(f.masters),
+                   kDegraded});
+  } else if (f.masters.empty()) {
+    out.push_back({"NO MASTER for instance " + f.name + (partial ? " among the reachable nodes" : ""), kDegraded});
+  }
+  if (f.holders.size() > 1) {
+    out.push_back({"VIP " + join(f.vips) + " (" + f.name + ") held by " + std::to_string(f.holders.size()) +
+                       " nodes: " + join(f.holders),
+                   kDegraded});
+  } else if (f.holders.empty()) {
+    out.push_back(
+        {"VIP " + join(f.vips) + " (" + f.name + ") held by no " + (partial ? "reachable " : "") + "node", kDegraded});
+  }
+  return out;
+}
+
 boost::json::object build_cluster_view(const std::string& cluster_name, const std::vector<NodeSample>& samples,
                                        RateMemory& rates, std::uint64_t now_unix_ms) {
   json::object view;
   view["cluster"] = cluster_name;
   view["generated_unix_ms"] = now_unix_ms;
+  Warnings warnings;
+  InstanceRoll roll;
   json::array nodes;
-  json::array warnings;
-  int level = kHealthy;
-  auto warn = [&](std::string text, int severity) {
-    warnings.emplace_back(std::move(text));
-    level = std::max(level, severity);
-  };
-
-  // Per instance: who runs it, who is master, who holds its VIPs.
-  struct InstanceFacts {
-    std::vector<std::string> vips;
-    std::vector<std::string> masters;
-    std::vector<std::string> holders;
-    std::vector<std::string> runners;
-  };
-  std::map<std::string, InstanceFacts> instances;
-  std::vector<std::string> instance_order;
   std::size_t reachable = 0;
-
   for (const auto& sample : samples) {
-    json::object n;
-    n["node"] = sample.node;
-    n["address"] = sample.address;
-    n["reachable"] = sample.status.has_value();
-    n["error"] = sample.error;
-    n["latency_ms"] = sample.latency_ms;
-    n["key"] = sample.key.empty() ? json::value(nullptr) : json::value(sample.key);
-    // A key rotation under way (docs/security.md): worth a line, not an alarm.
-    if (sample.old_key)
-      warn(sample.node + " still signs with key " + sample.key +
-               ", not this cluster file's key_file: finish the key rotation (docs/security.md)",
-           kHealthy);
-    if (!sample.status) {
-      warn(sample.node + " unreachable: " + sample.error, kUnreachable);
-      nodes.emplace_back(std::move(n));
-      continue;
-    }
-    ++reachable;
-    const auto& s = *sample.status;
-    n["uptime_ms"] = s.uptime_ms();
-    json::array insts;
-    std::int64_t freshest = -1;
-    std::string freshest_from;
-    for (const auto& in : s.instances()) {
-      json::object i;
-      i["name"] = in.name();
-      i["state"] = in.state();
-      i["base_priority"] = in.base_priority();
-      i["effective_priority"] = in.effective_priority();
-      i["priority_reason"] = in.priority_reason();
-      i["master"] = in.master();
-      i["vips"] = strings(in.vips());
-      i["vip_held"] = in.vip_held();
-      i["failing_tracks"] = strings(in.failing_tracks());
-      std::int64_t inst_freshest = -1;
-      std::string inst_from;
-      for (const auto& p : in.peers()) {
-        if (p.last_advert_ms_ago() >= 0 && (inst_freshest < 0 || p.last_advert_ms_ago() < inst_freshest)) {
-          inst_freshest = p.last_advert_ms_ago();
-          inst_from = p.name();
-        }
-      }
-      i["last_advert_ms_ago"] = inst_freshest;
-      i["last_advert_from"] = inst_from;
-      if (inst_freshest >= 0 && (freshest < 0 || inst_freshest < freshest)) {
-        freshest = inst_freshest;
-        freshest_from = inst_from;
-      }
-      insts.emplace_back(std::move(i));
-
-      if (!instances.contains(in.name())) instance_order.push_back(in.name());
-      auto& facts = instances[in.name()];
-      if (facts.vips.empty()) facts.vips.assign(in.vips().begin(), in.vips().end());
-      facts.runners.push_back(sample.node);
-      if (in.state() == "MASTER") facts.masters.push_back(sample.node);
-      if (in.vip_held()) facts.holders.push_back(sample.node);
-    }
-    n["instances"] = std::move(insts);
-    n["last_advert_ms_ago"] = freshest;
-    n["last_advert_from"] = freshest_from;
-
-    // The proxy: the agent's verdict, then the proxy's own numbers.
-    json::object p;
-    p["tracked"] = s.proxy().connected() || s.proxy().last_heartbeat_ms_ago() >= 0;
-    p["alive"] = s.proxy().alive();
-    p["serving"] = s.proxy().serving();
-    p["last_heartbeat_ms_ago"] = s.proxy().last_heartbeat_ms_ago();
-    p["error"] = s.proxy_error();
-    if (auto po = proxy_object(s)) {
-      p["reachable"] = true;
-      p["draining"] = as_bool(*po, "draining");
-      p["open_connections"] = as_u64(*po, "open_connections");
-      std::uint64_t requests = 0;
-      if (const auto* ls = as_array(*po, "listeners"))
-        for (const auto& l : *ls)
-          if (l.is_object()) requests += as_u64(l.as_object(), "requests");
-      p["requests_total"] = requests;
-      p["requests_per_s"] = rate_value(rates.rate(sample.node, requests, sample.at));
-      std::uint64_t up = 0, total = 0, stick = 0;
-      bool has_stick = false;
-      if (const auto* ps = as_array(*po, "pools")) {
-        for (const auto& pv : *ps) {
-          if (!pv.is_object()) continue;
-          const auto& pool = pv.as_object();
-          up += as_u64(pool, "servers_up");
-          if (const auto* ss = as_array(pool, "servers")) total += ss->size();
-          if (pool.contains("stick_entries")) {
-            has_stick = true;
-            stick += as_u64(pool, "stick_entries");
-          }
-        }
-      }
-      p["servers_up"] = up;
-      p["servers_total"] = total;
-      p["stick_entries"] = has_stick ? json::value(stick) : json::value(nullptr);
-    } else {
-      p["reachable"] = false;
-      p["open_connections"] = nullptr;
-      p["requests_total"] = nullptr;
-      p["requests_per_s"] = nullptr;
-      p["servers_up"] = nullptr;
-      p["servers_total"] = nullptr;
-      p["stick_entries"] = nullptr;
-    }
-    // Stick-table sync: the p99 of queued-here -> acknowledged-by-peer.
-    if (s.has_sync()) {
-      const auto& sy = s.sync();
-      json::object so;
-      so["initial_sync_done"] = sy.initial_sync_done();
-      so["connected_peers"] = sy.connected_peers();
-      so["lag_p50_ms"] = sy.lag_p50_ms();
-      so["lag_p99_ms"] = sy.lag_p99_ms();
-      so["lag_samples"] = sy.lag_samples();
-      n["sync"] = std::move(so);
-      n["sync_lag_ms"] = sy.lag_samples() > 0 ? json::value(sy.lag_p99_ms()) : json::value(nullptr);
-    } else {
-      n["sync"] = nullptr;
-      n["sync_lag_ms"] = nullptr;
-    }
-    const bool proxy_ok = s.proxy().alive() && p["reachable"].as_bool();
-    p["health"] = proxy_ok ? (as_bool(p, "draining") ? "draining" : "ok") : (s.proxy().alive() ? "no admin" : "down");
-    if (!s.proxy().alive()) warn(sample.node + ": lb-proxy is not alive (agent's verdict)", kDegraded);
-    n["proxy"] = std::move(p);
-    nodes.emplace_back(std::move(n));
+    nodes.emplace_back(node_json(sample, rates, roll, warnings));
+    if (sample.status) ++reachable;
   }
-
-  json::array inst_summary;
-  for (const auto& name : instance_order) {
-    const auto& f = instances[name];
-    json::object o;
-    o["name"] = name;
-    o["masters"] = json::array(f.masters.begin(), f.masters.end());
-    o["vips"] = json::array(f.vips.begin(), f.vips.end());
-    o["vip_holders"] = json::array(f.holders.begin(), f.holders.end());
-    o["nodes"] = json::array(f.runners.begin(), f.runners.end());
-    const bool partial = reachable < samples.size();
-    if (f.masters.size() > 1) {
-      warn("SPLIT BRAIN: instance " + name + " has " + std::to_string(f.masters.size()) + " masters: " +
-               join(f.masters),
-           kDegraded);
-    } else if (f.masters.empty()) {
-      warn("NO MASTER for instance " + name + (partial ? " among the reachable nodes" : ""), kDegraded);
-    }
-    if (f.holders.size() > 1) {
-      warn("VIP " + join(f.vips) + " (" + name + ") held by " + std::to_string(f.holders.size()) +
-               " nodes: " + join(f.holders),
-           kDegraded);
-    } else if (f.holders.empty()) {
-      warn("VIP " + join(f.vips) + " (" + name + ") held by no " + (partial ? "reachable " : "") + "node",
-           kDegraded);
-    }
-    inst_summary.emplace_back(std::move(o));
+  json::array summary;
+  for (const auto& facts : roll.instances()) {
+    summary.emplace_back(instance_summary_json(facts));
+    for (auto& w : assess(facts, reachable < samples.size())) warnings.add(std::move(w.text), w.severity);
   }
-  if (reachable == 0 && !samples.empty()) warn("no node answered", kUnreachable);
-
+  if (reachable == 0 && !samples.empty()) warnings.add("no node answered", kUnreachable);
+  const int level = warnings.level();
   view["nodes"] = std::move(nodes);
-  view["instances"] = std::move(inst_summary);
-  view["warnings"] = std::move(warnings);
+  view["instances"] = std::move(summary);
+  view["warnings"] = warnings.take();
   view["transitions"] = merged_transitions(samples);
   view["exit_code"] = level;
   view["health"] = level == kHealthy ? "healthy" : level == kDegraded ? "degraded" : "unreachable";
   return view;
 }
+
+namespace {
+
+json::object server_row(const NodeSample& sample, const wire::PoolReport& pool, const wire::ServerReport& s,
+                        RateMemory& rates) {
+  json::object r;
+  r["node"] = sample.node;
+  r["pool"] = pool.name();
+  r["server"] = s.name();
+  r["address"] = s.address();
+  r["weight"] = s.weight();
+  r["admin_state"] = admin_state_name(s.admin_state());
+  r["health"] = health_name(s.health());
+  r["ejected"] = s.ejected();
+  r["takes_new"] = s.takes_new();
+  r["active"] = s.active() < 0 ? 0 : s.active();
+  r["requests"] = s.requests();
+  r["requests_per_s"] = rate_value(rates.rate(sample.node + "/" + pool.name() + "/" + s.name(), s.requests(), sample.at));
+  r["failures"] = s.failures();
+  r["ejections"] = s.ejections();
+  return r;
+}
+
+// A server the operator wants in service that the checks say is not.
+bool degraded(const wire::ServerReport& s) {
+  return s.health() != wire::SERVER_HEALTH_UP && s.admin_state() == wire::SERVER_ADMIN_READY;
+}
+
+}  // namespace
 
 boost::json::object build_servers_view(const std::vector<NodeSample>& samples, const std::string& pool_filter,
                                        RateMemory& rates) {
@@ -317,43 +331,16 @@ boost::json::object build_servers_view(const std::vector<NodeSample>& samples, c
       level = kUnreachable;
       continue;
     }
-    auto po = proxy_object(*sample.status);
-    if (!po) {
+    if (!sample.status->has_proxy_report()) {
       errors.emplace_back(sample.node + ": no proxy status: " + sample.status->proxy_error());
       level = kUnreachable;
       continue;
     }
-    const auto* pools = as_array(*po, "pools");
-    if (!pools) continue;
-    for (const auto& pv : *pools) {
-      if (!pv.is_object()) continue;
-      const auto& pool = pv.as_object();
-      const std::string pool_name = as_str(pool, "name");
-      if (!pool_filter.empty() && pool_name != pool_filter) continue;
-      const auto* servers = as_array(pool, "servers");
-      if (!servers) continue;
-      for (const auto& sv : *servers) {
-        if (!sv.is_object()) continue;
-        const auto& s = sv.as_object();
-        json::object r;
-        r["node"] = sample.node;
-        r["pool"] = pool_name;
-        r["server"] = as_str(s, "name");
-        r["address"] = as_str(s, "address");
-        r["weight"] = as_u64(s, "weight");
-        r["admin_state"] = as_str(s, "admin_state");
-        r["health"] = as_str(s, "health");
-        r["ejected"] = as_bool(s, "ejected");
-        r["takes_new"] = as_bool(s, "takes_new");
-        r["active"] = as_u64(s, "active");
-        const auto requests = as_u64(s, "requests");
-        r["requests"] = requests;
-        r["requests_per_s"] =
-            rate_value(rates.rate(sample.node + "/" + pool_name + "/" + as_str(s, "name"), requests, sample.at));
-        r["failures"] = as_u64(s, "failures");
-        r["ejections"] = as_u64(s, "ejections");
-        if (as_str(s, "health") != "UP" && as_str(s, "admin_state") == "READY") level = std::max(level, kDegraded);
-        rows.emplace_back(std::move(r));
+    for (const auto& pool : sample.status->proxy_report().pools()) {
+      if (!pool_filter.empty() && pool.name() != pool_filter) continue;
+      for (const auto& s : pool.servers()) {
+        if (degraded(s)) level = std::max(level, kDegraded);
+        rows.emplace_back(server_row(sample, pool, s, rates));
       }
     }
   }

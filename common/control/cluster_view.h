@@ -1,8 +1,10 @@
 // The cluster view: what `lbctl status` and the agents' status page show,
-// built from every node's StatusResponse (with its lb-proxy's /status
-// embedded). Pure: no I/O, the times passed in. The view is a JSON object,
-// so `lbctl --json`, the page's /cluster.json and the tables read the same
-// thing; its fields are listed in docs/lbctl.md.
+// built from every node's StatusResponse (with its lb-proxy's typed status
+// report embedded: common/proto/proxy_status.proto). Pure: no I/O, the times
+// passed in. The view is a JSON object, so `lbctl --json`, the page's
+// /cluster.json and the tables read the same thing; its fields are listed in
+// docs/lbctl.md. The judgements behind its warnings (InstanceRoll, assess)
+// are typed and tested on their own.
 #pragma once
 
 #include <chrono>
@@ -57,6 +59,37 @@ class RateMemory {
 // VIP held by no node, a proxy down), unreachable (a node did not answer) or
 // error.
 inline constexpr int kHealthy = 0, kDegraded = 1, kUnreachable = 2;
+
+// One instance across the cluster: who runs it, who is master, who holds its VIPs.
+struct InstanceFacts {
+  std::string name;
+  std::vector<std::string> vips;     // as the first node that runs it configures them
+  std::vector<std::string> masters;  // nodes reporting MASTER
+  std::vector<std::string> holders;  // nodes holding every VIP
+  std::vector<std::string> runners;  // nodes running it
+};
+
+// The instances of the reachable nodes, in the order first seen.
+class InstanceRoll {
+ public:
+  // NODE reported IN.
+  void note(const std::string& node, const wire::InstanceStatus& in);
+  const std::vector<InstanceFacts>& instances() const { return instances_; }
+
+ private:
+  std::vector<InstanceFacts> instances_;
+};
+
+// A line for the operator, and how bad it is (kHealthy: information only).
+struct ViewWarning {
+  std::string text;
+  int severity = kHealthy;
+};
+
+// What is wrong with one instance: split brain or no master; a VIP held by
+// several nodes or by none. PARTIAL: some nodes did not answer (so "none"
+// means none of those that did).
+std::vector<ViewWarning> assess(const InstanceFacts& instance, bool partial);
 
 // The view of CLUSTER_NAME from SAMPLES at NOW_UNIX_MS; RATES gives
 // requests/s and is updated.

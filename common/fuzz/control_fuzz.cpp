@@ -1,6 +1,6 @@
 // libFuzzer target for the remote control endpoint (common/control/auth.h)
 // and what its answers feed (common/control/cluster_view.h: lbctl status
-// and the status page, which also parse the lb-proxy's JSON a node embeds).
+// and the status page, from the lb-proxy's typed report a node embeds).
 //   byte 0 bit 0 clear: the server side, RequestVerifier::verify on each
 //     frame (FrameDecoder splits the rest into frames);
 //   bit 0 set: the client side, a frame as lbctl reads it (SignedResponse,

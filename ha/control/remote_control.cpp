@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/framing.h"
+#include "common/control/proxy_status.h"
 #include "ha/control/proxy_admin_client.h"
 
 namespace tandem::ha {
@@ -229,12 +230,11 @@ awaitable<wire::ControlResponse> RemoteControl::dispatch(wire::ControlRequest re
       if (proxy_admin_.empty()) {
         response.mutable_status()->set_proxy_error("node has no proxy_admin in the cluster file");
       } else {
-        auto reply = co_await proxy_admin_request(proxy_admin_, "GET", "/status", kProxyTimeout);
-        if (reply.http_status() == 200) {
-          response.mutable_status()->set_proxy_json(std::move(*reply.mutable_body()));
+        auto fetched = co_await fetch_proxy_status(proxy_admin_, kProxyTimeout);
+        if (fetched.report) {
+          *response.mutable_status()->mutable_proxy_report() = std::move(*fetched.report);
         } else {
-          response.mutable_status()->set_proxy_error(
-              reply.http_status() == 0 ? reply.error() : "HTTP " + std::to_string(reply.http_status()));
+          response.mutable_status()->set_proxy_error(std::move(fetched.error));
         }
       }
     }
@@ -249,20 +249,21 @@ awaitable<wire::ControlResponse> RemoteControl::dispatch(wire::ControlRequest re
     std::string method = "GET", target;
     if (request.has_server_state()) {
       const auto& ss = request.server_state();
-      if (!safe_admin_name(ss.pool()) || !safe_admin_name(ss.server()) ||
-          (ss.state() != "ready" && ss.state() != "drain" && ss.state() != "maintenance")) {
+      const std::string value(control::admin_state_value(ss.state()));
+      if (!safe_admin_name(ss.pool()) || !safe_admin_name(ss.server()) || value.empty()) {
         response.set_error("server_state needs a pool, a server and a state of ready, drain or maintenance");
         co_return response;
       }
       method = "POST";
-      target = "/servers/" + ss.pool() + "/" + ss.server() + "/state?value=" + ss.state();
-      spdlog::info("server_state_forwarded pool={} server={} state={}", ss.pool(), ss.server(), ss.state());
+      target = "/servers/" + ss.pool() + "/" + ss.server() + "/state?value=" + value;
+      spdlog::info("server_state_forwarded pool={} server={} state={}", ss.pool(), ss.server(), value);
     } else {
       if (!safe_admin_name(request.stick().pool())) {
         response.set_error("stick needs a pool name");
         co_return response;
       }
-      target = "/stick?pool=" + request.stick().pool();
+      *response.mutable_proxy() = co_await fetch_stick_table(proxy_admin_, request.stick().pool(), kProxyTimeout);
+      co_return response;
     }
     *response.mutable_proxy() =
         co_await proxy_admin_request(proxy_admin_, method, target, kProxyTimeout, verifier_.keys().signing);

@@ -1,4 +1,4 @@
-// Who may do what on the lb-proxy admin listener (issue 10 item 4). Pure:
+// Who may do what on the lb-proxy admin listener. Pure:
 // the request's facts and the time in, a verdict out.
 //
 //  - Every request: the Host header must name this listener as an address,

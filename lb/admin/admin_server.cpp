@@ -1,6 +1,10 @@
 #include "lb/admin/admin_server.h"
+
 #include "common/accept_loop.h"
+#include "common/control/proxy_status.h"
 #include "common/listen.h"
+#include "lb/admin/status_json.h"
+#include "lb/admin/status_report.h"
 
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
@@ -32,17 +36,23 @@ AdminReply text(unsigned status, std::string body) { return {status, "text/plain
 }  // namespace
 
 AdminReply route_admin_request(std::string_view method, std::string_view target, const Generation& gen,
-                               const ProcessFacts& facts) {
+                               const ProcessFacts& facts, std::string_view accept) {
   const std::string_view path = target.substr(0, target.find('?'));
   if (method == "GET" && path == "/metrics") {
     return {200, "text/plain; version=0.0.4; charset=utf-8", render_metrics(gen, facts)};
   }
-  if (method == "GET" && path == "/status") return {200, "application/json", render_status_json(gen, facts)};
+  const bool typed = accept == control::kProtobufMediaType;
+  if (method == "GET" && path == "/status") {
+    const auto report = status_report(gen, facts, Clock::now());
+    if (typed) return {200, std::string(control::kProtobufMediaType), report.SerializeAsString()};
+    return {200, "application/json", status_json(report)};
+  }
   if (method == "GET" && path == "/stick") {
     const auto pool = query_param(target, "pool");
-    auto body = render_stick_json(gen, pool);
-    if (body.empty()) return text(404, "no pool '" + pool + "'\n");
-    return {200, "application/json", std::move(body)};
+    const auto report = stick_report(gen, pool, Clock::now());
+    if (!report) return text(404, "no pool '" + pool + "'\n");
+    if (typed) return {200, std::string(control::kProtobufMediaType), report->SerializeAsString()};
+    return {200, "application/json", stick_json(*report)};
   }
   if (path.rfind("/servers/", 0) == 0) {
     if (method != "POST") return text(405, "use POST /servers/POOL/SERVER/state?value=ready|drain|maintenance\n");
@@ -73,7 +83,6 @@ AdminReply route_admin_request(std::string_view method, std::string_view target,
     pool->set_admin_state(static_cast<ServerIndex>(index), state);
     return text(200, "ok\n");
   }
-  (void)facts;
   return text(404, "not found; try /metrics, /status, /stick?pool=NAME\n");
 }
 
@@ -133,7 +142,8 @@ awaitable<void> AdminServer::serve(tcp::socket socket) {
       auto gen = handlers_.generation();
       auto facts = handlers_.facts();
       facts.admin_refused = refused_;
-      reply = route_admin_request(std::string_view(req.method_string()), std::string_view(req.target()), *gen, facts);
+      reply = route_admin_request(std::string_view(req.method_string()), std::string_view(req.target()), *gen, facts,
+                                  std::string_view(req[bhttp::field::accept]));
       if (req.method() == bhttp::verb::post && reply.status == 200)
         spdlog::info("admin_state_change target={}", std::string(req.target()));
     }

@@ -1,5 +1,6 @@
-// The admin listener: GET /metrics (Prometheus), GET /status (JSON),
-// GET /stick?pool=P (JSON), POST /servers/POOL/SERVER/state?value=ready|drain|maintenance.
+// The admin listener: GET /metrics (Prometheus), GET /status (JSON, or the
+// typed report: common/proto/proxy_status.proto), GET /stick?pool=P (the
+// same), POST /servers/POOL/SERVER/state?value=ready|drain|maintenance.
 // Every request passes lb/admin/admin_policy.h first (Host, Origin; a
 // state change also needs the cluster key); refusals are counted
 // (tandem_admin_refused_total) and logged at most every 10 s.
@@ -14,7 +15,7 @@
 
 #include "common/warn_limiter.h"
 #include "lb/admin/admin_policy.h"
-#include "lb/admin/views.h"
+#include "lb/admin/metrics_view.h"
 #include "lb/runtime/asio_aliases.h"
 
 namespace tandem::lb {
@@ -46,13 +47,15 @@ class AdminServer {
 };
 
 // Routes one admin request; pure apart from the state changes POST makes.
-// Returns status code, content type and body.
+// Returns status code, content type and body. GET /status and /stick answer
+// JSON, or the typed report when ACCEPT is exactly
+// control::kProtobufMediaType (what the node's ha-agent asks for).
 struct AdminReply {
   unsigned status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
 };
 AdminReply route_admin_request(std::string_view method, std::string_view target, const Generation& gen,
-                               const ProcessFacts& facts);
+                               const ProcessFacts& facts, std::string_view accept = {});
 
 }  // namespace tandem::lb

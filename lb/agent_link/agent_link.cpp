@@ -120,7 +120,6 @@ awaitable<void> AgentLink::run() {
       continue;
     }
     spdlog::info("agent_link_connected path={}", path_);
-    connected_ = true;
     warned = false;
     backoff = std::chrono::milliseconds(20);
     stick_link_.connected();  // a new agent (or a new connection) gets the whole tables
@@ -130,7 +129,6 @@ awaitable<void> AgentLink::run() {
       // frame that cannot be written.
       co_await (read_loop(socket) || send_loop(socket, sequence));
     }
-    connected_ = false;
     boost::system::error_code ignored;
     socket.close(ignored);
     if (*running) spdlog::warn("agent_link_lost path={} reconnecting=true", path_);

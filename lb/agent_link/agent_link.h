@@ -57,11 +57,6 @@ class AgentLink {
   // Sends the whole tables at the next flush (a reload changed them).
   void request_full_resync() { stick_link_.request_full_resync(); }
 
-  // The role the agent last told us ("MASTER", "BACKUP", "FAULT"), or "".
-  const std::string& role() const { return role_; }
-  bool connected() const { return connected_; }
-  const StickLinkCounters& stick_counters() const { return stick_link_.counters(); }
-
  private:
   awaitable<void> run();
   awaitable<void> read_loop(asio::local::stream_protocol::socket& socket);
@@ -75,8 +70,7 @@ class AgentLink {
   HeartbeatSource source_;
   StickLinkHooks stick_;
   std::shared_ptr<bool> running_;
-  std::string role_;
-  bool connected_ = false;
+  std::string role_;                          // the agent's role as last logged
   StickLink stick_link_;                      // what the stick exchange sends and takes
   asio::steady_timer* wake_ = nullptr;        // the send loop's timer, to ack at once
 };

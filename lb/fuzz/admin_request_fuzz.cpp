@@ -1,8 +1,9 @@
 // libFuzzer target for the proxy's admin listener (lb/admin/admin_server.h):
 // requests parsed as AdminServer::serve parses them (Beast, 8 KiB header,
 // 4 KiB body), several per connection, each routed by route_admin_request
-// against a real generation (two pools, a stick table) and answered as
-// serve answers. Byte 0 picks how many bytes each read delivers.
+// (with its Accept header, so the typed reports too) against a real
+// generation (two pools, a stick table) and answered as serve answers.
+// Byte 0 picks how many bytes each read delivers.
 // Checked: every request gets one of the statuses the routes define, with
 // a content type; a state change is reported only for a server that exists.
 // run: ./admin_request_fuzz -max_len=16384 lb/fuzz/corpus/admin_request_fuzz
@@ -97,7 +98,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const auto& req = parser.get();
     const auto reply = tandem::lb::route_admin_request(std::string_view(req.method_string()),
-                                                       std::string_view(req.target()), *gen, facts);
+                                                       std::string_view(req.target()), *gen, facts,
+                                                       std::string_view(req[bhttp::field::accept]));
     check(reply.status == 200 || reply.status == 400 || reply.status == 404 || reply.status == 405);
     check(!reply.content_type.empty());
     if (req.method() == bhttp::verb::post && reply.status == 200) {

@@ -143,7 +143,7 @@ BOOST_AUTO_TEST_CASE(request_captured_for_one_node_is_refused_by_another) {
   auto* ss = disable.mutable_server_state();
   ss->set_pool("web");
   ss->set_server("backend1");
-  ss->set_state("maintenance");
+  ss->set_state(wire::SERVER_ADMIN_MAINTENANCE);
   const auto captured = sign_request(kKey, disable, kNow, "edge1", nonce('m'), "lbctl").SerializeAsString();
   BOOST_TEST(edge1.verify(captured, kNow).accepted.has_value());
   const auto at2 = edge2.verify(captured, kNow + 100);

@@ -1,5 +1,5 @@
 // Tests for ctl/failover_plan.h: `lbctl failover` refuses rather than
-// reports success when it cannot do the work (issue 10 item 3).
+// reports success when it cannot do the work.
 #include <boost/test/unit_test.hpp>
 
 #include <boost/json/parse.hpp>

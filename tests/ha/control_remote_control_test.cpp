@@ -106,7 +106,7 @@ BOOST_FIXTURE_TEST_CASE(unreachable_proxy_is_reported_not_fatal, Fixture) {
   auto out = call(status(true));
   BOOST_REQUIRE(out[0].response);
   BOOST_TEST(out[0].response->status().node() == "edge1");
-  BOOST_TEST(out[0].response->status().proxy_json().empty());
+  BOOST_TEST(!out[0].response->status().has_proxy_report());
   BOOST_TEST(!out[0].response->status().proxy_error().empty());
 }
 
@@ -114,7 +114,7 @@ BOOST_FIXTURE_TEST_CASE(forwarding_to_an_absent_proxy_fails_cleanly, Fixture) {
   wire::ControlRequest drain;
   drain.mutable_server_state()->set_pool("web");
   drain.mutable_server_state()->set_server("web1");
-  drain.mutable_server_state()->set_state("drain");
+  drain.mutable_server_state()->set_state(wire::SERVER_ADMIN_DRAIN);
   auto forwarded = call(drain);
   BOOST_REQUIRE_MESSAGE(forwarded[0].response, forwarded[0].error);
   BOOST_TEST(forwarded[0].response->proxy().http_status() == 0u);
@@ -125,7 +125,7 @@ BOOST_FIXTURE_TEST_CASE(unsafe_names_are_not_forwarded, Fixture) {
   wire::ControlRequest r;
   r.mutable_server_state()->set_pool("web/../x");
   r.mutable_server_state()->set_server("web1");
-  r.mutable_server_state()->set_state("drain");
+  r.mutable_server_state()->set_state(wire::SERVER_ADMIN_DRAIN);
   auto out = call(r);
   BOOST_REQUIRE(out[0].response);
   BOOST_TEST(out[0].response->has_error());

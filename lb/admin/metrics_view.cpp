@@ -1,25 +1,17 @@
-#include "lb/admin/views.h"
-
-#include <boost/json.hpp>
+#include "lb/admin/metrics_view.h"
 
 #include "common/prometheus_text.h"
 #include "lb/runtime/asio_aliases.h"
-#include "lb/balance/registry.h"
 
 namespace tandem::lb {
 
 namespace {
 
-const char* mode_name(config::Mode m) { return m == config::TCP ? "TCP" : "HTTP"; }
-
 double load(const std::atomic<std::uint64_t>& v) { return static_cast<double>(v.load(std::memory_order_relaxed)); }
 double load(const std::atomic<std::int64_t>& v) { return static_cast<double>(v.load(std::memory_order_relaxed)); }
 
-}  // namespace
-
-std::string render_metrics(const Generation& gen, const ProcessFacts& facts) {
-  PrometheusText m;
-  const auto now = Clock::now();
+// The process: who it is, reloads, admin refusals.
+void process_metrics(PrometheusText& m, const ProcessFacts& facts) {
   m.family("tandem_proxy_info", "gauge", "Node name and worker count of this lb-proxy.");
   m.sample("tandem_proxy_info", {{"node", facts.node}, {"workers", std::to_string(facts.workers)}}, 1);
   m.family("tandem_config_reloads_total", "counter", "Configuration reloads applied.");
@@ -30,7 +22,10 @@ std::string render_metrics(const Generation& gen, const ProcessFacts& facts) {
            "Admin requests refused: bad Host, cross-origin, unauthenticated state changes (per reason).");
   for (const auto& [reason, n] : facts.admin_refused)
     m.sample("tandem_admin_refused_total", {{"reason", reason}}, static_cast<double>(n));
+}
 
+// Per listener: connections, requests, bytes, responses, refusals.
+void listener_counters(PrometheusText& m, const Generation& gen) {
   struct Counter {
     const char* name;
     const char* help;
@@ -64,6 +59,10 @@ std::string render_metrics(const Generation& gen, const ProcessFacts& facts) {
                load(l->stats->refusals[i]));
     }
   }
+}
+
+// Per listener: the request duration histogram.
+void latency_histograms(PrometheusText& m, const Generation& gen) {
   m.family("tandem_request_duration_seconds", "histogram", "Time from request header to end of response.");
   for (const auto& l : gen.listeners) {
     std::uint64_t cumulative = 0;
@@ -81,7 +80,10 @@ std::string render_metrics(const Generation& gen, const ProcessFacts& facts) {
     m.sample("tandem_request_duration_seconds_sum", {{"listener", l->config.name()}}, l->stats->latency.sum_seconds());
     m.sample("tandem_request_duration_seconds_count", {{"listener", l->config.name()}}, static_cast<double>(cumulative));
   }
+}
 
+// Per pool and server: state gauges (up, panic, healthy, active).
+void server_gauges(PrometheusText& m, const Generation& gen, SteadyTime now) {
   m.family("tandem_server_up", "gauge", "1 when the server takes new clients (healthy, not ejected, READY).");
   for (const auto& p : gen.pools) {
     for (ServerIndex i = 0; i < p->servers().size(); ++i) {
@@ -102,6 +104,10 @@ std::string render_metrics(const Generation& gen, const ProcessFacts& facts) {
   for (const auto& p : gen.pools) {
     for (const auto& s : p->servers()) m.sample("tandem_server_active", {{"pool", p->name()}, {"server", s->name}}, load(s->active));
   }
+}
+
+// Per pool and server: counters; per pool: the stick table's size and evictions.
+void server_counters(PrometheusText& m, const Generation& gen) {
   struct ServerCounter {
     const char* name;
     const char* help;
@@ -128,86 +134,18 @@ std::string render_metrics(const Generation& gen, const ProcessFacts& facts) {
   for (const auto& p : gen.pools) {
     if (auto* t = p->stick_table()) m.sample("tandem_stick_evictions_total", {{"pool", p->name()}}, static_cast<double>(t->counters().evictions));
   }
+}
+
+}  // namespace
+
+std::string render_metrics(const Generation& gen, const ProcessFacts& facts) {
+  PrometheusText m;
+  process_metrics(m, facts);
+  listener_counters(m, gen);
+  latency_histograms(m, gen);
+  server_gauges(m, gen, Clock::now());
+  server_counters(m, gen);
   return m.text();
-}
-
-std::string render_status_json(const Generation& gen, const ProcessFacts& facts) {
-  namespace json = boost::json;
-  const auto now = Clock::now();
-  json::object root;
-  root["node"] = facts.node;
-  root["cluster"] = gen.cluster.name();
-  root["workers"] = facts.workers;
-  root["generation"] = gen.id;
-  root["draining"] = facts.draining;
-  root["open_connections"] = facts.open_connections;
-  json::array listeners;
-  for (const auto& l : gen.listeners) {
-    json::object o;
-    o["name"] = l->config.name();
-    o["bind"] = l->bind;
-    o["mode"] = mode_name(l->config.mode());
-    o["pool"] = l->config.pool();
-    o["active"] = l->stats->active.load();
-    o["requests"] = l->stats->requests.load();
-    o["max_connections"] = l->max_connections;
-    listeners.push_back(std::move(o));
-  }
-  root["listeners"] = std::move(listeners);
-  json::array pools;
-  for (const auto& p : gen.pools) {
-    json::object po;
-    po["name"] = p->name();
-    po["algorithm"] = std::string(algorithm_name(p->config().algorithm()));
-    int up = 0;
-    json::array servers;
-    for (ServerIndex i = 0; i < p->servers().size(); ++i) {
-      const auto& s = p->server(i);
-      const auto cond = p->condition(i, now);
-      json::object so;
-      so["name"] = s.name;
-      so["address"] = s.address;
-      so["weight"] = s.weight;
-      so["admin_state"] = config::ServerState_Name(cond.admin);
-      so["health"] = cond.healthy ? "UP" : "DOWN";
-      so["ejected"] = cond.ejected;
-      so["takes_new"] = p->takes_new(i, now);
-      so["active"] = s.active.load();
-      so["requests"] = s.requests.load();
-      so["failures"] = s.failures.load();
-      so["ejections"] = s.ejections.load();
-      if (p->takes_new(i, now)) ++up;
-      servers.push_back(std::move(so));
-    }
-    po["servers_up"] = up;
-    po["panic"] = p->in_panic(now);
-    po["servers"] = std::move(servers);
-    if (auto* t = p->stick_table()) po["stick_entries"] = t->counters().entries;
-    pools.push_back(std::move(po));
-  }
-  root["pools"] = std::move(pools);
-  return json::serialize(root) + "\n";
-}
-
-std::string render_stick_json(const Generation& gen, const std::string& pool_name) {
-  namespace json = boost::json;
-  auto pool = gen.pool(pool_name);
-  if (!pool) return {};
-  json::object root;
-  root["pool"] = pool_name;
-  json::array entries;
-  if (auto* t = pool->stick_table()) {
-    for (const auto& e : t->list(Clock::now())) {
-      json::object o;
-      o["key"] = e.key();
-      o["server"] = e.server();
-      o["ttl_remaining_ms"] = e.ttl_remaining_ms();
-      o["origin"] = e.origin();
-      entries.push_back(std::move(o));
-    }
-  }
-  root["entries"] = std::move(entries);
-  return json::serialize(root) + "\n";
 }
 
 }  // namespace tandem::lb

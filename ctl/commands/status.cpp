@@ -1,0 +1,106 @@
+// lbctl status, watch and events: the cluster view, once, live, and its
+// transitions.
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include <unistd.h>
+
+#include "ctl/commands.h"
+#include "ctl/output.h"
+#include "ctl/table.h"
+#include "ctl/views.h"
+
+namespace tandem::ctl {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+volatile std::sig_atomic_t g_interrupted = 0;
+void on_sigint(int) { g_interrupted = 1; }
+
+// One watch frame for a terminal: the table (changes against PREVIOUS
+// highlighted), the latest transitions, the refresh line.
+std::string watch_frame(const Session& s, const json::object& view, const json::object* previous,
+                        std::chrono::milliseconds interval) {
+  std::string frame = render_status(view, s.color(), previous);
+  frame += "\n" + paint("Latest transitions (newest last)", sgr::bold, s.color()) + "\n";
+  frame += render_events(view.at("transitions").as_array(), 8, s.color());
+  frame += paint("refresh every " + std::to_string(interval.count()) + " ms; Ctrl-C to quit", sgr::dim, s.color()) +
+           "\n";
+  return frame;
+}
+
+}  // namespace
+
+int cmd_status(const Session& s) {
+  control::RateMemory rates;
+  const auto samples = sample_for_rates(s, s.options().interval.value_or(500ms), [&](const auto& first) {
+    (void)control::build_cluster_view(s.cluster().name(), first, rates, unix_now_ms());
+  });
+  const auto view = control::build_cluster_view(s.cluster().name(), samples, rates, unix_now_ms());
+  if (s.options().json) {
+    print_json(view);
+  } else {
+    std::cout << render_status(view, s.color());
+  }
+  return exit_code(view);
+}
+
+int cmd_watch(const Session& s) {
+  const auto interval = std::max(s.options().interval.value_or(1000ms), std::chrono::milliseconds(500));
+  std::signal(SIGINT, on_sigint);
+  std::signal(SIGTERM, on_sigint);
+  const bool tty = ::isatty(STDOUT_FILENO) != 0 && !s.options().json;
+  control::RateMemory rates;
+  std::optional<json::object> previous;
+  int code = 0;
+  for (int n = 0; !g_interrupted; ++n) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto view = control::build_cluster_view(s.cluster().name(), s.sample(), rates, unix_now_ms());
+    code = exit_code(view);
+    if (s.options().json) {
+      print_json(view);
+    } else {
+      // Home + clear on a terminal (like top); a separator otherwise.
+      std::cout << (tty ? "\033[H\033[2J" : (n ? "\n" : ""))
+                << watch_frame(s, view, previous ? &*previous : nullptr, interval) << std::flush;
+    }
+    previous = view;
+    if (s.options().count && n + 1 >= *s.options().count) break;
+    while (!g_interrupted && std::chrono::steady_clock::now() - started < interval) std::this_thread::sleep_for(20ms);
+  }
+  return code;
+}
+
+int cmd_events(const Session& s) {
+  const auto samples = s.sample(false);
+  auto transitions = control::merged_transitions(samples);
+  const std::size_t limit = static_cast<std::size_t>(s.options().limit);
+  int code = 0;
+  json::array unreachable;
+  for (const auto& smp : samples)
+    if (!smp.status) {
+      code = 2;
+      unreachable.emplace_back(smp.node + ": " + smp.error);
+    }
+  if (s.options().json) {
+    json::array last;
+    const std::size_t start = transitions.size() > limit ? transitions.size() - limit : 0;
+    for (std::size_t i = start; i < transitions.size(); ++i) last.push_back(transitions[i]);
+    json::object out;
+    out["events"] = std::move(last);
+    out["unreachable"] = std::move(unreachable);
+    out["exit_code"] = code;
+    print_json(out);
+  } else {
+    for (const auto& u : unreachable)
+      std::cout << paint("!!! unreachable " + std::string(u.as_string()), sgr::loud, s.color()) << "\n";
+    std::cout << render_events(transitions, limit, s.color());
+  }
+  return code;
+}
+
+}  // namespace tandem::ctl

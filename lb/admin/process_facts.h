@@ -1,0 +1,22 @@
+// Process-wide facts the admin views add to a generation's own state
+// (gathered by the process root on the control thread, per request).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace tandem::lb {
+
+struct ProcessFacts {
+  std::string node;
+  unsigned workers = 0;
+  std::size_t open_connections = 0;
+  std::uint64_t reloads = 0;
+  std::uint64_t reload_failures = 0;
+  bool draining = false;
+  std::map<std::string, std::uint64_t> admin_refused;  // admin requests refused, per reason (admin_policy.h)
+};
+
+}  // namespace tandem::lb
