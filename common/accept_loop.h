@@ -1,6 +1,7 @@
-// The accept loop every listener shares (the proxy's admin listener, the
-// agent's control socket, remote control, admin HTTP and local channel): one
-// place for what to do when accept() fails.
+// The accept loop every listener shares (the proxy's data listeners and admin
+// listener, the agent's control socket, remote control, admin HTTP, local
+// channel and sync): one place for what to do when accept() fails, and for
+// pausing at a connection limit.
 //
 // A failure that is not the acceptor closing (EMFILE, ENFILE, ENOBUFS: the
 // process or the host ran out of something that comes back) is logged and
@@ -29,15 +30,29 @@ struct AcceptFailures {
   std::chrono::milliseconds pause{100};
 };
 
+// A listener without a connection limit: always room, never a wait.
+struct AlwaysRoom {
+  bool available() const { return true; }
+  boost::asio::awaitable<void> wait() { co_return; }
+};
+
 // Accepts on ACCEPTOR until it is closed or STOPPED() returns true, and
 // hands every new socket to ON_ACCEPT(socket) (which must not block: it
 // spawns the connection's coroutine). Runs on the acceptor's executor.
-template <typename Acceptor, typename Stopped, typename OnAccept>
+//
+// ROOM bounds the connections: while ROOM.available() is false the loop
+// does not accept but co_awaits ROOM.wait(), so new clients wait in the
+// kernel's backlog (as with HAProxy's maxconn) instead of being refused.
+template <typename Acceptor, typename Stopped, typename OnAccept, typename Room = AlwaysRoom>
 boost::asio::awaitable<void> accept_loop(Acceptor& acceptor, Stopped stopped, OnAccept on_accept,
-                                         AcceptFailures failures) {
+                                         AcceptFailures failures, Room room = {}) {
   namespace asio = boost::asio;
   constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
   while (!stopped()) {
+    if (!room.available()) {
+      co_await room.wait();
+      continue;
+    }
     auto [ec, socket] = co_await acceptor.async_accept(nothrow);
     if (!ec) {
       on_accept(std::move(socket));

@@ -9,5 +9,5 @@ cmake --build build -j"$(nproc)"
 # Unit tests run in parallel; integration tests are marked RUN_SERIAL.
 ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 900
 # Every parser of outside bytes under libFuzzer with ASan and UBSan, from its
-# seed corpus, 20 s each (a separate clang build of only what they need).
-./scripts/fuzz.sh 20
+# seed corpus, 10 s each (a separate clang build of only what they need).
+./scripts/fuzz.sh 10

@@ -130,7 +130,7 @@ void server_counters(PrometheusText& m, const Generation& gen) {
   for (const auto& p : gen.pools) {
     if (auto* t = p->stick_table()) m.sample("tandem_stick_entries", {{"pool", p->name()}}, static_cast<double>(t->counters().entries));
   }
-  m.family("tandem_stick_evictions_total", "counter", "Stick entries evicted at the size bound (LRU).");
+  m.family("tandem_stick_evictions_total", "counter", "Stick entries evicted at the size bound (the soonest to expire).");
   for (const auto& p : gen.pools) {
     if (auto* t = p->stick_table()) m.sample("tandem_stick_evictions_total", {{"pool", p->name()}}, static_cast<double>(t->counters().evictions));
   }

@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/accept_loop.h"
 #include "lb/balance/registry.h"
 #include "lb/runtime/sessions.h"
 
@@ -152,39 +153,44 @@ void Worker::connection_closed() {
   if (accept_paused_ > 0) slot_freed_.cancel();
 }
 
+// The room for new connections on one listener: its max_connections against
+// its active count (every worker's).
+struct Worker::ListenerRoom {
+  Worker& worker;
+  std::shared_ptr<Acceptor> acceptor;
+
+  bool available() const {
+    const auto& listener = *acceptor->listener;
+    return listener.stats->active.load(std::memory_order_relaxed) < static_cast<std::int64_t>(listener.max_connections);
+  }
+  // Woken when a connection of this worker closes; the short expiry catches
+  // slots freed by the other workers.
+  awaitable<void> wait() {
+    acceptor->listener->stats->accept_paused.fetch_add(1, std::memory_order_relaxed);
+    worker.slot_freed_.expires_after(std::chrono::milliseconds(10));
+    ++worker.accept_paused_;
+    co_await worker.slot_freed_.async_wait(use_nothrow);
+    --worker.accept_paused_;
+  }
+};
+
 awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
-  while (!acceptor->closed) {
-    auto listener = acceptor->listener;
-    // At the connection limit stop accepting: new clients wait in the
-    // kernel's backlog (as with HAProxy's maxconn) instead of being refused.
-    if (listener->stats->active.load(std::memory_order_relaxed) >= static_cast<std::int64_t>(listener->max_connections)) {
-      listener->stats->accept_paused.fetch_add(1, std::memory_order_relaxed);
-      // Woken when a connection of this worker closes; the short expiry
-      // catches slots freed by the other workers.
-      slot_freed_.expires_after(std::chrono::milliseconds(10));
-      ++accept_paused_;
-      co_await slot_freed_.async_wait(use_nothrow);
-      --accept_paused_;
-      continue;
-    }
-    auto [ec, socket] = co_await acceptor->socket.async_accept(use_nothrow);
-    if (ec) {
-      if (ec == asio::error::operation_aborted || acceptor->closed) break;
-      // EMFILE and friends: back off briefly rather than spin.
-      spdlog::warn("accept_failed worker={} listener={} error=\"{}\"", index_, listener->config.name(), ec.message());
-      asio::steady_timer pause(io_, std::chrono::milliseconds(50));
-      co_await pause.async_wait(use_nothrow);
-      continue;
-    }
+  // EMFILE and friends: back off briefly rather than spin.
+  AcceptFailures failures{fmt::format("accept_failed worker={} listener={}", index_, acceptor->listener->config.name()),
+                          std::chrono::milliseconds(50)};
+  auto on_accept = [this, acceptor](tcp::socket socket) {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    listener = acceptor->listener;
+    const auto& listener = acceptor->listener;  // the current one, after a reload
     if (listener->config.mode() == config::TCP) {
       asio::co_spawn(io_, run_tcp_session(*this, listener, std::move(socket)), asio::detached);
     } else {
       start_http_session(*this, listener, std::move(socket));
     }
-  }
+  };
+  co_await tandem::accept_loop(
+      acceptor->socket, [acceptor] { return acceptor->closed; }, on_accept, std::move(failures),
+      ListenerRoom{*this, acceptor});
 }
 
 std::shared_ptr<PoolView> Worker::view(const std::shared_ptr<PoolRuntime>& pool) {

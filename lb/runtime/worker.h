@@ -91,6 +91,7 @@ class Worker {
 
  private:
   struct Acceptor;
+  struct ListenerRoom;
   awaitable<void> accept_loop(std::shared_ptr<Acceptor> acceptor);
   void open_acceptor(const std::shared_ptr<ListenerRuntime>& listener);
   void reconcile(std::shared_ptr<const Generation> gen);
