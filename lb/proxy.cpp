@@ -101,7 +101,7 @@ struct Proxy::Impl {
                                              [this] { return heartbeat(); }, stick_link_hooks());
   }
 
-  // ---- stick-table sync over the agent link (issue 4; control thread) ----
+  // ---- stick-table sync over the agent link (control thread) ----
 
   // The link drains the tables' changes every flush interval and applies
   // what the agent learned from peers (lb/agent_link/agent_link.h).

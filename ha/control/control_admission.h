@@ -1,4 +1,4 @@
-// Which connections the remote control endpoint keeps (issue 10 item 2).
+// Which connections the remote control endpoint keeps.
 // Pure: no sockets, no clock; the shell (ha/control/remote_control.h) asks
 // before serving a connection and closes what it is told to.
 //

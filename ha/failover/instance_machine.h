@@ -26,7 +26,7 @@
 //   newer advert went out, when the state changed since the original, or
 //   when a stall put it a whole interval late (the next advert says it all).
 //
-// Serving (issue 9): the one place where this rule is written down.
+// Serving: the one place where this rule is written down.
 // - The agent reduces what its lb-proxy reports (usable servers per
 //   listener, common/proto/local_channel.proto) to one fact per instance:
 //   this node CAN SERVE when every listener bound to one of the instance's
