@@ -48,6 +48,16 @@ std::string_view health_name(wire::ServerHealth health) {
   }
 }
 
+std::string_view node_role_name(wire::NodeRole role) {
+  switch (role) {
+    case wire::NODE_ROLE_INIT: return "INIT";
+    case wire::NODE_ROLE_BACKUP: return "BACKUP";
+    case wire::NODE_ROLE_MASTER: return "MASTER";
+    case wire::NODE_ROLE_FAULT: return "FAULT";
+    default: return "";
+  }
+}
+
 ProxyTotals proxy_totals(const wire::ProxyStatusReport& report) {
   ProxyTotals t;
   for (const auto& l : report.listeners()) t.requests = saturating_add(t.requests, l.requests());

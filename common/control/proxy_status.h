@@ -8,6 +8,7 @@
 #include <optional>
 #include <string_view>
 
+#include "common/proto/local_channel.pb.h"
 #include "common/proto/proxy_status.pb.h"
 
 namespace tandem::control {
@@ -26,6 +27,9 @@ std::string_view admin_state_name(wire::ServerAdminState state);
 std::string_view admin_state_value(wire::ServerAdminState state);
 // "UP", "DOWN"; "" when unspecified.
 std::string_view health_name(wire::ServerHealth health);
+// "INIT", "BACKUP", "MASTER", "FAULT" (the role the agent tells its proxy,
+// common/proto/local_channel.proto); "" when unspecified.
+std::string_view node_role_name(wire::NodeRole role);
 
 // What the cluster view sums over one proxy's report.
 struct ProxyTotals {

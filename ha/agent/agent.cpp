@@ -383,7 +383,7 @@ void Agent::on_transition(const Instance& in, const Transition& t) {
 // file is rewritten.
 void Agent::after_actions(bool transitioned) {
   if (transitioned && proxy_) {
-    const std::string role = overall_role();
+    const wire::NodeRole role = overall_role();
     if (role != last_role_) {
       last_role_ = role;
       proxy_->send_role(role);
@@ -392,15 +392,15 @@ void Agent::after_actions(bool transitioned) {
   if (running_) write_state_file(true);
 }
 
-std::string Agent::overall_role() const {
+wire::NodeRole Agent::overall_role() const {
   bool fault = false, backup = false;
   for (const auto& in : instances_) {
     const State state = in->driver.machine().state();
-    if (state == State::kMaster) return "MASTER";
+    if (state == State::kMaster) return wire::NODE_ROLE_MASTER;
     fault = fault || state == State::kFault;
     backup = backup || state == State::kBackup;
   }
-  return fault ? "FAULT" : backup ? "BACKUP" : "INIT";
+  return fault ? wire::NODE_ROLE_FAULT : backup ? wire::NODE_ROLE_BACKUP : wire::NODE_ROLE_INIT;
 }
 
 void Agent::write_state_file(bool running) {

@@ -87,7 +87,7 @@ class Agent : private AgentView {
   // what the drivers' actions need
   void on_transition(const Instance& in, const Transition& t);
   void after_actions(bool transitioned);
-  std::string overall_role() const;
+  wire::NodeRole overall_role() const;
   void write_state_file(bool running);
   // stopping
   void shutdown(const std::string& why);
@@ -132,7 +132,7 @@ class Agent : private AgentView {
   bool owns_node_ = false;  // past the duplicate-agent check: ours to clean up
   TransitionCounts transition_counts_;
   std::string state_text_;  // last written
-  std::string last_role_;   // last sent to the proxy
+  wire::NodeRole last_role_ = wire::NODE_ROLE_UNSPECIFIED;  // last sent to the proxy
 };
 
 }  // namespace tandem::ha

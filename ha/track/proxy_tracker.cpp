@@ -122,7 +122,7 @@ void ProxyChannel::on_accept(socket_t accepted) {
   writing_ = false;
   liveness_.connected(std::chrono::steady_clock::now());
   spdlog::info("proxy_connected path={}", path_);
-  if (!role_.empty()) send_role(role_);
+  if (role_ != wire::NODE_ROLE_UNSPECIFIED) send_role(role_);
   asio::co_spawn(io_, serve(socket, id), asio::detached);
   if (on_connected_) on_connected_();
   on_change_();
@@ -179,7 +179,7 @@ awaitable<void> ProxyChannel::serve(std::shared_ptr<socket_t> socket, std::uint6
   }
 }
 
-void ProxyChannel::send_role(const std::string& role) {
+void ProxyChannel::send_role(wire::NodeRole role) {
   role_ = role;
   if (!current_ || stopped_) return;
   wire::AgentToProxy message;

@@ -79,7 +79,7 @@ class ProxyChannel : public sync::ProxyStickPort {
   void stop();
 
   // Tells the connected proxy our role ("MASTER", "BACKUP", "FAULT").
-  void send_role(const std::string& role);
+  void send_role(wire::NodeRole role);
 
   // Stick sync's transport (ha/sync/proxy_stick_port.h).
   void set_stick_handlers(std::function<void(const wire::StickChanges&)> on_stick,
@@ -111,7 +111,7 @@ class ProxyChannel : public sync::ProxyStickPort {
   asio::steady_timer check_timer_;
   std::shared_ptr<socket_t> current_;
   std::uint64_t current_id_ = 0;
-  std::string role_;
+  wire::NodeRole role_ = wire::NODE_ROLE_UNSPECIFIED;
   std::function<void(const wire::StickChanges&)> on_stick_;
   std::function<void()> on_connected_;
   std::function<void(std::uint64_t)> on_applied_;

@@ -170,6 +170,14 @@ class LbctlTest(unittest.TestCase):
 
     # ---- scenarios ---------------------------------------------------------
 
+    def test_0_each_proxy_hears_its_nodes_role(self):
+        """The agent tells its proxy the node's role over the local channel
+        (a NodeRole enum, common/proto/local_channel.proto); the proxy logs
+        it spelled for people."""
+        for edge, role in self.c.roles().items():
+            self.assertIn(role, ("MASTER", "BACKUP"), f"{edge}: {self.c.roles()}")
+            self.c.proc(edge, "proxy").wait_for_line(rf"agent_role role={role}\b", timeout=5)
+
     def test_1_status_before_and_after_failover_to_edge3(self):
         """status --json: healthy, edge1 master holding the VIP, proxies ok,
         3/3 servers; `failover --to edge3` returns once edge3 serves the VIP

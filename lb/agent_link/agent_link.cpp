@@ -7,6 +7,7 @@
 #include <boost/asio/local/stream_protocol.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/control/proxy_status.h"
 #include "common/framing.h"
 
 namespace tandem::lb {
@@ -42,7 +43,7 @@ awaitable<void> AgentLink::read_loop(local_socket& socket) {
     wire::AgentToProxy message;
     if (!message.ParseFromString(payload)) co_return;
     if (message.has_role() && message.role() != role_) {
-      spdlog::info("agent_role role={}", message.role());
+      spdlog::info("agent_role role={}", control::node_role_name(message.role()));
       role_ = message.role();
     }
     if (message.has_stick() && stick_.apply) {

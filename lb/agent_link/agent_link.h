@@ -70,7 +70,7 @@ class AgentLink {
   HeartbeatSource source_;
   StickLinkHooks stick_;
   std::shared_ptr<bool> running_;
-  std::string role_;                          // the agent's role as last logged
+  wire::NodeRole role_ = wire::NODE_ROLE_UNSPECIFIED;  // the agent's role as last logged
   StickLink stick_link_;                      // what the stick exchange sends and takes
   asio::steady_timer* wake_ = nullptr;        // the send loop's timer, to ack at once
 };

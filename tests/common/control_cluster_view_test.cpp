@@ -251,6 +251,9 @@ BOOST_AUTO_TEST_CASE(totals_and_names) {
   BOOST_TEST(admin_state_name(wire::SERVER_ADMIN_MAINTENANCE) == "MAINTENANCE");
   BOOST_TEST(health_name(wire::SERVER_HEALTH_UNSPECIFIED) == "");
   BOOST_TEST(mode_name(wire::LISTENER_MODE_TCP) == "TCP");
+  BOOST_TEST(node_role_name(wire::NODE_ROLE_MASTER) == "MASTER");
+  BOOST_TEST(node_role_name(wire::NODE_ROLE_FAULT) == "FAULT");
+  BOOST_TEST(node_role_name(wire::NODE_ROLE_UNSPECIFIED) == "");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
