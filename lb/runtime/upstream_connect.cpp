@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "lb/route/connect_plan.h"
 #include "lb/route/slot_limit.h"
 
 namespace tandem::lb {
@@ -99,22 +100,17 @@ awaitable<std::pair<UpstreamFailure, std::optional<Upstream>>> acquire_upstream(
     const UpstreamRequest& request, std::vector<ServerIndex>& tried) {
   PoolView& view = *view_ptr;
   auto& pool = *view.pool;
-  const unsigned attempts = config::pool_retries(pool.config()) + 1;
-  std::optional<ServerIndex> preferred = request.preferred;
-  UpstreamFailure last = UpstreamFailure::no_server;
-
-  for (unsigned attempt = 0; attempt < attempts; ++attempt) {
-    std::optional<ServerIndex> choice;
-    if (preferred && has_free_slot(pool, *preferred)) choice = preferred;
+  ConnectPlan plan(config::pool_retries(pool.config()), request.preferred, tried);
+  while (plan.more()) {
+    auto choice = plan.stuck_first([&](ServerIndex i) { return has_free_slot(pool, i); });
     if (!choice) choice = pick_free(worker, view, request.key_hash, tried);
     if (!choice) {
-      // Nobody usable at all (the last failure stands), or everybody full: queue.
-      if (worker.pick(view, request.key_hash, tried) == std::nullopt) co_return std::pair{last, std::nullopt};
+      // Nobody usable at all: the last failure stands. Everybody full: queue.
+      if (!worker.pick(view, request.key_hash, tried)) co_return std::pair{plan.last(), std::nullopt};
       auto [queued, freed] = co_await wait_for_slot(worker, listener, view, request.key_hash, tried);
       if (!freed) co_return std::pair{queued, std::nullopt};
       choice = freed;
     }
-    preferred.reset();
 
     const ServerIndex index = *choice;
     auto& server = pool.server(index);
@@ -128,11 +124,9 @@ awaitable<std::pair<UpstreamFailure, std::optional<Upstream>>> acquire_upstream(
     if (!ec) co_return std::pair{UpstreamFailure::none, Upstream{index, std::move(socket), false, std::move(slot)}};
     spdlog::debug("upstream_connect_failed pool={} server={} error=\"{}\"", pool.name(), server.name, ec.message());
     pool.report_failure(index, Clock::now(), ec == beast::error::timeout ? "connect timeout" : "connect failed");
-    tried.push_back(index);
-    last = UpstreamFailure::connect_failed;
-    if (attempt + 1 < attempts) listener.stats->retries.fetch_add(1, std::memory_order_relaxed);
+    if (plan.connect_failed(index)) listener.stats->retries.fetch_add(1, std::memory_order_relaxed);
   }
-  co_return std::pair{last, std::nullopt};
+  co_return std::pair{plan.last(), std::nullopt};
 }
 
 }  // namespace tandem::lb
