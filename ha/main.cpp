@@ -105,6 +105,60 @@ int release_vips(const tandem::config::Cluster& cluster, const std::string& node
   return 0;
 }
 
+// --check-config, after the file's own checks: what only this host can tell
+// (the key file, the interface).
+int check_on_this_host(const tandem::config::LoadResult& loaded, const std::string& config_path,
+                       const std::string& node) {
+  const auto problems = tandem::config::check_host(loaded, node, tandem::config::SystemHost(), {});
+  if (!problems.empty()) {
+    std::cerr << tandem::config::format_problems(problems);
+    std::cerr << "ha-agent: " << problems.size() << " problem(s) in " << config_path << " on this host\n";
+    return 1;
+  }
+  std::cout << config_path << ": configuration is valid for node " << node << "\n";
+  return 0;
+}
+
+// The cluster keys, only from files no one else can read; nullopt with ERROR.
+std::optional<tandem::KeyRing> read_private_keys(const tandem::config::Cluster& cluster, std::string& error) {
+  tandem::KeyRing keys;
+  if (!tandem::read_key_ring(cluster.ha().key_file(), cluster.ha().next_key_file(), keys, error) ||
+      !tandem::key_file_is_private(cluster.ha().key_file(), error) ||
+      (!cluster.ha().next_key_file().empty() && !tandem::key_file_is_private(cluster.ha().next_key_file(), error)))
+    return std::nullopt;
+  return keys;
+}
+
+// Runs the agent until it is stopped; 1 when it cannot start.
+int run_agent(const tandem::config::Cluster& cluster, const std::string& config_path, const std::string& node) {
+  std::string error;
+  auto keys = read_private_keys(cluster, error);
+  if (!keys) {
+    std::cerr << "ha-agent: " << error << "\n";
+    spdlog::critical("startup_failed error=\"{}\"", error);
+    return 1;
+  }
+  try {
+    tandem::ha::Agent agent(cluster, node, std::move(*keys));
+    // SIGHUP re-reads the cluster file's key_file and next_key_file.
+    agent.set_key_reloader([config_path, node](std::string& why) -> std::optional<tandem::KeyRing> {
+      auto again = tandem::config::load_for_node(config_path, node);
+      if (!again.cluster) {
+        why = tandem::config::format_problems(again.problems);
+        return std::nullopt;
+      }
+      tandem::KeyRing ring;
+      if (!tandem::read_key_ring(again.cluster->ha().key_file(), again.cluster->ha().next_key_file(), ring, why))
+        return std::nullopt;
+      return ring;
+    });
+    return agent.run();
+  } catch (const std::exception& e) {
+    spdlog::critical("startup_failed error=\"{}\"", e.what());
+    return 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -156,44 +210,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (mode == Mode::release_vips) return release_vips(cluster, node);
-  if (mode == Mode::check_config) {
-    // What only this host can tell: the key file and the interface.
-    const auto problems = tandem::config::check_host(loaded, node, tandem::config::SystemHost(), {});
-    if (!problems.empty()) {
-      std::cerr << tandem::config::format_problems(problems);
-      std::cerr << "ha-agent: " << problems.size() << " problem(s) in " << config_path << " on this host\n";
-      return 1;
-    }
-    std::cout << config_path << ": configuration is valid for node " << node << "\n";
-    return 0;
-  }
-  tandem::KeyRing keys;
-  std::string error;
-  if (!tandem::read_key_ring(cluster.ha().key_file(), cluster.ha().next_key_file(), keys, error) ||
-      !tandem::key_file_is_private(cluster.ha().key_file(), error) ||
-      (!cluster.ha().next_key_file().empty() &&
-       !tandem::key_file_is_private(cluster.ha().next_key_file(), error))) {
-    std::cerr << "ha-agent: " << error << "\n";
-    spdlog::critical("startup_failed error=\"{}\"", error);
-    return 1;
-  }
-  try {
-    tandem::ha::Agent agent(cluster, node, std::move(keys));
-    // SIGHUP re-reads the cluster file's key_file and next_key_file.
-    agent.set_key_reloader([config_path, node](std::string& why) -> std::optional<tandem::KeyRing> {
-      auto again = tandem::config::load_for_node(config_path, node);
-      if (!again.cluster) {
-        why = tandem::config::format_problems(again.problems);
-        return std::nullopt;
-      }
-      tandem::KeyRing ring;
-      if (!tandem::read_key_ring(again.cluster->ha().key_file(), again.cluster->ha().next_key_file(), ring, why))
-        return std::nullopt;
-      return ring;
-    });
-    return agent.run();
-  } catch (const std::exception& e) {
-    spdlog::critical("startup_failed error=\"{}\"", e.what());
-    return 1;
-  }
+  if (mode == Mode::check_config) return check_on_this_host(loaded, config_path, node);
+  return run_agent(cluster, config_path, node);
 }
