@@ -151,6 +151,19 @@ class Limits(ProxyCase):
             b"POST /front HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\n"
             b"Content-Length: %d\r\n\r\n" % len(body) + body, "/smuggled-cl")
 
+    def test_agreeing_content_lengths_reach_the_backend_as_one(self):
+        # RFC 9110 §8.6, HAProxy's rule: repeated or listed identical values
+        # are folded to one Content-Length field on the forwarded request.
+        for what, fields in {"repeated": b"Content-Length: 5\r\nContent-Length: 5\r\n",
+                             "list": b"Content-Length: 5, 5\r\n"}.items():
+            with self.subTest(what):
+                r = load.raw_exchange(self.host, self.port,
+                                      b"POST /folded HTTP/1.1\r\nHost: test\r\n" + fields +
+                                      b"Connection: close\r\n\r\nhello")
+                self.assertEqual(r.status, 200, r.data[:300])
+                self.assertIn(b"X-Backend: b1", r.data)
+                self.assertIn(b"\r\nX-Seen-Content-Length: 5\r\n", r.data)
+
     def test_malformed_chunking_gets_400(self):
         cases = {
             "non-hex size": b"zz\r\nhello\r\n0\r\n\r\n",

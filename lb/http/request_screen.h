@@ -48,6 +48,14 @@ struct Verdict {
   friend constexpr bool operator==(const Verdict&, const Verdict&) = default;
 };
 
+/// What the screen learned about an accepted request that the runtime acts on
+/// before forwarding it. Filled in the screen's one walk over the fields.
+struct RequestFacts {
+  /// Content-Length came as several values that agree (repeated fields or a
+  /// list, "5, 5"): forward one field instead (fold_content_length, hop_by_hop.h).
+  bool fold_content_length = false;
+};
+
 /// Checks a request header that Beast has parsed: HTTP version (505), header
 /// count (431), request target and Host (400), CONNECT (501), and message
 /// framing — Content-Length and Transfer-Encoding together, differing or
@@ -57,7 +65,15 @@ struct Verdict {
 /// client connection after the error response. Thread-safe, no allocation.
 template <class Fields>
 [[nodiscard]] Verdict screen_request(const boost::beast::http::header<true, Fields>& req,
-                                     const Limits& limits);
+                                     const Limits& limits, RequestFacts& facts);
+
+/// screen_request when the facts are not wanted.
+template <class Fields>
+[[nodiscard]] Verdict screen_request(const boost::beast::http::header<true, Fields>& req,
+                                     const Limits& limits) {
+  RequestFacts facts;
+  return screen_request(req, limits, facts);
+}
 
 /// Maps an error from Beast's parser (or a read through it) to the response
 /// the client gets: header_limit/buffer_overflow → 431, body_limit → 413,

@@ -309,10 +309,12 @@ class HttpSession final : public DrainableSession {
     stats_.requests.fetch_add(1, std::memory_order_relaxed);
     auto& req = ctx.parser.get();
     ctx.head = req.method() == bhttp::verb::head;
-    if (auto verdict = http::screen_request(req, ctx.limits); !verdict.ok()) {
+    http::RequestFacts facts;
+    if (auto verdict = http::screen_request(req, ctx.limits, facts); !verdict.ok()) {
       count_refused(verdict.status, verdict.reason);
       return Ending{.status = verdict.status};
     }
+    if (facts.fold_content_length) http::fold_content_length(req);  // one length goes on (hop_by_hop.h)
     ctx.client_version = req.version();
     ctx.client_intent = http::strip_hop_by_hop(req);
     if (forwarding_) http::add_forwarding_headers(req, *forwarding_);
@@ -453,6 +455,7 @@ class HttpSession final : public DrainableSession {
     ctx.keep_client = http::keep_client_alive(ctx.client_intent, ctx.client_version, ctx.status, framing) &&
                       !worker_.draining();
     ctx.keep_server = http::keep_server_alive(server_intent, ctx.status, framing);
+    if (framing == http::BodyFraming::content_length) http::fold_content_length(res);
     stick(ctx, res);
     res.set("X-Tandem-Node", worker_.node_name());
     if (ctx.client_version == 10 && res.chunked()) {

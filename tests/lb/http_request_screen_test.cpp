@@ -15,6 +15,7 @@ using bhttp::field;
 using bhttp::status;
 using tandem::lb::http::classify_parse_error;
 using tandem::lb::http::Limits;
+using tandem::lb::http::RequestFacts;
 using tandem::lb::http::screen_request;
 using tandem::lb::http::Verdict;
 
@@ -187,6 +188,34 @@ BOOST_AUTO_TEST_CASE(content_length_values) {
     for (auto const& v : c.values) req.insert(field::content_length, v);
     BOOST_TEST(screen(req) == c.expected, "Content-Length: " << c.values.front());
   }
+}
+
+// Agreeing values are accepted and marked to be folded to one field (RFC 9110
+// §8.6, HAProxy's rule); one plain value is not marked.
+BOOST_AUTO_TEST_CASE(agreeing_content_lengths_are_marked_for_folding) {
+  struct Case {
+    std::vector<std::string> values;
+    bool fold;
+  };
+  const std::vector<Case> cases{
+      {{"5"}, false}, {{"005"}, false}, {{"5", "5"}, true}, {{"5, 5"}, true}, {{"5", "005"}, true},
+  };
+  for (auto const& c : cases) {
+    auto req = post();
+    for (auto const& v : c.values) req.insert(field::content_length, v);
+    RequestFacts facts;
+    BOOST_TEST(screen_request(req, Limits{}, facts).ok());
+    BOOST_TEST(facts.fold_content_length == c.fold, "Content-Length: " << c.values.front());
+  }
+  RequestFacts facts;
+  BOOST_TEST(screen_request(get(), Limits{}, facts).ok());
+  BOOST_TEST(!facts.fold_content_length);
+  auto differing = post();
+  differing.insert(field::content_length, "5");
+  differing.insert(field::content_length, "6");
+  auto const v = screen_request(differing, Limits{}, facts);
+  BOOST_TEST(v.status == status::bad_request);
+  BOOST_TEST(v.reason == "conflicting Content-Length values");
 }
 
 BOOST_AUTO_TEST_CASE(content_length_above_body_limit_is_413) {
