@@ -176,6 +176,22 @@ class Limits(ProxyCase):
                     b"POST /front HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks,
                     "/front")
 
+    def test_chunk_lines_with_bare_lf_get_400_at_once(self):
+        # RFC 9112 §7.1 (§2.2 lets a recipient reject a bare LF): a 400 and a
+        # close while the client holds the connection open, well under the
+        # 30 s client_idle limit the body read is given.
+        cases = {
+            "chunk-size line, nothing after": b"5\nhello",
+            "chunk-size line": b"5\nhello\r\n0\r\n\r\n",
+            "every line": b"5\nhello\n0\n\n",
+            "last chunk": b"5\r\nhello\r\n0\n\n",
+        }
+        for what, chunks in cases.items():
+            with self.subTest(what):
+                self.assert_rejected(
+                    b"POST /front HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks,
+                    "/front")
+
 
 if __name__ == "__main__":
     unittest.main()
