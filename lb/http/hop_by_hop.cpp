@@ -1,6 +1,7 @@
 #include "lb/http/hop_by_hop.h"
 
 #include "lb/http/field_list.h"
+#include "lb/http/request_screen.h"
 
 #include <boost/beast/http/field.hpp>
 
@@ -157,6 +158,17 @@ bool fold_content_length(bhttp::basic_fields<Allocator>& fields) {
   return true;
 }
 
+template <class Allocator>
+bool drop_expect_continue(bhttp::basic_fields<Allocator>& fields) {
+  bool dropped = false;
+  detail::erase_if(fields, [&](auto const& f) {
+    const bool drop = f.name() == field::expect && is_100_continue(f.value());
+    dropped = dropped || drop;
+    return drop;
+  });
+  return dropped;
+}
+
 template <class Fields>
 BodyFraming response_framing(const bhttp::header<true, Fields>& req, const bhttp::header<false, Fields>& res) {
   auto const code = res.result_int();
@@ -216,6 +228,8 @@ template ConnectionIntent connection_intent(unsigned, const bhttp::fields&);
 template ConnectionIntent connection_intent(unsigned, const ArenaFields&);
 template ConnectionIntent strip_hop_by_hop(unsigned, bhttp::fields&);
 template ConnectionIntent strip_hop_by_hop(unsigned, ArenaFields&);
+template bool drop_expect_continue(bhttp::fields&);
+template bool drop_expect_continue(ArenaFields&);
 template bool fold_content_length(bhttp::fields&);
 template bool fold_content_length(ArenaFields&);
 template BodyFraming response_framing(const bhttp::request_header<>&, const bhttp::response_header<>&);

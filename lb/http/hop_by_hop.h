@@ -49,6 +49,13 @@ ConnectionIntent strip_hop_by_hop(boost::beast::http::header<isRequest, Fields>&
 template <class Allocator>
 bool fold_content_length(boost::beast::http::basic_fields<Allocator>& fields);
 
+/// Removes "Expect: 100-continue" fields (any other expectation stays): the
+/// proxy answers the expectation itself (answer_continue, request_screen.h)
+/// and cannot relay a server's interim 100, which it would take for the final
+/// response. Returns true if it removed one.
+template <class Allocator>
+bool drop_expect_continue(boost::beast::http::basic_fields<Allocator>& fields);
+
 /// How the end of a response body is known (RFC 9112 §6.3).
 enum class BodyFraming {
   none,            ///< no body: HEAD, 1xx, 204, 304, 2xx to CONNECT

@@ -76,6 +76,7 @@ struct KeyFields {
   std::string_view host;  // the first Host value
   bool transfer_encoding = false;
   bool content_length = false;
+  bool expect_continue = false;  // an Expect field says 100-continue
 };
 
 template <class Fields>
@@ -88,6 +89,9 @@ Verdict check_fields(const bhttp::header<true, Fields>& req, const Limits& limit
         break;
       case field::transfer_encoding: key.transfer_encoding = true; break;
       case field::content_length: key.content_length = true; break;
+      case field::expect:
+        if (is_100_continue(f.value())) key.expect_continue = true;
+        break;
       default: break;
     }
     if (++count > limits.max_header_count)
@@ -226,7 +230,12 @@ Verdict screen_request(const bhttp::header<true, Fields>& req, const Limits& lim
   KeyFields key;
   if (auto v = check_fields(req, limits, key); !v.ok()) return v;
   if (auto v = check_target_and_host(req, key); !v.ok()) return v;
+  facts.expect_continue = key.expect_continue;
   return check_framing(req, limits, key, facts);
+}
+
+bool is_100_continue(std::string_view value) noexcept {
+  return detail::iequals(detail::trim_ows(value), "100-continue");
 }
 
 std::optional<Verdict> classify_parse_error(boost::system::error_code ec,

@@ -14,6 +14,7 @@ using bhttp::field;
 using tandem::lb::http::BodyFraming;
 using tandem::lb::http::connection_intent;
 using tandem::lb::http::ConnectionIntent;
+using tandem::lb::http::drop_expect_continue;
 using tandem::lb::http::fold_content_length;
 using tandem::lb::http::keep_client_alive;
 using tandem::lb::http::keep_server_alive;
@@ -234,6 +235,23 @@ BOOST_AUTO_TEST_CASE(fold_content_length_to_one_field) {
   auto none = response();
   BOOST_TEST(!fold_content_length(none));
   BOOST_TEST(none.count(field::content_length) == 0u);
+}
+
+// Once the proxy answered the 100 itself, the expectation does not go on;
+// any other expectation does.
+BOOST_AUTO_TEST_CASE(drop_expect_continue_only) {
+  auto req = request();
+  req.set("X-A", "a");
+  req.insert(field::expect, "100-Continue");
+  req.set("X-B", "b");
+  BOOST_TEST(drop_expect_continue(req));
+  BOOST_TEST(req.count(field::expect) == 0u);
+  BOOST_TEST(req["X-A"] == "a");
+  BOOST_TEST(req["X-B"] == "b");
+  BOOST_TEST(!drop_expect_continue(req));
+  req.insert(field::expect, "other");
+  BOOST_TEST(!drop_expect_continue(req));
+  BOOST_TEST(req[field::expect] == "other");
 }
 
 BOOST_AUTO_TEST_CASE(client_side_keep_alive) {
