@@ -79,7 +79,8 @@ inline constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n
 /// non-numeric Content-Length values, Transfer-Encoding whose final coding is
 /// not chunked or in HTTP/1.0 (400), unknown transfer codings (501), a
 /// Content-Length above the body cap (413). Any rejection must close the
-/// client connection after the error response. Thread-safe, no allocation.
+/// client connection after the error response. On acceptance, `facts` holds
+/// what the runtime must change before forwarding. Thread-safe, no allocation.
 template <class Fields>
 [[nodiscard]] Verdict screen_request(const boost::beast::http::header<true, Fields>& req,
                                      const Limits& limits, RequestFacts& facts);
