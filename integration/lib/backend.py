@@ -11,6 +11,7 @@ body NAME and headers:
   X-Seen-XFF / X-Seen-XFP / X-Seen-Forwarded / X-Seen-Cookie / X-Seen-Host:
               the request's X-Forwarded-For, X-Forwarded-Proto, Forwarded,
               Cookie and Host headers as received ("-" when absent)
+  X-Seen-Content-Length: every Content-Length field received, joined by "|"
   Set-Cookie: COOKIE=NAME-<n> when --set-cookie COOKIE is given and the request
               does not already carry that cookie (a session the proxy can learn)
 /health answers 200 "ok" (or the status set through the control path).
@@ -145,6 +146,7 @@ def _make_handler(state):
                     ("X-Seen-Forwarded", h.get("Forwarded", "-")),
                     ("X-Seen-Cookie", h.get("Cookie", "-")),
                     ("X-Seen-Host", h.get("Host", "-")),
+                    ("X-Seen-Content-Length", "|".join(h.get_all("Content-Length", [])) or "-"),
                 ]
                 if state.set_cookie and f"{state.set_cookie}=" not in (h.get("Cookie") or ""):
                     with state.lock:

@@ -1,9 +1,14 @@
 """Limits that protect the proxy: slowloris is cut at request_header_ms while
 other clients are served; oversized and too many headers get 431; request
-smuggling shapes get 400 and a closed connection, and reach no backend."""
+smuggling shapes get 400 and a closed connection, and reach no backend.
+Framing edge cases: agreeing Content-Length values reach the backend as one,
+a chunk line with a bare LF gets a 400 at once, Expect: 100-continue gets the
+proxy's 100 before the body is sent."""
 
 import selectors
 import socket
+import subprocess
+import tempfile
 import threading
 import time
 import unittest
@@ -151,6 +156,19 @@ class Limits(ProxyCase):
             b"POST /front HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\n"
             b"Content-Length: %d\r\n\r\n" % len(body) + body, "/smuggled-cl")
 
+    def test_agreeing_content_lengths_reach_the_backend_as_one(self):
+        # RFC 9110 §8.6, HAProxy's rule: repeated or listed identical values
+        # are folded to one Content-Length field on the forwarded request.
+        for what, fields in {"repeated": b"Content-Length: 5\r\nContent-Length: 5\r\n",
+                             "list": b"Content-Length: 5, 5\r\n"}.items():
+            with self.subTest(what):
+                r = load.raw_exchange(self.host, self.port,
+                                      b"POST /folded HTTP/1.1\r\nHost: test\r\n" + fields +
+                                      b"Connection: close\r\n\r\nhello")
+                self.assertEqual(r.status, 200, r.data[:300])
+                self.assertIn(b"X-Backend: b1", r.data)
+                self.assertIn(b"\r\nX-Seen-Content-Length: 5\r\n", r.data)
+
     def test_malformed_chunking_gets_400(self):
         cases = {
             "non-hex size": b"zz\r\nhello\r\n0\r\n\r\n",
@@ -162,6 +180,83 @@ class Limits(ProxyCase):
                 self.assert_rejected(
                     b"POST /front HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks,
                     "/front")
+
+    def test_chunk_lines_with_bare_lf_get_400_at_once(self):
+        # RFC 9112 §7.1 (§2.2 lets a recipient reject a bare LF): a 400 and a
+        # close while the client holds the connection open, well under the
+        # 30 s client_idle limit the body read is given.
+        cases = {
+            "chunk-size line, nothing after": b"5\nhello",
+            "chunk-size line": b"5\nhello\r\n0\r\n\r\n",
+            "every line": b"5\nhello\n0\n\n",
+            "last chunk": b"5\r\nhello\r\n0\n\n",
+        }
+        for what, chunks in cases.items():
+            with self.subTest(what):
+                self.assert_rejected(
+                    b"POST /front HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks,
+                    "/front")
+
+    # ---- Expect: 100-continue ---------------------------------------------------------
+
+    def test_expect_100_continue_gets_100_before_the_body(self):
+        # The client waits for the 100 before it sends the body, as curl does
+        # (for 1 s by default); the proxy answers it once connected upstream
+        # and does not forward the expectation, so no second 100 follows.
+        s = socket.create_connection((self.host, self.port), timeout=5)
+        try:
+            started = time.monotonic()
+            s.sendall(b"POST /continue HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n"
+                      b"Expect: 100-continue\r\nConnection: close\r\n\r\n")
+            interim = b"HTTP/1.1 100 Continue\r\n\r\n"
+            data = b""
+            s.settimeout(2.0)
+            while len(data) < len(interim):
+                chunk = s.recv(len(interim) - len(data))
+                if not chunk:
+                    break
+                data += chunk
+            self.assertEqual(data, interim)
+            self.assertLess(time.monotonic() - started, 1.0)
+            s.sendall(b"hello")
+            s.settimeout(5.0)
+            rest = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                rest += chunk
+        finally:
+            s.close()
+        self.assertTrue(rest.startswith(b"HTTP/1.1 200 "), rest[:300])
+        self.assertIn(b"X-Backend: b1", rest)
+        self.assertNotIn(b"100 Continue", rest)
+        self.assertIn("/continue", self.b.paths())
+
+    def test_curl_sends_its_body_on_the_100_not_on_its_timeout(self):
+        # curl waits --expect100-timeout (5 s here) for the 100 before it
+        # sends a large body; answered at once, the upload takes well under that.
+        with tempfile.NamedTemporaryFile(suffix=".bin") as f:
+            f.write(b"x" * (2 * 1024 * 1024))
+            f.flush()
+            r = subprocess.run(
+                ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "--max-time", "10",
+                 "--expect100-timeout", "5", "-H", "Expect: 100-continue", "--data-binary", "@" + f.name,
+                 "http://%s:%d/upload" % (self.host, self.port)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        code, total = r.stdout.decode().split()
+        self.assertEqual(code, "200")
+        self.assertLess(float(total), 2.5, "curl waited for a 100 that did not come")
+
+    def test_expect_100_continue_with_the_body_sent_gets_no_100(self):
+        # A client that did not wait is not waiting: the answer is the final
+        # one (the expectation is not forwarded, so the backend's 100 cannot
+        # be taken for it either).
+        r = load.raw_exchange(self.host, self.port,
+                              b"POST /no-wait HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n"
+                              b"Expect: 100-continue\r\nConnection: close\r\n\r\nhello")
+        self.assertTrue(r.data.startswith(b"HTTP/1.1 200 "), r.data[:300])
 
 
 if __name__ == "__main__":

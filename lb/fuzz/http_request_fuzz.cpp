@@ -44,6 +44,15 @@ void exercise(const bhttp::request_header<>& parsed, const lbh::Verdict& verdict
     check(!(req.count(bhttp::field::content_length) > 0 &&
             req.count(bhttp::field::transfer_encoding) > 0));
     check(req.version() == 10 || req.version() == 11);
+    // Agreeing Content-Length values fold to exactly one field (RFC 9110 §8.6);
+    // a 100-continue expectation is never forwarded.
+    lbh::RequestFacts facts;
+    if (lbh::screen_request(req, lbh::Limits{.max_header_count = SIZE_MAX}, facts).ok()) {
+      check(lbh::fold_content_length(req) == facts.fold_content_length);
+      if (facts.fold_content_length) check(req.count(bhttp::field::content_length) == 1);
+      check(lbh::drop_expect_continue(req) == facts.expect_continue);
+      for (auto const& f : req) check(f.name() != bhttp::field::expect || !lbh::is_100_continue(f.value()));
+    }
   }
   (void)lbh::connection_intent(req.version(), req);
   (void)lbh::strip_hop_by_hop(req);

@@ -1,10 +1,12 @@
 #include "lb/http/hop_by_hop.h"
 
 #include "lb/http/field_list.h"
+#include "lb/http/request_screen.h"
 
 #include <boost/beast/http/field.hpp>
 
 #include <array>
+#include <charconv>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,7 +40,6 @@ constexpr bool is_always_hop_by_hop(field name) {
   }
 }
 
-// The single Content-Length value of `fields`, if all its elements agree.
 // Whether FIELDS has NAME: a walk of the (short) list comparing the field
 // enum, where fields::count() does two case-insensitive tree searches.
 template <class Allocator>
@@ -48,6 +49,7 @@ bool has(const bhttp::basic_fields<Allocator>& fields, field name) {
   return false;
 }
 
+// The single Content-Length value of `fields`, if all its elements agree.
 template <class Allocator>
 std::optional<std::uint64_t> content_length(const bhttp::basic_fields<Allocator>& fields) {
   std::optional<std::uint64_t> length;
@@ -136,6 +138,37 @@ ConnectionIntent strip_hop_by_hop(unsigned version, bhttp::basic_fields<Allocato
   return intent;
 }
 
+template <class Allocator>
+bool fold_content_length(bhttp::basic_fields<Allocator>& fields) {
+  bool several = false;
+  bool seen = false;
+  for (auto const& f : fields) {
+    if (f.name() != field::content_length) continue;
+    several = seen || std::string_view(f.value()).find(',') != std::string_view::npos;
+    if (several) break;
+    seen = true;
+  }
+  if (!several) return false;
+  auto const length = content_length(fields);
+  if (!length) return false;
+  std::array<char, 20> digits{};  // UINT64_MAX has 20
+  auto const end = std::to_chars(digits.data(), digits.data() + digits.size(), *length).ptr;
+  detail::erase_if(fields, [](auto const& f) { return f.name() == field::content_length; });
+  fields.set(field::content_length, std::string_view(digits.data(), static_cast<std::size_t>(end - digits.data())));
+  return true;
+}
+
+template <class Allocator>
+bool drop_expect_continue(bhttp::basic_fields<Allocator>& fields) {
+  bool dropped = false;
+  detail::erase_if(fields, [&](auto const& f) {
+    const bool drop = f.name() == field::expect && is_100_continue(f.value());
+    dropped = dropped || drop;
+    return drop;
+  });
+  return dropped;
+}
+
 template <class Fields>
 BodyFraming response_framing(const bhttp::header<true, Fields>& req, const bhttp::header<false, Fields>& res) {
   auto const code = res.result_int();
@@ -195,6 +228,10 @@ template ConnectionIntent connection_intent(unsigned, const bhttp::fields&);
 template ConnectionIntent connection_intent(unsigned, const ArenaFields&);
 template ConnectionIntent strip_hop_by_hop(unsigned, bhttp::fields&);
 template ConnectionIntent strip_hop_by_hop(unsigned, ArenaFields&);
+template bool drop_expect_continue(bhttp::fields&);
+template bool drop_expect_continue(ArenaFields&);
+template bool fold_content_length(bhttp::fields&);
+template bool fold_content_length(ArenaFields&);
 template BodyFraming response_framing(const bhttp::request_header<>&, const bhttp::response_header<>&);
 template BodyFraming response_framing(const bhttp::header<true, ArenaFields>&, const bhttp::header<false, ArenaFields>&);
 template bool keep_client_alive(ConnectionIntent, const bhttp::request_header<>&, const bhttp::response_header<>&);

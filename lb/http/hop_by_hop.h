@@ -38,6 +38,24 @@ ConnectionIntent strip_hop_by_hop(boost::beast::http::header<isRequest, Fields>&
   return strip_hop_by_hop(h.version(), static_cast<Fields&>(h));
 }
 
+/// Folds several agreeing Content-Length values (repeated fields, or a list
+/// "5, 5") into one field "Content-Length: 5", so the next hop sees exactly
+/// one length. RFC 9110 §8.6 lets a recipient either reject such a message or
+/// fold it; we fold, as HAProxy does. Values that differ or do not parse are
+/// left alone: a request with them is refused by screen_request (400), and a
+/// response with them fails Beast's parser (502). Returns true if it changed
+/// the fields. A message with one plain Content-Length costs one walk over
+/// the fields and no allocation.
+template <class Allocator>
+bool fold_content_length(boost::beast::http::basic_fields<Allocator>& fields);
+
+/// Removes "Expect: 100-continue" fields (any other expectation stays): the
+/// proxy answers the expectation itself (answer_continue, request_screen.h)
+/// and cannot relay a server's interim 100, which it would take for the final
+/// response. Returns true if it removed one.
+template <class Allocator>
+bool drop_expect_continue(boost::beast::http::basic_fields<Allocator>& fields);
+
 /// How the end of a response body is known (RFC 9112 §6.3).
 enum class BodyFraming {
   none,            ///< no body: HEAD, 1xx, 204, 304, 2xx to CONNECT

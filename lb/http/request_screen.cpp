@@ -76,6 +76,7 @@ struct KeyFields {
   std::string_view host;  // the first Host value
   bool transfer_encoding = false;
   bool content_length = false;
+  bool expect_continue = false;  // an Expect field says 100-continue
 };
 
 template <class Fields>
@@ -88,6 +89,9 @@ Verdict check_fields(const bhttp::header<true, Fields>& req, const Limits& limit
         break;
       case field::transfer_encoding: key.transfer_encoding = true; break;
       case field::content_length: key.content_length = true; break;
+      case field::expect:
+        if (is_100_continue(f.value())) key.expect_continue = true;
+        break;
       default: break;
     }
     if (++count > limits.max_header_count)
@@ -133,7 +137,8 @@ Verdict check_target_and_host(const bhttp::header<true, Fields>& req, const KeyF
 }
 
 template <class Fields>
-Verdict check_framing(const bhttp::header<true, Fields>& req, const Limits& limits, const KeyFields& key) {
+Verdict check_framing(const bhttp::header<true, Fields>& req, const Limits& limits, const KeyFields& key,
+                      RequestFacts& facts) {
   bool const has_te = key.transfer_encoding;
   bool const has_cl = key.content_length;
 
@@ -171,7 +176,14 @@ Verdict check_framing(const bhttp::header<true, Fields>& req, const Limits& limi
   }
 
   if (has_cl) {
+    // Several Content-Length values (repeated fields, or a list "5, 5") are
+    // one length if they all agree, and a 400 if not: RFC 9110 §8.6 lets a
+    // recipient either reject such a message or fold it to the one value, and
+    // a proxy that forwards them as they came leaves the next hop to guess.
+    // We fold, as HAProxy does (nginx rejects); differing values are the
+    // classic smuggling shape and are refused.
     std::optional<std::uint64_t> length;
+    std::size_t elements = 0;
     Verdict v = Verdict::accept();
     detail::for_each_value(req, "Content-Length", [&](std::string_view value) {
       detail::for_each_element(value, [&](std::string_view element) {
@@ -185,11 +197,13 @@ Verdict check_framing(const bhttp::header<true, Fields>& req, const Limits& limi
           return false;
         }
         length = n;
+        ++elements;
         return true;
       });
       return v.ok();
     });
     if (!v.ok()) return v;
+    facts.fold_content_length = elements > 1;
     if (limits.max_body_bytes && *length > *limits.max_body_bytes)
       return Verdict::reject(status::payload_too_large, "request body too large");
   }
@@ -210,13 +224,18 @@ bool has_well_formed_version(std::string_view received) {
 }  // namespace
 
 template <class Fields>
-Verdict screen_request(const bhttp::header<true, Fields>& req, const Limits& limits) {
+Verdict screen_request(const bhttp::header<true, Fields>& req, const Limits& limits, RequestFacts& facts) {
   if (req.version() != 10 && req.version() != 11)
     return Verdict::reject(status::http_version_not_supported, "unsupported HTTP version");
   KeyFields key;
   if (auto v = check_fields(req, limits, key); !v.ok()) return v;
   if (auto v = check_target_and_host(req, key); !v.ok()) return v;
-  return check_framing(req, limits, key);
+  facts.expect_continue = key.expect_continue;
+  return check_framing(req, limits, key, facts);
+}
+
+bool is_100_continue(std::string_view value) noexcept {
+  return detail::iequals(detail::trim_ows(value), "100-continue");
 }
 
 std::optional<Verdict> classify_parse_error(boost::system::error_code ec,
@@ -257,7 +276,7 @@ std::optional<Verdict> classify_parse_error(boost::system::error_code ec,
 }
 
 // The two field containers (arena_fields.h).
-template Verdict screen_request(const bhttp::request_header<>&, const Limits&);
-template Verdict screen_request(const bhttp::header<true, ArenaFields>&, const Limits&);
+template Verdict screen_request(const bhttp::request_header<>&, const Limits&, RequestFacts&);
+template Verdict screen_request(const bhttp::header<true, ArenaFields>&, const Limits&, RequestFacts&);
 
 }  // namespace tandem::lb::http

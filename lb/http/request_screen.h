@@ -48,16 +48,53 @@ struct Verdict {
   friend constexpr bool operator==(const Verdict&, const Verdict&) = default;
 };
 
+/// What the screen learned about an accepted request that the runtime acts on
+/// before forwarding it. Filled in the screen's one walk over the fields.
+struct RequestFacts {
+  /// Content-Length came as several values that agree (repeated fields or a
+  /// list, "5, 5"): forward one field instead (fold_content_length, hop_by_hop.h).
+  bool fold_content_length = false;
+  /// The request has "Expect: 100-continue" (RFC 9110 §10.1.1). The runtime
+  /// never forwards it (drop_expect_continue, hop_by_hop.h): it cannot relay
+  /// an interim response, and a server's 100 would be taken for the final one.
+  bool expect_continue = false;
+};
+
+/// Whether the proxy answers "HTTP/1.1 100 Continue" itself before it reads
+/// the body, as nginx does: the request expects it, is HTTP/1.1 (an HTTP/1.0
+/// client never gets a 1xx, RFC 9110 §15.2), a body is still to come and none
+/// of it has arrived (a client that started sending is not waiting; §10.1.1
+/// lets a server omit the 100 then).
+[[nodiscard]] constexpr bool answer_continue(const RequestFacts& facts, unsigned version, bool body_to_come,
+                                             std::size_t body_bytes_received) noexcept {
+  return facts.expect_continue && version == 11 && body_to_come && body_bytes_received == 0;
+}
+
+/// The interim response answer_continue calls for.
+inline constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
+
 /// Checks a request header that Beast has parsed: HTTP version (505), header
 /// count (431), request target and Host (400), CONNECT (501), and message
 /// framing — Content-Length and Transfer-Encoding together, differing or
 /// non-numeric Content-Length values, Transfer-Encoding whose final coding is
 /// not chunked or in HTTP/1.0 (400), unknown transfer codings (501), a
 /// Content-Length above the body cap (413). Any rejection must close the
-/// client connection after the error response. Thread-safe, no allocation.
+/// client connection after the error response. On acceptance, `facts` holds
+/// what the runtime must change before forwarding. Thread-safe, no allocation.
 template <class Fields>
 [[nodiscard]] Verdict screen_request(const boost::beast::http::header<true, Fields>& req,
-                                     const Limits& limits);
+                                     const Limits& limits, RequestFacts& facts);
+
+/// True if `value` (an Expect field's) is "100-continue", any case, OWS trimmed.
+[[nodiscard]] bool is_100_continue(std::string_view value) noexcept;
+
+/// screen_request when the facts are not wanted.
+template <class Fields>
+[[nodiscard]] Verdict screen_request(const boost::beast::http::header<true, Fields>& req,
+                                     const Limits& limits) {
+  RequestFacts facts;
+  return screen_request(req, limits, facts);
+}
 
 /// Maps an error from Beast's parser (or a read through it) to the response
 /// the client gets: header_limit/buffer_overflow → 431, body_limit → 413,

@@ -24,6 +24,7 @@
 #include <boost/beast/http.hpp>
 
 #include "lb/http/arena_fields.h"
+#include "lb/http/chunk_lines.h"
 #include "lb/http/serialize.h"
 #include "lb/runtime/asio_aliases.h"
 #include "lb/runtime/splice_pipe.h"
@@ -60,10 +61,15 @@ inline void limit_response_parser(BufferParser<false>& parser, bool head_request
 // the header is incomplete. A request header usually arrives whole with the
 // read that woke the connection; this takes it without a coroutine call.
 // The parsing step of parse_some too (lb/fuzz/http_response_fuzz.cpp drives it).
+// In a chunked body, a line that ends in a bare LF is bad_chunk at once
+// (lb/http/chunk_lines.h): Beast would wait for a CRLF that never comes.
 template <bool isRequest>
 boost::system::error_code parse_buffered(beast::flat_buffer& buffer, BufferParser<isRequest>& parser) {
   boost::system::error_code ec = bhttp::error::need_more;
   if (buffer.size() > 0) buffer.consume(parser.put(buffer.data(), ec));
+  if (ec == bhttp::error::need_more && buffer.size() > 0 && parser.is_header_done() && parser.chunked() &&
+      http::chunk_lines_have_bare_lf({static_cast<const char*>(buffer.data().data()), buffer.size()}))
+    ec = bhttp::error::bad_chunk;
   return ec;
 }
 

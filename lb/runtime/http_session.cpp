@@ -85,6 +85,7 @@ struct RequestContext {
   RequestParser parser;
   // screen
   bool head = false;  // a HEAD request: its response has no body
+  bool answer_continue = false;  // a "100 Continue" is owed before the body is read
   unsigned client_version = 11;
   http::ConnectionIntent client_intent;
   RetryPolicy retry{false};  // made once the header is screened (has the request a body?)
@@ -275,6 +276,7 @@ class HttpSession final : public DrainableSession {
       auto [failure, upstream] = co_await acquire_upstream(worker_, *listener_, ctx.view, ctx.request, ctx.tried);
       if (!upstream) co_return co_await end(ctx, unconnected(ctx, failure));
       connected(ctx, std::move(*upstream));
+      if (ctx.answer_continue) co_await send_continue(ctx);
       // Forward: the request out, the response header back.
       auto sent = relay_at_once(ctx, ctx.parser, buffer_, server_);
       if (!sent) sent = co_await relay_streamed(ctx, ctx.parser, client_, buffer_, server_, listener_->timeouts.client_idle);
@@ -309,9 +311,16 @@ class HttpSession final : public DrainableSession {
     stats_.requests.fetch_add(1, std::memory_order_relaxed);
     auto& req = ctx.parser.get();
     ctx.head = req.method() == bhttp::verb::head;
-    if (auto verdict = http::screen_request(req, ctx.limits); !verdict.ok()) {
+    http::RequestFacts facts;
+    if (auto verdict = http::screen_request(req, ctx.limits, facts); !verdict.ok()) {
       count_refused(verdict.status, verdict.reason);
       return Ending{.status = verdict.status};
+    }
+    if (facts.fold_content_length) http::fold_content_length(req);  // one length goes on (hop_by_hop.h)
+    if (facts.expect_continue) {
+      // Answered here (sent once connected: a refusal before that needs no body), never forwarded.
+      ctx.answer_continue = http::answer_continue(facts, req.version(), !ctx.parser.is_done(), buffer_.size());
+      http::drop_expect_continue(req);
     }
     ctx.client_version = req.version();
     ctx.client_intent = http::strip_hop_by_hop(req);
@@ -362,6 +371,16 @@ class HttpSession final : public DrainableSession {
     auto& req = ctx.parser.get();
     req.version(11);
     http::set_connection(req, true);
+  }
+
+  // The client waits for a 100 before it sends the body (request_screen.h,
+  // answer_continue): sent once, before the relay reads the body. A failed
+  // write shows up as the relay's read error.
+  awaitable<void> send_continue(RequestContext& ctx) {
+    ctx.answer_continue = false;
+    watchdog_.arm(listener_->timeouts.client_idle);
+    auto [ec, n] = co_await asio::async_write(client_, asio::buffer(http::kContinueResponse), use_nothrow);
+    stats_.bytes_out.fetch_add(n, std::memory_order_relaxed);
   }
 
   // The request went out, or did not. A body that breaks its framing (bad
@@ -453,6 +472,7 @@ class HttpSession final : public DrainableSession {
     ctx.keep_client = http::keep_client_alive(ctx.client_intent, ctx.client_version, ctx.status, framing) &&
                       !worker_.draining();
     ctx.keep_server = http::keep_server_alive(server_intent, ctx.status, framing);
+    if (framing == http::BodyFraming::content_length) http::fold_content_length(res);
     stick(ctx, res);
     res.set("X-Tandem-Node", worker_.node_name());
     if (ctx.client_version == 10 && res.chunked()) {

@@ -4,13 +4,18 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <iterator>
 #include <ostream>
+#include <string>
+#include <vector>
 
 namespace bhttp = boost::beast::http;
 using bhttp::field;
 using tandem::lb::http::BodyFraming;
 using tandem::lb::http::connection_intent;
 using tandem::lb::http::ConnectionIntent;
+using tandem::lb::http::drop_expect_continue;
+using tandem::lb::http::fold_content_length;
 using tandem::lb::http::keep_client_alive;
 using tandem::lb::http::keep_server_alive;
 using tandem::lb::http::response_framing;
@@ -184,6 +189,69 @@ BOOST_AUTO_TEST_CASE(response_framing_rules) {
   BOOST_TEST(response_framing(request(), res) == BodyFraming::content_length);
   res.set(field::content_length, "x");
   BOOST_TEST(response_framing(request(), res) == BodyFraming::until_close);
+}
+
+// RFC 9110 §8.6: agreeing Content-Length values fold to one field; the rest is
+// left for the screen (400) or Beast's parser (502) to refuse.
+BOOST_AUTO_TEST_CASE(fold_content_length_to_one_field) {
+  struct Case {
+    std::vector<std::string> values;
+    bool folded;
+    std::string after;  // the one value left when folded
+  };
+  const std::vector<Case> cases{
+      {{"5"}, false, ""},
+      {{"5", "5"}, true, "5"},
+      {{"5, 5"}, true, "5"},
+      {{"5,5,5"}, true, "5"},
+      {{"005", "5"}, true, "5"},
+      {{"5", "5, 5"}, true, "5"},
+      {{"18446744073709551615", "18446744073709551615"}, true, "18446744073709551615"},
+      {{"5", "6"}, false, ""},
+      {{"5, 6"}, false, ""},
+      {{"5", "x"}, false, ""},
+      {{"5,"}, false, ""},
+  };
+  for (auto const& c : cases) {
+    auto res = response();
+    res.set("X-Before", "a");
+    for (auto const& v : c.values) res.insert(field::content_length, v);
+    res.set("X-After", "b");
+    const auto fields_before = std::distance(res.begin(), res.end());
+    BOOST_TEST(fold_content_length(res) == c.folded, c.values.front());
+    std::size_t lengths = 0;
+    for (auto const& f : res)
+      if (f.name() == field::content_length) ++lengths;
+    if (c.folded) {
+      BOOST_TEST(lengths == 1u);
+      BOOST_TEST(res[field::content_length] == c.after);
+    } else {
+      BOOST_TEST(lengths == c.values.size());
+      BOOST_TEST(std::distance(res.begin(), res.end()) == fields_before);
+    }
+    BOOST_TEST(res["X-Before"] == "a");
+    BOOST_TEST(res["X-After"] == "b");
+  }
+  auto none = response();
+  BOOST_TEST(!fold_content_length(none));
+  BOOST_TEST(none.count(field::content_length) == 0u);
+}
+
+// Once the proxy answered the 100 itself, the expectation does not go on;
+// any other expectation does.
+BOOST_AUTO_TEST_CASE(drop_expect_continue_only) {
+  auto req = request();
+  req.set("X-A", "a");
+  req.insert(field::expect, "100-Continue");
+  req.set("X-B", "b");
+  BOOST_TEST(drop_expect_continue(req));
+  BOOST_TEST(req.count(field::expect) == 0u);
+  BOOST_TEST(req["X-A"] == "a");
+  BOOST_TEST(req["X-B"] == "b");
+  BOOST_TEST(!drop_expect_continue(req));
+  req.insert(field::expect, "other");
+  BOOST_TEST(!drop_expect_continue(req));
+  BOOST_TEST(req[field::expect] == "other");
 }
 
 BOOST_AUTO_TEST_CASE(client_side_keep_alive) {

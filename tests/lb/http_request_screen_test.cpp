@@ -14,7 +14,10 @@ namespace bhttp = boost::beast::http;
 using bhttp::field;
 using bhttp::status;
 using tandem::lb::http::classify_parse_error;
+using tandem::lb::http::answer_continue;
+using tandem::lb::http::is_100_continue;
 using tandem::lb::http::Limits;
+using tandem::lb::http::RequestFacts;
 using tandem::lb::http::screen_request;
 using tandem::lb::http::Verdict;
 
@@ -187,6 +190,75 @@ BOOST_AUTO_TEST_CASE(content_length_values) {
     for (auto const& v : c.values) req.insert(field::content_length, v);
     BOOST_TEST(screen(req) == c.expected, "Content-Length: " << c.values.front());
   }
+}
+
+// Agreeing values are accepted and marked to be folded to one field (RFC 9110
+// §8.6, HAProxy's rule); one plain value is not marked.
+BOOST_AUTO_TEST_CASE(agreeing_content_lengths_are_marked_for_folding) {
+  struct Case {
+    std::vector<std::string> values;
+    bool fold;
+  };
+  const std::vector<Case> cases{
+      {{"5"}, false}, {{"005"}, false}, {{"5", "5"}, true}, {{"5, 5"}, true}, {{"5", "005"}, true},
+  };
+  for (auto const& c : cases) {
+    auto req = post();
+    for (auto const& v : c.values) req.insert(field::content_length, v);
+    RequestFacts facts;
+    BOOST_TEST(screen_request(req, Limits{}, facts).ok());
+    BOOST_TEST(facts.fold_content_length == c.fold, "Content-Length: " << c.values.front());
+  }
+  RequestFacts facts;
+  BOOST_TEST(screen_request(get(), Limits{}, facts).ok());
+  BOOST_TEST(!facts.fold_content_length);
+  auto differing = post();
+  differing.insert(field::content_length, "5");
+  differing.insert(field::content_length, "6");
+  auto const v = screen_request(differing, Limits{}, facts);
+  BOOST_TEST(v.status == status::bad_request);
+  BOOST_TEST(v.reason == "conflicting Content-Length values");
+}
+
+// RFC 9110 §10.1.1: "Expect: 100-continue" in any case is marked (to be
+// dropped from the forwarded request); other expectations are not.
+BOOST_AUTO_TEST_CASE(expect_100_continue_is_marked) {
+  BOOST_TEST(is_100_continue("100-continue"));
+  BOOST_TEST(is_100_continue("100-Continue"));
+  BOOST_TEST(is_100_continue(" 100-CONTINUE\t"));
+  BOOST_TEST(!is_100_continue("100-continue, x"));
+  BOOST_TEST(!is_100_continue("101-continue"));
+  BOOST_TEST(!is_100_continue(""));
+
+  auto facts_of = [](const bhttp::request_header<>& req) {
+    RequestFacts facts;
+    BOOST_TEST(screen_request(req, Limits{}, facts).ok());
+    return facts;
+  };
+  auto req = post();
+  req.set(field::content_length, "5");
+  BOOST_TEST(!facts_of(req).expect_continue);
+  req.set(field::expect, "100-Continue");
+  BOOST_TEST(facts_of(req).expect_continue);
+  req.set(field::expect, "something-else");
+  BOOST_TEST(!facts_of(req).expect_continue);
+  auto old = get(10);
+  old.method(bhttp::verb::post);
+  old.set(field::content_length, "5");
+  old.set(field::expect, "100-continue");
+  BOOST_TEST(facts_of(old).expect_continue);
+}
+
+// The proxy answers the 100 itself only while the client waits for it.
+BOOST_AUTO_TEST_CASE(continue_is_answered_while_the_client_waits) {
+  RequestFacts expects;
+  expects.expect_continue = true;
+  BOOST_TEST(answer_continue(expects, 11, true, 0));
+  BOOST_TEST(!answer_continue(expects, 10, true, 0));  // no 1xx to HTTP/1.0 (RFC 9110 §15.2)
+  BOOST_TEST(!answer_continue(expects, 11, false, 0));  // no body to come
+  BOOST_TEST(!answer_continue(expects, 11, true, 3));   // the body started: it is not waiting
+  BOOST_TEST(!answer_continue(RequestFacts{}, 11, true, 0));
+  BOOST_TEST(tandem::lb::http::kContinueResponse == "HTTP/1.1 100 Continue\r\n\r\n");
 }
 
 BOOST_AUTO_TEST_CASE(content_length_above_body_limit_is_413) {

@@ -7,6 +7,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -112,6 +113,25 @@ BOOST_AUTO_TEST_CASE(chunked_body_still_parsed_and_reframed) {
   BOOST_TEST(outcome.result.complete);
   BOOST_TEST(outcome.result.body_bytes == 11u);
   BOOST_TEST(outcome.relayed == head + "b\r\nhello world\r\n0\r\n\r\n");
+}
+
+// RFC 9112 §7.1: a chunk line that ends in a bare LF is rejected at once,
+// with the input still open (Beast alone waited for a CRLF until the idle
+// limit, 5 s here), before anything is written out.
+BOOST_AUTO_TEST_CASE(chunk_line_with_bare_lf_fails_at_once) {
+  const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (const std::string body : {"5\nhello", "5\nhello\r\n0\r\n\r\n", "5\nhello\n0\n\n", "5\r\nhello\r\n0\n\n",
+                                 "5\r\nhello\r\n0\r\nX-T: 1\n\r\n"}) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto outcome = relay_response(head + body, false);
+    // Beast itself calls a bare LF before a later CRLF a bad extension; both are a 400.
+    BOOST_TEST((outcome.result.ec == bhttp::error::bad_chunk || outcome.result.ec == bhttp::error::bad_chunk_extension),
+               body << ": " << outcome.result.ec.message());
+    BOOST_TEST(outcome.result.read_side);
+    BOOST_TEST(!outcome.result.complete);
+    const auto took = std::chrono::steady_clock::now() - started;
+    BOOST_TEST((took < std::chrono::seconds(2)));
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,36 @@
+// Unit tests for lb/http/chunk_lines: a bare LF ending a chunk-size line, the
+// last chunk or a trailer line is found (RFC 9112 §7.1; we reject it).
+#include "lb/http/chunk_lines.h"
+
+#include <boost/test/unit_test.hpp>
+
+#include <string_view>
+
+using tandem::lb::http::chunk_lines_have_bare_lf;
+
+BOOST_AUTO_TEST_SUITE(http_chunk_lines)
+
+BOOST_AUTO_TEST_CASE(crlf_lines_pass) {
+  BOOST_TEST(!chunk_lines_have_bare_lf(""));
+  BOOST_TEST(!chunk_lines_have_bare_lf("5"));
+  BOOST_TEST(!chunk_lines_have_bare_lf("5\r"));
+  BOOST_TEST(!chunk_lines_have_bare_lf("\r\n5"));               // the CRLF closing the previous chunk
+  BOOST_TEST(!chunk_lines_have_bare_lf("\r\n5;ext=1\r"));
+  BOOST_TEST(!chunk_lines_have_bare_lf("0\r\nX-Trailer: 1\r\n"));  // trailer still coming
+  BOOST_TEST(!chunk_lines_have_bare_lf("0\r\n\r"));
+}
+
+BOOST_AUTO_TEST_CASE(a_bare_lf_is_found) {
+  BOOST_TEST(chunk_lines_have_bare_lf("\n"));
+  BOOST_TEST(chunk_lines_have_bare_lf("5\nhello"));            // chunk-size line
+  BOOST_TEST(chunk_lines_have_bare_lf("\r\n5\nhello"));        // after the previous chunk's CRLF
+  BOOST_TEST(chunk_lines_have_bare_lf("5;ext=1\n"));           // after an extension
+  BOOST_TEST(chunk_lines_have_bare_lf("0\n\n"));               // last chunk
+  BOOST_TEST(chunk_lines_have_bare_lf("0\r\n\n"));             // end of the trailer section
+  BOOST_TEST(chunk_lines_have_bare_lf("0\r\nX-Trailer: 1\n"));  // trailer line
+  BOOST_TEST(chunk_lines_have_bare_lf("0\r\nX-Trailer: 1\r\n\n"));
+  static_assert(chunk_lines_have_bare_lf("0\n"));
+  static_assert(!chunk_lines_have_bare_lf("0\r\n"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
