@@ -182,9 +182,11 @@ class Http2(ProxyCase):
             s.close()
             return code, closed
 
+        mark = self.p.proc.mark()
         code, closed = self.assert_served_during(attack)
         self.assertEqual(code, ENHANCE_YOUR_CALM)
         self.assertTrue(closed)
+        self.p.proc.wait_for_line(r"h2_connection_ended .*cause=reset_flood", timeout=5, since=mark)
 
     def test_continuation_flood_is_cut_and_others_served(self):
         def attack():
@@ -199,9 +201,11 @@ class Http2(ProxyCase):
             s.close()
             return code, closed
 
+        mark = self.p.proc.mark()
         code, closed = self.assert_served_during(attack)
         self.assertEqual(code, ENHANCE_YOUR_CALM)
         self.assertTrue(closed)
+        self.p.proc.wait_for_line(r"h2_connection_ended .*cause=header_flood", timeout=5, since=mark)
 
     def test_ping_and_settings_floods_are_cut_and_others_served(self):
         def attack(ftype, payload):
@@ -212,9 +216,11 @@ class Http2(ProxyCase):
             return code, closed
 
         for name, ftype, payload in (("PING", 0x6, b"12345678"), ("SETTINGS", 0x4, b"")):
+            mark = self.p.proc.mark()
             code, closed = self.assert_served_during(lambda: attack(ftype, payload))
             self.assertEqual(code, ENHANCE_YOUR_CALM, name)
             self.assertTrue(closed, name)
+            self.p.proc.wait_for_line(r"h2_connection_ended .*cause=control_flood", timeout=5, since=mark)
         self.assertEqual(h2_curl(self.p.url("web")).status, 200)
 
     def test_a_bad_http2_option_is_refused_at_check_time(self):
