@@ -84,7 +84,8 @@ class Http2(ProxyCase):
                                stickiness={"kind": "INSERT_COOKIE", "cookie": "TDM", "ttl_ms": 60000}),
              cluster_file.pool("gone", [("dead", f"127.0.0.1:{self.closed_port()}")], "ROUND_ROBIN")],
             listeners=[cluster_file.listener("web", "HTTP", "app", http2=HTTP2),
-                       cluster_file.listener("dead", "HTTP", "gone")],
+                       cluster_file.listener("dead", "HTTP", "gone"),
+                       cluster_file.listener("h1only", "HTTP", "app", http2={"enabled": False})],
             defaults=defaults, workers=1)
         self.p.wait_usable("app")
         self.host, self.port = self.p.address("web")
@@ -144,6 +145,9 @@ class Http2(ProxyCase):
         # HTTP/1.1 on the same listener is unchanged.
         h1 = load.curl(self.p.url("web"))
         self.assertEqual(h1.status, 200, h1)
+        # A listener with http2 off answers the preface as HTTP/1.1 does.
+        reply = load.raw_exchange(*self.p.address("h1only"), PREFACE + frame(0x4, 0, 0))
+        self.assertEqual(reply.status, 505, reply)
 
     def test_request_bodies_and_limits(self):
         body = self.h.write("body.bin", "x" * 200_000)

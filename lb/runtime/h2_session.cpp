@@ -3,6 +3,7 @@
 #include <array>
 #include <unordered_map>
 
+#include <boost/asio/post.hpp>
 #include <boost/beast/http.hpp>
 #include <nghttp2/nghttp2.h>
 #include <spdlog/spdlog.h>
@@ -160,6 +161,9 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
         if (!reading_ || !codec_.alive() || (draining_done())) break;
         writer_wake_.expires_at(Clock::time_point::max());
         co_await writer_wake_.async_wait(use_nothrow);
+        // Let the other ready handlers (streams whose responses arrived in
+        // the same reactor pass) queue their frames first: one write for all.
+        co_await asio::post(worker_.io(), use_nothrow);
         continue;
       }
       arm_write_deadline();
