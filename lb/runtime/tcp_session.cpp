@@ -2,9 +2,7 @@
 // ways until both directions have ended. A client's half-close (FIN) is
 // passed on as a shutdown of the server side's send direction, and vice
 // versa, so request/response protocols that rely on it keep working.
-#include <array>
-#include <span>
-#include <tuple>
+#include <memory>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <spdlog/spdlog.h>
@@ -13,7 +11,7 @@
 #include "lb/runtime/sessions.h"
 #include "lb/runtime/upstream_connect.h"
 #include "lb/runtime/worker.h"
-#include "lb/runtime/write_now.h"
+#include "lb/runtime/tcp_pump.h"
 
 namespace tandem::lb {
 
@@ -22,7 +20,11 @@ namespace {
 class TcpSession final : public DrainableSession {
  public:
   TcpSession(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client)
-      : worker_(worker), listener_(std::move(listener)), client_(std::move(client)), server_(worker.io()),
+      : worker_(worker),
+        listener_(std::move(listener)),
+        count_(worker_, *listener_->stats),
+        client_(std::move(client)),
+        server_(worker.io()),
         idle_timer_(worker.io()) {}
 
   // A TCP session is never "between requests": a drain lets it run until the
@@ -30,7 +32,6 @@ class TcpSession final : public DrainableSession {
   void close_if_idle() override {}
 
   awaitable<void> run() {
-    SessionCount count(worker_, *listener_->stats);
     worker_.track(this);
     co_await proxy();
     worker_.untrack(this);
@@ -71,43 +72,16 @@ class TcpSession final : public DrainableSession {
 
     using namespace asio::experimental::awaitable_operators;
     touch();
-    co_await ((pump(client_, server_, stats.bytes_in, server.bytes_out) &&
-               pump(server_, client_, server.bytes_in, stats.bytes_out)) ||
+    boost::system::error_code nb;
+    client_.non_blocking(true, nb);
+    if (!nb) server_.non_blocking(true, nb);
+    if (nb) co_return;
+    co_await ((pump_bytes(client_, server_, stats.bytes_in, server.bytes_out, last_activity_) &&
+               pump_bytes(server_, client_, server.bytes_in, stats.bytes_out, last_activity_)) ||
               watchdog());
     boost::system::error_code ignored;
     client_.close(ignored);
     server_.close(ignored);
-  }
-
-  // Copies FROM to TO until FROM ends, then half-closes TO. Sends with
-  // write_now() first, as the HTTP relay does: the bytes usually fit in the
-  // socket's buffer, and a composed async_write costs a frame, a
-  // cancellation handler and a trip through the scheduler. (Reading stays
-  // async_read_some: waiting for readability first costs an epoll_ctl per
-  // wait in this Asio, more than the failed speculative read it saves.)
-  awaitable<void> pump(tcp::socket& from, tcp::socket& to, std::atomic<std::uint64_t>& read_count,
-                       std::atomic<std::uint64_t>& write_count) {
-    std::array<char, 16384> buffer;
-    for (;;) {
-      auto [rec, n] = co_await from.async_read_some(asio::buffer(buffer), use_nothrow);
-      if (n > 0) {
-        touch();
-        read_count.fetch_add(n, std::memory_order_relaxed);
-        std::array<asio::const_buffer, 1> out{asio::buffer(buffer.data(), n)};
-        std::span<asio::const_buffer> pending(out);
-        boost::system::error_code wec;
-        write_count.fetch_add(write_now(to, pending, wec), std::memory_order_relaxed);
-        if (!wec && !pending.empty()) {
-          auto [rest_ec, written] = co_await asio::async_write(to, pending, use_nothrow);
-          write_count.fetch_add(written, std::memory_order_relaxed);
-          wec = rest_ec;
-        }
-        if (wec) break;
-      }
-      if (rec) break;
-    }
-    boost::system::error_code ignored;
-    to.shutdown(tcp::socket::shutdown_send, ignored);
   }
 
   // Ends the session after client_idle of silence in both directions.
@@ -124,6 +98,7 @@ class TcpSession final : public DrainableSession {
 
   Worker& worker_;
   std::shared_ptr<ListenerRuntime> listener_;
+  SessionCount count_;  // from accept on, so the accept loop's batch sees it (max_connections)
   tcp::socket client_;
   tcp::socket server_;
   asio::steady_timer idle_timer_;
@@ -132,9 +107,9 @@ class TcpSession final : public DrainableSession {
 
 }  // namespace
 
-awaitable<void> run_tcp_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client) {
-  TcpSession session(worker, std::move(listener), std::move(client));
-  co_await session.run();
+void start_tcp_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client) {
+  auto session = std::make_unique<TcpSession>(worker, std::move(listener), std::move(client));
+  asio::co_spawn(worker.io(), [s = std::move(session)]() -> awaitable<void> { co_await s->run(); }, asio::detached);
 }
 
 }  // namespace tandem::lb
