@@ -2,14 +2,16 @@
 """Resident memory per idle keep-alive client connection: lb-proxy, HAProxy
 and nginx in one run.
 
-    sudo bench/mem_bench.py --build build [--count 10000] [--runs 3] [--json out.json]
+    sudo bench/mem_bench.py --build build [--mode http|tcp] [--count 10000] [--runs 3] [--json out.json]
 
 Per proxy and run: the backend (nginx, small body) and the proxy start
 (1 worker, HTTP mode, the configurations of bench/proxy_bench.py); one
 request warms the proxy up; its VmRSS (with its children: nginx's worker) is
 the baseline. bench/idle_clients.py then opens COUNT connections, each sends
 one keep-alive request and idles; VmRSS is read again once all are open.
-(RSS - baseline) / COUNT is the figure. Runs are interleaved over the
+(RSS - baseline) / COUNT is the figure. --mode tcp runs the proxies in L4
+mode (one backend connection per client, so COUNT stays below the backend's
+4096 connections: 3000 by default there). Runs are interleaved over the
 proxies. Loopback only; bounded by --count and the clients' --hold-s.
 """
 
@@ -37,9 +39,10 @@ def one_request(port: int) -> None:
                    timeout=30)
 
 
-def measure(name: str, tmp: str, lb_proxy: str, backend: int, count: int, procs: Processes) -> dict:
+def measure(name: str, tmp: str, lb_proxy: str, backend: int, count: int, procs: Processes,
+            tcp: bool = False) -> dict:
     port = free_port()
-    argv = proxy_argv(name, tmp, lb_proxy, port, backend, 1, False)
+    argv = proxy_argv(name, tmp, lb_proxy, port, backend, 1, tcp)
     proxy = procs.start(argv, "0", f"{tmp}/{name}-mem.log")
     try:
         wait_port(port)
@@ -73,10 +76,14 @@ def measure(name: str, tmp: str, lb_proxy: str, backend: int, count: int, procs:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build")
-    ap.add_argument("--count", type=int, default=10000)
+    ap.add_argument("--mode", choices=("http", "tcp"), default="http")
+    ap.add_argument("--count", type=int, help="connections (default 10000 for http, 3000 for tcp)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json")
     args = ap.parse_args()
+    tcp = args.mode == "tcp"
+    if args.count is None:
+        args.count = 3000 if tcp else 10000
     lb_proxy = require_tools(args.build)
     tmp = tempfile.mkdtemp(prefix="tandem-mem-")
     os.chmod(tmp, 0o755)
@@ -92,7 +99,7 @@ def main() -> int:
         for r in range(args.runs):
             order = PROXIES[r % 3:] + PROXIES[:r % 3]
             for name in order:
-                res = measure(name, tmp, lb_proxy, backend, args.count, procs)
+                res = measure(name, tmp, lb_proxy, backend, args.count, procs, tcp)
                 results[name].append(res)
                 print(f"  mem {name} run {r + 1}: base {res['base_kb']} KiB, with {res['ok']} idle "
                       f"({res['failed']} failed) {res['loaded_kb']} KiB: "
@@ -102,10 +109,10 @@ def main() -> int:
         shutil.rmtree(tmp, ignore_errors=True)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"count": args.count, "runs": args.runs, "results": results}, f, indent=1)
+            json.dump({"mode": args.mode, "count": args.count, "runs": args.runs, "results": results}, f, indent=1)
     for name, runs in results.items():
         v = [x["kib_per_conn"] for x in runs]
-        print(f"{name:8} KiB/conn median {statistics.median(v):.2f} min {min(v):.2f} max {max(v):.2f}")
+        print(f"{args.mode} {name:8} KiB/conn median {statistics.median(v):.2f} min {min(v):.2f} max {max(v):.2f}")
     return 0
 
 

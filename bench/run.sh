@@ -119,10 +119,16 @@ if [[ ,$ONLY, == *,proxy,* ]]; then
     --runs "$RUNS" --duration "$DURATION" --workers 1 --json "$OUT/proxy-w1.json"
   run_phase "proxy 2 workers (unpinned)" 1500 python3 "$HERE/proxy_bench.py" --build "$BUILD" \
     --runs "$RUNS" --duration "$DURATION" --workers 2 --no-pin --wrk-threads 2 --json "$OUT/proxy-w2.json"
+  # 1000 connections: the tail (p99, max) and fairness at many connections (issue 15).
+  run_phase "proxy 1000 connections" 1500 python3 "$HERE/proxy_bench.py" --build "$BUILD" \
+    --runs "$RUNS" --duration "$DURATION" --workers 1 --connections 1000 --scenarios keepalive,tcp \
+    --json "$OUT/proxy-c1000.json"
 fi
 if [[ ,$ONLY, == *,mem,* ]]; then
   run_phase "memory" 600 python3 "$HERE/mem_bench.py" --build "$BUILD" --count "$MEM_COUNT" \
     --runs "$MEM_RUNS" --json "$OUT/mem.json"
+  run_phase "memory tcp" 600 python3 "$HERE/mem_bench.py" --build "$BUILD" --mode tcp \
+    --runs "$MEM_RUNS" --json "$OUT/mem-tcp.json"
 fi
 if [[ ,$ONLY, == *,failover,* ]]; then
   run_phase "failover" 1200 python3 "$HERE/failover_bench.py" --build "$BUILD" --rounds "$ROUNDS" \

@@ -197,6 +197,17 @@ class Limits(ProxyCase):
         }
         self.assert_chunked_bodies_rejected(cases)
 
+    def test_endless_chunk_lines_get_400_at_the_bound(self):
+        # A chunk-size line or trailer line that never ends: a 400 and a close
+        # once it passes 4 KiB (lb/http/chunk_lines.h), not a buffer that
+        # grows until client_idle while the client holds the connection open.
+        cases = {
+            "leading zeros": b"0" * 20000,
+            "endless extension": b"5;ext=" + b"x" * 20000,
+            "endless trailer line": b"5\r\nhello\r\n0\r\nX-T: " + b"y" * 20000,
+        }
+        self.assert_chunked_bodies_rejected(cases)
+
     # ---- Expect: 100-continue ---------------------------------------------------------
 
     def test_expect_100_continue_gets_100_before_the_body(self):

@@ -61,14 +61,16 @@ inline void limit_response_parser(BufferParser<false>& parser, bool head_request
 // the header is incomplete. A request header usually arrives whole with the
 // read that woke the connection; this takes it without a coroutine call.
 // The parsing step of parse_some too (lb/fuzz/http_response_fuzz.cpp drives it).
-// In a chunked body, a line that ends in a bare LF is bad_chunk at once
-// (lb/http/chunk_lines.h): Beast would wait for a CRLF that never comes.
+// In a chunked body, a line that ends in a bare LF, or a chunk line or
+// trailer past its bound, is bad_chunk at once (lb/http/chunk_lines.h):
+// Beast would wait for a CRLF that never comes, or read on without bound.
 template <bool isRequest>
 boost::system::error_code parse_buffered(beast::flat_buffer& buffer, BufferParser<isRequest>& parser) {
   boost::system::error_code ec = bhttp::error::need_more;
   if (buffer.size() > 0) buffer.consume(parser.put(buffer.data(), ec));
   if (ec == bhttp::error::need_more && buffer.size() > 0 && parser.is_header_done() && parser.chunked() &&
-      http::chunk_lines_have_bare_lf({static_cast<const char*>(buffer.data().data()), buffer.size()}))
+      (http::chunk_lines_have_bare_lf({static_cast<const char*>(buffer.data().data()), buffer.size()}) ||
+       http::chunk_lines_too_long({static_cast<const char*>(buffer.data().data()), buffer.size()})))
     ec = bhttp::error::bad_chunk;
   return ec;
 }

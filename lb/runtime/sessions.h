@@ -18,7 +18,8 @@ class Worker;
 // holds no coroutine.
 void start_http_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client);
 
-// L4: bytes both ways, half-close forwarded (tcp_session.cpp).
-awaitable<void> run_tcp_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client);
+// L4: bytes both ways, half-close forwarded (tcp_session.cpp). Returns at
+// once; the session counts as open from this call on.
+void start_tcp_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client);
 
 }  // namespace tandem::lb

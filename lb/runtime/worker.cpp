@@ -183,7 +183,7 @@ awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
     socket.set_option(tcp::no_delay(true), ignored);
     const auto& listener = acceptor->listener;  // the current one, after a reload
     if (listener->config.mode() == config::TCP) {
-      asio::co_spawn(io_, run_tcp_session(*this, listener, std::move(socket)), asio::detached);
+      start_tcp_session(*this, listener, std::move(socket));
     } else {
       start_http_session(*this, listener, std::move(socket));
     }

@@ -4,9 +4,13 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <string>
 #include <string_view>
 
 using tandem::lb::http::chunk_lines_have_bare_lf;
+using tandem::lb::http::chunk_lines_too_long;
+using tandem::lb::http::kMaxChunkLineBytes;
+using tandem::lb::http::kMaxChunkTrailerBytes;
 
 BOOST_AUTO_TEST_SUITE(http_chunk_lines)
 
@@ -31,6 +35,23 @@ BOOST_AUTO_TEST_CASE(a_bare_lf_is_found) {
   BOOST_TEST(chunk_lines_have_bare_lf("0\r\nX-Trailer: 1\r\n\n"));
   static_assert(chunk_lines_have_bare_lf("0\n"));
   static_assert(!chunk_lines_have_bare_lf("0\r\n"));
+}
+
+// A chunk line or trailer line with no end in sight is bounded (Beast is not):
+// the relay answers 400 instead of reading on until the idle timeout.
+BOOST_AUTO_TEST_CASE(long_lines_are_bounded) {
+  const std::string at_limit(kMaxChunkLineBytes, 'a');
+  BOOST_TEST(!chunk_lines_too_long(""));
+  BOOST_TEST(!chunk_lines_too_long("5;ext=" + at_limit.substr(6)));       // unended, at the bound
+  BOOST_TEST(chunk_lines_too_long("5;ext=" + at_limit.substr(5)));        // one past it
+  BOOST_TEST(chunk_lines_too_long("\r\n" + std::string(kMaxChunkLineBytes + 1, '0')));  // leading zeros
+  BOOST_TEST(!chunk_lines_too_long("0\r\nX-T: " + at_limit.substr(5) + "\r\n"));  // trailer line at the bound
+  BOOST_TEST(chunk_lines_too_long("0\r\nX-T: " + at_limit + "\r\n"));
+  // Many short trailer lines: bounded in all.
+  std::string trailers = "0\r\n";
+  while (trailers.size() <= kMaxChunkTrailerBytes) trailers += "X-T: 1\r\n";
+  BOOST_TEST(chunk_lines_too_long(trailers));
+  BOOST_TEST(!chunk_lines_too_long(trailers.substr(0, kMaxChunkTrailerBytes)));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

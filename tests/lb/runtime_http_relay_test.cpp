@@ -134,4 +134,21 @@ BOOST_AUTO_TEST_CASE(chunk_line_with_bare_lf_fails_at_once) {
   }
 }
 
+// A chunk-size line that never ends (a size with endless leading zeros, or
+// an endless extension) is refused once it passes kMaxChunkLineBytes, with
+// the input still open, instead of growing the buffer until the idle limit.
+BOOST_AUTO_TEST_CASE(endless_chunk_line_fails_at_the_bound) {
+  const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (const std::string& body : {std::string(20000, '0'), "5;e=" + std::string(20000, 'x'),
+                                 "5\r\nhello\r\n0\r\nX-T: " + std::string(20000, 'y')}) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto outcome = relay_response(head + body, false);
+    BOOST_TEST((outcome.result.ec == bhttp::error::bad_chunk || outcome.result.ec == bhttp::error::bad_chunk_extension),
+               body.substr(0, 12) << ": " << outcome.result.ec.message());
+    BOOST_TEST(outcome.result.read_side);
+    BOOST_TEST(!outcome.result.complete);
+    BOOST_TEST((std::chrono::steady_clock::now() - started < std::chrono::seconds(2)));
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
