@@ -33,6 +33,10 @@ struct Proxy::Impl {
   std::unique_ptr<AdminServer> admin;
   std::unique_ptr<AgentLink> agent_link;
   std::optional<ServerSetStore> server_sets;  // the file, the overlay, their merge
+  // Generations that open connections may still use (keep-alive clients
+  // keep the one they started with): a server removed later is retired in
+  // each of them too.
+  std::vector<std::weak_ptr<const Generation>> older_generations;
   std::uint64_t reloads = 0;
   std::uint64_t reload_failures = 0;
   bool draining = false;
@@ -216,12 +220,17 @@ struct Proxy::Impl {
 
   // Builds the next generation from CLUSTER and moves every worker and the
   // health checks to it. Servers gone from a pool stop taking clients in
-  // the generation that open connections still use (retire_missing_servers):
+  // the generations that open connections still use (retire_missing_servers):
   // what is in flight finishes, and their sticky clients move.
   std::shared_ptr<const Generation> adopt(const config::Cluster& cluster) {
     auto next = build_generation(cluster, options.node, generation.get(), generation->id + 1);
     health.reset();
-    retire_missing_servers(*generation, *next);
+    older_generations.push_back(generation);
+    std::erase_if(older_generations, [&](const auto& weak) {
+      const auto old = weak.lock();
+      if (old) retire_missing_servers(*old, *next);
+      return !old;
+    });
     generation = next;
     for (auto& w : workers) w->apply(next);
     health = std::make_unique<HealthChecker>(control, next);
