@@ -89,7 +89,8 @@ bool save_overlay(const std::string& path, const wire::ServerOverlay& overlay, s
   std::string body;
   google::protobuf::TextFormat::PrintToString(overlay, &body);
   text += body;
-  const std::string tmp = path + ".tmp";
+  // Per process: two proxies given the same path never rename each other's file.
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     error = "cannot write " + tmp + ": " + std::strerror(errno);

@@ -43,6 +43,17 @@ EXTRA_HOST = "backend3"
 EXTRA_ADDR = f"{BACKENDS[EXTRA_HOST]}:8001"
 
 
+class OwnOverlayCluster(Cluster):
+    """Each node keeps its overlay in its own directory, as separate hosts do
+    (the default, next to the one shared cluster file, would be shared here)."""
+
+    def config(self) -> dict:
+        data = super().config()
+        for n in data["nodes"]:
+            n["server_overlay_file"] = os.path.join(self.node_dir(n["name"]), "cluster.servers")
+        return data
+
+
 class ServerSetTest(unittest.TestCase):
 
     @classmethod
@@ -54,7 +65,7 @@ class ServerSetTest(unittest.TestCase):
                 raise unittest.SkipTest(f"no {kind} binary in {build_dir()}")
         cls.scope = ClassScope(cls)
         try:
-            cls.c = Cluster(cls.scope, preempt=False, agents=True)
+            cls.c = OwnOverlayCluster(cls.scope, preempt=False, agents=True)
         except Unsupported as e:
             raise unittest.SkipTest(str(e))
         cls.c.start()
