@@ -55,7 +55,7 @@ function(tandem_fuzz_targets)
     DIRS common common/stick common/control/auth.cpp common/control/admin_auth.cpp common/control/cluster_view.cpp
          common/control/proxy_status.cpp
     LIBS tandem_common_proto spdlog::spdlog OpenSSL::Crypto Threads::Threads Boost::headers Boost::json)
-  tandem_fuzz_library(tandem_fuzz_config DIRS config LIBS tandem_config_proto tandem_fuzz_common)
+  tandem_fuzz_library(tandem_fuzz_config DIRS config config/server_set LIBS tandem_config_proto tandem_fuzz_common)
   tandem_fuzz_library(tandem_fuzz_lb
     DIRS lb/http lb/h2 lb/health lb/stick lb/balance lb/route lb/admin
          lb/runtime/generation.cpp lb/runtime/pool_runtime.cpp

@@ -15,7 +15,9 @@ int run(const Options& o) {
   const auto& c = o.command;
   if (c == "status") return cmd_status(*session);
   if (c == "watch") return cmd_watch(*session);
+  if (c == "servers" && !o.args.empty() && is_server_set_verb(o.args[0])) return cmd_server_set(*session);
   if (c == "servers") return cmd_servers(*session);
+  if (c == "export") return cmd_export(*session);
   if (c == "drain" || c == "disable" || c == "enable") return cmd_server_state(*session);
   if (c == "failover") return cmd_failover(*session);
   if (c == "stick") return cmd_stick(*session);

@@ -15,6 +15,8 @@ int cmd_status(const Session& s);
 int cmd_watch(const Session& s);
 int cmd_servers(const Session& s);
 int cmd_server_state(const Session& s);  // drain, disable, enable
+int cmd_server_set(const Session& s);    // servers add|remove|weight|sync
+int cmd_export(const Session& s);
 int cmd_failover(const Session& s);
 int cmd_stick(const Session& s);
 int cmd_events(const Session& s);

@@ -16,6 +16,10 @@ bool is_command(const std::string& s) {
 
 }  // namespace
 
+bool is_server_set_verb(const std::string& word) {
+  return word == "add" || word == "remove" || word == "weight" || word == "sync";
+}
+
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
   if (text.empty()) return std::nullopt;
   std::string number = text;
@@ -162,7 +166,8 @@ std::string command_problem(const Options& o) {
   const std::size_t n = o.args.size();
   if ((c == "status" || c == "watch" || c == "events" || c == "check-config" || c == "failover") && n > 0)
     return "takes no argument ('" + o.args[0] + "')";
-  if (c == "servers" && n > 1) return "takes at most one POOL";
+  if (c == "servers" && n > 1 && !is_server_set_verb(o.args[0])) return "takes at most one POOL";
+  if (c == "export" && n > 0) return "takes no argument ('" + o.args[0] + "')";
   if ((c == "drain" || c == "disable" || c == "enable") && n != 1) return "takes one SERVER";
   if (c == "stick") {
     if (n == 0) return "list, get KEY or count";

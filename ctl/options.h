@@ -52,4 +52,8 @@ std::string usage(const std::string& command = {});
 // Every command name.
 const std::vector<std::string>& command_names();
 
+// True for the words after `servers` that change a pool's set (add, remove,
+// weight, sync) rather than name a pool to show.
+bool is_server_set_verb(const std::string& word);
+
 }  // namespace tandem::ctl

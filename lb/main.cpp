@@ -10,6 +10,7 @@
 #include "common/logging.h"
 #include "config/host_checks.h"
 #include "config/loader.h"
+#include "lb/server_set/server_set_store.h"
 #include "lb/command_line.h"
 #include "lb/proxy.h"
 
@@ -35,6 +36,9 @@ int main(int argc, char** argv) {
     // What only this host can tell: its key file. (The interface is the agent's.)
     loaded.problems = tandem::config::check_host(loaded, options.node, tandem::config::SystemHost(),
                                                  tandem::config::HostChecks{.interface = false});
+    // The node's runtime server changes, merged over the file (docs/discovery.md).
+    if (loaded.problems.empty())
+      (void)tandem::lb::ServerSetStore::load(*loaded.cluster, options.node, options.config_path, loaded.problems);
     if (!loaded.problems.empty()) loaded.cluster.reset();
   }
   if (!loaded.cluster) {

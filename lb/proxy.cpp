@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -15,6 +16,7 @@
 #include "lb/agent_link/agent_link.h"
 #include "lb/runtime/health_checker.h"
 #include "lb/runtime/worker.h"
+#include "lb/server_set/server_set_store.h"
 
 namespace tandem::lb {
 
@@ -30,6 +32,11 @@ struct Proxy::Impl {
   std::unique_ptr<HealthChecker> health;
   std::unique_ptr<AdminServer> admin;
   std::unique_ptr<AgentLink> agent_link;
+  std::optional<ServerSetStore> server_sets;  // the file, the overlay, their merge
+  // Generations that open connections may still use (keep-alive clients
+  // keep the one they started with): a server removed later is retired in
+  // each of them too.
+  std::vector<std::weak_ptr<const Generation>> older_generations;
   std::uint64_t reloads = 0;
   std::uint64_t reload_failures = 0;
   bool draining = false;
@@ -43,11 +50,16 @@ struct Proxy::Impl {
     f.reloads = reloads;
     f.reload_failures = reload_failures;
     f.draining = draining;
+    if (server_sets)
+      for (const auto& p : server_sets->base().pools()) f.server_sets[p.name()] = server_sets->report(p.name());
     return f;
   }
 
   void start(const config::Cluster& cluster) {
-    generation = build_generation(cluster, options.node, nullptr, 1);
+    std::vector<config::Problem> problems;
+    server_sets = ServerSetStore::load(cluster, options.node, options.config_path, problems);
+    if (!server_sets) throw std::runtime_error(config::format_problems(problems));
+    generation = build_generation(server_sets->merged(), options.node, nullptr, 1);
     unsigned count = options.workers ? options.workers : generation->node.workers();
     if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < count; ++i) {
@@ -58,7 +70,10 @@ struct Proxy::Impl {
       std::string error;
       auto hp = parse_host_port(generation->node.proxy_admin(), error);
       admin = std::make_unique<AdminServer>(control, tcp::endpoint(hp->address, hp->port),
-                                            AdminHandlers{[this] { return generation; }, [this] { return facts(); }},
+                                            AdminHandlers{[this] { return generation; }, [this] { return facts(); },
+                                                          [this](const std::string& pool, std::string_view query) {
+                                                            return change_servers(pool, query);
+                                                          }},
                                             AdminPolicy(admin_keys(cluster, true), {options.node}));
     }
     health = std::make_unique<HealthChecker>(control, generation);
@@ -186,16 +201,56 @@ struct Proxy::Impl {
       spdlog::error("reload_refused problems={} keeping=generation-{}", result.problems.size(), generation->id);
       return;
     }
-    auto next = build_generation(*result.cluster, options.node, generation.get(), generation->id + 1);
-    health.reset();
-    generation = next;
-    for (auto& w : workers) w->apply(next);
-    health = std::make_unique<HealthChecker>(control, next);
+    std::vector<config::Problem> problems;
+    auto sets = ServerSetStore::load(*result.cluster, options.node, options.config_path, problems);
+    if (!sets) {
+      ++reload_failures;
+      for (const auto& p : problems) spdlog::error("reload_refused where={} problem=\"{}\"", p.where, p.message);
+      spdlog::error("reload_refused problems={} keeping=generation-{}", problems.size(), generation->id);
+      return;
+    }
+    server_sets = std::move(sets);
+    auto next = adopt(server_sets->merged());
     if (agent_link) agent_link->request_full_resync();  // tables may have been rebuilt
     if (admin)
       if (auto keys = admin_keys(next->cluster, false); !keys.signing.empty()) admin->set_keys(std::move(keys));
     ++reloads;
     spdlog::info("reloaded generation={} listeners={} pools={}", next->id, next->listeners.size(), next->pools.size());
+  }
+
+  // Builds the next generation from CLUSTER and moves every worker and the
+  // health checks to it. Servers gone from a pool stop taking clients in
+  // the generations that open connections still use (retire_missing_servers):
+  // what is in flight finishes, and their sticky clients move.
+  std::shared_ptr<const Generation> adopt(const config::Cluster& cluster) {
+    auto next = build_generation(cluster, options.node, generation.get(), generation->id + 1);
+    health.reset();
+    older_generations.push_back(generation);
+    std::erase_if(older_generations, [&](const auto& weak) {
+      const auto old = weak.lock();
+      if (old) retire_missing_servers(*old, *next);
+      return !old;
+    });
+    generation = next;
+    for (auto& w : workers) w->apply(next);
+    health = std::make_unique<HealthChecker>(control, next);
+    return next;
+  }
+
+  // A signed POST /pools/POOL/servers (lbctl servers add|remove|weight,
+  // through the node's agent): persisted first, then applied.
+  AdminReply change_servers(const std::string& pool, std::string_view query) {
+    if (!server_sets) return AdminReply{503, "text/plain; charset=utf-8", "not started\n"};
+    auto result = server_sets->change(pool, query);
+    if (result.changed) {
+      const auto next = adopt(server_sets->merged());
+      spdlog::info("server_set_changed pool={} generation={} {}", pool, next->id,
+                   result.body.substr(0, result.body.size() - 1));
+    } else if (result.status != 200) {
+      spdlog::warn("server_set_refused pool={} status={} reason=\"{}\"", pool, result.status,
+                   result.body.substr(0, result.body.size() - 1));
+    }
+    return AdminReply{result.status, "text/plain; charset=utf-8", std::move(result.body)};
   }
 
   void begin_drain(const char* why) {

@@ -1,5 +1,6 @@
 // lbctl status, watch and events: the cluster view, once, live, and its
 // transitions.
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -8,6 +9,7 @@
 
 #include "ctl/commands.h"
 #include "ctl/output.h"
+#include "ctl/set_plan.h"
 #include "ctl/table.h"
 #include "ctl/views.h"
 
@@ -33,6 +35,50 @@ std::string watch_frame(const Session& s, const json::object& view, const json::
   return frame;
 }
 
+// Each pool's server-set version per node, and the nodes that disagree
+// (docs/discovery.md); empty when every node runs the file's servers alone.
+struct SetAgreement {
+  json::array pools;     // {pool, nodes: {node: {version, digest}}, disagreeing: [...]}
+  std::string text;      // for people
+  bool disagree = false;
+};
+
+SetAgreement set_agreement(const Session& s, const std::vector<control::NodeSample>& samples) {
+  SetAgreement out;
+  for (const auto& pool : s.cluster().pools()) {
+    std::vector<NodeSet> nodes;
+    bool changed = false;
+    for (const auto& smp : samples) {
+      NodeSet n{smp.node, std::nullopt};
+      if (smp.status && smp.status->has_proxy_report())
+        for (const auto& p : smp.status->proxy_report().pools())
+          if (p.name() == pool.name()) n.set = p.server_set();
+      changed = changed || (n.set && n.set->version() > 0);
+      nodes.push_back(std::move(n));
+    }
+    const auto differ = disagreeing_nodes(nodes);
+    if (!changed && differ.empty()) continue;
+    json::object per_node;
+    std::string line = "  " + pool.name() + ":";
+    for (const auto& n : nodes) {
+      if (!n.set) continue;
+      per_node[n.node] = json::object{{"version", n.set->version()}, {"digest", n.set->digest()}};
+      const bool odd = std::find(differ.begin(), differ.end(), n.node) != differ.end();
+      line += " " + n.node + " v" + std::to_string(n.set->version()) + (odd ? " DIFFERS" : "");
+    }
+    json::array bad;
+    for (const auto& d : differ) bad.emplace_back(d);
+    out.pools.push_back(json::object{{"pool", pool.name()}, {"nodes", std::move(per_node)}, {"disagreeing", std::move(bad)}});
+    if (!differ.empty()) {
+      out.disagree = true;
+      line += "  (`lbctl servers sync " + pool.name() + "` copies the newest set to every node)";
+    }
+    out.text += paint(line, differ.empty() ? "" : sgr::loud, s.color()) + "\n";
+  }
+  if (!out.text.empty()) out.text = paint("Server sets (runtime changes; version per node)", sgr::bold, s.color()) + "\n" + out.text;
+  return out;
+}
+
 }  // namespace
 
 int cmd_status(const Session& s) {
@@ -40,13 +86,17 @@ int cmd_status(const Session& s) {
   const auto samples = sample_for_rates(s, s.options().interval.value_or(500ms), [&](const auto& first) {
     (void)control::build_cluster_view(s.cluster().name(), first, rates, unix_now_ms());
   });
-  const auto view = control::build_cluster_view(s.cluster().name(), samples, rates, unix_now_ms());
+  auto view = control::build_cluster_view(s.cluster().name(), samples, rates, unix_now_ms());
+  const auto sets = set_agreement(s, samples);
+  int code = exit_code(view);
+  if (sets.disagree) code = std::max(code, 1);
   if (s.options().json) {
+    view["server_sets"] = sets.pools;
     print_json(view);
   } else {
-    std::cout << render_status(view, s.color());
+    std::cout << render_status(view, s.color()) << sets.text;
   }
-  return exit_code(view);
+  return code;
 }
 
 int cmd_watch(const Session& s) {

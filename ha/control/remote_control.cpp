@@ -9,6 +9,7 @@
 
 #include "common/framing.h"
 #include "common/control/proxy_status.h"
+#include "config/server_set/change_query.h"
 #include "ha/control/proxy_admin_client.h"
 
 namespace tandem::ha {
@@ -206,9 +207,12 @@ awaitable<void> RemoteControl::serve(std::shared_ptr<tcp::socket> socket_ptr, Co
         wire::SignedRequest envelope;
         envelope.ParseFromString(payload);  // parsed once already: cannot fail
         auto& request = outcome.accepted->request;
-        if (request.has_switchover() || request.has_server_state())
+        if (request.has_switchover() || request.has_server_state() || request.has_server_set())
           spdlog::info("remote_control_request kind={} from={} client=\"{}\"",
-                       request.has_switchover() ? "switchover" : "server_state", from, envelope.client());
+                       request.has_switchover()      ? "switchover"
+                       : request.has_server_state() ? "server_state"
+                                                    : "server_set",
+                       from, envelope.client());
         const auto response = co_await dispatch(std::move(request));
         reply = control::sign_response(verifier_.keys().signing, response, verifier_.self(), outcome.accepted->nonce);
       }
@@ -241,6 +245,23 @@ awaitable<wire::ControlResponse> RemoteControl::dispatch(wire::ControlRequest re
     co_return response;
   }
   if (request.has_switchover()) co_return local_(request);
+  if (request.has_server_set()) {
+    if (proxy_admin_.empty()) {
+      response.set_error("node has no proxy_admin in the cluster file");
+      co_return response;
+    }
+    const auto& set = request.server_set();
+    const std::vector<wire::ServerSetEntry> entries(set.entries().begin(), set.entries().end());
+    if (!safe_admin_name(set.pool()) || entries.empty() || entries.size() > config::kMaxChangesPerRequest) {
+      response.set_error("server_set needs a pool and 1..64 entries");
+      co_return response;
+    }
+    const auto target = "/pools/" + set.pool() + "/servers?" + config::encode_changes(entries);
+    spdlog::info("server_set_forwarded pool={} entries={}", set.pool(), entries.size());
+    *response.mutable_proxy() =
+        co_await proxy_admin_request(proxy_admin_, "POST", target, kProxyTimeout, verifier_.keys().signing);
+    co_return response;
+  }
   if (request.has_server_state() || request.has_stick()) {
     if (proxy_admin_.empty()) {
       response.set_error("node has no proxy_admin in the cluster file");

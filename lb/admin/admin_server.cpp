@@ -6,6 +6,8 @@
 #include "lb/admin/status_json.h"
 #include "lb/admin/status_report.h"
 
+#include <optional>
+
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
@@ -29,6 +31,18 @@ std::string query_param(std::string_view target, std::string_view name) {
     rest.remove_prefix(amp + 1);
   }
   return {};
+}
+
+// POOL of a "/pools/POOL/servers[?...]" target, or nullopt.
+std::optional<std::string> server_set_pool(std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  constexpr std::string_view prefix = "/pools/", suffix = "/servers";
+  if (path.size() <= prefix.size() + suffix.size() || path.substr(0, prefix.size()) != prefix ||
+      path.substr(path.size() - suffix.size()) != suffix)
+    return std::nullopt;
+  const auto pool = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+  if (pool.find('/') != std::string_view::npos) return std::nullopt;
+  return std::string(pool);
 }
 
 AdminReply text(unsigned status, std::string body) { return {status, "text/plain; charset=utf-8", std::move(body)}; }
@@ -142,8 +156,16 @@ awaitable<void> AdminServer::serve(tcp::socket socket) {
       auto gen = handlers_.generation();
       auto facts = handlers_.facts();
       facts.admin_refused = refused_;
-      reply = route_admin_request(std::string_view(req.method_string()), std::string_view(req.target()), *gen, facts,
-                                  std::string_view(req[bhttp::field::accept]));
+      const std::string_view target(req.target());
+      if (const auto pool = server_set_pool(target); pool && handlers_.server_set) {
+        reply = req.method() == bhttp::verb::post
+                    ? handlers_.server_set(*pool, target.substr(std::min(target.size(), target.find('?') + 1)))
+                    : text(405, "use POST /pools/POOL/servers?set=NAME,ADDRESS,WEIGHT,REVISION&remove=NAME,REVISION "
+                                "(lbctl servers add|remove|weight)\n");
+      } else {
+        reply = route_admin_request(std::string_view(req.method_string()), target, *gen, facts,
+                                    std::string_view(req[bhttp::field::accept]));
+      }
       if (req.method() == bhttp::verb::post && reply.status == 200)
         spdlog::info("admin_state_change target={}", std::string(req.target()));
     }

@@ -20,9 +20,19 @@
 
 namespace tandem::lb {
 
+// One admin answer: status code, content type and body.
+struct AdminReply {
+  unsigned status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+};
+
 struct AdminHandlers {
   std::function<std::shared_ptr<const Generation>()> generation;
   std::function<ProcessFacts()> facts;
+  // POST /pools/POOL/servers?QUERY: a server-set change (lb/server_set);
+  // null: answered 404.
+  std::function<AdminReply(const std::string& pool, std::string_view query)> server_set;
 };
 
 class AdminServer {
@@ -50,11 +60,6 @@ class AdminServer {
 // Returns status code, content type and body. GET /status and /stick answer
 // JSON, or the typed report when ACCEPT is exactly
 // control::kProtobufMediaType (what the node's ha-agent asks for).
-struct AdminReply {
-  unsigned status = 200;
-  std::string content_type = "text/plain; charset=utf-8";
-  std::string body;
-};
 AdminReply route_admin_request(std::string_view method, std::string_view target, const Generation& gen,
                                const ProcessFacts& facts, std::string_view accept = {});
 

@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 
+#include "common/proto/server_set.pb.h"
+
 namespace tandem::lb {
 
 struct ProcessFacts {
@@ -16,7 +18,8 @@ struct ProcessFacts {
   std::uint64_t reloads = 0;
   std::uint64_t reload_failures = 0;
   bool draining = false;
-  std::map<std::string, std::uint64_t> admin_refused;  // admin requests refused, per reason (admin_policy.h)
+  std::map<std::string, std::uint64_t> admin_refused;
+  std::map<std::string, wire::ServerSetReport> server_sets;  // per pool (lb/server_set)  // admin requests refused, per reason (admin_policy.h)
 };
 
 }  // namespace tandem::lb

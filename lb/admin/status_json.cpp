@@ -51,6 +51,7 @@ json::object pool_json(const wire::PoolReport& p) {
   for (const auto& s : p.servers()) servers.push_back(server_json(s));
   o["servers"] = std::move(servers);
   if (p.has_stick_entries()) o["stick_entries"] = p.stick_entries();
+  o["server_set"] = json::object{{"version", p.server_set().version()}, {"digest", p.server_set().digest()}};
   return o;
 }
 

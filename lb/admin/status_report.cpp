@@ -30,7 +30,7 @@ void add_listener(const ListenerRuntime& l, wire::ProxyStatusReport& out) {
   o.set_max_connections(l.max_connections);
 }
 
-void add_pool(const PoolRuntime& p, SteadyTime now, wire::ProxyStatusReport& out) {
+void add_pool(const PoolRuntime& p, SteadyTime now, const ProcessFacts& facts, wire::ProxyStatusReport& out) {
   auto& po = *out.add_pools();
   po.set_name(p.name());
   po.set_algorithm(std::string(algorithm_name(p.config().algorithm())));
@@ -56,6 +56,8 @@ void add_pool(const PoolRuntime& p, SteadyTime now, wire::ProxyStatusReport& out
   po.set_servers_up(up);
   po.set_panic(p.in_panic(now));
   if (auto* t = p.stick_table()) po.set_stick_entries(t->counters().entries);
+  if (const auto it = facts.server_sets.find(p.name()); it != facts.server_sets.end())
+    *po.mutable_server_set() = it->second;
 }
 
 }  // namespace
@@ -69,7 +71,7 @@ wire::ProxyStatusReport status_report(const Generation& gen, const ProcessFacts&
   out.set_draining(facts.draining);
   out.set_open_connections(facts.open_connections);
   for (const auto& l : gen.listeners) add_listener(*l, out);
-  for (const auto& p : gen.pools) add_pool(*p, now, out);
+  for (const auto& p : gen.pools) add_pool(*p, now, facts, out);
   return out;
 }
 

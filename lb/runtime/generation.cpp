@@ -12,6 +12,20 @@ std::shared_ptr<PoolRuntime> Generation::pool(const std::string& name) const {
   return nullptr;
 }
 
+void retire_missing_servers(const Generation& old, const Generation& next) {
+  for (const auto& pool : old.pools) {
+    const auto kept = next.pool(pool->name());
+    bool retired = false;
+    for (ServerIndex i = 0; i < pool->servers().size(); ++i) {
+      auto& s = pool->server(i);
+      const int j = kept ? kept->find(s.name) : -1;
+      if (j >= 0 && kept->server(static_cast<ServerIndex>(j)).address == s.address) continue;
+      if (s.admin_state.exchange(config::MAINTENANCE) != config::MAINTENANCE) retired = true;
+    }
+    if (retired) pool->bump();
+  }
+}
+
 std::shared_ptr<Generation> build_generation(const config::Cluster& cluster, const std::string& node,
                                              const Generation* previous, std::uint64_t id) {
   auto gen = std::make_shared<Generation>();

@@ -41,6 +41,12 @@ struct Generation {
   std::shared_ptr<PoolRuntime> pool(const std::string& name) const;
 };
 
+// Servers of OLD's pools that NEXT no longer has (by name and address)
+// stop taking clients in OLD (MAINTENANCE), which connections opened before
+// the change still use: in-flight requests finish, new requests and their
+// sticky clients go to the servers that remain.
+void retire_missing_servers(const Generation& old, const Generation& next);
+
 // Builds generation ID of CLUSTER for NODE (which must exist). Live state
 // (health, stick tables, counters) is inherited from PREVIOUS when given.
 std::shared_ptr<Generation> build_generation(const config::Cluster& cluster, const std::string& node,

@@ -181,9 +181,14 @@ void PoolRuntime::inherit(const PoolRuntime& old) {
   for (std::size_t i = 0; i < servers_.size(); ++i) {
     auto& s = servers_[i];
     const int j = old.find(s->name);
-    if (j < 0) continue;
+    // A server new to the pool (a runtime add, DNS, a reload) ramps up
+    // like one back from an ejection.
+    const bool fresh = j < 0 || old.server(static_cast<ServerIndex>(j)).address != s->address;
+    if (fresh) {
+      if (slow_start_.count() > 0) s->up_since_ns.store(to_ns(std::chrono::steady_clock::now()));
+      continue;
+    }
     const auto& o = old.server(static_cast<ServerIndex>(j));
-    if (o.address != s->address) continue;
     s->healthy.store(o.healthy.load());
     s->ejected_until_ns.store(o.ejected_until_ns.load());
     s->up_since_ns.store(o.up_since_ns.load());
