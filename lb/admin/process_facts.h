@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 
+#include "lb/observe/access_log_writer.h"
+
 namespace tandem::lb {
 
 struct ProcessFacts {
@@ -16,7 +18,9 @@ struct ProcessFacts {
   std::uint64_t reloads = 0;
   std::uint64_t reload_failures = 0;
   bool draining = false;
-  std::map<std::string, std::uint64_t> admin_refused;  // admin requests refused, per reason (admin_policy.h)
+  std::map<std::string, std::uint64_t> admin_refused;
+  bool access_log_enabled = false;
+  observe::AccessLogCounters access_log;  // lines written, dropped (the disk was slower), write errors, reopens  // admin requests refused, per reason (admin_policy.h)
 };
 
 }  // namespace tandem::lb

@@ -10,6 +10,8 @@
 #include <spdlog/spdlog.h>
 
 #include "lb/balance/key_hash.h"
+#include "lb/observe/access_log_buffer.h"
+#include "lb/observe/request_timeline.h"
 #include "lb/runtime/sessions.h"
 #include "lb/runtime/upstream_connect.h"
 #include "lb/runtime/worker.h"
@@ -43,6 +45,7 @@ class TcpSession final : public DrainableSession {
     const auto peer = client_.remote_endpoint(ec);
     if (ec) co_return;
     const std::string source = peer.address().to_string();
+    timeline_.start = Clock::now();
     auto view = worker_.view(listener_->pool);
     auto& pool = *view->pool;
 
@@ -55,9 +58,11 @@ class TcpSession final : public DrainableSession {
     request.key_hash = pool.request_key({.source_hash = stable_hash(source)});
     if (choice.stuck_name) request.preferred = pool.stuck_server(*choice.stuck_name, now);
     std::vector<ServerIndex> tried;
+    timeline_.connect_begin = Clock::now();
     auto [failure, upstream] = co_await acquire_upstream(worker_, *listener_, view, request, tried);
     stats.requests.fetch_add(1, std::memory_order_relaxed);
     if (!upstream) {
+      log_connection(peer, nullptr, observe::termination_for(failure));
       stats.count_refusal(l4_refusal_for(failure));
       spdlog::debug("tcp_refused listener={} client={} reason={}", listener_->config.name(), source,
                     l4_reason(failure));
@@ -67,13 +72,19 @@ class TcpSession final : public DrainableSession {
     sticky.record(sticky.after(choice, server.name), now);
     server.requests.fetch_add(1, std::memory_order_relaxed);
     server_ = std::move(upstream->socket);
+    timeline_.connected = Clock::now();
     pool.report_success(upstream->index, Clock::now());
 
     using namespace asio::experimental::awaitable_operators;
     touch();
-    co_await ((pump(client_, server_, stats.bytes_in, server.bytes_out) &&
-               pump(server_, client_, server.bytes_in, stats.bytes_out)) ||
-              watchdog());
+    const auto ended = co_await ((pump(client_, server_, stats.bytes_in, server.bytes_out) &&
+                                  pump(server_, client_, server.bytes_in, stats.bytes_out)) ||
+                                 watchdog());
+    const auto end = Clock::now();
+    timeline_.observe_into(stats.latency, end);
+    timeline_.observe_into(server.latency, end);
+    // The idle limit ended it, or both directions ended (FIN or reset).
+    log_connection(peer, &server, ended.index() == 1 ? observe::Termination{'c', 'D'} : observe::kNormal);
     boost::system::error_code ignored;
     client_.close(ignored);
     server_.close(ignored);
@@ -93,6 +104,7 @@ class TcpSession final : public DrainableSession {
       if (n > 0) {
         touch();
         read_count.fetch_add(n, std::memory_order_relaxed);
+        (&from == &client_ ? client_bytes_in_ : client_bytes_out_) += n;  // for the access log
         std::array<asio::const_buffer, 1> out{asio::buffer(buffer.data(), n)};
         std::span<asio::const_buffer> pending(out);
         boost::system::error_code wec;
@@ -122,12 +134,34 @@ class TcpSession final : public DrainableSession {
 
   void touch() { last_activity_ = Clock::now(); }
 
+  // Hands the finished connection to this worker's access log (lb/observe).
+  void log_connection(const tcp::endpoint& peer, const ServerRuntime* server, observe::Termination term) {
+    auto* log = worker_.access_log();
+    if (!log || !log->enabled()) return;
+    const std::string ip = peer.address().to_string();
+    observe::AccessRecord r;
+    r.tcp = true;
+    r.client_ip = ip;
+    r.client_port = peer.port();
+    r.listener = listener_->config.name();
+    if (server) r.server = server->name;
+    r.bytes_in = client_bytes_in_;
+    r.bytes_out = client_bytes_out_;
+    r.termination = term;
+    timeline_.fill(r, Clock::now());
+    r.time = std::chrono::system_clock::now() - std::chrono::microseconds(r.total);
+    log->record(r);
+  }
+
   Worker& worker_;
   std::shared_ptr<ListenerRuntime> listener_;
   tcp::socket client_;
   tcp::socket server_;
   asio::steady_timer idle_timer_;
   Clock::time_point last_activity_;
+  observe::RequestTimeline timeline_;
+  std::uint64_t client_bytes_in_ = 0;   // this connection's, for its access log line
+  std::uint64_t client_bytes_out_ = 0;
 };
 
 }  // namespace
