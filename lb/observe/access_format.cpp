@@ -17,7 +17,7 @@ void append_uint(std::string& out, std::uint64_t v) {
 // Microseconds as milliseconds with three decimals, or null when absent.
 void append_millis(std::string& out, Micros us) {
   if (us < 0) {
-    out += "null";
+    out.append("null", 4);
     return;
   }
   const auto u = static_cast<std::uint64_t>(us);
@@ -29,10 +29,10 @@ void append_millis(std::string& out, Micros us) {
   out += static_cast<char>('0' + frac % 10);
 }
 
-void key(std::string& out, std::string_view name) {
-  out += ",\"";
-  out += name;
-  out += "\":";
+// A field's separator and name, `,"name":`, appended as one literal.
+template <std::size_t N>
+void key(std::string& out, const char (&literal)[N]) {
+  out.append(literal, N - 1);
 }
 
 }  // namespace
@@ -54,55 +54,58 @@ void append_access_line(std::string& out, const AccessRecord& r, SecondText& sec
   const auto since_epoch = duration_cast<milliseconds>(r.time.time_since_epoch()).count();
   const auto secs = static_cast<std::time_t>(since_epoch / 1000);
   const auto ms = static_cast<unsigned>(since_epoch % 1000);
-  out += "{\"time\":\"";
+  key(out, "{\"time\":\"");
   out += seconds.at(secs);
   out += '.';
   out += static_cast<char>('0' + ms / 100);
   out += static_cast<char>('0' + ms / 10 % 10);
   out += static_cast<char>('0' + ms % 10);
-  out += "Z\"";
-  key(out, "kind");
-  out += r.tcp ? "\"tcp\"" : "\"http\"";
-  key(out, "client");
+  out.append("Z\"", 2);
+  key(out, ",\"kind\":");
+  if (r.tcp) {
+    key(out, "\"tcp\"");
+  } else {
+    key(out, "\"http\"");
+  }
+  key(out, ",\"client\":");
   append_json_string(out, r.client_ip);
-  key(out, "client_port");
+  key(out, ",\"client_port\":");
   append_uint(out, r.client_port);
-  key(out, "listener");
+  key(out, ",\"listener\":");
   append_json_string(out, r.listener);
-  key(out, "tls");
+  key(out, ",\"tls\":");
   append_json_string(out, r.tls_version);
-  key(out, "sni");
+  key(out, ",\"sni\":");
   append_json_string(out, r.sni, 255);  // a DNS name is at most 253 bytes
-  key(out, "server");
+  key(out, ",\"server\":");
   append_json_string(out, r.server);
   if (!r.tcp) {
-    key(out, "method");
+    key(out, ",\"method\":");
     append_json_string(out, r.method, 32);
-    key(out, "path");
+    key(out, ",\"path\":");
     if (append_json_string(out, r.path, limits.max_path_bytes)) {
-      key(out, "path_cut");
-      out += "true";
+      key(out, ",\"path_cut\":true");
     }
   }
-  key(out, "status");
+  key(out, ",\"status\":");
   append_uint(out, r.status);
-  key(out, "bytes_in");
+  key(out, ",\"bytes_in\":");
   append_uint(out, r.bytes_in);
-  key(out, "bytes_out");
+  key(out, ",\"bytes_out\":");
   append_uint(out, r.bytes_out);
-  key(out, "request_ms");
+  key(out, ",\"request_ms\":");
   append_millis(out, r.request);
-  key(out, "connect_ms");
+  key(out, ",\"connect_ms\":");
   append_millis(out, r.connect);
-  key(out, "first_byte_ms");
+  key(out, ",\"first_byte_ms\":");
   append_millis(out, r.first_byte);
-  key(out, "total_ms");
+  key(out, ",\"total_ms\":");
   append_millis(out, r.total);
-  key(out, "term");
+  key(out, ",\"term\":");
   out += '"';
   // Both letters come from Termination's fixed set; escape anyway.
   for (char c : {r.termination.who, r.termination.phase}) out += (c >= 0x21 && c < 0x7F && c != '"' && c != '\\') ? c : '?';
-  out += "\"}\n";
+  out.append("\"}\n", 3);
 }
 
 }  // namespace tandem::lb::observe

@@ -35,6 +35,7 @@ void AccessLogBuffer::flush() {
   if (lines_ == 0) return;
   writer_->submit(std::move(buffer_), lines_);
   buffer_ = std::string();
+  buffer_.reserve(writer_->buffer_bytes() + 1024);  // one allocation per buffer, not a doubling series
   lines_ = 0;
 }
 

@@ -1,5 +1,7 @@
 #include "lb/observe/json_text.h"
 
+#include <algorithm>
+
 namespace tandem::lb::observe {
 
 std::size_t utf8_sequence_length(std::string_view text) {
@@ -29,12 +31,28 @@ std::size_t utf8_sequence_length(std::string_view text) {
   return length;
 }
 
+namespace {
+
+// Bytes copied as they are: printable ASCII but the quote and the backslash.
+constexpr bool plain(unsigned char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
+
+}  // namespace
+
 bool append_json_string(std::string& out, std::string_view text, std::size_t max_bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
+  const std::size_t limit = std::min(text.size(), max_bytes);
   std::size_t i = 0;
   bool cut = false;
   while (i < text.size()) {
+    // The common case, a run of plain ASCII, is appended at once.
+    std::size_t run = i;
+    while (run < limit && plain(static_cast<unsigned char>(text[run]))) ++run;
+    if (run > i) {
+      out.append(text.data() + i, run - i);
+      i = run;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(text[i]);
     std::size_t n = 1;
     bool valid = true;
@@ -54,8 +72,6 @@ bool append_json_string(std::string& out, std::string_view text, std::size_t max
       out += "\\u00";
       out += kHex[c >> 4];
       out += kHex[c & 0xF];
-    } else if (c < 0x80) {
-      out += static_cast<char>(c);
     } else if (valid) {
       out.append(text.substr(i, n));
     } else {
