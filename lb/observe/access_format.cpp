@@ -1,6 +1,7 @@
 #include "lb/observe/access_format.h"
 
 #include <charconv>
+#include <cstring>
 
 #include "lb/observe/json_text.h"
 
@@ -8,32 +9,51 @@ namespace tandem::lb::observe {
 
 namespace {
 
-void append_uint(std::string& out, std::uint64_t v) {
-  char buf[24];
-  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
-  out.append(buf, end);
-}
+// The line is written through a pointer into space reserved for its worst
+// case, then the string is cut to what was written: one size check per
+// line instead of one per field (std::string's appends cost ~40
+// instructions each, most of a line's cost when measured with callgrind).
+struct Writer {
+  char* p;
 
-// Microseconds as milliseconds with three decimals, or null when absent.
-void append_millis(std::string& out, Micros us) {
-  if (us < 0) {
-    out.append("null", 4);
-    return;
+  template <std::size_t N>
+  void lit(const char (&literal)[N]) {
+    std::memcpy(p, literal, N - 1);
+    p += N - 1;
   }
-  const auto u = static_cast<std::uint64_t>(us);
-  append_uint(out, u / 1000);
-  const unsigned frac = static_cast<unsigned>(u % 1000);
-  out += '.';
-  out += static_cast<char>('0' + frac / 100);
-  out += static_cast<char>('0' + frac / 10 % 10);
-  out += static_cast<char>('0' + frac % 10);
-}
+  void raw(std::string_view s) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  }
+  void uint(std::uint64_t v) { p = std::to_chars(p, p + 20, v).ptr; }
+  void three_digits(unsigned v) {
+    p[0] = static_cast<char>('0' + v / 100);
+    p[1] = static_cast<char>('0' + v / 10 % 10);
+    p[2] = static_cast<char>('0' + v % 10);
+    p += 3;
+  }
+  // Microseconds as milliseconds with three decimals, or null when absent.
+  void millis(Micros us) {
+    if (us < 0) {
+      lit("null");
+      return;
+    }
+    const auto u = static_cast<std::uint64_t>(us);
+    uint(u / 1000);
+    *p++ = '.';
+    three_digits(static_cast<unsigned>(u % 1000));
+  }
+  bool string(std::string_view text, std::size_t max = std::string_view::npos) {
+    bool cut = false;
+    p = write_json_string(p, text, max, cut);
+    return cut;
+  }
+};
 
-// A field's separator and name, `,"name":`, appended as one literal.
-template <std::size_t N>
-void key(std::string& out, const char (&literal)[N]) {
-  out.append(literal, N - 1);
-}
+constexpr std::size_t kSniMax = 255;  // a DNS name is at most 253 bytes
+constexpr std::size_t kMethodMax = 32;
+// Everything but the strings: field names, numbers, punctuation (about 330 bytes).
+constexpr std::size_t kFixedBound = 640;
 
 }  // namespace
 
@@ -53,59 +73,62 @@ void append_access_line(std::string& out, const AccessRecord& r, SecondText& sec
   using namespace std::chrono;
   const auto since_epoch = duration_cast<milliseconds>(r.time.time_since_epoch()).count();
   const auto secs = static_cast<std::time_t>(since_epoch / 1000);
-  const auto ms = static_cast<unsigned>(since_epoch % 1000);
-  key(out, "{\"time\":\"");
-  out += seconds.at(secs);
-  out += '.';
-  out += static_cast<char>('0' + ms / 100);
-  out += static_cast<char>('0' + ms / 10 % 10);
-  out += static_cast<char>('0' + ms % 10);
-  out.append("Z\"", 2);
-  key(out, ",\"kind\":");
+  const auto& second_text = seconds.at(secs);
+  const std::size_t bound = kFixedBound + second_text.size() + json_string_bound(r.client_ip, 64) +
+                            json_string_bound(r.listener, std::string_view::npos) +
+                            json_string_bound(r.tls_version, std::string_view::npos) +
+                            json_string_bound(r.sni, kSniMax) + json_string_bound(r.server, std::string_view::npos) +
+                            json_string_bound(r.method, kMethodMax) + json_string_bound(r.path, limits.max_path_bytes);
+  const auto old = out.size();
+  out.resize(old + bound);
+  Writer w{out.data() + old};
+  w.lit("{\"time\":\"");
+  w.raw(second_text);
+  *w.p++ = '.';
+  w.three_digits(static_cast<unsigned>(since_epoch % 1000));
+  w.lit("Z\",\"kind\":");
   if (r.tcp) {
-    key(out, "\"tcp\"");
+    w.lit("\"tcp\"");
   } else {
-    key(out, "\"http\"");
+    w.lit("\"http\"");
   }
-  key(out, ",\"client\":");
-  append_json_string(out, r.client_ip);
-  key(out, ",\"client_port\":");
-  append_uint(out, r.client_port);
-  key(out, ",\"listener\":");
-  append_json_string(out, r.listener);
-  key(out, ",\"tls\":");
-  append_json_string(out, r.tls_version);
-  key(out, ",\"sni\":");
-  append_json_string(out, r.sni, 255);  // a DNS name is at most 253 bytes
-  key(out, ",\"server\":");
-  append_json_string(out, r.server);
+  w.lit(",\"client\":");
+  w.string(r.client_ip, 64);
+  w.lit(",\"client_port\":");
+  w.uint(r.client_port);
+  w.lit(",\"listener\":");
+  w.string(r.listener);
+  w.lit(",\"tls\":");
+  w.string(r.tls_version);
+  w.lit(",\"sni\":");
+  w.string(r.sni, kSniMax);
+  w.lit(",\"server\":");
+  w.string(r.server);
   if (!r.tcp) {
-    key(out, ",\"method\":");
-    append_json_string(out, r.method, 32);
-    key(out, ",\"path\":");
-    if (append_json_string(out, r.path, limits.max_path_bytes)) {
-      key(out, ",\"path_cut\":true");
-    }
+    w.lit(",\"method\":");
+    w.string(r.method, kMethodMax);
+    w.lit(",\"path\":");
+    if (w.string(r.path, limits.max_path_bytes)) w.lit(",\"path_cut\":true");
   }
-  key(out, ",\"status\":");
-  append_uint(out, r.status);
-  key(out, ",\"bytes_in\":");
-  append_uint(out, r.bytes_in);
-  key(out, ",\"bytes_out\":");
-  append_uint(out, r.bytes_out);
-  key(out, ",\"request_ms\":");
-  append_millis(out, r.request);
-  key(out, ",\"connect_ms\":");
-  append_millis(out, r.connect);
-  key(out, ",\"first_byte_ms\":");
-  append_millis(out, r.first_byte);
-  key(out, ",\"total_ms\":");
-  append_millis(out, r.total);
-  key(out, ",\"term\":");
-  out += '"';
-  // Both letters come from Termination's fixed set; escape anyway.
-  for (char c : {r.termination.who, r.termination.phase}) out += (c >= 0x21 && c < 0x7F && c != '"' && c != '\\') ? c : '?';
-  out.append("\"}\n", 3);
+  w.lit(",\"status\":");
+  w.uint(r.status);
+  w.lit(",\"bytes_in\":");
+  w.uint(r.bytes_in);
+  w.lit(",\"bytes_out\":");
+  w.uint(r.bytes_out);
+  w.lit(",\"request_ms\":");
+  w.millis(r.request);
+  w.lit(",\"connect_ms\":");
+  w.millis(r.connect);
+  w.lit(",\"first_byte_ms\":");
+  w.millis(r.first_byte);
+  w.lit(",\"total_ms\":");
+  w.millis(r.total);
+  w.lit(",\"term\":\"");
+  // Both letters come from Termination's fixed set; replaced anyway if not.
+  for (char c : {r.termination.who, r.termination.phase}) *w.p++ = (c >= 0x21 && c < 0x7F && c != '"' && c != '\\') ? c : '?';
+  w.lit("\"}\n");
+  out.resize(static_cast<std::size_t>(w.p - out.data()));
 }
 
 }  // namespace tandem::lb::observe

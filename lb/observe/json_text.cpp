@@ -1,6 +1,7 @@
 #include "lb/observe/json_text.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace tandem::lb::observe {
 
@@ -38,18 +39,19 @@ constexpr bool plain(unsigned char c) { return c >= 0x20 && c < 0x7F && c != '"'
 
 }  // namespace
 
-bool append_json_string(std::string& out, std::string_view text, std::size_t max_bytes) {
+char* write_json_string(char* p, std::string_view text, std::size_t max_bytes, bool& cut) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
+  *p++ = '"';
   const std::size_t limit = std::min(text.size(), max_bytes);
   std::size_t i = 0;
-  bool cut = false;
+  cut = false;
   while (i < text.size()) {
-    // The common case, a run of plain ASCII, is appended at once.
+    // The common case, a run of plain ASCII, is copied at once.
     std::size_t run = i;
     while (run < limit && plain(static_cast<unsigned char>(text[run]))) ++run;
     if (run > i) {
-      out.append(text.data() + i, run - i);
+      std::memcpy(p, text.data() + i, run - i);
+      p += run - i;
       i = run;
       continue;
     }
@@ -66,20 +68,32 @@ bool append_json_string(std::string& out, std::string_view text, std::size_t max
       break;
     }
     if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
+      *p++ = '\\';
+      *p++ = static_cast<char>(c);
     } else if (c < 0x20 || c == 0x7F) {
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
+      std::memcpy(p, "\\u00", 4);
+      p[4] = kHex[c >> 4];
+      p[5] = kHex[c & 0xF];
+      p += 6;
     } else if (valid) {
-      out.append(text.substr(i, n));
+      std::memcpy(p, text.data() + i, n);
+      p += n;
     } else {
-      out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+      std::memcpy(p, "\xEF\xBF\xBD", 3);  // U+FFFD REPLACEMENT CHARACTER
+      p += 3;
     }
     i += n;
   }
-  out += '"';
+  *p++ = '"';
+  return p;
+}
+
+bool append_json_string(std::string& out, std::string_view text, std::size_t max_bytes) {
+  const auto old = out.size();
+  out.resize(old + json_string_bound(text, max_bytes));
+  bool cut = false;
+  char* end = write_json_string(out.data() + old, text, max_bytes, cut);
+  out.resize(static_cast<std::size_t>(end - out.data()));
   return cut;
 }
 
