@@ -145,6 +145,13 @@ class AccessLog(ProxyCase):
         self.assertEqual([l["path"] for l in read_lines(self.log_path + ".1")], ["/before"])
         self.assertTrue(self.p.proc.alive())
 
+    def test_sigterm_writes_the_buffered_lines_before_exit(self):
+        # A minute before a buffer would be handed over on its own: only the exit writes it.
+        self.p.reload(extra={"access_log": dict(self.access_log, flush_ms=60000)})
+        self.assertEqual(self.get("web", "/last-words"), 200)
+        self.assertEqual(self.p.stop(), 0)
+        self.assertEqual([l["path"] for l in read_lines(self.log_path)], ["/last-words"])
+
     def test_latency_histograms_per_listener_and_server(self):
         for i in range(6):
             self.assertEqual(self.get("web", f"/h{i}"), 200)
