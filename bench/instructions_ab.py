@@ -20,6 +20,8 @@ Two counters (--counter):
 
     bench/instructions_ab.py --a /work/ab/lb-proxy.before --b build/lb/lb-proxy \\
                              [--rounds 5] [--requests 20000] [--connections 16]
+    # the access log's cost: the same binary, log off (A) and on (B)
+    bench/instructions_ab.py --a build/lb/lb-proxy --b build/lb/lb-proxy --access-log b
 
 Run it under `flock /tmp/tandem-bench.lock`; it needs wrk, nginx, and perf
 (Debian: linux-perf) or valgrind. Every run is bounded: wrk stops after
@@ -132,6 +134,8 @@ def one_round(binary: str, tmp: str, backend: int, args: argparse.Namespace, pro
     conf = os.path.join(tmp, "tandem.conf")
     with open(conf, "w") as f:
         f.write(tandem_conf(port, admin, backend, 1, False))
+        if args.access_log in ("both", label[0].lower()):  # this side logs every request (docs/observability.md)
+            f.write(f'access_log {{ path: "{os.path.join(tmp, "access-" + label + ".log")}" }}\n')
     argv = [binary, "--config", conf, "--node", "bench", "--log-level", "warn"]
     out_file = os.path.join(tmp, f"callgrind-{label}")
     if counter == "callgrind":
@@ -166,6 +170,8 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--threads", type=int, default=1, help="wrk threads")
     ap.add_argument("--max-seconds", type=int, default=60, help="bound on one wrk run")
+    ap.add_argument("--access-log", choices=("none", "a", "b", "both"), default="none",
+                    help="which side writes an access log (to the temporary directory), e.g. A=B's binary, log on for b")
     ap.add_argument("--proxy-cpu", default=None, help="taskset CPU list for the proxy (e.g. 0)")
     ap.add_argument("--load-cpu", default=None, help="taskset CPU list for wrk and the backend (e.g. 1)")
     args = ap.parse_args()

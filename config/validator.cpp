@@ -59,6 +59,7 @@ class Checker {
     check_listeners();
     check_ha();
     check_sync();
+    check_access_log();
     return std::move(problems_);
   }
 
@@ -339,6 +340,23 @@ class Checker {
   void check_sync() {
     if (!cluster_.has_sync()) return;
     if (cluster_.sync().port() > 65535) fail(root_.in("sync").at("port"), "sync: port out of range");
+  }
+
+  // The access log: a file the proxy can name, sizes that fit a worker's
+  // memory. Whether the file can be opened is checked when the proxy starts.
+  void check_access_log() {
+    if (!cluster_.has_access_log()) return;
+    const auto& log = cluster_.access_log();
+    const auto pos = root_.in("access_log");
+    if (log.path().empty()) {
+      fail(pos.self(), "access_log: `path` is missing: write a file path, or \"-\" for stdout");
+    } else if (log.path() != "-" && log.path().front() != '/') {
+      fail(pos.at("path"), "access_log: path '" + log.path() + "' must be absolute (or \"-\" for stdout)");
+    }
+    if (log.buffer_kb() > 16384) fail(pos.at("buffer_kb"), "access_log: buffer_kb above 16384 (16 MiB per worker)");
+    if (log.queue_kb() > 1048576) fail(pos.at("queue_kb"), "access_log: queue_kb above 1048576 (1 GiB)");
+    if (log.max_path_bytes() > 65536) fail(pos.at("max_path_bytes"), "access_log: max_path_bytes above 65536");
+    if (log.flush_ms() > 60000) fail(pos.at("flush_ms"), "access_log: flush_ms above 60000 (a minute)");
   }
 
   const Cluster& cluster_;

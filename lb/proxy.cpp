@@ -14,6 +14,7 @@
 #include "config/loader.h"
 #include "lb/admin/admin_server.h"
 #include "lb/agent_link/agent_link.h"
+#include "lb/observe/access_log_settings.h"
 #include "lb/runtime/health_checker.h"
 #include "lb/runtime/worker.h"
 #include "lb/server_set/server_set_store.h"
@@ -21,7 +22,9 @@
 namespace tandem::lb {
 
 struct Proxy::Impl {
-  explicit Impl(ProxyOptions o) : options(std::move(o)), signals(control, SIGTERM, SIGINT, SIGHUP), tick_timer(control) {}
+  explicit Impl(ProxyOptions o) : options(std::move(o)), signals(control, SIGTERM, SIGINT, SIGHUP), tick_timer(control) {
+    signals.add(SIGUSR1);  // reopen the access log (logrotate), as nginx does
+  }
 
   ProxyOptions options;
   asio::io_context control{1};
@@ -37,6 +40,8 @@ struct Proxy::Impl {
   // keep the one they started with): a server removed later is retired in
   // each of them too.
   std::vector<std::weak_ptr<const Generation>> older_generations;
+  // Outlives the workers' buffers (they hold it too) and writes their last lines.
+  std::shared_ptr<observe::AccessLogWriter> access_log = std::make_shared<observe::AccessLogWriter>();
   std::uint64_t reloads = 0;
   std::uint64_t reload_failures = 0;
   bool draining = false;
@@ -52,6 +57,8 @@ struct Proxy::Impl {
     f.draining = draining;
     if (server_sets)
       for (const auto& p : server_sets->base().pools()) f.server_sets[p.name()] = server_sets->report(p.name());
+    f.access_log_enabled = access_log->enabled();
+    f.access_log = access_log->counters();
     return f;
   }
 
@@ -62,9 +69,11 @@ struct Proxy::Impl {
     generation = build_generation(server_sets->merged(), options.node, nullptr, 1);
     unsigned count = options.workers ? options.workers : generation->node.workers();
     if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
+    configure_access_log(generation->cluster, true);
     for (unsigned i = 0; i < count; ++i) {
       workers.push_back(std::make_unique<Worker>(i, options.node));
       workers.back()->open(generation);
+      workers.back()->attach_access_log(access_log);
     }
     if (!generation->node.proxy_admin().empty()) {
       std::string error;
@@ -105,6 +114,20 @@ struct Proxy::Impl {
     spdlog::info("admin_keys signing={} other={}", key_fingerprint(keys.signing),
                  keys.other.empty() ? "-" : key_fingerprint(keys.other));
     return keys;
+  }
+
+  // The access log's file and settings (lb/observe). At start a file that
+  // cannot be opened is fatal; at a reload the old file keeps being written.
+  void configure_access_log(const config::Cluster& cluster, bool at_start) {
+    const auto settings = observe::access_log_settings(cluster);
+    std::string error;
+    if (!access_log->configure(settings, error)) {
+      if (at_start) throw std::runtime_error(error);
+      spdlog::error("reload_access_log_refused error=\"{}\" keeping=the open file", error);
+      return;
+    }
+    spdlog::info("access_log enabled={} path={} sample={}", settings.enabled, settings.enabled ? settings.path : "-",
+                 settings.sample);
   }
 
   // Heartbeats to the node's ha-agent, when the cluster runs one.
@@ -186,6 +209,9 @@ struct Proxy::Impl {
       if (signo == SIGHUP) {
         reload();
         wait_signal();
+      } else if (signo == SIGUSR1) {
+        access_log->reopen();  // logrotate moved the file (packaging/logrotate/tandem)
+        wait_signal();
       } else {
         begin_drain(signo == SIGTERM ? "SIGTERM" : "SIGINT");
       }
@@ -211,6 +237,7 @@ struct Proxy::Impl {
     }
     server_sets = std::move(sets);
     auto next = adopt(server_sets->merged());
+    configure_access_log(next->cluster, false);
     if (agent_link) agent_link->request_full_resync();  // tables may have been rebuilt
     if (admin)
       if (auto keys = admin_keys(next->cluster, false); !keys.signing.empty()) admin->set_keys(std::move(keys));

@@ -90,8 +90,9 @@ class Proxy:
     """One lb-proxy process and its config; see the module docstring."""
 
     def __init__(self, harness, listeners, pools, defaults=None, workers=2, node="local",
-                 log_level="info"):
+                 log_level="info", extra=None):
         self.harness = harness
+        self.extra = dict(extra or {})  # more top-level fields of the cluster file (access_log...)
         self.node = node
         self.workers = workers
         self.log_level = log_level
@@ -122,7 +123,7 @@ class Proxy:
 
     # ---- config -------------------------------------------------------------
 
-    def config_dict(self, listeners=None, pools=None, defaults=None):
+    def config_dict(self, listeners=None, pools=None, defaults=None, extra=None):
         listeners = self.listeners if listeners is None else [self._bind(dict(l)) for l in listeners]
         return {
             "name": "it",
@@ -132,6 +133,7 @@ class Proxy:
             "listeners": listeners,
             "pools": self.pools if pools is None else pools,
             "ha": {"key_file": self.key_path},
+            **(self.extra if extra is None else extra),
         }
 
     def render(self, **changes):
@@ -207,6 +209,8 @@ class Proxy:
                 self.pools = changes["pools"]
             if "defaults" in changes:
                 self.defaults = changes["defaults"]
+            if "extra" in changes:
+                self.extra = changes["extra"]
         if log_pattern is None:
             return None
         return self.proc.wait_for_line(log_pattern, timeout, since=mark).string

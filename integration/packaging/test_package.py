@@ -22,6 +22,8 @@ EXPECTED = [
     "./usr/share/doc/tandem/examples/loopback.conf",
     "./usr/share/doc/tandem/cluster.proto",
     "./etc/default/tandem",
+    "./etc/logrotate.d/tandem",
+    "./usr/share/doc/tandem/grafana/tandem-dashboard.json",
 ]
 
 
@@ -66,6 +68,7 @@ class PackageTest(unittest.TestCase):
         conffiles = subprocess.run(["dpkg-deb", "-I", self.deb, "conffiles"], capture_output=True,
                                    text=True).stdout
         self.assertIn("/etc/default/tandem", conffiles)  # an operator's edits survive upgrades
+        self.assertIn("/etc/logrotate.d/tandem", conffiles)
         self.assertIn("adduser", depends)  # postinst creates the tandem user with it
 
     def test_packaged_binaries_run(self) -> None:

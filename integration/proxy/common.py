@@ -22,12 +22,12 @@ class ProxyCase(unittest.TestCase):
         """Starts N backends named PREFIX1..PREFIXn; returns them."""
         return [backend.Backend(self.h, f"{prefix}{i}", **kw) for i in range(1, n + 1)]
 
-    def start_proxy(self, pools, listeners=None, defaults=None, workers=2):
+    def start_proxy(self, pools, listeners=None, defaults=None, workers=2, extra=None):
         """Starts lb-proxy with POOLS and, by default, an HTTP listener "web"
         on the first pool; awaits its admin API and listeners."""
         if listeners is None:
             listeners = [cluster_file.listener("web", "HTTP", pools[0]["name"])]
-        p = proxy.Proxy(self.h, listeners, pools, defaults=defaults or DEFAULTS, workers=workers)
+        p = proxy.Proxy(self.h, listeners, pools, defaults=defaults or DEFAULTS, workers=workers, extra=extra)
         p.start()
         # Runs before the harness stops it: a crash during the test fails it.
         self.addCleanup(p.assert_survived)

@@ -10,6 +10,22 @@ namespace {
 double load(const std::atomic<std::uint64_t>& v) { return static_cast<double>(v.load(std::memory_order_relaxed)); }
 double load(const std::atomic<std::int64_t>& v) { return static_cast<double>(v.load(std::memory_order_relaxed)); }
 
+// The access log's writer: what reached the file and what did not.
+void access_log_metrics(PrometheusText& m, const ProcessFacts& facts) {
+  const auto& c = facts.access_log;
+  m.family("tandem_access_log_enabled", "gauge", "1 when the access log is on.");
+  m.sample("tandem_access_log_enabled", {}, facts.access_log_enabled ? 1 : 0);
+  m.family("tandem_access_log_lines_total", "counter", "Access log lines written to the file.");
+  m.sample("tandem_access_log_lines_total", {}, static_cast<double>(c.lines_written));
+  m.family("tandem_access_log_dropped_lines_total", "counter",
+           "Access log lines dropped: the disk was slower than the traffic (queue_kb full) or a write failed.");
+  m.sample("tandem_access_log_dropped_lines_total", {}, static_cast<double>(c.lines_dropped));
+  m.family("tandem_access_log_write_errors_total", "counter", "Failed writes or reopens of the access log file.");
+  m.sample("tandem_access_log_write_errors_total", {}, static_cast<double>(c.write_errors));
+  m.family("tandem_access_log_reopens_total", "counter", "Times the access log file was reopened (SIGUSR1).");
+  m.sample("tandem_access_log_reopens_total", {}, static_cast<double>(c.reopens));
+}
+
 // The process: who it is, reloads, admin refusals.
 void process_metrics(PrometheusText& m, const ProcessFacts& facts) {
   m.family("tandem_proxy_info", "gauge", "Node name and worker count of this lb-proxy.");
@@ -22,6 +38,7 @@ void process_metrics(PrometheusText& m, const ProcessFacts& facts) {
            "Admin requests refused: bad Host, cross-origin, unauthenticated state changes (per reason).");
   for (const auto& [reason, n] : facts.admin_refused)
     m.sample("tandem_admin_refused_total", {{"reason", reason}}, static_cast<double>(n));
+  access_log_metrics(m, facts);
 }
 
 // Per listener: connections, requests, bytes, responses, refusals.
@@ -61,24 +78,62 @@ void listener_counters(PrometheusText& m, const Generation& gen) {
   }
 }
 
-// Per listener: the request duration histogram.
-void latency_histograms(PrometheusText& m, const Generation& gen) {
-  m.family("tandem_request_duration_seconds", "histogram", "Time from request header to end of response.");
-  for (const auto& l : gen.listeners) {
-    std::uint64_t cumulative = 0;
-    char bound[32];
-    for (std::size_t i = 0; i <= LatencyHistogram::kBoundsSeconds.size(); ++i) {
-      cumulative += l->stats->latency.bucket(i);
-      if (i < LatencyHistogram::kBoundsSeconds.size()) {
-        std::snprintf(bound, sizeof bound, "%g", LatencyHistogram::kBoundsSeconds[i]);
-      } else {
-        std::snprintf(bound, sizeof bound, "+Inf");
-      }
-      m.sample("tandem_request_duration_seconds_bucket", {{"listener", l->config.name()}, {"le", bound}},
-               static_cast<double>(cumulative));
+// One histogram's samples under NAME with LABELS (plus le).
+void histogram_samples(PrometheusText& m, const std::string& name, std::initializer_list<std::pair<std::string_view, std::string_view>> labels,
+                       const observe::HistogramSnapshot& s) {
+  char bound[32];
+  std::uint64_t cumulative = 0;
+  const std::string bucket = name + "_bucket";
+  for (std::size_t i = 0; i < s.buckets.size(); ++i) {
+    cumulative += s.buckets[i];
+    if (i < observe::kLatencyBoundsSeconds.size()) {
+      std::snprintf(bound, sizeof bound, "%g", observe::kLatencyBoundsSeconds[i]);
+    } else {
+      std::snprintf(bound, sizeof bound, "+Inf");
     }
-    m.sample("tandem_request_duration_seconds_sum", {{"listener", l->config.name()}}, l->stats->latency.sum_seconds());
-    m.sample("tandem_request_duration_seconds_count", {{"listener", l->config.name()}}, static_cast<double>(cumulative));
+    // At most two labels before le (listener; or pool and server).
+    const auto* l = labels.begin();
+    if (labels.size() == 1) {
+      m.sample(bucket, {l[0], {"le", bound}}, static_cast<double>(cumulative));
+    } else {
+      m.sample(bucket, {l[0], l[1], {"le", bound}}, static_cast<double>(cumulative));
+    }
+  }
+  m.sample(name + "_sum", labels, s.sum_seconds);
+  m.sample(name + "_count", labels, static_cast<double>(cumulative));
+}
+
+struct HistogramKind {
+  const char* name;  // after tandem_ (listeners) or tandem_server_ (servers)
+  const char* help;
+  const observe::LatencyHistogram observe::PhaseHistograms::*which;
+};
+
+constexpr HistogramKind kHistograms[] = {
+    {"request_duration_seconds", "From the request's start (accept, or its first bytes) to the end of the response.",
+     &observe::PhaseHistograms::duration},
+    {"connect_duration_seconds", "Getting a server connection: queue wait and TCP connect (about 0 when pooled).",
+     &observe::PhaseHistograms::connect},
+    {"first_byte_seconds", "From the request's start to the server's response header (time to first byte).",
+     &observe::PhaseHistograms::first_byte},
+};
+
+// Per listener (tandem_*, label listener) and per server (tandem_server_*,
+// labels pool and server): request duration, connect time, time to first byte.
+void latency_histograms(PrometheusText& m, const Generation& gen) {
+  for (const auto& h : kHistograms) {
+    const std::string name = std::string("tandem_") + h.name;
+    m.family(name, "histogram", h.help);
+    for (const auto& l : gen.listeners) histogram_samples(m, name, {{"listener", l->config.name()}}, (l->stats->latency.*h.which).snapshot());
+  }
+  for (const auto& h : kHistograms) {
+    const std::string name = std::string("tandem_server_") + h.name;
+    m.family(name, "histogram", h.help);
+    for (const auto& p : gen.pools) {
+      for (const auto& s : p->servers()) {
+        histogram_samples(m, name, {{"pool", p->name()}, {"server", s->name}}, (s->latency.*h.which).snapshot());
+      }
+    }
   }
 }
 

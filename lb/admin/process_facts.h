@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/proto/server_set.pb.h"
+#include "lb/observe/access_log_writer.h"
 
 namespace tandem::lb {
 
@@ -18,8 +19,10 @@ struct ProcessFacts {
   std::uint64_t reloads = 0;
   std::uint64_t reload_failures = 0;
   bool draining = false;
-  std::map<std::string, std::uint64_t> admin_refused;
-  std::map<std::string, wire::ServerSetReport> server_sets;  // per pool (lb/server_set)  // admin requests refused, per reason (admin_policy.h)
+  std::map<std::string, std::uint64_t> admin_refused;  // admin requests refused, per reason (admin_policy.h)
+  std::map<std::string, wire::ServerSetReport> server_sets;  // per pool (lb/server_set)
+  bool access_log_enabled = false;
+  observe::AccessLogCounters access_log;  // lines written, dropped (the disk was slower), write errors, reopens
 };
 
 }  // namespace tandem::lb

@@ -376,7 +376,7 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
     // Record.
     server.bytes_in.fetch_add(body_bytes, std::memory_order_relaxed);
     stats_.count_response(status);
-    stats_.latency.observe(Clock::now() - started);
+    stats_.latency.duration.observe(Clock::now() - started);
     if (keep_server && complete && parser->is_done() && response_buffer.size() == 0 && worker_.is_current(&pool)) {
       worker_.upstreams().give(&server, std::move(io.server), Clock::now());
     }
@@ -457,7 +457,7 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
 
   void refuse(h2::Stream& stream, http::ErrorCause cause, Clock::time_point started, bool head_request) {
     write_page(stream, static_cast<unsigned>(http::status_for(cause)), http::error_response(cause), head_request);
-    stats_.latency.observe(Clock::now() - started);
+    stats_.latency.duration.observe(Clock::now() - started);
   }
 
   void write_page(h2::Stream& stream, unsigned status, const std::string& response, bool head_request) {

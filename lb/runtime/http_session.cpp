@@ -22,6 +22,8 @@
 #include "lb/http/forwarded.h"
 #include "lb/http/hop_by_hop.h"
 #include "lb/http/request_screen.h"
+#include "lb/observe/access_log_buffer.h"
+#include "lb/observe/request_timeline.h"
 #include "lb/route/failure_status.h"
 #include "lb/route/http_request_fields.h"
 #include "lb/route/retry_policy.h"
@@ -65,6 +67,7 @@ struct Ending {
   std::optional<http::ErrorCause> cause;  // no server answered (lb/route/failure_status.h)
   bool keep = false;
   bool timed = false;
+  observe::Termination term;  // for the access log: who ended it, in which phase
 };
 
 // How a phase ended.
@@ -83,6 +86,8 @@ struct RequestContext {
   }
 
   const Clock::time_point started = Clock::now();
+  observe::RequestTimeline timeline;  // the access log's timings and the latency histograms
+  std::uint64_t bytes_in = 0;         // from the client: header and body
   http::Arena arena;  // the header fields of the request and its response, freed together
   const http::Limits limits;
   RequestParser parser;
@@ -140,6 +145,8 @@ class HttpSession final : public DrainableSession {
     const auto peer = s.client_.remote_endpoint(ec);
     if (ec || s.worker_.draining()) return;  // closed with the session
     s.source_ = peer.address().to_string();
+    s.source_port_ = peer.port();
+    s.next_start_ = Clock::now();  // the first request's timings start at the accept
     s.source_hash_ = stable_hash(s.source_);
     if (s.listener_->forwarded_headers) {
       s.forwarding_ = std::make_unique<http::ForwardingElements>(http::forwarding_elements(peer.address(), "http"));
@@ -220,6 +227,7 @@ class HttpSession final : public DrainableSession {
     bool keep = false;
     if (ec) {
       co_await s.refuse(bhttp::status::request_timeout, false);
+      s.log_unparsed(bhttp::status::request_timeout, {'c', 'R'});
     } else {
       s.stats_.bytes_in.fetch_add(n, std::memory_order_relaxed);
       for (;;) {
@@ -264,6 +272,7 @@ class HttpSession final : public DrainableSession {
     watchdog_.arm(listener_->timeouts.client_idle);
     auto [ec, n] = co_await asio::async_write(client_, asio::buffer(bytes), use_nothrow);
     stats_.bytes_out.fetch_add(n, std::memory_order_relaxed);
+    error_bytes_ = n;
     stats_.count_response(static_cast<unsigned>(status));
   }
 
@@ -273,18 +282,23 @@ class HttpSession final : public DrainableSession {
   // (bench/instructions_ab.py measured ~1.7k for four of them).
   awaitable<bool> serve_one() {
     RequestContext ctx(*listener_, worker_.view(listener_->pool));
+    ctx.timeline.start = next_start_ == Clock::time_point{} ? ctx.started : std::exchange(next_start_, {});
     // Screen. The whole header must arrive within request_header (slowloris).
     watchdog_.arm(listener_->timeouts.request_header);
     std::uint64_t header_read = 0;
+    const auto buffered = buffer_.size();
     auto ec = parse_buffered(buffer_, ctx.parser);
     if (ec == bhttp::error::need_more) ec = co_await read_header(client_, buffer_, ctx.parser, watchdog_, header_read);
     stats_.bytes_in.fetch_add(header_read, std::memory_order_relaxed);
+    ctx.bytes_in = buffered + header_read - buffer_.size();
+    if (!ec) ctx.timeline.header = Clock::now();
     if (auto refused = screen(ctx, ec)) co_return co_await end(ctx, *refused);
     route(ctx);
     Step step = Step::again;
     while (step == Step::again) {
       // Connect.
       ready_to_connect(ctx);
+      if (ctx.timeline.connect_begin == Clock::time_point{}) ctx.timeline.connect_begin = Clock::now();
       auto [failure, upstream] = co_await acquire_upstream(worker_, *listener_, ctx.view, ctx.request, ctx.tried);
       if (!upstream) co_return co_await end(ctx, unconnected(ctx, failure));
       connected(ctx, std::move(*upstream));
@@ -316,9 +330,10 @@ class HttpSession final : public DrainableSession {
     if (ec) {
       const std::string_view received(static_cast<const char*>(buffer_.data().data()), buffer_.size());
       auto verdict = http::classify_parse_error(ec, received);
-      if (!verdict) return Ending{};  // the client went away: nothing to say
+      // The client went away: nothing to say (logged when it had sent part of a request).
+      if (!verdict) return Ending{.term = buffer_.size() ? observe::Termination{'C', 'R'} : observe::kNormal};
       count_refused(verdict->status, verdict->reason);
-      return Ending{.status = verdict->status};
+      return Ending{.status = verdict->status, .term = {'P', 'R'}};
     }
     stats_.requests.fetch_add(1, std::memory_order_relaxed);
     auto& req = ctx.parser.get();
@@ -326,7 +341,7 @@ class HttpSession final : public DrainableSession {
     http::RequestFacts facts;
     if (auto verdict = http::screen_request(req, ctx.limits, facts); !verdict.ok()) {
       count_refused(verdict.status, verdict.reason);
-      return Ending{.status = verdict.status};
+      return Ending{.status = verdict.status, .term = {'P', 'R'}};
     }
     if (facts.fold_content_length) http::fold_content_length(req);  // one length goes on (hop_by_hop.h)
     if (facts.expect_continue) {
@@ -360,7 +375,7 @@ class HttpSession final : public DrainableSession {
     const auto answer = answer_for(failure);
     stats_.count_refusal(answer.refusal);
     const bool keep = ctx.client_intent.keep_alive && ctx.retry.replayable() && !worker_.draining();
-    return {.cause = answer.cause, .keep = keep, .timed = true};
+    return {.cause = answer.cause, .keep = keep, .timed = true, .term = observe::termination_for(failure)};
   }
 
   // Connected: upstream we always speak HTTP/1.1 with keep-alive, whatever
@@ -368,6 +383,7 @@ class HttpSession final : public DrainableSession {
   void connected(RequestContext& ctx, Upstream&& upstream) {
     server_ = std::move(upstream.socket);
     ctx.upstream = std::move(upstream);
+    ctx.timeline.connected = Clock::now();
     auto& req = ctx.parser.get();
     req.version(11);
     http::set_connection(req, true);
@@ -391,11 +407,13 @@ class HttpSession final : public DrainableSession {
   Step request_sent(RequestContext& ctx, const RelayResult& sent) {
     stats_.bytes_in.fetch_add(sent.bytes_read, std::memory_order_relaxed);
     ctx.parser.get().version(ctx.client_version);  // the header is out; answer in the client's terms
+    ctx.bytes_in += sent.body_bytes;
     if (sent.ec && sent.read_side) {
-      ctx.ending = {};
+      ctx.ending = {.term = observe::termination_in_body(true, true, sent.ec == beast::error::timeout)};
       if (auto verdict = http::classify_parse_error(sent.ec)) {
         count_refused(verdict->status, verdict->reason);
         ctx.ending.status = verdict->status;
+        ctx.ending.term = {'P', 'D'};
       }
       return Step::end;
     }
@@ -409,7 +427,7 @@ class HttpSession final : public DrainableSession {
       ctx.pool.report_failure(ctx.upstream->index, Clock::now(), "send failed");
       const auto answer = answer_for_send_failure();
       stats_.count_refusal(answer.refusal);
-      ctx.ending = {.cause = answer.cause};
+      ctx.ending = {.cause = answer.cause, .term = {'S', 'D'}};
       return Step::end;
     }
     ctx.pool.server(ctx.upstream->index).bytes_out.fetch_add(sent.body_bytes, std::memory_order_relaxed);
@@ -424,6 +442,7 @@ class HttpSession final : public DrainableSession {
   Step response_header_read(RequestContext& ctx, boost::system::error_code ec) {
     const ServerIndex index = ctx.upstream->index;
     if (!ec) {
+      ctx.timeline.first_byte = Clock::now();
       ctx.pool.server(index).requests.fetch_add(1, std::memory_order_relaxed);
       ctx.pool.report_success(index, Clock::now());
       return Step::next;
@@ -440,7 +459,7 @@ class HttpSession final : public DrainableSession {
     ctx.pool.report_failure(index, Clock::now(), passive_cause(fault));
     const auto answer = answer_for(fault);
     stats_.count_refusal(answer.refusal);
-    ctx.ending = {.cause = answer.cause, .timed = true};
+    ctx.ending = {.cause = answer.cause, .timed = true, .term = observe::termination_for(fault)};
     return Step::end;
   }
 
@@ -453,12 +472,18 @@ class HttpSession final : public DrainableSession {
   // Ends a request that gets no relayed response: writes its refusal, if it
   // has one; true when the client connection stays open.
   awaitable<bool> end(RequestContext& ctx, Ending ending) {
+    error_bytes_ = 0;
+    unsigned status = 0;
     if (ending.status) {
       co_await refuse(*ending.status, ending.keep, ctx.head);
+      status = static_cast<unsigned>(*ending.status);
     } else if (ending.cause) {
       co_await refuse(*ending.cause, ending.keep, ctx.head);
+      status = static_cast<unsigned>(http::status_for(*ending.cause));
     }
-    if (ending.timed) record_latency(ctx.started);
+    const auto now = Clock::now();
+    if (ending.timed) observe_latency(ctx, now);
+    if (status != 0 || !ending.term.normal()) log_request(ctx, status, error_bytes_, ending.term, now);
     co_return ending.keep;
   }
 
@@ -490,7 +515,11 @@ class HttpSession final : public DrainableSession {
     server.bytes_in.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
     stats_.bytes_out.fetch_add(relayed.body_bytes, std::memory_order_relaxed);
     stats_.count_response(ctx.status);
-    record_latency(ctx.started);
+    const auto now = Clock::now();
+    observe_latency(ctx, now);
+    const bool timed_out = relayed.ec == beast::error::timeout;
+    log_request(ctx, ctx.status, relayed.body_bytes,
+                relayed.ec ? observe::termination_in_body(false, relayed.read_side, timed_out) : observe::kNormal, now);
     if (relayed.ec) {
       if (relayed.read_side) ctx.pool.report_failure(ctx.upstream->index, Clock::now(), "response body failed");
       return false;
@@ -527,7 +556,54 @@ class HttpSession final : public DrainableSession {
                   static_cast<unsigned>(status), reason);
   }
 
-  void record_latency(Clock::time_point started) { stats_.latency.observe(Clock::now() - started); }
+  // The latency histograms of the listener and of the server (if one was reached).
+  void observe_latency(const RequestContext& ctx, Clock::time_point end) {
+    ctx.timeline.observe_into(stats_.latency, end);
+    if (ctx.upstream) ctx.timeline.observe_into(ctx.pool.server(ctx.upstream->index).latency, end);
+  }
+
+  // Hands the finished request to this worker's access log (lb/observe).
+  void log_request(RequestContext& ctx, unsigned status, std::uint64_t bytes_out, observe::Termination term,
+                   Clock::time_point end) {
+    auto* log = worker_.access_log();
+    if (!log || !log->enabled()) return;
+    observe::AccessRecord r = access_record(status, term);
+    if (ctx.timeline.header != Clock::time_point{}) {
+      const auto& req = ctx.parser.get();
+      r.method = req.method_string();
+      r.path = req.target();
+    }
+    if (ctx.upstream) r.server = ctx.pool.server(ctx.upstream->index).name;
+    r.bytes_in = ctx.bytes_in;
+    r.bytes_out = bytes_out;
+    ctx.timeline.fill(r, end);
+    r.time = std::chrono::system_clock::now() - std::chrono::microseconds(r.total);
+    log->record(r);
+  }
+
+  // A request that never parsed (its header timed out): status and cause only.
+  void log_unparsed(bhttp::status status, observe::Termination term) {
+    auto* log = worker_.access_log();
+    if (!log || !log->enabled()) return;
+    observe::AccessRecord r = access_record(static_cast<unsigned>(status), term);
+    r.bytes_in = buffer_.size();
+    r.bytes_out = error_bytes_;
+    observe::RequestTimeline timeline{.start = std::exchange(next_start_, {})};
+    if (timeline.start == Clock::time_point{}) timeline.start = Clock::now();
+    timeline.fill(r, Clock::now());
+    r.time = std::chrono::system_clock::now() - std::chrono::microseconds(r.total);
+    log->record(r);
+  }
+
+  observe::AccessRecord access_record(unsigned status, observe::Termination term) const {
+    observe::AccessRecord r;
+    r.client_ip = source_;
+    r.client_port = source_port_;
+    r.listener = listener_->config.name();
+    r.status = status;
+    r.termination = term;
+    return r;
+  }
 
   // Closes the current request's upstream connection unless it was pooled.
   void close_server() {
@@ -545,6 +621,9 @@ class HttpSession final : public DrainableSession {
   beast::flat_buffer buffer_;  // empty (no memory) while parked
   std::string source_;
   std::uint64_t source_hash_ = 0;  // stable_hash(source_), once per connection
+  std::uint16_t source_port_ = 0;
+  Clock::time_point next_start_;   // the accept, until the first request takes it
+  std::uint64_t error_bytes_ = 0;  // the last error page's bytes written
   // Rendered once per connection, only when the listener adds them.
   std::unique_ptr<http::ForwardingElements> forwarding_;
   bool first_ = true;  // no request yet: the header limit covers the wait

@@ -4,34 +4,12 @@
 
 #include <array>
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 
+#include "lb/observe/latency_histogram.h"
 #include "lb/route/refusal.h"
 
 namespace tandem::lb {
-
-// Request latency histogram with fixed buckets (Prometheus `le` bounds).
-class LatencyHistogram {
- public:
-  static constexpr std::array<double, 14> kBoundsSeconds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                            0.1,    0.25,  0.5,    1,     2.5,  5,     10};
-
-  void observe(std::chrono::nanoseconds d) {
-    const double s = std::chrono::duration<double>(d).count();
-    std::size_t i = 0;
-    while (i < kBoundsSeconds.size() && s > kBoundsSeconds[i]) ++i;
-    buckets_[i].fetch_add(1, std::memory_order_relaxed);
-    sum_ns_.fetch_add(static_cast<std::uint64_t>(d.count()), std::memory_order_relaxed);
-  }
-  // Non-cumulative count of bucket I (I == size() is +Inf).
-  std::uint64_t bucket(std::size_t i) const { return buckets_[i].load(std::memory_order_relaxed); }
-  double sum_seconds() const { return static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9; }
-
- private:
-  std::array<std::atomic<std::uint64_t>, kBoundsSeconds.size() + 1> buckets_{};
-  std::atomic<std::uint64_t> sum_ns_{0};
-};
 
 struct ListenerStats {
   std::atomic<std::int64_t> active{0};  // open client connections (gauge)
@@ -43,7 +21,7 @@ struct ListenerStats {
   std::atomic<std::uint64_t> retries{0};
   std::atomic<std::uint64_t> accept_paused{0};  // max_connections reached
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Refusal::count_)> refusals{};
-  LatencyHistogram latency;
+  observe::PhaseHistograms latency;  // summed per worker shard at scrape
 
   void count_response(unsigned status) {
     const unsigned cls = status / 100;

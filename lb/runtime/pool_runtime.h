@@ -28,6 +28,7 @@
 #include "lb/health/eligibility.h"
 #include "lb/health/health_state.h"
 #include "lb/health/passive_ejector.h"
+#include "lb/observe/latency_histogram.h"
 #include "lb/route/sticky_policy.h"
 #include "lb/stick/stick_table.h"
 
@@ -63,6 +64,7 @@ struct ServerRuntime {
   std::atomic<std::uint64_t> ejections{0};
   std::atomic<std::uint64_t> bytes_out{0};   // to the server
   std::atomic<std::uint64_t> bytes_in{0};    // from the server
+  observe::PhaseHistograms latency;          // requests this server answered (or failed)
 
   std::mutex passive_mutex;                  // guards passive
   PassiveEjector passive;

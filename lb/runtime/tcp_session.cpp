@@ -23,6 +23,8 @@
 #include <spdlog/spdlog.h>
 
 #include "lb/balance/key_hash.h"
+#include "lb/observe/access_log_buffer.h"
+#include "lb/observe/request_timeline.h"
 #include "lb/runtime/sessions.h"
 #include "lb/runtime/upstream_connect.h"
 #include "lb/runtime/worker.h"
@@ -82,8 +84,10 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
     const auto peer = client_.remote_endpoint(ec);
     if (ec) co_return false;
     const std::string source = peer.address().to_string();
-    auto view = worker_.view(listener_->pool);
-    auto& pool = *view->pool;
+    peer_ = peer;
+    timeline_.start = Clock::now();
+    view_ = worker_.view(listener_->pool);  // kept: the relay counts into its server
+    auto& pool = *view_->pool;
 
     // Route: the stuck server if it still takes its clients, else the pool's
     // algorithm on the connection's key (an L4 key is the client's address).
@@ -94,9 +98,11 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
     request.key_hash = pool.request_key({.source_hash = stable_hash(source)});
     if (choice.stuck_name) request.preferred = pool.stuck_server(*choice.stuck_name, now);
     std::vector<ServerIndex> tried;
-    auto [failure, upstream] = co_await acquire_upstream(worker_, *listener_, view, request, tried);
+    timeline_.connect_begin = Clock::now();
+    auto [failure, upstream] = co_await acquire_upstream(worker_, *listener_, view_, request, tried);
     stats.requests.fetch_add(1, std::memory_order_relaxed);
     if (!upstream) {
+      log_connection(observe::termination_for(failure));
       stats.count_refusal(l4_refusal_for(failure));
       spdlog::debug("tcp_refused listener={} client={} reason={}", listener_->config.name(), source,
                     l4_reason(failure));
@@ -107,6 +113,8 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
     server.requests.fetch_add(1, std::memory_order_relaxed);
     server_ = std::move(upstream->socket);
     slot_ = std::move(upstream->slot);  // the server's active count, until the session ends
+    server_rt_ = &server;
+    timeline_.connected = Clock::now();
     pool.report_success(upstream->index, Clock::now());
 
     client_.non_blocking(true, ec);
@@ -140,6 +148,7 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
     if (n > 0) {
       touch();
       d.read_count->fetch_add(n, std::memory_order_relaxed);
+      (&d == &upload_ ? client_bytes_in_ : client_bytes_out_) += n;  // for the access log
       std::array<asio::const_buffer, 1> out{asio::buffer(scratch.data(), n)};
       std::span<asio::const_buffer> pending(out);
       boost::system::error_code wec;
@@ -177,15 +186,20 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
     d.done = true;
     boost::system::error_code ignored;
     d.to.shutdown(tcp::socket::shutdown_send, ignored);
-    if (upload_.done && download_.done) close();
+    if (upload_.done && download_.done) close(observe::kNormal);
   }
 
   // Closes both sockets and the timer: every pending handler then runs with
   // operation_aborted and drops its reference, which frees the session.
-  void close() {
+  // TERM says why, for the access log.
+  void close(observe::Termination term) {
     if (closed_) return;
     closed_ = true;
     idle_timer_.cancel();
+    const auto end = Clock::now();
+    timeline_.observe_into(listener_->stats->latency, end);
+    if (server_rt_) timeline_.observe_into(server_rt_->latency, end);
+    log_connection(term);
     boost::system::error_code ignored;
     client_.close(ignored);
     server_.close(ignored);
@@ -196,12 +210,32 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
     idle_timer_.expires_at(last_activity_ + listener_->timeouts.client_idle);
     idle_timer_.async_wait([self = shared_from_this()](boost::system::error_code) {
       if (self->closed_) return;
-      if (Clock::now() >= self->last_activity_ + self->listener_->timeouts.client_idle) return self->close();
+      if (Clock::now() >= self->last_activity_ + self->listener_->timeouts.client_idle)
+        return self->close(observe::Termination{'c', 'D'});  // the idle limit ended it
       self->arm_watchdog();
     });
   }
 
   void touch() { last_activity_ = Clock::now(); }
+
+  // Hands the finished connection to this worker's access log (lb/observe).
+  void log_connection(observe::Termination term) {
+    auto* log = worker_.access_log();
+    if (!log || !log->enabled()) return;
+    const std::string ip = peer_.address().to_string();
+    observe::AccessRecord r;
+    r.tcp = true;
+    r.client_ip = ip;
+    r.client_port = peer_.port();
+    r.listener = listener_->config.name();
+    if (server_rt_) r.server = server_rt_->name;
+    r.bytes_in = client_bytes_in_;
+    r.bytes_out = client_bytes_out_;
+    r.termination = term;
+    timeline_.fill(r, Clock::now());
+    r.time = std::chrono::system_clock::now() - std::chrono::microseconds(r.total);
+    log->record(r);
+  }
 
   Worker& worker_;
   std::shared_ptr<ListenerRuntime> listener_;
@@ -214,6 +248,12 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
   Direction download_;  // server to client
   Clock::time_point last_activity_;
   bool closed_ = false;
+  std::shared_ptr<PoolView> view_;
+  ServerRuntime* server_rt_ = nullptr;  // once connected
+  tcp::endpoint peer_;
+  observe::RequestTimeline timeline_;
+  std::uint64_t client_bytes_in_ = 0;  // this connection's, for its access log line
+  std::uint64_t client_bytes_out_ = 0;
 };
 
 }  // namespace

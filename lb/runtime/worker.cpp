@@ -10,6 +10,8 @@
 
 #include "common/accept_loop.h"
 #include "lb/balance/registry.h"
+#include "lb/observe/access_log_buffer.h"
+#include "lb/observe/latency_histogram.h"
 #include "lb/runtime/sessions.h"
 
 namespace tandem::lb {
@@ -26,7 +28,14 @@ struct Worker::Acceptor {
 Worker::Worker(unsigned index, std::string node_name)
     : index_(index), node_name_(std::move(node_name)), rng_(0x7A6DE3ULL + index), slot_freed_(io_) {}
 
-Worker::~Worker() { stop(); }
+Worker::~Worker() {
+  stop();
+  access_log_.reset();  // hands its last lines to the writer
+}
+
+void Worker::attach_access_log(std::shared_ptr<observe::AccessLogWriter> writer) {
+  access_log_ = std::make_unique<observe::AccessLogBuffer>(io_, std::move(writer));
+}
 
 namespace {
 
@@ -69,6 +78,7 @@ void Worker::start() {
   // not the process (HAProxy ignores SIGPIPE likewise).
   std::signal(SIGPIPE, SIG_IGN);
   thread_ = std::thread([this] {
+    observe::set_histogram_shard(index_);  // this worker's own histogram counters
     try {
       io_.run();
     } catch (const std::exception& e) {

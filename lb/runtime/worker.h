@@ -22,6 +22,11 @@
 
 namespace tandem::lb {
 
+namespace observe {
+class AccessLogBuffer;
+class AccessLogWriter;
+}  // namespace observe
+
 // A worker's view of one pool: its balancer, rebuilt when the pool's version
 // moves, and the load this worker has put on each server.
 struct PoolView {
@@ -78,6 +83,10 @@ class Worker {
   bool is_current(const PoolRuntime* pool) const;
   std::optional<ServerIndex> pick(PoolView& view, std::uint64_t key_hash, std::span<const ServerIndex> exclude);
   UpstreamPool& upstreams() { return upstreams_; }
+  // This worker's access log buffer (lb/observe/access_log_buffer.h); null
+  // until attach_access_log(), which the process root calls before start().
+  observe::AccessLogBuffer* access_log() { return access_log_.get(); }
+  void attach_access_log(std::shared_ptr<observe::AccessLogWriter> writer);
   Rng& rng() { return rng_; }
 
   // Session registry for drains.
@@ -105,6 +114,7 @@ class Worker {
   // the reactor's per-socket locks are dropped.
   asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   std::thread thread_;
+  std::unique_ptr<observe::AccessLogBuffer> access_log_;  // before io_ goes: its timer is on io_
   std::shared_ptr<const Generation> generation_;
   std::map<std::string, std::shared_ptr<Acceptor>> acceptors_;  // by bind + mode
   std::unordered_map<const PoolRuntime*, std::shared_ptr<PoolView>> views_;
