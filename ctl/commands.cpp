@@ -16,6 +16,9 @@ int run(const Options& o) {
   if (c == "status") return cmd_status(*session);
   if (c == "watch") return cmd_watch(*session);
   if (c == "servers") return cmd_servers(*session);
+  // drain NODE withdraws a node's announcement; POOL/SERVER or --pool names a server.
+  if (c == "undrain" || (c == "drain" && o.pool.empty() && names_node(session->cluster(), o.args[0])))
+    return cmd_node_drain(*session);
   if (c == "drain" || c == "disable" || c == "enable") return cmd_server_state(*session);
   if (c == "failover") return cmd_failover(*session);
   if (c == "stick") return cmd_stick(*session);

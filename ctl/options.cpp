@@ -164,6 +164,7 @@ std::string command_problem(const Options& o) {
     return "takes no argument ('" + o.args[0] + "')";
   if (c == "servers" && n > 1) return "takes at most one POOL";
   if ((c == "drain" || c == "disable" || c == "enable") && n != 1) return "takes one SERVER";
+  if (c == "undrain" && n != 1) return "takes one NODE";
   if (c == "stick") {
     if (n == 0) return "list, get KEY or count";
     const auto& sub = o.args[0];

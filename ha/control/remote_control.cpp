@@ -206,9 +206,12 @@ awaitable<void> RemoteControl::serve(std::shared_ptr<tcp::socket> socket_ptr, Co
         wire::SignedRequest envelope;
         envelope.ParseFromString(payload);  // parsed once already: cannot fail
         auto& request = outcome.accepted->request;
-        if (request.has_switchover() || request.has_server_state())
+        if (request.has_switchover() || request.has_server_state() || request.has_route_drain())
           spdlog::info("remote_control_request kind={} from={} client=\"{}\"",
-                       request.has_switchover() ? "switchover" : "server_state", from, envelope.client());
+                       request.has_switchover()    ? "switchover"
+                       : request.has_route_drain() ? "route_drain"
+                                                   : "server_state",
+                       from, envelope.client());
         const auto response = co_await dispatch(std::move(request));
         reply = control::sign_response(verifier_.keys().signing, response, verifier_.self(), outcome.accepted->nonce);
       }
@@ -240,7 +243,7 @@ awaitable<wire::ControlResponse> RemoteControl::dispatch(wire::ControlRequest re
     }
     co_return response;
   }
-  if (request.has_switchover()) co_return local_(request);
+  if (request.has_switchover() || request.has_route_drain()) co_return local_(request);
   if (request.has_server_state() || request.has_stick()) {
     if (proxy_admin_.empty()) {
       response.set_error("node has no proxy_admin in the cluster file");
