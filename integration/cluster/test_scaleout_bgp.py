@@ -212,8 +212,20 @@ class ScaleOutBgpTest(unittest.TestCase):
         for e in c.edges:
             cls.start_bird(e, edge_bird_conf(edges[e]))
         wait_until(lambda: len(cls.nexthops()) == 4, 20, 0.1,
-                   what=lambda: f"4 ECMP next hops at the router, have {cls.nexthops()}")
+                   what=lambda: f"4 ECMP next hops at the router, have {cls.nexthops()}\n{cls.diagnose()}")
         cls.setup_s = time.monotonic() - cls.t_setup
+
+    @classmethod
+    def diagnose(cls) -> str:
+        out = [f"router: {cls.birdc('router', 'show protocols').stdout}",
+               f"router routes: {cls.birdc('router', 'show route').stdout}"]
+        for e in cls.c.edges:
+            out.append(f"{e}: {cls.birdc(e, 'show protocols').stdout}{cls.birdc(e, 'show route').stdout}")
+            out.append(f"{e} table {TABLE}: " + cls.c.topo.run(e, ["ip", "route", "show", "table", str(TABLE)],
+                                                               check=False).stdout)
+            st = cls.c.status(e) or {}
+            out.append(f"{e} announce: {st.get('announce')}\n{cls.c.proc(e, 'agent').tail(15)}")
+        return "\n".join(out)
 
     @classmethod
     def sock(cls, host: str) -> str:
@@ -316,9 +328,10 @@ class ScaleOutBgpTest(unittest.TestCase):
         self.assertGreaterEqual(len(sessions), 6, sessions)
         self.assertEqual(view_mode := json.loads(self.lbctl("status", "--json")[1].strip().splitlines()[-1])["mode"],
                          "bgp", view_mode)
-        wait_until(lambda: all(self.status_of(e)["sync"].get("changes_received", 0) +
-                               self.status_of(e)["sync"].get("proxy_changes_received", 0) >= len(sessions)
-                               for e in self.c.edges), 5, 0.1, what="the sessions synced to every node")
+        def synced(e: str) -> bool:
+            sync = self.status_of(e)["sync"]
+            return int(sync.get("changes_received", 0)) + int(sync.get("proxy_changes_received", 0)) >= len(sessions)
+        wait_until(lambda: all(synced(e) for e in self.c.edges), 5, 0.1, what="the sessions synced to every node")
         for sid, backend in sessions.items():
             for e in self.c.edges:
                 status, h = self._get_vip(cookie=f"SID={sid}", addr=f"{self.c.topo.host(e).ip}:{LISTEN_PORT}")
@@ -388,7 +401,7 @@ class ScaleOutBgpTest(unittest.TestCase):
         keep.stop()
         to_victim = [a for a in log.attempts if a.node == victim]
         last_victim = max((a.t for a in to_victim), default=t_fault)
-        failed = log.failures()
+        failed = log.failures
         last_fail = max((a.t for a in failed), default=t_fault)
         survivors_failed = keep.failed_on(lambda n: n != victim)
         print(f"{name}: router withdrew {victim} {1000 * (t_gone - t_fault):.0f} ms after the fault; "
