@@ -69,7 +69,7 @@ function(tandem_fuzz_targets)
     DIRS ha/advert/advert_codec.cpp ha/advert/peer_sequence_file.cpp ha/advert/sequence_source.cpp
          ha/failover ha/agent/settings.cpp
          ha/sync/frame_cipher.cpp ha/sync/peer_state.cpp ha/sync/stick_store.cpp ha/sync/sync_auth.cpp
-         ha/sync/sync_eligibility.cpp
+         ha/sync/sync_eligibility.cpp ha/announce/bird_reply.cpp ha/announce/announce_decision.cpp
     LIBS tandem_fuzz_config tandem_fuzz_common)
 
   # lb/runtime/exact_allocator.h (through http_relay.h) calls sized operator

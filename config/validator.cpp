@@ -335,6 +335,29 @@ class Checker {
       if (ts.name().empty()) fail(tpos.self(), "a track script has no name");
       if (ts.command().empty()) fail(tpos.self(), "track script '" + ts.name() + "' has no `command`");
     }
+    if (ha.has_announce()) check_announce(ha.announce(), pos.in("announce"));
+  }
+
+  // ha.announce (every node active behind BGP, docs/scaling.md).
+  void check_announce(const RouteAnnounce& a, const SourcePosition& pos) {
+    if (cluster_.ha().key_file().empty())
+      fail(pos.self(), "ha.announce needs ha.key_file: lbctl drain NODE is a signed request");
+    if (a.vips_size() == 0) fail(pos.self(), "ha.announce has no `vips` (\"198.18.0.200/32\")");
+    std::set<std::string> seen;
+    for (int j = 0; j < a.vips_size(); ++j) {
+      std::string error;
+      const auto vip = parse_prefix(a.vips(j), error);
+      if (!vip) {
+        fail(pos.at("vips", j), "ha.announce: vip " + error);
+      } else if (vip->length != (vip->address.is_v4() ? 32u : 128u)) {
+        fail(pos.at("vips", j), "ha.announce: vip '" + a.vips(j) +
+                                    "' must be a host route (/32 or /128): each node announces the address itself");
+      } else if (!seen.insert(vip->address.to_string()).second) {
+        fail(pos.at("vips", j), "ha.announce: vip '" + a.vips(j) + "' is listed twice");
+      }
+    }
+    // 253-255 are the kernel's default, main and local tables; 0 = default 200.
+    if (a.table() >= 253) fail(pos.at("table"), "ha.announce: table must be 1-252 (253-255 are the kernel's own)");
   }
 
   void check_sync() {

@@ -18,6 +18,9 @@ int run(const Options& o) {
   if (c == "servers" && !o.args.empty() && is_server_set_verb(o.args[0])) return cmd_server_set(*session);
   if (c == "servers") return cmd_servers(*session);
   if (c == "export") return cmd_export(*session);
+  // drain NODE withdraws a node's announcement; POOL/SERVER or --pool names a server.
+  if (c == "undrain" || (c == "drain" && o.pool.empty() && !o.args.empty() && names_node(session->cluster(), o.args[0])))
+    return cmd_node_drain(*session);
   if (c == "drain" || c == "disable" || c == "enable") return cmd_server_state(*session);
   if (c == "failover") return cmd_failover(*session);
   if (c == "stick") return cmd_stick(*session);

@@ -17,6 +17,9 @@ int cmd_servers(const Session& s);
 int cmd_server_state(const Session& s);  // drain, disable, enable
 int cmd_server_set(const Session& s);    // servers add|remove|weight|sync
 int cmd_export(const Session& s);
+int cmd_node_drain(const Session& s);    // drain NODE, undrain NODE (ha.announce)
+// Whether NAME is a node of CLUSTER (drain NODE rather than drain SERVER).
+bool names_node(const config::Cluster& cluster, const std::string& name);
 int cmd_failover(const Session& s);
 int cmd_stick(const Session& s);
 int cmd_events(const Session& s);

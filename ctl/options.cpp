@@ -169,6 +169,7 @@ std::string command_problem(const Options& o) {
   if (c == "servers" && n > 1 && !is_server_set_verb(o.args[0])) return "takes at most one POOL";
   if (c == "export" && n > 0) return "takes no argument ('" + o.args[0] + "')";
   if ((c == "drain" || c == "disable" || c == "enable") && n != 1) return "takes one SERVER";
+  if (c == "undrain" && n != 1) return "takes one NODE";
   if (c == "stick") {
     if (n == 0) return "list, get KEY or count";
     const auto& sub = o.args[0];

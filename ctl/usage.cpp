@@ -69,12 +69,23 @@ constexpr CommandHelp kCommands[] = {
     {"drain",
      "usage: lbctl drain SERVER [--pool POOL] [global options]\n"
      "       lbctl drain POOL/SERVER\n"
+     "       lbctl drain NODE\n"
      "\n"
      "Puts SERVER in DRAIN on every node's lb-proxy: no new clients are sent to it;\n"
      "established connections, in-flight requests and sticky sessions finish there.\n"
      "SERVER is looked up in every pool of the cluster file unless --pool is given.\n"
      "\n"
+     "With a NODE name (a node of the cluster file, no --pool): drain by withdrawal\n"
+     "(ha.announce, every node active behind BGP): the node's agent withdraws its\n"
+     "route announcements, so the routers send it no new connections, until\n"
+     "`lbctl undrain NODE`; the drain survives an agent restart.\n"
+     "\n"
      "Exit: 0 applied on every node, 2 not applied somewhere (the output says where).\n"},
+    {"undrain",
+     "usage: lbctl undrain NODE [global options]\n"
+     "\n"
+     "Ends `lbctl drain NODE`: the node announces its routes again (once its proxy\n"
+     "can serve). Exit: 0 done, 2 refused or unreachable.\n"},
     {"disable",
      "usage: lbctl disable SERVER [--pool POOL] [global options]\n"
      "\n"

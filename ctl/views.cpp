@@ -103,6 +103,40 @@ std::map<std::string, std::vector<Cell>> status_rows(const json::object& view) {
 
 }  // namespace
 
+// Every node active (ha.announce): per node what it announces and its
+// routing daemon's BGP and BFD sessions; "" when no node announces.
+std::string render_announce(const json::object& view, bool color) {
+  Table t({"NODE", "ANNOUNCES", "WHY", "BGP/BFD SESSIONS"});
+  for (const auto& nv : arr(view, "nodes")) {
+    const auto& n = nv.as_object();
+    const auto* a = n.if_contains("announce");
+    if (!a || !a->is_object()) continue;
+    const auto& o = a->as_object();
+    const bool on = o.at("announced").as_bool();
+    std::string vips;
+    for (const auto& v : arr(o, "vips")) vips += (vips.empty() ? "" : ",") + std::string(v.as_string());
+    std::string sessions;
+    bool all_up = true;
+    for (const auto& sv : arr(o, "sessions")) {
+      const auto& s = sv.as_object();
+      const std::string proto = str(s, "protocol");
+      if (proto != "BGP" && proto != "BFD") continue;
+      const std::string state = str(s, "state"), info = str(s, "info");
+      all_up = all_up && state == "up";
+      sessions += (sessions.empty() ? "" : "; ") + str(s, "name") + " " + proto + " " + state +
+                  (info.empty() ? "" : " " + info);
+    }
+    if (const std::string e = str(o, "daemon_error"); !e.empty()) {
+      sessions = e;
+      all_up = false;
+    }
+    t.add({Cell{str(n, "node"), sgr::bold}, Cell{on ? vips : "nothing", on ? sgr::green : sgr::loud},
+           Cell{on ? "" : str(o, "why"), ""}, Cell{sessions.empty() ? "-" : sessions, all_up ? "" : sgr::loud}});
+  }
+  if (t.empty()) return {};
+  return "\nmode " + str(view, "mode") + ": every node active, announced over BGP\n" + t.render(color);
+}
+
 std::string render_status(const json::object& view, bool color, const json::object* previous) {
   std::string out;
   const std::string health = str(view, "health");
@@ -152,6 +186,7 @@ std::string render_status(const json::object& view, bool color, const json::obje
               Cell{holders.empty() ? "nobody" : join(holders), holders.size() == 1 ? "" : sgr::loud}});
   }
   if (!inst.empty()) out += "\n" + inst.render(color);
+  out += render_announce(view, color);
   return out;
 }
 

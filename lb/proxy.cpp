@@ -133,7 +133,8 @@ struct Proxy::Impl {
   // Heartbeats to the node's ha-agent, when the cluster runs one.
   void start_agent_link() {
     const auto& path = generation->node.local_channel();
-    if (path.empty() || generation->cluster.ha().instances_size() == 0) return;
+    const auto& ha = generation->cluster.ha();
+    if (path.empty() || (ha.instances_size() == 0 && !ha.has_announce())) return;
     const auto ms = generation->cluster.ha().proxy().heartbeat_ms();
     agent_link = std::make_unique<AgentLink>(control, path, std::chrono::milliseconds(ms ? ms : 100),
                                              [this] { return heartbeat(); }, stick_link_hooks());

@@ -22,6 +22,8 @@ PACKAGES=(
   gnuplot-nox
   # the status page test: a real headless browser
   chromium
+  # every node active (docs/scaling.md): BIRD 2 for BGP + BFD, on the nodes and the test's router
+  bird2
 )
 
 missing=()
@@ -38,7 +40,7 @@ if ((${#missing[@]})); then
   apt-get install -y -q --no-install-recommends "${missing[@]}"
   # The Debian packages start their daemons; Tandem's tests and benchmarks
   # start their own copies with their own configs, so the system ones stay off.
-  for svc in haproxy nginx keepalived; do
+  for svc in haproxy nginx keepalived bird; do
     systemctl disable --now "$svc" >/dev/null 2>&1 || service "$svc" stop >/dev/null 2>&1 || true
   done
 fi

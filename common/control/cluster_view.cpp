@@ -182,6 +182,45 @@ void add_sync(const wire::StatusResponse& s, json::object& n) {
   n["sync_lag_ms"] = sy.lag_samples() > 0 ? json::value(sy.lag_p99_ms()) : json::value(nullptr);
 }
 
+// Route announcement (ha.announce, every node active): what the node tells
+// the routers and its routing daemon's sessions; null without it. A node
+// that should announce and does not, or a session not up, is worth a warning.
+void add_announce(const std::string& node, const wire::StatusResponse& s, json::object& n, Warnings& warnings) {
+  if (!s.has_announce()) {
+    n["announce"] = nullptr;
+    return;
+  }
+  const auto& a = s.announce();
+  json::object o;
+  o["vips"] = json::array(a.vips().begin(), a.vips().end());
+  o["announced"] = a.announced();
+  o["why"] = a.why();
+  o["drained"] = a.drained();
+  o["table"] = a.table();
+  o["announcements"] = a.announcements();
+  o["withdrawals"] = a.withdrawals();
+  o["daemon_error"] = a.daemon_error();
+  json::array sessions;
+  for (const auto& r : a.sessions()) {
+    json::object so;
+    so["name"] = r.name();
+    so["protocol"] = r.protocol();
+    so["state"] = r.state();
+    so["since"] = r.since();
+    so["info"] = r.info();
+    sessions.emplace_back(std::move(so));
+    if ((r.protocol() == "BGP" || r.protocol() == "BFD") && r.state() != "up")
+      warnings.add(node + ": " + r.protocol() + " session " + r.name() + " is " + r.state() +
+                       (r.info().empty() ? "" : " (" + r.info() + ")"),
+                   kDegraded);
+  }
+  o["sessions"] = std::move(sessions);
+  if (!a.announced() && !a.drained())
+    warnings.add(node + " announces nothing: " + a.why(), kDegraded);
+  if (!a.daemon_error().empty()) warnings.add(node + ": routing daemon: " + a.daemon_error(), kDegraded);
+  n["announce"] = std::move(o);
+}
+
 json::object node_json(const NodeSample& sample, RateMemory& rates, InstanceRoll& roll, Warnings& warnings) {
   json::object n;
   n["node"] = sample.node;
@@ -212,6 +251,7 @@ json::object node_json(const NodeSample& sample, RateMemory& rates, InstanceRoll
   n["last_advert_from"] = freshest.from;
   auto p = proxy_json(sample, rates);
   add_sync(s, n);
+  add_announce(sample.node, s, n, warnings);
   if (!s.proxy().alive()) warnings.add(sample.node + ": lb-proxy is not alive (agent's verdict)", kDegraded);
   n["proxy"] = std::move(p);
   return n;
@@ -270,10 +310,16 @@ boost::json::object build_cluster_view(const std::string& cluster_name, const st
   InstanceRoll roll;
   json::array nodes;
   std::size_t reachable = 0;
+  bool vrrp = false, bgp = false;
   for (const auto& sample : samples) {
     nodes.emplace_back(node_json(sample, rates, roll, warnings));
     if (sample.status) ++reachable;
+    if (sample.status && sample.status->instances_size() > 0) vrrp = true;
+    if (sample.status && sample.status->has_announce()) bgp = true;
   }
+  // How clients reach the nodes: VRRP VIPs (one master per instance), BGP
+  // announcements (every node active, docs/scaling.md), or both.
+  view["mode"] = vrrp && bgp ? "vrrp+bgp" : bgp ? "bgp" : vrrp ? "vrrp" : "none";
   json::array summary;
   for (const auto& facts : roll.instances()) {
     summary.emplace_back(instance_summary_json(facts));

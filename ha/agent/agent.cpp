@@ -135,6 +135,7 @@ void Agent::start_up() {
   vips_ = VipManager::open(error);
   if (!vips_) throw std::runtime_error("rtnetlink: " + error);
   make_instances();
+  start_announcer();
   open_adverts();
   start_proxy_channel();
   start_surfaces();
@@ -143,6 +144,7 @@ void Agent::start_up() {
   poll_link();
   start_machines();
   start_track_scripts();
+  if (announcer_) announcer_->start();
 
   std::string names;
   for (const auto& in : instances_) names += (names.empty() ? "" : ",") + in->name();
@@ -217,8 +219,12 @@ void Agent::start_surfaces() {
     for (auto& in : instances_) drivers.push_back(&in->driver);
     return run_switchover(drivers, request, Clock::now());
   };
+  ControlHandler::RouteDrain route_drain;
+  if (announcer_)
+    route_drain = [this](const wire::RouteDrainRequest& request) { return announcer_->drain(request.drained()); };
   const AgentView& view = *this;
-  surfaces_ = std::make_unique<OperatorSurfaces>(io_, std::move(s), keys_, view, std::move(switchover));
+  surfaces_ = std::make_unique<OperatorSurfaces>(io_, std::move(s), keys_, view, std::move(switchover),
+                                                 std::move(route_drain));
   surfaces_->start();
 }
 
@@ -226,6 +232,15 @@ void Agent::start_machines() {
   const auto now = Clock::now();
   update_serving(now);  // before start: a node starts unable to serve until its proxy says so
   for (auto& in : instances_) in->driver.start(now);
+}
+
+// Every node active (ha.announce): the announcer is built before the
+// surfaces (lbctl drain reaches it) and started after the machines.
+void Agent::start_announcer() {
+  if (!cluster_.ha().has_announce()) return;
+  auto settings = announce_settings(cluster_, *node_config_);
+  announce_listeners_ = listeners_for_vips(cluster_, *node_config_, settings.vips);
+  announcer_ = std::make_unique<RouteAnnouncer>(io_, std::move(settings), *vips_);
 }
 
 void Agent::start_track_scripts() {
@@ -251,6 +266,7 @@ int Agent::run() {
     if (!owns_node_) return 1;  // another agent runs this node: touch nothing
     stopping_ = true;
     for (auto& in : instances_) in->vip.remove_on_exit();
+    if (announcer_) announcer_->stop();
     running_ = false;
     write_state_file(false);
     adverts_->flush();
@@ -302,12 +318,19 @@ void Agent::apply_track(const TrackChange& c) {
 }
 
 void Agent::update_serving(TimePoint now) {
-  if (!proxy_) return;  // no proxy tracked: every instance can serve
+  if (!proxy_) {  // no proxy tracked: every instance can serve
+    if (announcer_) announcer_->serving(true, "");
+    return;
+  }
   const auto& liveness = proxy_->liveness();
   const std::string dead = liveness.why_dead(now);
   for (auto& in : instances_) {
     const auto verdict = instance_serving(in->listeners, liveness.last_report(), dead.empty(), dead);
     in->driver.serving_update(verdict.can_serve, verdict.why, now);
+  }
+  if (announcer_) {
+    const auto verdict = instance_serving(announce_listeners_, liveness.last_report(), dead.empty(), dead);
+    announcer_->serving(verdict.can_serve, verdict.why);
   }
 }
 
@@ -431,6 +454,7 @@ void Agent::shutdown(const std::string& why) {
   for (auto& in : instances_) in->driver.shutdown(now);
   stopping_ = true;
   for (auto& in : instances_) in->vip.remove_on_exit();
+  if (announcer_) announcer_->stop();
   running_ = false;
   write_state_file(false);
   adverts_->stop();
@@ -469,6 +493,7 @@ wire::StatusResponse Agent::status() const {
                              adverts_->send_errors()};
   auto out = build_status(in);
   if (sync_) *out.mutable_sync() = sync_->status(in.now);
+  if (announcer_) *out.mutable_announce() = announcer_->status();
   return out;
 }
 
@@ -483,12 +508,16 @@ void Agent::start_sync() {
   hooks.confirmed_down = [this](const std::string& peer, TimePoint aligned) { on_sync_peer_lost(peer, aligned); };
   hooks.eligibility = [this](sync::Eligibility verdict, const std::string& why) {
     for (const auto& change : tracks_.sync_verdict(verdict, why)) apply_track(change);
+    if (announcer_ && !stopping_) announcer_->table_ready(verdict != sync::Eligibility::kWaiting);
   };
   auto sync_settings = stick_sync_settings(cluster_, node_, keys_.signing);
   sync_settings.next_key = keys_.other;
   sync_ = std::make_unique<StickSync>(io_, std::move(sync_settings), std::move(hooks));
   sync_->start(proxy_.get());
-  if (sync_->eligibility() == sync::Eligibility::kWaiting) apply_track(tracks_.sync_waiting());
+  if (sync_->eligibility() == sync::Eligibility::kWaiting) {
+    apply_track(tracks_.sync_waiting());
+    if (announcer_) announcer_->table_ready(false);
+  }
 }
 
 // A peer's sync connection closed (CONFIRMED_ALIGNED set: and fast probes

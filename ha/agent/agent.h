@@ -26,6 +26,7 @@
 #include "common/key_ring.h"
 #include "config/proto/cluster.pb.h"
 #include "ha/advert/advert_exchange.h"
+#include "ha/announce/route_announcer.h"
 #include "ha/agent/notify.h"
 #include "ha/agent/settings.h"
 #include "ha/control/agent_view.h"
@@ -71,6 +72,7 @@ class Agent : private AgentView {
   void start_sync();
   void start_machines();
   void start_track_scripts();
+  void start_announcer();
   // events
   void on_advert(const wire::Advert& wire_advert);
   void on_timer(Instance& in);
@@ -112,6 +114,9 @@ class Agent : private AgentView {
   // ha/failover + ha/vip: one driver per instance
   std::optional<VipManager> vips_;
   std::vector<std::unique_ptr<Instance>> instances_;
+  // ha/announce: every node active (ha.announce); null without it
+  std::unique_ptr<RouteAnnouncer> announcer_;
+  std::vector<std::string> announce_listeners_;  // carrying the announced VIPs
 
   // ha/track and sync: what the drivers are told about
   std::unique_ptr<ProxyChannel> proxy_;

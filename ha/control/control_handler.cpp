@@ -5,8 +5,8 @@
 
 namespace tandem::ha {
 
-ControlHandler::ControlHandler(const AgentView& view, Switchover switchover)
-    : view_(view), switchover_(std::move(switchover)) {}
+ControlHandler::ControlHandler(const AgentView& view, Switchover switchover, RouteDrain route_drain)
+    : view_(view), switchover_(std::move(switchover)), route_drain_(std::move(route_drain)) {}
 
 wire::ControlResponse ControlHandler::handle(const wire::ControlRequest& request) const {
   wire::ControlResponse response;
@@ -14,6 +14,12 @@ wire::ControlResponse ControlHandler::handle(const wire::ControlRequest& request
     *response.mutable_status() = view_.status();
   } else if (request.has_switchover()) {
     *response.mutable_switchover() = switchover_(request.switchover());
+  } else if (request.has_route_drain()) {
+    if (route_drain_) {
+      *response.mutable_route_drain() = route_drain_(request.route_drain());
+    } else {
+      response.set_error("this node announces no routes (no ha.announce in the cluster file): nothing to drain");
+    }
   } else {
     response.set_error("empty request: set `status` or `switchover`");
   }

@@ -18,8 +18,11 @@ class ControlHandler {
  public:
   // Carries out a switchover request (ha/control/switchover.h).
   using Switchover = std::function<wire::SwitchoverResponse(const wire::SwitchoverRequest&)>;
+  // Drains or undrains the node's route announcement (ha.announce); empty
+  // when the node announces nothing.
+  using RouteDrain = std::function<wire::AnnounceStatus(const wire::RouteDrainRequest&)>;
 
-  ControlHandler(const AgentView& view, Switchover switchover);
+  ControlHandler(const AgentView& view, Switchover switchover, RouteDrain route_drain = {});
 
   // The answer to a control REQUEST: status, switchover, or an error saying
   // what to send instead.
@@ -31,6 +34,7 @@ class ControlHandler {
  private:
   const AgentView& view_;
   Switchover switchover_;
+  RouteDrain route_drain_;
 };
 
 }  // namespace tandem::ha

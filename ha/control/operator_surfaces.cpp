@@ -7,8 +7,12 @@
 namespace tandem::ha {
 
 OperatorSurfaces::OperatorSurfaces(asio::io_context& io, SurfaceSettings settings, KeyRing keys,
-                                   const AgentView& view, ControlHandler::Switchover switchover)
-    : io_(io), settings_(std::move(settings)), keys_(std::move(keys)), handler_(view, std::move(switchover)) {}
+                                   const AgentView& view, ControlHandler::Switchover switchover,
+                                   ControlHandler::RouteDrain route_drain)
+    : io_(io),
+      settings_(std::move(settings)),
+      keys_(std::move(keys)),
+      handler_(view, std::move(switchover), std::move(route_drain)) {}
 
 OperatorSurfaces::~OperatorSurfaces() = default;
 

@@ -39,7 +39,7 @@ struct SurfaceSettings {
 class OperatorSurfaces {
  public:
   OperatorSurfaces(asio::io_context& io, SurfaceSettings settings, KeyRing keys, const AgentView& view,
-                   ControlHandler::Switchover switchover);
+                   ControlHandler::Switchover switchover, ControlHandler::RouteDrain route_drain = {});
   ~OperatorSurfaces();
 
   // Listens on every configured surface. Throws std::runtime_error when one

@@ -207,9 +207,11 @@ awaitable<void> RemoteControl::serve(std::shared_ptr<tcp::socket> socket_ptr, Co
         wire::SignedRequest envelope;
         envelope.ParseFromString(payload);  // parsed once already: cannot fail
         auto& request = outcome.accepted->request;
-        if (request.has_switchover() || request.has_server_state() || request.has_server_set())
+        if (request.has_switchover() || request.has_server_state() || request.has_server_set() ||
+            request.has_route_drain())
           spdlog::info("remote_control_request kind={} from={} client=\"{}\"",
                        request.has_switchover()      ? "switchover"
+                       : request.has_route_drain()  ? "route_drain"
                        : request.has_server_state() ? "server_state"
                                                     : "server_set",
                        from, envelope.client());
@@ -244,7 +246,7 @@ awaitable<wire::ControlResponse> RemoteControl::dispatch(wire::ControlRequest re
     }
     co_return response;
   }
-  if (request.has_switchover()) co_return local_(request);
+  if (request.has_switchover() || request.has_route_drain()) co_return local_(request);
   if (request.has_server_set()) {
     if (proxy_admin_.empty()) {
       response.set_error("node has no proxy_admin in the cluster file");

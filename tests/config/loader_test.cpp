@@ -43,7 +43,8 @@ BOOST_AUTO_TEST_CASE(good_file_loads) {
 }
 
 BOOST_AUTO_TEST_CASE(shipped_examples_are_valid) {
-  for (const char* path : {"config/examples/loopback.conf", "config/examples/cluster.conf"}) {
+  for (const char* path : {"config/examples/loopback.conf", "config/examples/cluster.conf", "config/examples/active-active.conf",
+                           "config/examples/bgp-ecmp.conf"}) {
     auto result = load_cluster_file(path);
     BOOST_TEST(result.problems.empty(), path << ": " << format_problems(result.problems));
   }
