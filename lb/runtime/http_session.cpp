@@ -21,6 +21,7 @@
 #include "lb/http/forwarded.h"
 #include "lb/http/hop_by_hop.h"
 #include "lb/http/request_screen.h"
+#include "lb/http/upgrade.h"
 #include "lb/route/failure_status.h"
 #include "lb/route/http_request_fields.h"
 #include "lb/route/retry_policy.h"
@@ -29,6 +30,7 @@
 #include "lb/runtime/http_relay.h"
 #include "lb/runtime/relay_now.h"
 #include "lb/runtime/sessions.h"
+#include "lb/runtime/tunnel.h"
 #include "lb/runtime/upstream_connect.h"
 #include "lb/runtime/worker.h"
 
@@ -88,6 +90,7 @@ struct RequestContext {
   bool answer_continue = false;  // a "100 Continue" is owed before the body is read
   unsigned client_version = 11;
   http::ConnectionIntent client_intent;
+  std::optional<std::string> upgrade;  // the protocols offered upstream (lb/http/upgrade.h)
   RetryPolicy retry{false};  // made once the header is screened (has the request a body?)
   // route
   std::shared_ptr<PoolView> view;  // the pool and this worker's balancer, kept across a reload
@@ -106,6 +109,7 @@ struct RequestContext {
   unsigned status = 0;       // the response's
   bool keep_client = false;  // the client connection may carry another request
   bool keep_server = false;  // the server connection may go back to the idle pool
+  bool tunnel = false;       // a 101 to the upgrade: after the relay, bytes both ways
   Ending ending;             // set when a phase ends the request early (Step::end)
 };
 
@@ -294,7 +298,9 @@ class HttpSession final : public DrainableSession {
       relayed = co_await relay_streamed(ctx, *ctx.response, server_, ctx.up_spare.get(), client_,
                                         listener_->timeouts.server);
     }
-    co_return record(ctx, *relayed);
+    const bool keep = record(ctx, *relayed);
+    if (ctx.tunnel && !relayed->ec) co_await tunnel(ctx);
+    co_return keep;
   }
 
   // Screen: a header that did not parse, or that breaks a rule Beast does not
@@ -323,7 +329,9 @@ class HttpSession final : public DrainableSession {
       http::drop_expect_continue(req);
     }
     ctx.client_version = req.version();
+    const auto upgrade = http::upgrade_field(req);  // strip_hop_by_hop removes it
     ctx.client_intent = http::strip_hop_by_hop(req);
+    ctx.upgrade = http::upgrade_offer(req.version(), ctx.client_intent, upgrade);
     if (forwarding_) http::add_forwarding_headers(req, *forwarding_);
     ctx.retry = RetryPolicy(!ctx.parser.is_done());
     return std::nullopt;
@@ -371,6 +379,7 @@ class HttpSession final : public DrainableSession {
     auto& req = ctx.parser.get();
     req.version(11);
     http::set_connection(req, true);
+    if (ctx.upgrade) http::restore_upgrade(req, *ctx.upgrade);
   }
 
   // The client waits for a 100 before it sends the body (request_screen.h,
@@ -423,6 +432,10 @@ class HttpSession final : public DrainableSession {
   // anything else is the server's failure, answered with a 502 or 504.
   Step response_header_read(RequestContext& ctx, boost::system::error_code ec) {
     const ServerIndex index = ctx.upstream->index;
+    if (!ec && http::upgrade_answer(ctx.upgrade.has_value(), ctx.response->get().result_int()) ==
+                   http::UpgradeAnswer::unsolicited) {
+      ec = bhttp::error::bad_status;  // a protocol switch nobody asked for: an invalid response
+    }
     if (!ec) {
       ctx.pool.server(index).requests.fetch_add(1, std::memory_order_relaxed);
       ctx.pool.report_success(index, Clock::now());
@@ -467,6 +480,8 @@ class HttpSession final : public DrainableSession {
   void prepare_response(RequestContext& ctx) {
     auto& res = ctx.response->get();
     ctx.status = res.result_int();
+    ctx.tunnel = http::upgrade_answer(ctx.upgrade.has_value(), ctx.status) == http::UpgradeAnswer::tunnel;
+    const auto switched_to = ctx.tunnel ? http::upgrade_field(res) : std::string();
     const auto server_intent = http::strip_hop_by_hop(res);
     const auto framing = http::response_framing(ctx.parser.get(), res);
     ctx.keep_client = http::keep_client_alive(ctx.client_intent, ctx.client_version, ctx.status, framing) &&
@@ -480,6 +495,7 @@ class HttpSession final : public DrainableSession {
       ctx.keep_client = false;
     }
     http::set_connection(res, ctx.keep_client);
+    if (ctx.tunnel) http::restore_upgrade(res, switched_to);
   }
 
   // Stickiness after the pick (lb/route/sticky_policy.h): the cookie that
@@ -514,6 +530,25 @@ class HttpSession final : public DrainableSession {
       worker_.upstreams().give(&server, std::move(server_), Clock::now());
     }
     return ctx.keep_client;
+  }
+
+  // After a 101: the connection is a tunnel (lb/runtime/tunnel.h) with its
+  // own idle limit; the server slot in CTX stays held until it ends. What
+  // either side sent past the switch is already in our buffers: it goes first.
+  awaitable<void> tunnel(RequestContext& ctx) {
+    watchdog_.disarm();
+    stats_.tunnels.fetch_add(1, std::memory_order_relaxed);
+    stats_.tunnels_active.fetch_add(1, std::memory_order_relaxed);
+    auto& server = ctx.pool.server(ctx.upstream->index);
+    const TunnelCounters counters{.client_to_server_read = &stats_.bytes_in,
+                                  .client_to_server_sent = &server.bytes_out,
+                                  .server_to_client_read = &server.bytes_in,
+                                  .server_to_client_sent = &stats_.bytes_out};
+    const auto end = co_await run_upgraded(client_, buffer_, server_, ctx.up_spare.get(),
+                                           listener_->timeouts.tunnel, counters);
+    stats_.tunnels_active.fetch_sub(1, std::memory_order_relaxed);
+    spdlog::debug("tunnel_closed listener={} client={} server={} end={}", listener_->config.name(), source_,
+                  server.name, end == TunnelEnd::idle ? "idle" : "closed");
   }
 
   // The one relay of a message, either way: PARSER's message (its header
