@@ -43,6 +43,7 @@ void listener_counters(PrometheusText& m, const Generation& gen) {
       {"tandem_retries_total", "Connection attempts retried on another server.", &ListenerStats::retries},
       {"tandem_accept_paused_total", "Times accepting paused at max_connections.", &ListenerStats::accept_paused},
       {"tandem_tunnels_total", "Connections upgraded to a tunnel after a 101.", &ListenerStats::tunnels},
+      {"tandem_proxy_header_refused_total", "Connections from trusted sources closed for a missing, bad or late PROXY header.", &ListenerStats::proxy_header_refused},
   };
   for (const auto& c : counters) {
     m.family(c.name, "counter", c.help);

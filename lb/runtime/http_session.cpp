@@ -135,10 +135,13 @@ class HttpSession final : public DrainableSession {
   }
 
   // Starts serving CLIENT: parks the session until its first request.
-  static void start(std::unique_ptr<HttpSession> self) {
+  // ORIGIN: the addresses a trusted PROXY header gave (else the socket's).
+  static void start(std::unique_ptr<HttpSession> self, std::optional<ClientAddresses> origin) {
     auto& s = *self;
     boost::system::error_code ec;
-    const auto peer = s.client_.remote_endpoint(ec);
+    if (origin) s.addresses_ = *origin;
+    else s.addresses_.source = s.client_.remote_endpoint(ec);
+    const auto& peer = s.addresses_.source;
     if (ec || s.worker_.draining()) return;  // closed with the session
     s.source_ = peer.address().to_string();
     s.source_hash_ = stable_hash(s.source_);
@@ -344,6 +347,11 @@ class HttpSession final : public DrainableSession {
     const HttpRequestFields<http::ArenaFields> fields(req);
     ctx.request.key_hash = ctx.pool.request_key({.source_hash = source_hash_, .fields = &fields});
     ctx.request.allow_reuse = true;
+    if (ctx.pool.sends_proxy()) {
+      boost::system::error_code ignored;  // the address the client reached, for the PROXY header we send
+      if (addresses_.destination.port() == 0) addresses_.destination = client_.local_endpoint(ignored);
+      ctx.request.client = &addresses_;
+    }
     ctx.request.replayable = ctx.retry.replayable();
     const auto sticky = ctx.pool.sticky_policy();
     if (!sticky.sticks()) return;
@@ -526,7 +534,7 @@ class HttpSession final : public DrainableSession {
       if (relayed.read_side) ctx.pool.report_failure(ctx.upstream->index, Clock::now(), "response body failed");
       return false;
     }
-    if (ctx.keep_server && relayed.complete && ctx.up_spare.get().size() == 0 && worker_.is_current(&ctx.pool)) {
+    if (ctx.keep_server && !ctx.upstream->private_to_client && relayed.complete && ctx.up_spare.get().size() == 0 && worker_.is_current(&ctx.pool)) {
       worker_.upstreams().give(&server, std::move(server_), Clock::now());
     }
     return ctx.keep_client;
@@ -593,6 +601,7 @@ class HttpSession final : public DrainableSession {
   tcp::socket server_;    // the current request's upstream connection
   Watchdog watchdog_;     // deadlines of both, one phase at a time
   beast::flat_buffer buffer_;  // empty (no memory) while parked
+  ClientAddresses addresses_;  // the client's, or those its PROXY header named
   std::string source_;
   std::uint64_t source_hash_ = 0;  // stable_hash(source_), once per connection
   // Rendered once per connection, only when the listener adds them.
@@ -603,8 +612,9 @@ class HttpSession final : public DrainableSession {
 
 }  // namespace
 
-void start_http_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client) {
-  HttpSession::start(std::make_unique<HttpSession>(worker, std::move(listener), std::move(client)));
+void start_http_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client,
+                        std::optional<ClientAddresses> origin) {
+  HttpSession::start(std::make_unique<HttpSession>(worker, std::move(listener), std::move(client)), origin);
 }
 
 }  // namespace tandem::lb

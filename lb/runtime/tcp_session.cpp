@@ -21,9 +21,10 @@ namespace {
 
 class TcpSession final : public DrainableSession {
  public:
-  TcpSession(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client)
+  TcpSession(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client,
+             std::optional<ClientAddresses> origin)
       : worker_(worker), listener_(std::move(listener)), client_(std::move(client)), server_(worker.io()),
-        idle_timer_(worker.io()) {}
+        idle_timer_(worker.io()), origin_(std::move(origin)) {}
 
   // A TCP session is never "between requests": a drain lets it run until the
   // grace period ends and the process exits.
@@ -40,9 +41,10 @@ class TcpSession final : public DrainableSession {
   awaitable<void> proxy() {
     auto& stats = *listener_->stats;
     boost::system::error_code ec;
-    const auto peer = client_.remote_endpoint(ec);
+    // The addresses a trusted PROXY header gave, else the socket's.
+    const ClientAddresses addresses = origin_ ? *origin_ : ClientAddresses{client_.remote_endpoint(ec), client_.local_endpoint(ec)};
     if (ec) co_return;
-    const std::string source = peer.address().to_string();
+    const std::string source = addresses.source.address().to_string();
     auto view = worker_.view(listener_->pool);
     auto& pool = *view->pool;
 
@@ -53,6 +55,7 @@ class TcpSession final : public DrainableSession {
     const auto choice = sticky.before({.source = source}, now);
     UpstreamRequest request;
     request.key_hash = pool.request_key({.source_hash = stable_hash(source)});
+    request.client = &addresses;
     if (choice.stuck_name) request.preferred = pool.stuck_server(*choice.stuck_name, now);
     std::vector<ServerIndex> tried;
     auto [failure, upstream] = co_await acquire_upstream(worker_, *listener_, view, request, tried);
@@ -128,12 +131,14 @@ class TcpSession final : public DrainableSession {
   tcp::socket server_;
   asio::steady_timer idle_timer_;
   Clock::time_point last_activity_;
+  std::optional<ClientAddresses> origin_;
 };
 
 }  // namespace
 
-awaitable<void> run_tcp_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client) {
-  TcpSession session(worker, std::move(listener), std::move(client));
+awaitable<void> run_tcp_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client,
+                                std::optional<ClientAddresses> origin) {
+  TcpSession session(worker, std::move(listener), std::move(client), std::move(origin));
   co_await session.run();
 }
 

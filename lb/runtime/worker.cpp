@@ -10,6 +10,7 @@
 
 #include "common/accept_loop.h"
 #include "lb/balance/registry.h"
+#include "lb/runtime/proxy_accept.h"
 #include "lb/runtime/sessions.h"
 
 namespace tandem::lb {
@@ -182,6 +183,13 @@ awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     const auto& listener = acceptor->listener;  // the current one, after a reload
+    if (listener->proxy_trust) {
+      const auto peer = socket.remote_endpoint(ignored);
+      if (!ignored && expects_proxy_header(*listener, peer)) {
+        asio::co_spawn(io_, accept_proxied(*this, listener, std::move(socket)), asio::detached);
+        return;
+      }
+    }
     if (listener->config.mode() == config::TCP) {
       asio::co_spawn(io_, run_tcp_session(*this, listener, std::move(socket)), asio::detached);
     } else {
