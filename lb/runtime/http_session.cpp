@@ -502,8 +502,11 @@ class HttpSession final : public DrainableSession {
       res.chunked(false);  // an HTTP/1.0 client reads the body until we close
       ctx.keep_client = false;
     }
-    http::set_connection(res, ctx.keep_client);
-    if (ctx.tunnel) http::restore_upgrade(res, switched_to);
+    if (ctx.tunnel) {
+      http::restore_upgrade(res, switched_to);  // "Connection: upgrade", never "close" on a 101
+    } else {
+      http::set_connection(res, ctx.keep_client);
+    }
   }
 
   // Stickiness after the pick (lb/route/sticky_policy.h): the cookie that
