@@ -12,6 +12,7 @@ void overlay(EffectiveTimeouts& out, const Timeouts& t) {
   if (t.server_idle_ms()) out.server_idle = milliseconds(t.server_idle_ms());
   if (t.queue_ms()) out.queue = milliseconds(t.queue_ms());
   if (t.drain_grace_ms()) out.drain_grace = milliseconds(t.drain_grace_ms());
+  if (t.tunnel_ms()) out.tunnel = milliseconds(t.tunnel_ms());
 }
 
 void overlay(EffectiveHttpLimits& out, const HttpLimits& l) {

@@ -21,6 +21,7 @@ struct EffectiveTimeouts {
   milliseconds server_idle{30000};
   milliseconds queue{5000};
   milliseconds drain_grace{10000};
+  milliseconds tunnel{3600000};  // an upgraded connection's idle limit, as HAProxy's timeout tunnel
 };
 
 struct EffectiveHttpLimits {

@@ -248,6 +248,16 @@ class Checker {
       if (!listener.bind().empty() && !binds.insert(listener.bind()).second) {
         fail(pos.at("bind"), "listener '" + listener.name() + "': " + listener.bind() + " is bound by another listener");
       }
+      for (int j = 0; j < listener.accept_proxy().trusted_sources_size(); ++j) {
+        std::string error;
+        if (!parse_prefix(listener.accept_proxy().trusted_sources(j), error)) {
+          fail(pos.in("accept_proxy").at("trusted_sources", j), "accept_proxy.trusted_sources: " + error);
+        }
+      }
+      if (listener.has_accept_proxy() && listener.accept_proxy().trusted_sources_size() == 0) {
+        fail(pos.at("accept_proxy"), "listener '" + listener.name() +
+                                         "': accept_proxy needs trusted_sources (the balancers allowed to send PROXY headers)");
+      }
       if (listener.mode() == MODE_UNSPECIFIED) {
         fail(pos.self(), "listener '" + listener.name() + "' has no `mode` (HTTP or TCP)");
       }

@@ -17,6 +17,8 @@ PACKAGES=(
   curl wrk iproute2 iputils-ping tcpdump nftables python3 procps psmisc
   # the harness's wire codecs: Python generated from the .proto files (integration/lib/wire.py)
   python3-protobuf
+  # the WebSocket tests: a real client and server (integration/proxy/test_websocket.py)
+  python3-websockets
   haproxy nginx-light libnginx-mod-stream keepalived
   # benchmark plots (bench/run.sh)
   gnuplot-nox

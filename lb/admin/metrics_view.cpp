@@ -50,6 +50,8 @@ void listener_counters(PrometheusText& m, const Generation& gen) {
   };
   m.family("tandem_connections_active", "gauge", "Open client connections per listener.");
   for (const auto& l : gen.listeners) m.sample("tandem_connections_active", {{"listener", l->config.name()}}, load(l->stats->active));
+  m.family("tandem_tunnels_active", "gauge", "Upgraded (WebSocket) connections open per listener.");
+  for (const auto& l : gen.listeners) m.sample("tandem_tunnels_active", {{"listener", l->config.name()}}, load(l->stats->tunnels_active));
   const Counter counters[] = {
       {"tandem_connections_total", "Client connections accepted.", &ListenerStats::connections},
       {"tandem_requests_total", "Requests (HTTP) or sessions (TCP) received.", &ListenerStats::requests},
@@ -57,6 +59,8 @@ void listener_counters(PrometheusText& m, const Generation& gen) {
       {"tandem_bytes_out_total", "Bytes sent to clients.", &ListenerStats::bytes_out},
       {"tandem_retries_total", "Connection attempts retried on another server.", &ListenerStats::retries},
       {"tandem_accept_paused_total", "Times accepting paused at max_connections.", &ListenerStats::accept_paused},
+      {"tandem_tunnels_total", "Connections upgraded to a tunnel after a 101.", &ListenerStats::tunnels},
+      {"tandem_proxy_header_refused_total", "Connections from trusted sources closed for a missing, bad or late PROXY header.", &ListenerStats::proxy_header_refused},
   };
   for (const auto& c : counters) {
     m.family(c.name, "counter", c.help);

@@ -51,6 +51,13 @@ std::shared_ptr<Generation> build_generation(const config::Cluster& cluster, con
     lr->http2 = config::effective_http2(cluster, l);
     lr->max_connections = config::effective_max_connections(cluster, l);
     lr->forwarded_headers = !l.has_forwarded_headers() || l.forwarded_headers();
+    if (l.has_accept_proxy()) {
+      lr->proxy_trust = proxy_protocol::TrustedSources::parse(
+          {l.accept_proxy().trusted_sources().begin(), l.accept_proxy().trusted_sources().end()}, error);
+      if (l.accept_proxy().header_timeout_ms()) {
+        lr->proxy_header_timeout = std::chrono::milliseconds(l.accept_proxy().header_timeout_ms());
+      }
+    }
     lr->pool = gen->pool(l.pool());
     if (previous) {
       for (const auto& old : previous->listeners) {

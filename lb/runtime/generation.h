@@ -14,6 +14,7 @@
 #include "config/defaults.h"
 #include "config/proto/cluster.pb.h"
 #include "lb/runtime/listener_stats.h"
+#include "lb/proxy_protocol/trusted_sources.h"
 #include "lb/runtime/pool_runtime.h"
 
 namespace tandem::lb {
@@ -27,6 +28,9 @@ struct ListenerRuntime {
   config::EffectiveHttp2 http2;              // HTTP listeners: HTTP/2 by prior knowledge (docs/http2.md)
   std::uint32_t max_connections = 0;
   bool forwarded_headers = true;
+  // accept_proxy: who must send a PROXY header, and how long it may take (lb/runtime/proxy_accept.h).
+  std::optional<proxy_protocol::TrustedSources> proxy_trust;
+  std::chrono::milliseconds proxy_header_timeout{3000};
   std::shared_ptr<PoolRuntime> pool;
   std::shared_ptr<ListenerStats> stats;      // survives reloads
 };

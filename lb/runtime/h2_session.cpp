@@ -377,7 +377,9 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
     server.bytes_in.fetch_add(body_bytes, std::memory_order_relaxed);
     stats_.count_response(status);
     stats_.latency.duration.observe(Clock::now() - started);
-    if (keep_server && complete && parser->is_done() && response_buffer.size() == 0 && worker_.is_current(&pool)) {
+    // A connection that began with a PROXY header is never pooled (proxy_send.h).
+    if (keep_server && complete && parser->is_done() && response_buffer.size() == 0 && worker_.is_current(&pool) &&
+        server.send_proxy == config::SEND_PROXY_NONE) {
       worker_.upstreams().give(&server, std::move(io.server), Clock::now());
     }
   }

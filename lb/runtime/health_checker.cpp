@@ -7,6 +7,7 @@
 #include "lb/health/health_state.h"
 #include "lb/health/probe_response.h"
 #include "lb/health/probe_schedule.h"
+#include "lb/runtime/proxy_send.h"
 
 namespace tandem::lb {
 
@@ -21,6 +22,13 @@ awaitable<std::string> probe(asio::io_context& io, const config::EffectiveHealth
   stream.expires_after(check.timeout);
   auto [ec] = co_await stream.async_connect(server.endpoint, use_nothrow);
   if (ec) co_return ec == beast::error::timeout ? "connect timeout" : "connect: " + ec.message();
+  if (server.send_proxy != config::SEND_PROXY_NONE) {
+    // A backend that expects PROXY headers refuses a connection without one:
+    // the probe speaks for itself (v1 UNKNOWN, v2 LOCAL), as HAProxy's check-send-proxy.
+    const auto header = proxy_header_bytes(server.send_proxy, nullptr);
+    auto [pec, pn] = co_await asio::async_write(stream, asio::buffer(header), use_nothrow);
+    if (pec) co_return "send: " + pec.message();
+  }
   if (check.kind != config::HealthCheck::HTTP) co_return "";
 
   bhttp::request<bhttp::empty_body> req{bhttp::verb::get, check.path, 11};

@@ -22,6 +22,7 @@
 #include "lb/http/forwarded.h"
 #include "lb/http/hop_by_hop.h"
 #include "lb/http/request_screen.h"
+#include "lb/http/upgrade.h"
 #include "lb/observe/access_log_buffer.h"
 #include "lb/observe/request_timeline.h"
 #include "lb/route/failure_status.h"
@@ -34,6 +35,7 @@
 #include "lb/runtime/relay_now.h"
 #include "lb/runtime/request_route.h"
 #include "lb/runtime/sessions.h"
+#include "lb/runtime/tunnel.h"
 #include "lb/runtime/upstream_connect.h"
 #include "lb/runtime/worker.h"
 
@@ -96,6 +98,7 @@ struct RequestContext {
   bool answer_continue = false;  // a "100 Continue" is owed before the body is read
   unsigned client_version = 11;
   http::ConnectionIntent client_intent;
+  std::optional<std::string> upgrade;  // the protocols offered upstream (lb/http/upgrade.h)
   RetryPolicy retry{false};  // made once the header is screened (has the request a body?)
   // route
   std::shared_ptr<PoolView> view;  // the pool and this worker's balancer, kept across a reload
@@ -114,6 +117,7 @@ struct RequestContext {
   unsigned status = 0;       // the response's
   bool keep_client = false;  // the client connection may carry another request
   bool keep_server = false;  // the server connection may go back to the idle pool
+  bool tunnel = false;       // a 101 to the upgrade: after the relay, bytes both ways
   Ending ending;             // set when a phase ends the request early (Step::end)
 };
 
@@ -139,10 +143,13 @@ class HttpSession final : public DrainableSession {
   }
 
   // Starts serving CLIENT: parks the session until its first request.
-  static void start(std::unique_ptr<HttpSession> self) {
+  // ORIGIN: the addresses a trusted PROXY header gave (else the socket's).
+  static void start(std::unique_ptr<HttpSession> self, std::optional<ClientAddresses> origin) {
     auto& s = *self;
     boost::system::error_code ec;
-    const auto peer = s.client_.remote_endpoint(ec);
+    if (origin) s.addresses_ = *origin;
+    else s.addresses_.source = s.client_.remote_endpoint(ec);
+    const auto& peer = s.addresses_.source;
     if (ec || s.worker_.draining()) return;  // closed with the session
     s.source_ = peer.address().to_string();
     s.source_port_ = peer.port();
@@ -320,7 +327,9 @@ class HttpSession final : public DrainableSession {
       relayed = co_await relay_streamed(ctx, *ctx.response, server_, ctx.up_spare.get(), client_,
                                         listener_->timeouts.server);
     }
-    co_return record(ctx, *relayed);
+    const bool keep = record(ctx, *relayed);
+    if (ctx.tunnel && !relayed->ec) co_await tunnel(ctx);
+    co_return keep;
   }
 
   // Screen: a header that did not parse, or that breaks a rule Beast does not
@@ -350,7 +359,9 @@ class HttpSession final : public DrainableSession {
       http::drop_expect_continue(req);
     }
     ctx.client_version = req.version();
+    const auto upgrade = http::upgrade_field(req);  // strip_hop_by_hop removes it
     ctx.client_intent = http::strip_hop_by_hop(req);
+    ctx.upgrade = http::upgrade_offer(req.version(), ctx.client_intent, upgrade);
     if (forwarding_) http::add_forwarding_headers(req, *forwarding_);
     ctx.retry = RetryPolicy(!ctx.parser.is_done());
     return std::nullopt;
@@ -360,6 +371,11 @@ class HttpSession final : public DrainableSession {
   // shared with HTTP/2 streams).
   void route(RequestContext& ctx) {
     ctx.stuck = route_request(ctx.pool, ctx.parser.get(), source_, source_hash_, ctx.retry.replayable(), ctx.request);
+    if (ctx.pool.sends_proxy()) {
+      boost::system::error_code ignored;  // the address the client reached, for the PROXY header we send
+      if (addresses_.destination.port() == 0) addresses_.destination = client_.local_endpoint(ignored);
+      ctx.request.client = &addresses_;
+    }
   }
 
   // Connect: the previous attempt's connection and slot are let go first.
@@ -387,6 +403,7 @@ class HttpSession final : public DrainableSession {
     auto& req = ctx.parser.get();
     req.version(11);
     http::set_connection(req, true);
+    if (ctx.upgrade) http::restore_upgrade(req, *ctx.upgrade);
   }
 
   // The client waits for a 100 before it sends the body (request_screen.h,
@@ -441,6 +458,10 @@ class HttpSession final : public DrainableSession {
   // anything else is the server's failure, answered with a 502 or 504.
   Step response_header_read(RequestContext& ctx, boost::system::error_code ec) {
     const ServerIndex index = ctx.upstream->index;
+    if (!ec && http::upgrade_answer(ctx.upgrade.has_value(), ctx.response->get().result_int()) ==
+                   http::UpgradeAnswer::unsolicited) {
+      ec = bhttp::error::bad_status;  // a protocol switch nobody asked for: an invalid response
+    }
     if (!ec) {
       ctx.timeline.first_byte = Clock::now();
       ctx.pool.server(index).requests.fetch_add(1, std::memory_order_relaxed);
@@ -492,6 +513,8 @@ class HttpSession final : public DrainableSession {
   void prepare_response(RequestContext& ctx) {
     auto& res = ctx.response->get();
     ctx.status = res.result_int();
+    ctx.tunnel = http::upgrade_answer(ctx.upgrade.has_value(), ctx.status) == http::UpgradeAnswer::tunnel;
+    const auto switched_to = ctx.tunnel ? http::upgrade_field(res) : std::string();
     const auto server_intent = http::strip_hop_by_hop(res);
     const auto framing = http::response_framing(ctx.parser.get(), res);
     ctx.keep_client = http::keep_client_alive(ctx.client_intent, ctx.client_version, ctx.status, framing) &&
@@ -504,7 +527,11 @@ class HttpSession final : public DrainableSession {
       res.chunked(false);  // an HTTP/1.0 client reads the body until we close
       ctx.keep_client = false;
     }
-    http::set_connection(res, ctx.keep_client);
+    if (ctx.tunnel) {
+      http::restore_upgrade(res, switched_to);  // "Connection: upgrade", never "close" on a 101
+    } else {
+      http::set_connection(res, ctx.keep_client);
+    }
   }
 
   // Record: the counters, the passive check on a broken response body, and
@@ -524,10 +551,29 @@ class HttpSession final : public DrainableSession {
       if (relayed.read_side) ctx.pool.report_failure(ctx.upstream->index, Clock::now(), "response body failed");
       return false;
     }
-    if (ctx.keep_server && relayed.complete && ctx.up_spare.get().size() == 0 && worker_.is_current(&ctx.pool)) {
+    if (ctx.keep_server && !ctx.upstream->private_to_client && relayed.complete && ctx.up_spare.get().size() == 0 && worker_.is_current(&ctx.pool)) {
       worker_.upstreams().give(&server, std::move(server_), Clock::now());
     }
     return ctx.keep_client;
+  }
+
+  // After a 101: the connection is a tunnel (lb/runtime/tunnel.h) with its
+  // own idle limit; the server slot in CTX stays held until it ends. What
+  // either side sent past the switch is already in our buffers: it goes first.
+  awaitable<void> tunnel(RequestContext& ctx) {
+    watchdog_.disarm();
+    stats_.tunnels.fetch_add(1, std::memory_order_relaxed);
+    stats_.tunnels_active.fetch_add(1, std::memory_order_relaxed);
+    auto& server = ctx.pool.server(ctx.upstream->index);
+    const TunnelCounters counters{.client_to_server_read = &stats_.bytes_in,
+                                  .client_to_server_sent = &server.bytes_out,
+                                  .server_to_client_read = &server.bytes_in,
+                                  .server_to_client_sent = &stats_.bytes_out};
+    const auto end = co_await run_upgraded(client_, buffer_, server_, ctx.up_spare.get(),
+                                           listener_->timeouts.tunnel, counters);
+    stats_.tunnels_active.fetch_sub(1, std::memory_order_relaxed);
+    spdlog::debug("tunnel_closed listener={} client={} server={} end={}", listener_->config.name(), source_,
+                  server.name, end == TunnelEnd::idle ? "idle" : "closed");
   }
 
   // The one relay of a message, either way: PARSER's message (its header
@@ -619,6 +665,7 @@ class HttpSession final : public DrainableSession {
   tcp::socket server_;    // the current request's upstream connection
   Watchdog watchdog_;     // deadlines of both, one phase at a time
   beast::flat_buffer buffer_;  // empty (no memory) while parked
+  ClientAddresses addresses_;  // the client's, or those its PROXY header named
   std::string source_;
   std::uint64_t source_hash_ = 0;  // stable_hash(source_), once per connection
   std::uint16_t source_port_ = 0;
@@ -632,8 +679,9 @@ class HttpSession final : public DrainableSession {
 
 }  // namespace
 
-void start_http_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client) {
-  HttpSession::start(std::make_unique<HttpSession>(worker, std::move(listener), std::move(client)));
+void start_http_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client,
+                        std::optional<ClientAddresses> origin) {
+  HttpSession::start(std::make_unique<HttpSession>(worker, std::move(listener), std::move(client)), origin);
 }
 
 }  // namespace tandem::lb

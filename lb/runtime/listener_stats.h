@@ -20,6 +20,9 @@ struct ListenerStats {
   std::atomic<std::uint64_t> bytes_out{0};  // to clients
   std::atomic<std::uint64_t> retries{0};
   std::atomic<std::uint64_t> accept_paused{0};  // max_connections reached
+  std::atomic<std::int64_t> tunnels_active{0};  // upgraded connections open now (gauge)
+  std::atomic<std::uint64_t> tunnels{0};        // upgraded connections ever opened
+  std::atomic<std::uint64_t> proxy_header_refused{0};  // trusted peers without a good PROXY header
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Refusal::count_)> refusals{};
   observe::PhaseHistograms latency;  // summed per worker shard at scrape
 

@@ -32,7 +32,11 @@ PoolRuntime::PoolRuntime(const config::Pool& cfg, const std::string& node_name)
       stickiness_(config::effective_stickiness(cfg)),
       slow_start_(cfg.slow_start_ms()),
       key_(key_function(cfg.algorithm())) {
-  for (const auto& s : cfg.servers()) servers_.push_back(std::make_unique<ServerRuntime>(s, passive_));
+  for (const auto& s : cfg.servers()) {
+    servers_.push_back(std::make_unique<ServerRuntime>(s, passive_));
+    servers_.back()->send_proxy = s.send_proxy() != config::SEND_PROXY_NONE ? s.send_proxy() : cfg.send_proxy();
+    sends_proxy_ = sends_proxy_ || servers_.back()->send_proxy != config::SEND_PROXY_NONE;
+  }
   was_ejected_.assign(servers_.size(), false);
   ramping_.assign(servers_.size(), false);
   if (stickiness_.kind == config::Stickiness::SOURCE_IP || stickiness_.kind == config::Stickiness::LEARN_COOKIE) {

@@ -50,6 +50,7 @@ struct ServerRuntime {
   const std::string address;                 // as configured, "ip:port"
   const boost::asio::ip::tcp::endpoint endpoint;
   const std::uint32_t weight;
+  config::SendProxy send_proxy = config::SEND_PROXY_NONE;  // the server's, else the pool's (set once, at build)
 
   std::atomic<int> admin_state;              // config::ServerState
   std::atomic<bool> healthy{true};           // verdict of active checks
@@ -76,6 +77,8 @@ class PoolRuntime {
   PoolRuntime(const config::Pool& cfg, const std::string& node_name);
 
   const config::Pool& config() const { return config_; }
+  // Whether some server sends a PROXY header (the session then needs its local address).
+  bool sends_proxy() const { return sends_proxy_; }
   const std::string& name() const { return config_.name(); }
   const std::vector<std::unique_ptr<ServerRuntime>>& servers() const { return servers_; }
   ServerRuntime& server(ServerIndex i) const { return *servers_[i]; }
@@ -149,6 +152,7 @@ class PoolRuntime {
 
  private:
   config::Pool config_;
+  bool sends_proxy_ = false;
   config::EffectiveHealthCheck health_check_;
   config::EffectivePassiveCheck passive_;
   config::EffectiveStickiness stickiness_;

@@ -43,7 +43,8 @@ std::span<char> scratch_buffer() {
 
 class TcpSession final : public DrainableSession, public std::enable_shared_from_this<TcpSession> {
  public:
-  TcpSession(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client)
+  TcpSession(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client,
+             std::optional<ClientAddresses> origin)
       : worker_(worker),
         listener_(std::move(listener)),
         count_(worker_, *listener_->stats),
@@ -51,7 +52,8 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
         server_(worker.io()),
         idle_timer_(worker.io()),
         upload_{client_, server_},
-        download_{server_, client_} {
+        download_{server_, client_},
+        origin_(std::move(origin)) {
     worker_.track(this);
   }
   ~TcpSession() override { worker_.untrack(this); }
@@ -81,10 +83,12 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
   awaitable<bool> route_and_connect() {
     auto& stats = *listener_->stats;
     boost::system::error_code ec;
-    const auto peer = client_.remote_endpoint(ec);
+    // The addresses a trusted PROXY header gave, else the socket's.
+    const ClientAddresses addresses =
+        origin_ ? *origin_ : ClientAddresses{client_.remote_endpoint(ec), client_.local_endpoint(ec)};
     if (ec) co_return false;
-    const std::string source = peer.address().to_string();
-    peer_ = peer;
+    const std::string source = addresses.source.address().to_string();
+    peer_ = addresses.source;
     timeline_.start = Clock::now();
     view_ = worker_.view(listener_->pool);  // kept: the relay counts into its server
     auto& pool = *view_->pool;
@@ -96,6 +100,7 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
     const auto choice = sticky.before({.source = source}, now);
     UpstreamRequest request;
     request.key_hash = pool.request_key({.source_hash = stable_hash(source)});
+    request.client = &addresses;
     if (choice.stuck_name) request.preferred = pool.stuck_server(*choice.stuck_name, now);
     std::vector<ServerIndex> tried;
     timeline_.connect_begin = Clock::now();
@@ -254,12 +259,14 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
   observe::RequestTimeline timeline_;
   std::uint64_t client_bytes_in_ = 0;  // this connection's, for its access log line
   std::uint64_t client_bytes_out_ = 0;
+  std::optional<ClientAddresses> origin_;
 };
 
 }  // namespace
 
-void start_tcp_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client) {
-  auto session = std::make_shared<TcpSession>(worker, std::move(listener), std::move(client));
+void start_tcp_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client,
+                       std::optional<ClientAddresses> origin) {
+  auto session = std::make_shared<TcpSession>(worker, std::move(listener), std::move(client), std::move(origin));
   asio::co_spawn(
       worker.io(), [s = std::move(session)]() -> awaitable<void> { co_await s->connect(); }, asio::detached);
 }

@@ -4,6 +4,7 @@
 
 #include "lb/route/connect_plan.h"
 #include "lb/route/slot_limit.h"
+#include "lb/runtime/proxy_send.h"
 
 namespace tandem::lb {
 
@@ -115,13 +116,17 @@ awaitable<std::pair<UpstreamFailure, std::optional<Upstream>>> acquire_upstream(
     const ServerIndex index = *choice;
     auto& server = pool.server(index);
     ServerSlot slot(view_ptr, index);
-    if (request.allow_reuse) {
+    const bool proxied = server.send_proxy != config::SEND_PROXY_NONE;
+    if (request.allow_reuse && !proxied) {
       auto socket = worker.upstreams().take(&server, Clock::now(), listener.timeouts.server_idle, request.replayable,
                                              worker.io().get_executor());
       if (socket.is_open()) co_return std::pair{UpstreamFailure::none, Upstream{index, std::move(socket), true, std::move(slot)}};
     }
     auto [ec, socket] = co_await connect_to(worker, listener, server);
-    if (!ec) co_return std::pair{UpstreamFailure::none, Upstream{index, std::move(socket), false, std::move(slot)}};
+    if (!ec && proxied) ec = co_await send_proxy_header(socket, server.send_proxy, request.client, listener);
+    if (!ec) {
+      co_return std::pair{UpstreamFailure::none, Upstream{index, std::move(socket), false, std::move(slot), proxied}};
+    }
     spdlog::debug("upstream_connect_failed pool={} server={} error=\"{}\"", pool.name(), server.name, ec.message());
     pool.report_failure(index, Clock::now(), ec == beast::error::timeout ? "connect timeout" : "connect failed");
     if (plan.connect_failed(index)) listener.stats->retries.fetch_add(1, std::memory_order_relaxed);

@@ -10,6 +10,7 @@
 #include "lb/route/failure_status.h"  // UpstreamFailure
 #include "lb/runtime/asio_aliases.h"
 #include "lb/runtime/listener_stats.h"
+#include "lb/runtime/sessions.h"  // ClientAddresses
 #include "lb/runtime/worker.h"
 
 namespace tandem::lb {
@@ -36,6 +37,7 @@ struct UpstreamRequest {
   bool allow_reuse = false;               // HTTP: idle pooled connections are fine
   bool replayable = false;                // HTTP without a body: resent on a fresh connection
                                           // if a reused one proves dead (see UpstreamPool::take)
+  const ClientAddresses* client = nullptr;  // named in the PROXY header of a server with send_proxy
 };
 
 struct Upstream {
@@ -43,6 +45,7 @@ struct Upstream {
   tcp::socket socket;
   bool reused = false;
   ServerSlot slot;
+  bool private_to_client = false;  // began with a PROXY header: never pooled for another client
 };
 
 // Picks and connects. TRIED collects every server attempted (so the caller

@@ -12,6 +12,7 @@
 #include "lb/balance/registry.h"
 #include "lb/observe/access_log_buffer.h"
 #include "lb/observe/latency_histogram.h"
+#include "lb/runtime/proxy_accept.h"
 #include "lb/runtime/sessions.h"
 
 namespace tandem::lb {
@@ -192,6 +193,13 @@ awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     const auto& listener = acceptor->listener;  // the current one, after a reload
+    if (listener->proxy_trust) {
+      const auto peer = socket.remote_endpoint(ignored);
+      if (!ignored && expects_proxy_header(*listener, peer)) {
+        asio::co_spawn(io_, accept_proxied(*this, listener, std::move(socket)), asio::detached);
+        return;
+      }
+    }
     if (listener->config.mode() == config::TCP) {
       start_tcp_session(*this, listener, std::move(socket));
     } else {

@@ -174,6 +174,23 @@ BOOST_AUTO_TEST_CASE(defaults_overlay) {
   listener.mutable_timeouts()->set_connect_ms(9);
   BOOST_TEST(effective_timeouts(*result.cluster, listener).connect.count() == 9);
   BOOST_TEST(effective_timeouts(*result.cluster, listener).request_header.count() == 10000);
+  BOOST_TEST(effective_timeouts(*result.cluster, listener).tunnel.count() == 3600000);
+  listener.mutable_timeouts()->set_tunnel_ms(500);
+  BOOST_TEST(effective_timeouts(*result.cluster, listener).tunnel.count() == 500);
+}
+
+BOOST_AUTO_TEST_CASE(accept_proxy_needs_good_trusted_sources) {
+  std::string text = kGood;
+  text.replace(text.find("pool: \"app\" }"), 13,
+               "pool: \"app\"\n  accept_proxy { trusted_sources: \"198.18.0.0/24\" trusted_sources: \"10.0.0.0/33\" } }");
+  const auto p = problems_of(text);
+  BOOST_TEST(contains(p, "c.conf:6:"), p);
+  BOOST_TEST(contains(p, "accept_proxy.trusted_sources: "), p);
+  BOOST_TEST(contains(p, "33"), p);
+  BOOST_TEST(!contains(p, "198.18.0.0/24"), p);
+  std::string empty = kGood;
+  empty.replace(empty.find("pool: \"app\" }"), 13, "pool: \"app\" accept_proxy { } }");
+  BOOST_TEST(contains(problems_of(empty), "accept_proxy needs trusted_sources"), problems_of(empty));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
