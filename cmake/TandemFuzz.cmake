@@ -57,7 +57,7 @@ function(tandem_fuzz_targets)
     LIBS tandem_common_proto spdlog::spdlog OpenSSL::Crypto Threads::Threads Boost::headers Boost::json)
   tandem_fuzz_library(tandem_fuzz_config DIRS config LIBS tandem_config_proto tandem_fuzz_common)
   tandem_fuzz_library(tandem_fuzz_lb
-    DIRS lb/http lb/health lb/stick lb/balance lb/route lb/admin
+    DIRS lb/http lb/health lb/stick lb/balance lb/route lb/admin lb/tls/server_names.cpp lb/tls/tls_policy.cpp
          lb/runtime/generation.cpp lb/runtime/pool_runtime.cpp
     LIBS tandem_fuzz_config tandem_fuzz_common Boost::json)
   # route_admin_request shares its file with the admin server's coroutines:

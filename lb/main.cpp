@@ -12,6 +12,7 @@
 #include "config/loader.h"
 #include "lb/command_line.h"
 #include "lb/proxy.h"
+#include "lb/tls/server_context.h"
 
 int main(int argc, char** argv) {
   std::string usage_error;
@@ -35,6 +36,9 @@ int main(int argc, char** argv) {
     // What only this host can tell: its key file. (The interface is the agent's.)
     loaded.problems = tandem::config::check_host(loaded, options.node, tandem::config::SystemHost(),
                                                  tandem::config::HostChecks{.interface = false});
+    // The certificates and keys of TLS listeners, read as a start would.
+    auto tls = tandem::lb::tls::load_listener_tls(*loaded.cluster, loaded.filename, loaded.locations.get());
+    loaded.problems.insert(loaded.problems.end(), tls.problems.begin(), tls.problems.end());
     if (!loaded.problems.empty()) loaded.cluster.reset();
   }
   if (!loaded.cluster) {

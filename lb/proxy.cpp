@@ -15,6 +15,7 @@
 #include "lb/agent_link/agent_link.h"
 #include "lb/runtime/health_checker.h"
 #include "lb/runtime/worker.h"
+#include "lb/tls/server_context.h"
 
 namespace tandem::lb {
 
@@ -47,7 +48,11 @@ struct Proxy::Impl {
   }
 
   void start(const config::Cluster& cluster) {
-    generation = build_generation(cluster, options.node, nullptr, 1);
+    auto tls = tls::load_listener_tls(cluster, options.config_path, nullptr, ticket_secrets(cluster));
+    if (!tls.problems.empty()) throw std::runtime_error(config::format_problems(tls.problems));
+    auto first = build_generation(cluster, options.node, nullptr, 1);
+    attach_tls(*first, tls);
+    generation = first;
     unsigned count = options.workers ? options.workers : generation->node.workers();
     if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < count; ++i) {
@@ -70,6 +75,33 @@ struct Proxy::Impl {
     for (const auto& l : generation->listeners) binds += (binds.empty() ? "" : ",") + l->config.name() + "@" + l->bind;
     spdlog::info("ready node={} workers={} listeners={} admin={}", options.node, workers.size(), binds,
                  generation->node.proxy_admin().empty() ? "off" : generation->node.proxy_admin());
+  }
+
+  // The keys TLS session tickets are derived from (lb/tls/ticket_keys.h):
+  // the cluster key ring, so every node issues and accepts the same
+  // tickets. None (no ha.key_file, or unreadable): tickets from this
+  // process only.
+  static std::vector<std::string> ticket_secrets(const config::Cluster& cluster) {
+    if (cluster.ha().key_file().empty()) return {};
+    KeyRing keys;
+    std::string error;
+    if (!read_key_ring(cluster.ha().key_file(), cluster.ha().next_key_file(), keys, error)) {
+      spdlog::warn("tls_tickets shared=false error=\"{}\"", error);
+      return {};
+    }
+    std::vector<std::string> secrets{keys.signing};
+    if (!keys.other.empty()) secrets.push_back(keys.other);
+    return secrets;
+  }
+
+  // Hands each TLS listener of GEN its contexts.
+  static void attach_tls(Generation& gen, const tls::TlsLoad& tls) {
+    for (auto& l : gen.listeners) {
+      auto it = tls.by_listener.find(l->config.name());
+      if (it == tls.by_listener.end()) continue;
+      l->tls = it->second;
+      spdlog::info("tls_listener listener={} certificates=\"{}\"", l->config.name(), it->second->summary());
+    }
   }
 
   // The cluster key(s) that authorise admin state changes (ha.key_file,
@@ -186,7 +218,18 @@ struct Proxy::Impl {
       spdlog::error("reload_refused problems={} keeping=generation-{}", result.problems.size(), generation->id);
       return;
     }
+    // Certificates are re-read on every reload; a bad one refuses the whole
+    // reload, and the listeners keep the contexts they serve with.
+    auto tls = tls::load_listener_tls(*result.cluster, result.filename, result.locations.get(),
+                                      ticket_secrets(*result.cluster));
+    if (!tls.problems.empty()) {
+      ++reload_failures;
+      for (const auto& p : tls.problems) spdlog::error("reload_refused where={} problem=\"{}\"", p.where, p.message);
+      spdlog::error("reload_refused problems={} keeping=generation-{}", tls.problems.size(), generation->id);
+      return;
+    }
     auto next = build_generation(*result.cluster, options.node, generation.get(), generation->id + 1);
+    attach_tls(*next, tls);
     health.reset();
     generation = next;
     for (auto& w : workers) w->apply(next);

@@ -40,6 +40,9 @@ void listener_counters(PrometheusText& m, const Generation& gen) {
       {"tandem_bytes_out_total", "Bytes sent to clients.", &ListenerStats::bytes_out},
       {"tandem_retries_total", "Connection attempts retried on another server.", &ListenerStats::retries},
       {"tandem_accept_paused_total", "Times accepting paused at max_connections.", &ListenerStats::accept_paused},
+      {"tandem_tls_handshakes_total", "TLS handshakes completed.", &ListenerStats::tls_handshakes},
+      {"tandem_tls_handshake_failures_total", "TLS handshakes refused or broken off.", &ListenerStats::tls_handshake_failures},
+      {"tandem_tls_handshake_timeouts_total", "TLS handshakes cut at handshake_timeout_ms.", &ListenerStats::tls_handshake_timeouts},
   };
   for (const auto& c : counters) {
     m.family(c.name, "counter", c.help);

@@ -18,6 +18,10 @@
 
 namespace tandem::lb {
 
+namespace tls {
+class ServerContexts;
+}
+
 struct ListenerRuntime {
   config::Listener config;
   std::string bind;                          // after the node's bind_overrides
@@ -28,6 +32,7 @@ struct ListenerRuntime {
   bool forwarded_headers = true;
   std::shared_ptr<PoolRuntime> pool;
   std::shared_ptr<ListenerStats> stats;      // survives reloads
+  std::shared_ptr<tls::ServerContexts> tls;  // set: the listener terminates TLS (lb/tls/server_context.h)
 };
 
 struct Generation {

@@ -42,6 +42,9 @@ struct ListenerStats {
   std::atomic<std::uint64_t> bytes_out{0};  // to clients
   std::atomic<std::uint64_t> retries{0};
   std::atomic<std::uint64_t> accept_paused{0};  // max_connections reached
+  std::atomic<std::uint64_t> tls_handshakes{0};          // completed (TLS listeners)
+  std::atomic<std::uint64_t> tls_handshake_failures{0};  // refused: bad hello, no shared cipher, reset
+  std::atomic<std::uint64_t> tls_handshake_timeouts{0};  // not done within handshake_timeout_ms
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Refusal::count_)> refusals{};
   LatencyHistogram latency;
 

@@ -19,9 +19,12 @@ namespace tandem::lb {
 
 namespace {
 
+// CLIENT is a plain socket or a TLS stream (client_stream.h): HAProxy's
+// `mode tcp` with `ssl` on the bind line.
+template <typename Client>
 class TcpSession final : public DrainableSession {
  public:
-  TcpSession(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client)
+  TcpSession(Worker& worker, std::shared_ptr<ListenerRuntime> listener, Client client)
       : worker_(worker), listener_(std::move(listener)), client_(std::move(client)), server_(worker.io()),
         idle_timer_(worker.io()) {}
 
@@ -40,7 +43,7 @@ class TcpSession final : public DrainableSession {
   awaitable<void> proxy() {
     auto& stats = *listener_->stats;
     boost::system::error_code ec;
-    const auto peer = client_.remote_endpoint(ec);
+    const auto peer = socket_of(client_).remote_endpoint(ec);
     if (ec) co_return;
     const std::string source = peer.address().to_string();
     auto view = worker_.view(listener_->pool);
@@ -75,7 +78,7 @@ class TcpSession final : public DrainableSession {
                pump(server_, client_, server.bytes_in, stats.bytes_out)) ||
               watchdog());
     boost::system::error_code ignored;
-    client_.close(ignored);
+    socket_of(client_).close(ignored);
     server_.close(ignored);
   }
 
@@ -85,7 +88,8 @@ class TcpSession final : public DrainableSession {
   // cancellation handler and a trip through the scheduler. (Reading stays
   // async_read_some: waiting for readability first costs an epoll_ctl per
   // wait in this Asio, more than the failed speculative read it saves.)
-  awaitable<void> pump(tcp::socket& from, tcp::socket& to, std::atomic<std::uint64_t>& read_count,
+  template <typename From, typename To>
+  awaitable<void> pump(From& from, To& to, std::atomic<std::uint64_t>& read_count,
                        std::atomic<std::uint64_t>& write_count) {
     std::array<char, 16384> buffer;
     for (;;) {
@@ -107,7 +111,7 @@ class TcpSession final : public DrainableSession {
       if (rec) break;
     }
     boost::system::error_code ignored;
-    to.shutdown(tcp::socket::shutdown_send, ignored);
+    socket_of(to).shutdown(tcp::socket::shutdown_send, ignored);
   }
 
   // Ends the session after client_idle of silence in both directions.
@@ -124,7 +128,7 @@ class TcpSession final : public DrainableSession {
 
   Worker& worker_;
   std::shared_ptr<ListenerRuntime> listener_;
-  tcp::socket client_;
+  Client client_;
   tcp::socket server_;
   asio::steady_timer idle_timer_;
   Clock::time_point last_activity_;
@@ -133,7 +137,12 @@ class TcpSession final : public DrainableSession {
 }  // namespace
 
 awaitable<void> run_tcp_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client) {
-  TcpSession session(worker, std::move(listener), std::move(client));
+  TcpSession<tcp::socket> session(worker, std::move(listener), std::move(client));
+  co_await session.run();
+}
+
+awaitable<void> run_tcp_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, TlsStream client) {
+  TcpSession<TlsStream> session(worker, std::move(listener), std::move(client));
   co_await session.run();
 }
 

@@ -182,7 +182,9 @@ awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     const auto& listener = acceptor->listener;  // the current one, after a reload
-    if (listener->config.mode() == config::TCP) {
+    if (listener->tls) {
+      start_tls_session(*this, listener, std::move(socket));
+    } else if (listener->config.mode() == config::TCP) {
       asio::co_spawn(io_, run_tcp_session(*this, listener, std::move(socket)), asio::detached);
     } else {
       start_http_session(*this, listener, std::move(socket));
