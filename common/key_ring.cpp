@@ -38,4 +38,11 @@ bool read_key_ring(const std::string& key_path, const std::string& next_path, Ke
   return true;
 }
 
+bool read_private_key_ring(const std::string& key_path, const std::string& next_path, KeyRing& ring,
+                           std::string& error) {
+  if (!key_file_is_private(key_path, error)) return false;
+  if (!next_path.empty() && !key_file_is_private(next_path, error)) return false;
+  return read_key_ring(key_path, next_path, ring, error);
+}
+
 }  // namespace tandem

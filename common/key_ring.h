@@ -31,4 +31,10 @@ std::string key_fingerprint(std::string_view key);
 // read_key_file's checks. False with ERROR saying what to do otherwise.
 bool read_key_ring(const std::string& key_path, const std::string& next_path, KeyRing& ring, std::string& error);
 
+// read_key_ring for a daemon (ha-agent, lb-proxy), at start and at every
+// SIGHUP: also refuses a key file every user can read (key_file_is_private),
+// so a reload cannot bring in a key that a start would have refused.
+bool read_private_key_ring(const std::string& key_path, const std::string& next_path, KeyRing& ring,
+                           std::string& error);
+
 }  // namespace tandem

@@ -122,9 +122,7 @@ int check_on_this_host(const tandem::config::LoadResult& loaded, const std::stri
 // The cluster keys, only from files no one else can read; nullopt with ERROR.
 std::optional<tandem::KeyRing> read_private_keys(const tandem::config::Cluster& cluster, std::string& error) {
   tandem::KeyRing keys;
-  if (!tandem::read_key_ring(cluster.ha().key_file(), cluster.ha().next_key_file(), keys, error) ||
-      !tandem::key_file_is_private(cluster.ha().key_file(), error) ||
-      (!cluster.ha().next_key_file().empty() && !tandem::key_file_is_private(cluster.ha().next_key_file(), error)))
+  if (!tandem::read_private_key_ring(cluster.ha().key_file(), cluster.ha().next_key_file(), keys, error))
     return std::nullopt;
   return keys;
 }
@@ -147,10 +145,7 @@ int run_agent(const tandem::config::Cluster& cluster, const std::string& config_
         why = tandem::config::format_problems(again.problems);
         return std::nullopt;
       }
-      tandem::KeyRing ring;
-      if (!tandem::read_key_ring(again.cluster->ha().key_file(), again.cluster->ha().next_key_file(), ring, why))
-        return std::nullopt;
-      return ring;
+      return read_private_keys(*again.cluster, why);
     });
     return agent.run();
   } catch (const std::exception& e) {

@@ -114,7 +114,7 @@ struct Proxy::Impl {
       return keys;
     }
     std::string error;
-    if (!read_key_ring(cluster.ha().key_file(), cluster.ha().next_key_file(), keys, error)) {
+    if (!read_private_key_ring(cluster.ha().key_file(), cluster.ha().next_key_file(), keys, error)) {
       if (at_start) throw std::runtime_error(error);
       spdlog::error("reload_keys_refused error=\"{}\" keeping=previous keys", error);
       return {};

@@ -28,29 +28,44 @@ if ((${#targets[@]} == 0)); then
 fi
 
 mkdir -p "$build/artifacts"
-failed=()
-for t in "${targets[@]}"; do
-  area_fuzz=""
+
+# One target from its corpus; its verdict goes to $build/artifacts/$t.verdict.
+run_target() {
+  local t=$1 area_fuzz="" a
   for a in common config lb ha; do [[ -e $a/fuzz/$t.cpp ]] && area_fuzz=$a/fuzz; done
   if [[ -z $area_fuzz ]]; then
     echo "fuzz: no target $t (looked for */fuzz/$t.cpp)" >&2
-    failed+=("$t")
-    continue
+    echo failed >"$build/artifacts/$t.verdict"
+    return
   fi
-  corpus="$area_fuzz/corpus/$t"
+  local corpus="$area_fuzz/corpus/$t" scratch
   scratch=$(mktemp -d)
-  options=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1
-           -artifact_prefix="$build/artifacts/$t-")
+  local options=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1
+                 -artifact_prefix="$build/artifacts/$t-")
   [[ -f $area_fuzz/$t.dict ]] && options+=(-dict="$area_fuzz/$t.dict")
-  echo "fuzz: $t for ${seconds}s from $corpus"
   if "$build/$t" "${options[@]}" "$scratch" "$corpus" >"$build/artifacts/$t.log" 2>&1; then
-    grep -E '^stat::number_of_executed_units|^Done' "$build/artifacts/$t.log" | tail -1 || true
+    echo "fuzz: $t ran ${seconds}s from $corpus: $(grep -E '^stat::number_of_executed_units' "$build/artifacts/$t.log" | tail -1)"
+    echo ok >"$build/artifacts/$t.verdict"
   else
     echo "fuzz: $t FAILED; its log:" >&2
     tail -60 "$build/artifacts/$t.log" >&2
-    failed+=("$t")
+    echo failed >"$build/artifacts/$t.verdict"
   fi
   rm -rf "$scratch"
+}
+
+# Each target is one single-threaded process: run one per core at a time,
+# so the whole set takes about targets x seconds / cores.
+parallel=$(nproc)
+for t in "${targets[@]}"; do
+  rm -f "$build/artifacts/$t.verdict"
+  while (($(jobs -rp | wc -l) >= parallel)); do wait -n || true; done
+  run_target "$t" &
+done
+wait
+failed=()
+for t in "${targets[@]}"; do
+  [[ $(cat "$build/artifacts/$t.verdict" 2>/dev/null) == ok ]] || failed+=("$t")
 done
 if ((${#failed[@]})); then
   echo "fuzz: failed: ${failed[*]} (inputs in $build/artifacts/)" >&2

@@ -491,6 +491,16 @@ class LbctlTest(unittest.TestCase):
         fd = os.open(new_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(os.urandom(32).hex() + "\n")
+        # A reload refuses a key file every user can read, as a start does,
+        # and keeps the keys it had.
+        os.chmod(new_path, 0o644)
+        c.write_config(extra_ha={"next_key_file": new_path})
+        for kind in ("agent", "proxy"):
+            proc = c.proc("edge1", kind)
+            mark = proc.mark()
+            proc.signal(signal.SIGHUP)
+            proc.wait_for_line(r"refused.*readable by every user", 10, since=mark)
+        os.chmod(new_path, 0o600)
         self.assertEqual(c.masters(), ["edge1"])
         marks = c.agent_marks()
         drops_before = {e: c.advert_drops(e).get("bad_signature", 0) for e in c.edges}
