@@ -85,7 +85,7 @@ struct Proxy::Impl {
     if (cluster.ha().key_file().empty()) return {};
     KeyRing keys;
     std::string error;
-    if (!read_key_ring(cluster.ha().key_file(), cluster.ha().next_key_file(), keys, error)) {
+    if (!read_private_key_ring(cluster.ha().key_file(), cluster.ha().next_key_file(), keys, error)) {
       spdlog::warn("tls_tickets shared=false error=\"{}\"", error);
       return {};
     }
