@@ -57,9 +57,9 @@ function(tandem_fuzz_targets)
     LIBS tandem_common_proto spdlog::spdlog OpenSSL::Crypto Threads::Threads Boost::headers Boost::json)
   tandem_fuzz_library(tandem_fuzz_config DIRS config LIBS tandem_config_proto tandem_fuzz_common)
   tandem_fuzz_library(tandem_fuzz_lb
-    DIRS lb/http lb/health lb/stick lb/balance lb/route lb/admin lb/tls/server_names.cpp lb/tls/tls_policy.cpp
+    DIRS lb/http lb/h2 lb/health lb/stick lb/balance lb/route lb/admin lb/tls/server_names.cpp lb/tls/tls_policy.cpp
          lb/runtime/generation.cpp lb/runtime/pool_runtime.cpp
-    LIBS tandem_fuzz_config tandem_fuzz_common Boost::json)
+    LIBS tandem_fuzz_config tandem_fuzz_common Boost::json PkgConfig::NGHTTP2)
   # route_admin_request shares its file with the admin server's coroutines:
   # that file is built plain (no sanitizers, no coverage), the rest of the
   # admin target's path is instrumented.

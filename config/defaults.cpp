@@ -36,6 +36,22 @@ EffectiveHttpLimits effective_http_limits(const Cluster& cluster, const Listener
   return out;
 }
 
+EffectiveHttp2 effective_http2(const Cluster& cluster, const Listener& listener) {
+  EffectiveHttp2 out;
+  out.max_header_list_bytes = effective_http_limits(cluster, listener).max_header_bytes;
+  const auto& h2 = listener.http2();
+  if (h2.has_enabled()) out.enabled = h2.enabled();
+  if (h2.max_concurrent_streams()) out.max_concurrent_streams = h2.max_concurrent_streams();
+  if (h2.initial_window_bytes()) out.initial_window_bytes = h2.initial_window_bytes();
+  if (h2.connection_window_bytes()) out.connection_window_bytes = h2.connection_window_bytes();
+  if (h2.max_header_list_bytes()) out.max_header_list_bytes = h2.max_header_list_bytes();
+  if (h2.max_header_frames()) out.max_header_frames = h2.max_header_frames();
+  if (h2.flood_window_ms()) out.flood_window = milliseconds(h2.flood_window_ms());
+  if (h2.max_resets_per_window()) out.max_resets_per_window = h2.max_resets_per_window();
+  if (h2.max_control_frames_per_window()) out.max_control_frames_per_window = h2.max_control_frames_per_window();
+  return out;
+}
+
 std::uint32_t effective_max_connections(const Cluster& cluster, const Listener& listener) {
   if (listener.max_connections()) return listener.max_connections();
   if (cluster.defaults().max_connections()) return cluster.defaults().max_connections();

@@ -29,7 +29,23 @@ struct EffectiveHttpLimits {
   std::uint64_t max_body_bytes = 64ull << 20;
 };
 
+// HTTP/2 on an HTTP listener (docs/http2.md): the listener's `http2`, then these.
+struct EffectiveHttp2 {
+  bool enabled = true;
+  std::uint32_t max_concurrent_streams = 100;     // as HAProxy's and nginx's default
+  std::uint32_t initial_window_bytes = 65535;     // RFC 9113's initial value
+  std::uint32_t connection_window_bytes = 1u << 20;
+  std::uint32_t max_header_list_bytes = 16384;    // the listener's max_header_bytes
+  std::uint32_t max_header_frames = 16;
+  milliseconds flood_window{10000};
+  std::uint32_t max_resets_per_window = 200;
+  std::uint32_t max_control_frames_per_window = 1000;
+};
+// The largest flow-control window RFC 9113 allows (2^31-1).
+inline constexpr std::uint32_t kMaxHttp2Window = 0x7fffffff;
+
 EffectiveTimeouts effective_timeouts(const Cluster& cluster, const Listener& listener);
+EffectiveHttp2 effective_http2(const Cluster& cluster, const Listener& listener);
 EffectiveHttpLimits effective_http_limits(const Cluster& cluster, const Listener& listener);
 std::uint32_t effective_max_connections(const Cluster& cluster, const Listener& listener);  // default 10000
 

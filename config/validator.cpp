@@ -8,6 +8,7 @@
 #include <set>
 
 #include "common/address.h"
+#include "config/defaults.h"
 #include "config/source_position.h"
 
 namespace tandem::config {
@@ -216,6 +217,25 @@ class Checker {
     }
   }
 
+  // HTTP/2 options (docs/http2.md): only on HTTP listeners, windows within
+  // RFC 9113's 2^31-1, and a stream limit a client can use.
+  void check_http2(const Listener& listener, const SourcePosition& pos) {
+    const auto& h2 = listener.http2();
+    const std::string who = "listener '" + listener.name() + "': http2 ";
+    if (listener.mode() == TCP) fail(pos.self(), who + "applies only to HTTP listeners (mode: HTTP)");
+    if (h2.max_concurrent_streams() > 10000) fail(pos.at("max_concurrent_streams"), who + "max_concurrent_streams must be 1-10000");
+    if (h2.initial_window_bytes() > kMaxHttp2Window) {
+      fail(pos.at("initial_window_bytes"), who + "initial_window_bytes must be at most 2147483647 (RFC 9113 §6.9.1)");
+    }
+    if (h2.connection_window_bytes() > kMaxHttp2Window) {
+      fail(pos.at("connection_window_bytes"), who + "connection_window_bytes must be at most 2147483647 (RFC 9113 §6.9.1)");
+    }
+    if (h2.connection_window_bytes() && h2.connection_window_bytes() < 65535) {
+      fail(pos.at("connection_window_bytes"), who + "connection_window_bytes must be at least 65535 (RFC 9113's initial window)");
+    }
+    if (h2.max_header_frames() > 1000) fail(pos.at("max_header_frames"), who + "max_header_frames must be 1-1000");
+  }
+
   void check_listeners() {
     std::set<std::string> names;
     std::set<std::string> binds;
@@ -230,6 +250,7 @@ class Checker {
       if (listener.mode() == MODE_UNSPECIFIED) {
         fail(pos.self(), "listener '" + listener.name() + "' has no `mode` (HTTP or TCP)");
       }
+      if (listener.has_http2()) check_http2(listener, pos.in("http2"));
       if (listener.pool().empty()) {
         fail(pos.self(), "listener '" + listener.name() + "' has no `pool`");
       } else if (!pool_names_.count(listener.pool())) {

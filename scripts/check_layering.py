@@ -25,7 +25,7 @@ TOPS = {
     "ctl": {"common", "config", "ctl"},
 }
 # Folders (and their subfolders) that hold only decisions.
-PURE = ["lb/balance", "lb/health", "lb/http", "lb/route", "ha/failover", "common/stick"]
+PURE = ["lb/balance", "lb/health", "lb/http", "lb/h2", "lb/route", "ha/failover", "common/stick"]
 RUNTIME = ["lb/runtime/", "ha/agent/"]
 ENTRY_POINTS = {"lb/main.cpp", "ha/main.cpp"}
 

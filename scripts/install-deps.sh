@@ -11,6 +11,8 @@ PACKAGES=(
   libboost1.81-dev libboost-test1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   libprotobuf-dev protobuf-compiler libspdlog-dev libfmt-dev libssl-dev
   libnl-3-dev libnl-route-3-dev
+  # HTTP/2 to clients (lb/h2/), and h2load for its tests and benchmark row
+  libnghttp2-dev nghttp2-client
   # tests, demo and benchmarks: real clients, peers and network tools
   curl wrk iproute2 iputils-ping tcpdump nftables python3 procps psmisc
   # the harness's wire codecs: Python generated from the .proto files (integration/lib/wire.py)

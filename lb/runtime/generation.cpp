@@ -34,6 +34,7 @@ std::shared_ptr<Generation> build_generation(const config::Cluster& cluster, con
     lr->endpoint = boost::asio::ip::tcp::endpoint(hp->address, hp->port);
     lr->timeouts = config::effective_timeouts(cluster, l);
     lr->limits = config::effective_http_limits(cluster, l);
+    lr->http2 = config::effective_http2(cluster, l);
     lr->max_connections = config::effective_max_connections(cluster, l);
     lr->forwarded_headers = !l.has_forwarded_headers() || l.forwarded_headers();
     lr->pool = gen->pool(l.pool());

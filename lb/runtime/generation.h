@@ -28,6 +28,7 @@ struct ListenerRuntime {
   boost::asio::ip::tcp::endpoint endpoint;
   config::EffectiveTimeouts timeouts;
   config::EffectiveHttpLimits limits;
+  config::EffectiveHttp2 http2;              // HTTP listeners: HTTP/2 by prior knowledge (docs/http2.md)
   std::uint32_t max_connections = 0;
   bool forwarded_headers = true;
   std::shared_ptr<PoolRuntime> pool;

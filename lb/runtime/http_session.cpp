@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lb/balance/key_hash.h"
+#include "lb/h2/preface.h"
 #include "lb/http/cookies.h"
 #include "lb/http/error_response.h"
 #include "lb/http/forwarded.h"
@@ -26,8 +27,10 @@
 #include "lb/route/retry_policy.h"
 #include "lb/route/sticky_policy.h"
 #include "lb/runtime/exact_allocator.h"
+#include "lb/runtime/h2_session.h"
 #include "lb/runtime/http_relay.h"
 #include "lb/runtime/relay_now.h"
+#include "lb/runtime/request_route.h"
 #include "lb/runtime/sessions.h"
 #include "lb/runtime/upstream_connect.h"
 #include "lb/runtime/worker.h"
@@ -228,6 +231,14 @@ class HttpSession final : public DrainableSession {
   static void serve_read(std::unique_ptr<HttpSession> self, boost::system::error_code ec, std::size_t n) {
     auto& s = *self;
     const auto why = s.watchdog_.translate(ec);
+    // (Over TLS, HTTP/2 is chosen by ALPN in tls_handshake.cpp, not by the preface.)
+    if constexpr (!kTls) {
+      if (!why && s.first_ && s.listener_->http2.enabled && h2::starts_h2_preface(s.received())) {
+        s.worker_.untrack(&s);  // HTTP/2 by prior knowledge (lb/h2/preface.h): the h2 session takes the socket
+        start_h2_session(s.worker_, s.listener_, std::move(s.client_), s.received());
+        return;
+      }
+    }
     if (why && !(why == beast::error::timeout && s.first_)) {
       s.finish();  // closed, reset, drained or idle too long: nothing to say
       return;
@@ -260,6 +271,10 @@ class HttpSession final : public DrainableSession {
     } else {
       s.finish();
     }
+  }
+
+  std::string_view received() const {
+    return {static_cast<const char*>(buffer_.data().data()), buffer_.size()};
   }
 
   // Ends the connection (the session is destroyed by its owner right after).
@@ -362,22 +377,10 @@ class HttpSession final : public DrainableSession {
     return std::nullopt;
   }
 
-  // Route: the server the client is stuck to (lb/route/sticky_policy.h) and
-  // the key of the pool's algorithm (its registry row's key function).
+  // Route: stickiness and the algorithm's key (lb/runtime/request_route.h,
+  // shared with HTTP/2 streams).
   void route(RequestContext& ctx) {
-    auto& req = ctx.parser.get();
-    const HttpRequestFields<http::ArenaFields> fields(req);
-    ctx.request.key_hash = ctx.pool.request_key({.source_hash = source_hash_, .fields = &fields});
-    ctx.request.allow_reuse = true;
-    ctx.request.replayable = ctx.retry.replayable();
-    const auto sticky = ctx.pool.sticky_policy();
-    if (!sticky.sticks()) return;
-    const auto now = Clock::now();
-    StickyInputs in{.source = source_};
-    if (sticky.reads_cookie()) in.cookie = http::find_cookie(req, sticky.cookie_name());
-    ctx.stuck = sticky.before(in, now);
-    if (sticky.strips_cookie()) http::strip_cookie(req, sticky.cookie_name());
-    if (ctx.stuck.stuck_name) ctx.request.preferred = ctx.pool.stuck_server(*ctx.stuck.stuck_name, now);
+    ctx.stuck = route_request(ctx.pool, ctx.parser.get(), source_, source_hash_, ctx.retry.replayable(), ctx.request);
   }
 
   // Connect: the previous attempt's connection and slot are let go first.
@@ -506,28 +509,13 @@ class HttpSession final : public DrainableSession {
                       !worker_.draining();
     ctx.keep_server = http::keep_server_alive(server_intent, ctx.status, framing);
     if (framing == http::BodyFraming::content_length) http::fold_content_length(res);
-    stick(ctx, res);
+    stick_response(ctx.pool, ctx.stuck, ctx.upstream->index, res);  // lb/runtime/request_route.h
     res.set("X-Tandem-Node", worker_.node_name());
     if (ctx.client_version == 10 && res.chunked()) {
       res.chunked(false);  // an HTTP/1.0 client reads the body until we close
       ctx.keep_client = false;
     }
     http::set_connection(res, ctx.keep_client);
-  }
-
-  // Stickiness after the pick (lb/route/sticky_policy.h): the cookie that
-  // names the server goes on the response; a table entry is put or moved.
-  void stick(RequestContext& ctx, bhttp::response_header<http::ArenaFields>& res) {
-    const auto sticky = ctx.pool.sticky_policy();
-    if (!sticky.sticks()) return;
-    const auto& server = ctx.pool.server(ctx.upstream->index);
-    std::optional<std::string_view> learned;
-    if (sticky.learns_cookie()) learned = http::find_set_cookie(res, sticky.cookie_name());
-    const auto record = sticky.after(ctx.stuck, server.name, learned);
-    if (record.action == StickyRecord::Action::set_cookie) {
-      res.insert(bhttp::field::set_cookie, http::make_sticky_cookie(sticky.cookie_name(), record.server));
-    }
-    sticky.record(record, Clock::now());
   }
 
   // Record: the counters, the passive check on a broken response body, and

@@ -1,0 +1,507 @@
+#include "lb/runtime/h2_session.h"
+
+#include <array>
+#include <unordered_map>
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/http.hpp>
+#include <nghttp2/nghttp2.h>
+#include <spdlog/spdlog.h>
+
+#include "lb/balance/key_hash.h"
+#include "lb/h2/server_codec.h"
+#include "lb/http/error_response.h"
+#include "lb/http/forwarded.h"
+#include "lb/http/hop_by_hop.h"
+#include "lb/http/request_screen.h"
+#include "lb/route/failure_status.h"
+#include "lb/route/retry_policy.h"
+#include "lb/runtime/request_route.h"
+#include "lb/runtime/upstream_connect.h"
+
+namespace tandem::lb {
+
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+// Bytes handed to one client write, and the response bytes a stream may have
+// waiting for the client before it stops reading from its server.
+constexpr std::size_t kWriteChunk = 64 * 1024;
+constexpr std::size_t kStreamBacklog = 256 * 1024;
+constexpr std::size_t kUpstreamRead = 16 * 1024;
+
+h2::CodecSettings codec_settings(const ListenerRuntime& l) {
+  const auto& c = l.http2;
+  return {.max_concurrent_streams = c.max_concurrent_streams,
+          .initial_window_bytes = c.initial_window_bytes,
+          .connection_window_bytes = c.connection_window_bytes,
+          .max_header_list_bytes = c.max_header_list_bytes,
+          .max_header_count = l.limits.max_header_count,
+          .max_header_frames = c.max_header_frames,
+          .flood_window = c.flood_window,
+          .max_resets_per_window = c.max_resets_per_window,
+          .max_control_frames_per_window = c.max_control_frames_per_window};
+}
+
+// The body of one of the proxy's own HTTP/1.1 error responses
+// (lb/http/error_response.h), for the same page over HTTP/2.
+std::string_view error_body(const std::string& response) {
+  const auto at = response.find("\r\n\r\n");
+  return at == std::string::npos ? std::string_view() : std::string_view(response).substr(at + 4);
+}
+
+// The I/O of one stream: its server connection, a timer that wakes it
+// (request body came, the client took response bytes, the stream closed),
+// and the deadline of its current server wait.
+struct StreamIo {
+  explicit StreamIo(asio::any_io_executor ex) : server(ex), wake(ex), deadline(ex) {}
+  tcp::socket server;
+  asio::steady_timer wake;
+  asio::steady_timer deadline;
+  bool timed_out = false;
+
+  void notify() { wake.cancel(); }
+  void abort() {
+    boost::system::error_code ignored;
+    server.close(ignored);
+    wake.cancel();
+  }
+};
+
+template <class ClientStream>
+class H2Session final : public DrainableSession, public std::enable_shared_from_this<H2Session<ClientStream>> {
+ public:
+  H2Session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, ClientStream client)
+      : worker_(worker),
+        listener_(std::move(listener)),
+        stats_(*listener_->stats),
+        count_(worker_, stats_),
+        client_(std::move(client)),
+        codec_(codec_settings(*listener_)),
+        writer_wake_(worker_.io()),
+        write_deadline_(worker_.io()),
+        idle_(worker_.io()) {}
+
+  void start(std::string_view received) {
+    boost::system::error_code ec;
+    const auto peer = client_.lowest_layer().remote_endpoint(ec);
+    if (ec || worker_.draining()) return;
+    source_ = peer.address().to_string();
+    source_hash_ = stable_hash(source_);
+    if (listener_->forwarded_headers) forwarding_ = http::forwarding_elements(peer.address(), "http");
+    worker_.track(this);
+    auto self = this->shared_from_this();
+    auto& io = worker_.io();
+    asio::co_spawn(io, write_loop(self), asio::detached);
+    asio::co_spawn(io, read_loop(self, std::string(received)), asio::detached);
+  }
+
+  // Drain: GOAWAY now; the connection closes once its streams are done.
+  void close_if_idle() override {
+    codec_.shutdown();
+    flush();
+    if (codec_.open_streams() == 0) close();
+  }
+
+ private:
+  using Self = std::shared_ptr<H2Session>;
+
+  // Reads the client's bytes into the codec until it ends the connection.
+  awaitable<void> read_loop([[maybe_unused]] Self self, std::string first) {
+    if (!feed(std::span(reinterpret_cast<const std::uint8_t*>(first.data()), first.size()))) co_return;
+    std::array<std::uint8_t, 16384> buf;
+    while (!closed_) {
+      arm_idle();
+      auto [ec, n] = co_await client_.async_read_some(asio::buffer(buf), use_nothrow);
+      if (ec) break;
+      stats_.bytes_in.fetch_add(n, std::memory_order_relaxed);
+      if (!feed(std::span(buf.data(), n))) break;
+    }
+    // The client is gone or the codec ended the connection (its GOAWAY goes
+    // out first): the writer closes once nothing is left to send.
+    reading_ = false;
+    if (closed_ || codec_.ending() == h2::Ending::none) close();
+    flush();
+  }
+
+  // Feeds BYTES to the codec and starts or wakes the streams they concern.
+  bool feed(std::span<const std::uint8_t> bytes) {
+    const bool ok = codec_.receive(bytes, Clock::now());
+    for (auto& notice : codec_.take_notices()) {
+      switch (notice.kind) {
+        case h2::Notice::Kind::request:
+          asio::co_spawn(worker_.io(), serve_stream(this->shared_from_this(), notice.stream), asio::detached);
+          break;
+        case h2::Notice::Kind::body:
+          if (auto it = streams_.find(notice.stream.get()); it != streams_.end()) it->second->notify();
+          break;
+        case h2::Notice::Kind::closed:
+          if (auto it = streams_.find(notice.stream.get()); it != streams_.end()) it->second->abort();
+          break;
+      }
+    }
+    if (!ok) {
+      stats_.count_refusal(Refusal::bad_request);
+      spdlog::info("h2_connection_ended listener={} client={} cause={}", listener_->config.name(), source_,
+                   h2::ending_name(codec_.ending()));
+    }
+    flush();
+    return ok;
+  }
+
+  // Writes what the codec has to send; closes the connection when the codec
+  // has nothing more to say and the reader has stopped.
+  awaitable<void> write_loop([[maybe_unused]] Self self) {
+    std::string out;
+    while (!closed_) {
+      out.clear();
+      codec_.output(out, kWriteChunk);
+      if (out.empty()) {
+        if (!reading_ || !codec_.alive() || (draining_done())) break;
+        writer_wake_.expires_at(Clock::time_point::max());
+        co_await writer_wake_.async_wait(use_nothrow);
+        // Let the other ready handlers (streams whose responses arrived in
+        // the same reactor pass) queue their frames first: one write for all.
+        co_await asio::post(worker_.io(), use_nothrow);
+        continue;
+      }
+      arm_write_deadline();
+      auto [ec, n] = co_await asio::async_write(client_, asio::buffer(out), use_nothrow);
+      write_deadline_.cancel();
+      stats_.bytes_out.fetch_add(n, std::memory_order_relaxed);
+      if (ec) break;
+      for (auto& [stream, io] : streams_) {
+        if (stream->body_out_backlog() < kStreamBacklog) io->notify();
+      }
+    }
+    close();
+  }
+
+  bool draining_done() const { return codec_.ending() != h2::Ending::none && codec_.open_streams() == 0; }
+
+  void flush() { writer_wake_.cancel(); }
+
+  // A client that does not read what we write is cut after client_idle.
+  void arm_write_deadline() {
+    write_deadline_.expires_after(listener_->timeouts.client_idle);
+    write_deadline_.async_wait([this, self = this->shared_from_this()](boost::system::error_code ec) {
+      if (!ec) close();
+    });
+  }
+
+  // A connection with no stream open is closed after client_idle of silence.
+  void arm_idle() {
+    idle_.expires_after(first_read_ ? listener_->timeouts.request_header : listener_->timeouts.client_idle);
+    first_read_ = false;
+    idle_.async_wait([this, self = this->shared_from_this()](boost::system::error_code ec) {
+      if (ec) return;
+      if (codec_.open_streams() == 0 && streams_.empty()) {
+        close();
+      } else {
+        arm_idle();
+      }
+    });
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    worker_.untrack(this);
+    boost::system::error_code ignored;
+    client_.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
+    client_.lowest_layer().close(ignored);
+    idle_.cancel();
+    write_deadline_.cancel();
+    flush();
+    for (auto& [stream, io] : streams_) io->abort();
+  }
+
+  // One stream through the request phases.
+  awaitable<void> serve_stream([[maybe_unused]] Self self, std::shared_ptr<h2::Stream> stream) {
+    auto io = std::make_shared<StreamIo>(worker_.io().get_executor());
+    streams_.emplace(stream.get(), io);
+    const auto started = Clock::now();
+    stats_.requests.fetch_add(1, std::memory_order_relaxed);
+    co_await forward(*stream, *io, started);
+    streams_.erase(stream.get());
+    boost::system::error_code ignored;
+    io->deadline.cancel();
+    if (io->server.is_open()) io->server.close(ignored);
+    if (worker_.draining() && codec_.open_streams() == 0) close_if_idle();
+    flush();
+  }
+
+  awaitable<void> forward(h2::Stream& stream, StreamIo& io, Clock::time_point started) {
+    // Screen: the header list limits, a request HTTP/1.1 can carry, the
+    // listener's rules (lb/http/request_screen.h).
+    if (stream.head.over_limit) co_return refuse(stream, bhttp::status::request_header_fields_too_large, "header list");
+    bhttp::request<bhttp::empty_body> req;
+    if (!h2::to_http1(stream.head, req.base())) co_return refuse(stream, bhttp::status::bad_request, "no :path or host");
+    const bool head_request = req.method() == bhttp::verb::head;
+    const bool has_body = !stream.request_complete || !stream.body_in.empty();
+    http::Limits limits;
+    limits.max_header_bytes = listener_->limits.max_header_bytes;
+    limits.max_header_count = listener_->limits.max_header_count;
+    limits.max_body_bytes = listener_->limits.max_body_bytes;
+    http::RequestFacts facts;
+    if (auto verdict = http::screen_request(req.base(), limits, facts); !verdict.ok()) {
+      co_return refuse(stream, verdict.status, verdict.reason, head_request);
+    }
+    http::strip_hop_by_hop(req.base());
+    http::drop_expect_continue(req.base());  // flow control does its job over HTTP/2
+    if (has_body && req.find(bhttp::field::content_length) == req.end()) req.set(bhttp::field::transfer_encoding, "chunked");
+    if (forwarding_) http::add_forwarding_headers(req.base(), *forwarding_);
+    http::set_connection(req.base(), true);
+
+    // Route.
+    const auto view = worker_.view(listener_->pool);
+    PoolRuntime& pool = *view->pool;
+    RetryPolicy retry(has_body);
+    UpstreamRequest upstream_request;
+    const auto stuck = route_request(pool, req.base(), source_, source_hash_, retry.replayable(), upstream_request);
+    std::ostringstream head_text;
+    head_text << req.base();
+    const std::string head_bytes = head_text.str();
+
+    std::vector<ServerIndex> tried;
+    std::optional<Upstream> upstream;
+    beast::flat_buffer response_buffer;
+    std::optional<bhttp::response_parser<bhttp::buffer_body>> parser;
+    for (;;) {
+      // Connect.
+      upstream.reset();
+      auto [failure, got] = co_await acquire_upstream(worker_, *listener_, view, upstream_request, tried);
+      if (stream.closed || closed_) co_return;
+      if (!got) {
+        const auto answer = answer_for(failure);
+        stats_.count_refusal(answer.refusal);
+        co_return refuse(stream, answer.cause, started, head_request);
+      }
+      upstream = std::move(got);
+      io.server = std::move(upstream->socket);
+      // Forward: the header, then the body as the client sends it.
+      auto sent = co_await send_request(stream, io, head_bytes, has_body);
+      if (stream.closed || closed_) co_return;
+      if (sent == Sent::body_too_large) {
+        co_return refuse(stream, bhttp::status::payload_too_large, "body too large", head_request);
+      }
+      if (sent == Sent::failed) {
+        const AttemptFailure f{.stage = AttemptFailure::Stage::send, .reused = upstream->reused};
+        if (std::holds_alternative<Retry>(retry.after(f))) {
+          retry_fresh(upstream_request, upstream->index);
+          continue;
+        }
+        pool.report_failure(upstream->index, Clock::now(), "send failed");
+        const auto answer = answer_for_send_failure();
+        stats_.count_refusal(answer.refusal);
+        co_return refuse(stream, answer.cause, started, head_request);
+      }
+      // The response header.
+      parser.emplace();
+      parser->header_limit(listener_->limits.max_header_bytes);
+      parser->body_limit(boost::none);
+      if (head_request) parser->skip(true);
+      response_buffer.clear();
+      arm_deadline(io, listener_->timeouts.server);
+      auto [ec, n] = co_await bhttp::async_read_header(io.server, response_buffer, *parser, use_nothrow);
+      io.deadline.cancel();
+      if (stream.closed || closed_) co_return;
+      if (io.timed_out) ec = beast::error::timeout;
+      if (!ec) break;
+      const auto fault = classify_response_error(ec);
+      const AttemptFailure f{.stage = AttemptFailure::Stage::response_header,
+                             .reused = upstream->reused,
+                             .response_started = n != 0,
+                             .timed_out = fault == ResponseFault::timeout};
+      if (std::holds_alternative<Retry>(retry.after(f))) {
+        retry_fresh(upstream_request, upstream->index);
+        continue;
+      }
+      pool.report_failure(upstream->index, Clock::now(), passive_cause(fault));
+      const auto answer = answer_for(fault);
+      stats_.count_refusal(answer.refusal);
+      co_return refuse(stream, answer.cause, started, head_request);
+    }
+    auto& server = pool.server(upstream->index);
+    server.requests.fetch_add(1, std::memory_order_relaxed);
+    pool.report_success(upstream->index, Clock::now());
+
+    // Relay: the response header, edited as for HTTP/1.1, then the body.
+    auto& res = parser->get();
+    const unsigned status = res.result_int();
+    const auto server_intent = http::strip_hop_by_hop(res.base());
+    const auto framing = http::response_framing(req.base(), res.base());
+    bool keep_server = http::keep_server_alive(server_intent, status, framing);
+    stick_response(pool, stuck, upstream->index, res.base());
+    res.set("X-Tandem-Node", worker_.node_name());
+    const bool has_response_body = !head_request && !parser->is_done();
+    codec_.respond(stream, status, h2::h2_response_fields(res.base()), has_response_body);
+    flush();
+    std::uint64_t body_bytes = 0;
+    bool complete = true;
+    std::array<char, kUpstreamRead> chunk;
+    while (has_response_body && !parser->is_done()) {
+      res.body().data = chunk.data();
+      res.body().size = chunk.size();
+      arm_deadline(io, listener_->timeouts.server);
+      auto [rec, rn] = co_await bhttp::async_read(io.server, response_buffer, *parser, use_nothrow);
+      io.deadline.cancel();
+      if (rec == bhttp::error::need_buffer) rec = {};
+      const std::size_t got = chunk.size() - res.body().size;
+      if (got && !stream.closed) {
+        codec_.append_body(stream, std::string_view(chunk.data(), got));
+        body_bytes += got;
+        flush();
+      }
+      if (stream.closed || closed_) {
+        complete = false;
+        break;
+      }
+      if (rec) {
+        pool.report_failure(upstream->index, Clock::now(), "response body failed");
+        codec_.reset(stream, NGHTTP2_INTERNAL_ERROR);
+        complete = false;
+        break;
+      }
+      // Backpressure: the server waits while the client is behind.
+      while (stream.body_out_backlog() >= kStreamBacklog && !stream.closed && !closed_) {
+        io.wake.expires_at(Clock::time_point::max());
+        co_await io.wake.async_wait(use_nothrow);
+      }
+    }
+    if (complete && has_response_body) codec_.end_body(stream);
+    flush();
+
+    // Record.
+    server.bytes_in.fetch_add(body_bytes, std::memory_order_relaxed);
+    stats_.count_response(status);
+    stats_.latency.observe(Clock::now() - started);
+    if (keep_server && complete && parser->is_done() && response_buffer.size() == 0 && worker_.is_current(&pool)) {
+      worker_.upstreams().give(&server, std::move(io.server), Clock::now());
+    }
+  }
+
+  enum class Sent { ok, failed, body_too_large };
+
+  // Sends the request header, then the body as the client sends it, handing
+  // each forwarded byte back to flow control.
+  awaitable<Sent> send_request(h2::Stream& stream, StreamIo& io, const std::string& head, bool has_body) {
+    const bool chunked = has_body && stream.head.fields.end() == std::find_if(stream.head.fields.begin(),
+                                                                             stream.head.fields.end(), [](auto& f) {
+                                                                               return f.first == "content-length";
+                                                                             });
+    arm_deadline(io, listener_->timeouts.server);
+    auto [ec, n] = co_await asio::async_write(io.server, asio::buffer(head), use_nothrow);
+    io.deadline.cancel();
+    if (ec) co_return Sent::failed;
+    if (!has_body) co_return Sent::ok;
+    std::string framed;
+    for (;;) {
+      if (stream.closed || closed_) co_return Sent::failed;
+      if (stream.body_received > listener_->limits.max_body_bytes) co_return Sent::body_too_large;
+      if (!stream.body_in.empty() || stream.request_complete) {
+        std::string piece = std::exchange(stream.body_in, {});
+        framed.clear();
+        if (chunked && !piece.empty()) {
+          char size[20];
+          const int len = std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+          framed.append(size, static_cast<std::size_t>(len)).append(piece).append("\r\n");
+        } else {
+          framed = piece;
+        }
+        const bool last = stream.request_complete;
+        if (last && chunked) framed += "0\r\n\r\n";
+        if (!framed.empty()) {
+          arm_deadline(io, listener_->timeouts.server);
+          auto [wec, wn] = co_await asio::async_write(io.server, asio::buffer(framed), use_nothrow);
+          io.deadline.cancel();
+          if (wec) co_return Sent::failed;
+          codec_.consumed(stream, piece.size());
+          flush();
+        }
+        if (last) co_return Sent::ok;
+        continue;
+      }
+      // Wait for more of the body; a client that stalls is cut after client_idle.
+      io.wake.expires_after(listener_->timeouts.client_idle);
+      auto [wait_ec] = co_await io.wake.async_wait(use_nothrow);
+      if (!wait_ec) co_return Sent::failed;
+    }
+  }
+
+  // The server wait's deadline: when it passes, the server connection closes.
+  void arm_deadline(StreamIo& io, std::chrono::milliseconds limit) {
+    io.timed_out = false;
+    io.deadline.expires_after(limit);
+    io.deadline.async_wait([&io, self = this->shared_from_this()](boost::system::error_code ec) {
+      if (ec) return;
+      io.timed_out = true;
+      boost::system::error_code ignored;
+      io.server.close(ignored);
+    });
+  }
+
+  static void retry_fresh(UpstreamRequest& request, ServerIndex index) {
+    request.preferred = index;
+    request.allow_reuse = false;
+  }
+
+  // The proxy's own answer on STREAM: the HTTP/1.1 path's page, as HTTP/2.
+  void refuse(h2::Stream& stream, bhttp::status status, std::string_view reason, bool head_request = false) {
+    stats_.count_refusal(refusal_for(status));
+    spdlog::debug("request_refused listener={} client={} status={} reason=\"{}\" protocol=h2",
+                  listener_->config.name(), source_, static_cast<unsigned>(status), reason);
+    write_page(stream, static_cast<unsigned>(status), http::error_response(status), head_request);
+  }
+
+  void refuse(h2::Stream& stream, http::ErrorCause cause, Clock::time_point started, bool head_request) {
+    write_page(stream, static_cast<unsigned>(http::status_for(cause)), http::error_response(cause), head_request);
+    stats_.latency.observe(Clock::now() - started);
+  }
+
+  void write_page(h2::Stream& stream, unsigned status, const std::string& response, bool head_request) {
+    const auto body = error_body(response);
+    codec_.respond(stream, status,
+                   {{"content-type", "text/plain"},
+                    {"content-length", std::to_string(body.size())},
+                    {"cache-control", "no-cache"}},
+                   !head_request);
+    if (!head_request) {
+      codec_.append_body(stream, body);
+      codec_.end_body(stream);
+    }
+    stats_.count_response(status);
+    flush();
+  }
+
+  Worker& worker_;
+  std::shared_ptr<ListenerRuntime> listener_;
+  ListenerStats& stats_;
+  SessionCount count_;
+  ClientStream client_;
+  h2::ServerCodec codec_;
+  asio::steady_timer writer_wake_;     // the writer waits here for frames to send
+  asio::steady_timer write_deadline_;  // a client that stops reading
+  asio::steady_timer idle_;            // a connection with no stream
+  std::unordered_map<const h2::Stream*, std::shared_ptr<StreamIo>> streams_;  // streams being served
+  std::string source_;
+  std::uint64_t source_hash_ = 0;
+  std::optional<http::ForwardingElements> forwarding_;
+  bool reading_ = true;
+  bool first_read_ = true;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+template <class ClientStream>
+void start_h2_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, ClientStream client,
+                      std::string_view received) {
+  auto session = std::make_shared<H2Session<ClientStream>>(worker, std::move(listener), std::move(client));
+  session->start(received);
+}
+
+template void start_h2_session<tcp::socket>(Worker&, std::shared_ptr<ListenerRuntime>, tcp::socket, std::string_view);
+
+}  // namespace tandem::lb
