@@ -13,6 +13,7 @@
 #include "lb/server_set/server_set_store.h"
 #include "lb/command_line.h"
 #include "lb/proxy.h"
+#include "lb/tls/server_context.h"
 
 int main(int argc, char** argv) {
   std::string usage_error;
@@ -39,6 +40,9 @@ int main(int argc, char** argv) {
     // The node's runtime server changes, merged over the file (docs/discovery.md).
     if (loaded.problems.empty())
       (void)tandem::lb::ServerSetStore::load(*loaded.cluster, options.node, options.config_path, loaded.problems);
+    // The certificates and keys of TLS listeners, read as a start would.
+    auto tls = tandem::lb::tls::load_listener_tls(*loaded.cluster, loaded.filename, loaded.locations.get());
+    loaded.problems.insert(loaded.problems.end(), tls.problems.begin(), tls.problems.end());
     if (!loaded.problems.empty()) loaded.cluster.reset();
   }
   if (!loaded.cluster) {

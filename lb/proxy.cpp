@@ -18,6 +18,7 @@
 #include "lb/runtime/health_checker.h"
 #include "lb/runtime/worker.h"
 #include "lb/server_set/server_set_store.h"
+#include "lb/tls/server_context.h"
 
 namespace tandem::lb {
 
@@ -36,6 +37,7 @@ struct Proxy::Impl {
   std::unique_ptr<AdminServer> admin;
   std::unique_ptr<AgentLink> agent_link;
   std::optional<ServerSetStore> server_sets;  // the file, the overlay, their merge
+  tls::TlsLoad current_tls;  // the TLS listeners' contexts, kept across runtime server changes
   // Generations that open connections may still use (keep-alive clients
   // keep the one they started with): a server removed later is retired in
   // each of them too.
@@ -63,10 +65,14 @@ struct Proxy::Impl {
   }
 
   void start(const config::Cluster& cluster) {
+    auto tls = tls::load_listener_tls(cluster, options.config_path, nullptr, ticket_secrets(cluster));
+    if (!tls.problems.empty()) throw std::runtime_error(config::format_problems(tls.problems));
+    current_tls = std::move(tls);
     std::vector<config::Problem> problems;
     server_sets = ServerSetStore::load(cluster, options.node, options.config_path, problems);
     if (!server_sets) throw std::runtime_error(config::format_problems(problems));
     generation = build_generation(server_sets->merged(), options.node, nullptr, 1);
+    attach_tls(*generation, current_tls);
     unsigned count = options.workers ? options.workers : generation->node.workers();
     if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
     configure_access_log(generation->cluster, true);
@@ -94,6 +100,33 @@ struct Proxy::Impl {
     for (const auto& l : generation->listeners) binds += (binds.empty() ? "" : ",") + l->config.name() + "@" + l->bind;
     spdlog::info("ready node={} workers={} listeners={} admin={}", options.node, workers.size(), binds,
                  generation->node.proxy_admin().empty() ? "off" : generation->node.proxy_admin());
+  }
+
+  // The keys TLS session tickets are derived from (lb/tls/ticket_keys.h):
+  // the cluster key ring, so every node issues and accepts the same
+  // tickets. None (no ha.key_file, or unreadable): tickets from this
+  // process only.
+  static std::vector<std::string> ticket_secrets(const config::Cluster& cluster) {
+    if (cluster.ha().key_file().empty()) return {};
+    KeyRing keys;
+    std::string error;
+    if (!read_private_key_ring(cluster.ha().key_file(), cluster.ha().next_key_file(), keys, error)) {
+      spdlog::warn("tls_tickets shared=false error=\"{}\"", error);
+      return {};
+    }
+    std::vector<std::string> secrets{keys.signing};
+    if (!keys.other.empty()) secrets.push_back(keys.other);
+    return secrets;
+  }
+
+  // Hands each TLS listener of GEN its contexts.
+  static void attach_tls(Generation& gen, const tls::TlsLoad& tls) {
+    for (auto& l : gen.listeners) {
+      auto it = tls.by_listener.find(l->config.name());
+      if (it == tls.by_listener.end()) continue;
+      l->tls = it->second;
+      spdlog::info("tls_listener listener={} certificates=\"{}\"", l->config.name(), it->second->summary());
+    }
   }
 
   // The cluster key(s) that authorise admin state changes (ha.key_file,
@@ -228,14 +261,20 @@ struct Proxy::Impl {
       spdlog::error("reload_refused problems={} keeping=generation-{}", result.problems.size(), generation->id);
       return;
     }
-    std::vector<config::Problem> problems;
-    auto sets = ServerSetStore::load(*result.cluster, options.node, options.config_path, problems);
+    // Certificates are re-read on every reload; a bad one refuses the whole
+    // reload, and the listeners keep the contexts they serve with.
+    auto tls = tls::load_listener_tls(*result.cluster, result.filename, result.locations.get(),
+                                      ticket_secrets(*result.cluster));
+    std::vector<config::Problem> problems = std::move(tls.problems);
+    std::optional<ServerSetStore> sets;
+    if (problems.empty()) sets = ServerSetStore::load(*result.cluster, options.node, options.config_path, problems);
     if (!sets) {
       ++reload_failures;
       for (const auto& p : problems) spdlog::error("reload_refused where={} problem=\"{}\"", p.where, p.message);
       spdlog::error("reload_refused problems={} keeping=generation-{}", problems.size(), generation->id);
       return;
     }
+    current_tls = std::move(tls);
     server_sets = std::move(sets);
     auto next = adopt(server_sets->merged());
     configure_access_log(next->cluster, false);
@@ -252,6 +291,7 @@ struct Proxy::Impl {
   // what is in flight finishes, and their sticky clients move.
   std::shared_ptr<const Generation> adopt(const config::Cluster& cluster) {
     auto next = build_generation(cluster, options.node, generation.get(), generation->id + 1);
+    attach_tls(*next, current_tls);
     health.reset();
     older_generations.push_back(generation);
     std::erase_if(older_generations, [&](const auto& weak) {

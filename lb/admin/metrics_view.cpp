@@ -61,6 +61,9 @@ void listener_counters(PrometheusText& m, const Generation& gen) {
       {"tandem_accept_paused_total", "Times accepting paused at max_connections.", &ListenerStats::accept_paused},
       {"tandem_tunnels_total", "Connections upgraded to a tunnel after a 101.", &ListenerStats::tunnels},
       {"tandem_proxy_header_refused_total", "Connections from trusted sources closed for a missing, bad or late PROXY header.", &ListenerStats::proxy_header_refused},
+      {"tandem_tls_handshakes_total", "TLS handshakes completed.", &ListenerStats::tls_handshakes},
+      {"tandem_tls_handshake_failures_total", "TLS handshakes refused or broken off.", &ListenerStats::tls_handshake_failures},
+      {"tandem_tls_handshake_timeouts_total", "TLS handshakes cut at handshake_timeout_ms.", &ListenerStats::tls_handshake_timeouts},
   };
   for (const auto& c : counters) {
     m.family(c.name, "counter", c.help);

@@ -19,6 +19,10 @@
 
 namespace tandem::lb {
 
+namespace tls {
+class ServerContexts;
+}
+
 struct ListenerRuntime {
   config::Listener config;
   std::string bind;                          // after the node's bind_overrides
@@ -33,6 +37,7 @@ struct ListenerRuntime {
   std::chrono::milliseconds proxy_header_timeout{3000};
   std::shared_ptr<PoolRuntime> pool;
   std::shared_ptr<ListenerStats> stats;      // survives reloads
+  std::shared_ptr<tls::ServerContexts> tls;  // set: the listener terminates TLS (lb/tls/server_context.h)
 };
 
 struct Generation {

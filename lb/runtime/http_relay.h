@@ -27,6 +27,7 @@
 #include "lb/http/chunk_lines.h"
 #include "lb/http/serialize.h"
 #include "lb/runtime/asio_aliases.h"
+#include "lb/runtime/client_stream.h"
 #include "lb/runtime/splice_pipe.h"
 #include "lb/runtime/watchdog.h"
 #include "lb/runtime/write_now.h"
@@ -77,7 +78,8 @@ boost::system::error_code parse_buffered(beast::flat_buffer& buffer, BufferParse
 
 // Sends what write_now() left of BUFFERS, within IDLE: the slow path, a
 // coroutine only when the socket was full.
-inline awaitable<boost::system::error_code> write_rest(tcp::socket& out, std::span<asio::const_buffer> buffers,
+template <typename Out>
+awaitable<boost::system::error_code> write_rest(Out& out, std::span<asio::const_buffer> buffers,
                                                        Watchdog& watchdog, std::chrono::milliseconds idle) {
   watchdog.arm(idle);
   auto [ec, n] = co_await asio::async_write(out, buffers, use_nothrow);
@@ -86,7 +88,8 @@ inline awaitable<boost::system::error_code> write_rest(tcp::socket& out, std::sp
 
 // Sends all of BUFFERS: at once when the socket takes it all (write_now.h),
 // else the rest within IDLE.
-inline awaitable<boost::system::error_code> send_all(tcp::socket& out, std::span<asio::const_buffer> buffers,
+template <typename Out>
+awaitable<boost::system::error_code> send_all(Out& out, std::span<asio::const_buffer> buffers,
                                                      Watchdog& watchdog, std::chrono::milliseconds idle) {
   boost::system::error_code ec;
   write_now(out, buffers, ec);
@@ -99,8 +102,8 @@ inline awaitable<boost::system::error_code> send_all(tcp::socket& out, std::span
 // eager), body bytes were produced, the message is done, or an error. A body
 // buffer that is full is reported as need_buffer. READ counts bytes read from
 // IN; a read asks for at least MIN_READ bytes of room. The caller arms WATCHDOG.
-template <bool isRequest>
-awaitable<boost::system::error_code> parse_some(tcp::socket& in, beast::flat_buffer& buffer,
+template <bool isRequest, typename In>
+awaitable<boost::system::error_code> parse_some(In& in, beast::flat_buffer& buffer,
                                                 BufferParser<isRequest>& parser, const Watchdog& watchdog,
                                                 std::uint64_t& read, std::size_t min_read = 4096) {
   for (;;) {
@@ -112,7 +115,7 @@ awaitable<boost::system::error_code> parse_some(tcp::socket& in, beast::flat_buf
     auto [rec, n] = co_await in.async_read_some(buffer.prepare(room), use_nothrow);
     buffer.commit(n);
     read += n;
-    if (rec == asio::error::eof) {
+    if (is_end_of_stream(rec)) {
       if (!parser.got_some()) co_return bhttp::error::end_of_stream;
       ec = {};
       parser.put_eof(ec);  // a body delimited by the close ends here; anything else is partial
@@ -126,8 +129,8 @@ awaitable<boost::system::error_code> parse_some(tcp::socket& in, beast::flat_buf
 // enough: a parser that is not eager stops with success only once the header
 // is complete. Not a coroutine itself (it hands back parse_some's), so a
 // header read costs one coroutine frame, not two.
-template <bool isRequest>
-awaitable<boost::system::error_code> read_header(tcp::socket& in, beast::flat_buffer& buffer,
+template <bool isRequest, typename In>
+awaitable<boost::system::error_code> read_header(In& in, beast::flat_buffer& buffer,
                                                  BufferParser<isRequest>& parser, const Watchdog& watchdog,
                                                  std::uint64_t& read) {
   return parse_some(in, buffer, parser, watchdog, read);
@@ -300,19 +303,23 @@ inline awaitable<void> splice_body(tcp::socket& in, std::uint64_t remaining, tcp
 // HEAD, the rest straight from IN to OUT through a BulkBuffer, without the
 // parser (which is left at the start of the body). Bytes past the body stay
 // in IN_BUFFER. Each read and write must complete within IDLE.
-inline awaitable<void> relay_fixed_body(tcp::socket& in, beast::flat_buffer& in_buffer, std::uint64_t remaining,
-                                        tcp::socket& out, Watchdog& watchdog, std::chrono::milliseconds idle,
+template <typename In, typename Out>
+awaitable<void> relay_fixed_body(In& in, beast::flat_buffer& in_buffer, std::uint64_t remaining, Out& out, Watchdog& watchdog, std::chrono::milliseconds idle,
                                         const std::string& head, RelayResult& result) {
   // Borrowed only once a read is needed: a small body arrives with the
   // header, and a BulkBuffer per concurrent relay would only cost memory.
   std::optional<BulkBuffer> bulk;
   bool header_sent = false;
   while (remaining > 0) {
-    if (kSpliceBodies && header_sent) {
-      SplicePipe pipe;
-      if (pipe.ok()) {
-        co_await splice_body(in, remaining, out, pipe, watchdog, idle, result);
-        co_return;
+    // Splice only between plain sockets (TLS bytes must pass through
+    // OpenSSL), once the header is out.
+    if constexpr (kSpliceBodies && is_plain_socket<In> && is_plain_socket<Out>) {
+      if (header_sent) {
+        SplicePipe pipe;
+        if (pipe.ok()) {
+          co_await splice_body(in, remaining, out, pipe, watchdog, idle, result);
+          co_return;
+        }
       }
     }
     const char* data = nullptr;
@@ -330,7 +337,7 @@ inline awaitable<void> relay_fixed_body(tcp::socket& in, beast::flat_buffer& in_
       result.bytes_read += n;
       if (ec) {
         // As the parser would say it: a body cut short by the close is partial.
-        result.ec = ec == asio::error::eof ? boost::system::error_code(bhttp::error::partial_message)
+        result.ec = is_end_of_stream(ec) ? boost::system::error_code(bhttp::error::partial_message)
                                            : watchdog.translate(ec);
         result.read_side = true;
         co_return;
@@ -358,9 +365,8 @@ inline awaitable<void> relay_fixed_body(tcp::socket& in, beast::flat_buffer& in_
 // have edited), then its body as it arrives on IN, to OUT; a chunked message
 // is sent chunked again. Each read and write must complete within IDLE.
 // HEAD is scratch space for the serialized header (its capacity is reused).
-template <bool isRequest>
-awaitable<RelayResult> relay_message(tcp::socket& in, beast::flat_buffer& in_buffer, BufferParser<isRequest>& parser,
-                                     tcp::socket& out, Watchdog& watchdog, std::chrono::milliseconds idle,
+template <bool isRequest, typename In, typename Out>
+awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer, BufferParser<isRequest>& parser, Out& out, Watchdog& watchdog, std::chrono::milliseconds idle,
                                      std::string& head) {
   RelayResult result;
   head.clear();

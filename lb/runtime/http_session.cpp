@@ -46,6 +46,9 @@ namespace {
 using RequestParser = BufferParser<true>;
 using ResponseParser = BufferParser<false>;
 
+// What a parked TLS session reads at once: a request header usually fits.
+constexpr std::size_t kTlsParkedRead = 4096;
+
 // The watchdog's granularity: it must wake before the shortest limit a phase uses.
 std::chrono::milliseconds shortest_limit(const config::EffectiveTimeouts& t) {
   return std::min({t.request_header, t.client_idle, t.server});
@@ -128,10 +131,13 @@ struct RequestContext {
 // coroutine waiting with its watchdog beside it cost 6.8). When bytes arrive
 // a coroutine serves requests until the client goes quiet again, then parks
 // the session or ends it. The pending wait's handler or the coroutine owns
-// the session, never both.
+// the session, never both. STREAM is the client's: a plain socket or TLS
+// (client_stream.h); over TLS the parked session holds a read instead of a
+// readiness wait, since OpenSSL may already hold decrypted bytes.
+template <typename Stream>
 class HttpSession final : public DrainableSession {
  public:
-  HttpSession(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client)
+  HttpSession(Worker& worker, std::shared_ptr<ListenerRuntime> listener, Stream client)
       : worker_(worker),
         listener_(std::move(listener)),
         stats_(*listener_->stats),
@@ -139,7 +145,7 @@ class HttpSession final : public DrainableSession {
         client_(std::move(client)),
         server_(worker.io()),
         watchdog_(worker.io().get_executor(), shortest_limit(listener_->timeouts)) {
-    watchdog_.watch(&client_, &server_);
+    watchdog_.watch(&socket_of(client_), &server_);
   }
 
   // Starts serving CLIENT: parks the session until its first request.
@@ -148,7 +154,7 @@ class HttpSession final : public DrainableSession {
     auto& s = *self;
     boost::system::error_code ec;
     if (origin) s.addresses_ = *origin;
-    else s.addresses_.source = s.client_.remote_endpoint(ec);
+    else s.addresses_.source = socket_of(s.client_).remote_endpoint(ec);
     const auto& peer = s.addresses_.source;
     if (ec || s.worker_.draining()) return;  // closed with the session
     s.source_ = peer.address().to_string();
@@ -156,21 +162,26 @@ class HttpSession final : public DrainableSession {
     s.next_start_ = Clock::now();  // the first request's timings start at the accept
     s.source_hash_ = stable_hash(s.source_);
     if (s.listener_->forwarded_headers) {
-      s.forwarding_ = std::make_unique<http::ForwardingElements>(http::forwarding_elements(peer.address(), "http"));
+      s.forwarding_ =
+          std::make_unique<http::ForwardingElements>(http::forwarding_elements(peer.address(), kTls ? "https" : "http"));
     }
     // Reads after a readiness wait must not block (on_readable()).
-    s.client_.non_blocking(true, ec);
-    if (ec) return;
+    if constexpr (!kTls) {
+      s.client_.non_blocking(true, ec);
+      if (ec) return;
+    }
     s.worker_.track(&s);
     park(std::move(self));
   }
 
   void close_if_idle() override {
     boost::system::error_code ignored;
-    if (idle_) client_.cancel(ignored);
+    if (idle_) socket_of(client_).cancel(ignored);
   }
 
  private:
+  static constexpr bool kTls = !is_plain_socket<Stream>;
+
   // Waits for the next request's first byte with no coroutine alive: the
   // keep-alive idle limit, or for the first request the whole header limit.
   // The watchdog's cut (or a drain's) completes the wait with an error.
@@ -185,11 +196,21 @@ class HttpSession final : public DrainableSession {
 
   static void wait_readable(std::unique_ptr<HttpSession> self) {
     auto& client = self->client_;
-    // A plain handler (no coroutine) with its own allocation (exact_allocator.h).
-    auto on_ready = [self = std::move(self)](boost::system::error_code ec) mutable {
-      on_readable(std::move(self), ec);
-    };
-    client.async_wait(tcp::socket::wait_read, asio::bind_allocator(ExactAllocator<void>(), std::move(on_ready)));
+    if constexpr (kTls) {
+      // The record is decrypted straight into the read buffer.
+      const auto room = self->buffer_.prepare(kTlsParkedRead);
+      auto on_read = [self = std::move(self)](boost::system::error_code ec, std::size_t n) mutable {
+        self->buffer_.commit(n);
+        on_tls_read(std::move(self), ec, n);
+      };
+      client.async_read_some(room, asio::bind_allocator(ExactAllocator<void>(), std::move(on_read)));
+    } else {
+      // A plain handler (no coroutine) with its own allocation (exact_allocator.h).
+      auto on_ready = [self = std::move(self)](boost::system::error_code ec) mutable {
+        on_readable(std::move(self), ec);
+      };
+      client.async_wait(tcp::socket::wait_read, asio::bind_allocator(ExactAllocator<void>(), std::move(on_ready)));
+    }
   }
 
   // The client sent bytes (or the wait failed). They are read at once,
@@ -211,11 +232,27 @@ class HttpSession final : public DrainableSession {
       }
       if (!ec) s.buffer_.commit(asio::buffer_copy(s.buffer_.prepare(n), asio::buffer(scratch.data(), n)));
     }
+    serve_read(std::move(self), ec, n);
+  }
+
+  // Over TLS: the parked read completed with N bytes in buffer_.
+  static void on_tls_read(std::unique_ptr<HttpSession> self, boost::system::error_code ec, std::size_t n) {
+    self->idle_ = false;
+    if (ec && n > 0) ec = {};  // serve what came; the error shows again on the next read
+    serve_read(std::move(self), ec, n);
+  }
+
+  // Serves the N bytes just read, unless the read failed.
+  static void serve_read(std::unique_ptr<HttpSession> self, boost::system::error_code ec, std::size_t n) {
+    auto& s = *self;
     const auto why = s.watchdog_.translate(ec);
-    if (!why && s.first_ && s.listener_->http2.enabled && h2::starts_h2_preface(s.received())) {
-      s.worker_.untrack(&s);  // HTTP/2 by prior knowledge (lb/h2/preface.h): the h2 session takes the socket
-      start_h2_session(s.worker_, s.listener_, std::move(s.client_), s.received());
-      return;
+    // (Over TLS, HTTP/2 is chosen by ALPN in tls_handshake.cpp, not by the preface.)
+    if constexpr (!kTls) {
+      if (!why && s.first_ && s.listener_->http2.enabled && h2::starts_h2_preface(s.received())) {
+        s.worker_.untrack(&s);  // HTTP/2 by prior knowledge (lb/h2/preface.h): the h2 session takes the socket
+        start_h2_session(s.worker_, s.listener_, std::move(s.client_), s.received());
+        return;
+      }
     }
     if (why && !(why == beast::error::timeout && s.first_)) {
       s.finish();  // closed, reset, drained or idle too long: nothing to say
@@ -261,8 +298,8 @@ class HttpSession final : public DrainableSession {
     worker_.untrack(this);
     close_server();
     boost::system::error_code ec;
-    client_.shutdown(tcp::socket::shutdown_send, ec);
-    client_.close(ec);
+    socket_of(client_).shutdown(tcp::socket::shutdown_send, ec);
+    socket_of(client_).close(ec);
   }
 
   // Writes a ready-made error response; counts it.
@@ -373,7 +410,7 @@ class HttpSession final : public DrainableSession {
     ctx.stuck = route_request(ctx.pool, ctx.parser.get(), source_, source_hash_, ctx.retry.replayable(), ctx.request);
     if (ctx.pool.sends_proxy()) {
       boost::system::error_code ignored;  // the address the client reached, for the PROXY header we send
-      if (addresses_.destination.port() == 0) addresses_.destination = client_.local_endpoint(ignored);
+      if (addresses_.destination.port() == 0) addresses_.destination = socket_of(client_).local_endpoint(ignored);
       ctx.request.client = &addresses_;
     }
   }
@@ -580,17 +617,17 @@ class HttpSession final : public DrainableSession {
   // read into IN_BUFFER) to OUT. relay_at_once sends it without a coroutine
   // when it is all in hand (relay_now.h), the common case; when it returns
   // nullopt, relay_streamed moves the rest, each wait within IDLE.
-  template <bool isRequest>
+  template <bool isRequest, typename Out>
   std::optional<RelayResult> relay_at_once(RequestContext& ctx, BufferParser<isRequest>& parser,
-                                           beast::flat_buffer& in_buffer, tcp::socket& out) {
+                                           beast::flat_buffer& in_buffer, Out& out) {
     ctx.at_once = relay_now(parser, in_buffer, out, ctx.head_scratch.get(), ctx.pending);
     if (relayed_now(ctx.at_once, ctx.pending)) return ctx.at_once;
     return std::nullopt;
   }
 
-  template <bool isRequest>
-  awaitable<RelayResult> relay_streamed(RequestContext& ctx, BufferParser<isRequest>& parser, tcp::socket& in,
-                                        beast::flat_buffer& in_buffer, tcp::socket& out,
+  template <bool isRequest, typename In, typename Out>
+  awaitable<RelayResult> relay_streamed(RequestContext& ctx, BufferParser<isRequest>& parser, In& in,
+                                        beast::flat_buffer& in_buffer, Out& out,
                                         std::chrono::milliseconds idle) {
     return relay_rest(ctx.at_once, ctx.pending, in, in_buffer, parser, out, watchdog_, idle, ctx.head_scratch.get());
   }
@@ -661,7 +698,7 @@ class HttpSession final : public DrainableSession {
   std::shared_ptr<ListenerRuntime> listener_;
   ListenerStats& stats_;
   SessionCount count_;
-  tcp::socket client_;
+  Stream client_;
   tcp::socket server_;    // the current request's upstream connection
   Watchdog watchdog_;     // deadlines of both, one phase at a time
   beast::flat_buffer buffer_;  // empty (no memory) while parked
@@ -681,7 +718,14 @@ class HttpSession final : public DrainableSession {
 
 void start_http_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client,
                         std::optional<ClientAddresses> origin) {
-  HttpSession::start(std::make_unique<HttpSession>(worker, std::move(listener), std::move(client)), origin);
+  using Session = HttpSession<tcp::socket>;
+  Session::start(std::make_unique<Session>(worker, std::move(listener), std::move(client)), origin);
+}
+
+void start_http_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, TlsStream client,
+                        std::optional<ClientAddresses> origin) {
+  using Session = HttpSession<TlsStream>;
+  Session::start(std::make_unique<Session>(worker, std::move(listener), std::move(client)), origin);
 }
 
 }  // namespace tandem::lb

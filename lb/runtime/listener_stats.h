@@ -23,6 +23,9 @@ struct ListenerStats {
   std::atomic<std::int64_t> tunnels_active{0};  // upgraded connections open now (gauge)
   std::atomic<std::uint64_t> tunnels{0};        // upgraded connections ever opened
   std::atomic<std::uint64_t> proxy_header_refused{0};  // trusted peers without a good PROXY header
+  std::atomic<std::uint64_t> tls_handshakes{0};          // completed (TLS listeners)
+  std::atomic<std::uint64_t> tls_handshake_failures{0};  // refused: bad hello, no shared cipher, reset
+  std::atomic<std::uint64_t> tls_handshake_timeouts{0};  // not done within handshake_timeout_ms
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Refusal::count_)> refusals{};
   observe::PhaseHistograms latency;  // summed per worker shard at scrape
 

@@ -72,7 +72,9 @@ awaitable<void> accept_proxied(Worker& worker, std::shared_ptr<ListenerRuntime> 
     origin = {tcp::endpoint(header->source->address, header->source->port),
               tcp::endpoint(header->destination->address, header->destination->port)};
   }
-  if (listener->config.mode() == config::TCP) {
+  if (listener->tls) {
+    start_tls_session(worker, std::move(listener), std::move(client), origin);  // the TLS hello follows the header
+  } else if (listener->config.mode() == config::TCP) {
     start_tcp_session(worker, std::move(listener), std::move(client), origin);
   } else {
     start_http_session(worker, std::move(listener), std::move(client), origin);

@@ -30,9 +30,8 @@ struct PendingSend {
 /// other shape. Otherwise the result as relay_message would give it, final
 /// when relayed_now() says so; else the caller co_awaits relay_rest, which
 /// also covers the nullopt case. HEAD is header scratch.
-template <bool isRequest>
-std::optional<RelayResult> relay_now(BufferParser<isRequest>& parser, beast::flat_buffer& in_buffer,
-                                     tcp::socket& out, std::string& head, PendingSend& pending) {
+template <bool isRequest, typename Out>
+std::optional<RelayResult> relay_now(BufferParser<isRequest>& parser, beast::flat_buffer& in_buffer, Out& out, std::string& head, PendingSend& pending) {
   std::size_t body = 0;
   if (!parser.is_done()) {
     // As relay_message decides: a body sent as chunked, or received chunked, is reframed.
@@ -63,9 +62,9 @@ inline bool relayed_now(const std::optional<RelayResult>& now, const PendingSend
 
 /// The slow path after relay_now: relay_message when the message was not in
 /// hand, else the bytes the socket did not take (each write within IDLE).
-template <bool isRequest>
-awaitable<RelayResult> relay_rest(std::optional<RelayResult> now, PendingSend& pending, tcp::socket& in,
-                                  beast::flat_buffer& in_buffer, BufferParser<isRequest>& parser, tcp::socket& out,
+template <bool isRequest, typename In, typename Out>
+awaitable<RelayResult> relay_rest(std::optional<RelayResult> now, PendingSend& pending, In& in,
+                                  beast::flat_buffer& in_buffer, BufferParser<isRequest>& parser, Out& out,
                                   Watchdog& watchdog, std::chrono::milliseconds idle, std::string& head) {
   if (!now) co_return co_await relay_message(in, in_buffer, parser, out, watchdog, idle, head);
   if (auto ec = co_await write_rest(out, pending.rest, watchdog, idle)) {
@@ -74,6 +73,7 @@ awaitable<RelayResult> relay_rest(std::optional<RelayResult> now, PendingSend& p
     co_return *now;
   }
   in_buffer.consume(pending.consume);
+  now->wrote_anything = true;
   co_return *now;
 }
 

@@ -15,6 +15,12 @@
 // Waiting for readability costs one epoll_ctl per wait in Asio 1.81's epoll
 // reactor (a non-speculative operation re-arms the descriptor) where reading
 // straight away cost a failed recv: the same syscall count.
+//
+// The client side may be a TLS stream (client_stream.h: HAProxy's `mode tcp`
+// with `ssl` on the bind line). OpenSSL buffers records, so readiness of the
+// socket says nothing: that direction reads with async_read_some into a
+// buffer of its own, and what goes to the client is written through the
+// stream. The plain path compiles to what it was.
 #include <array>
 #include <cstring>
 #include <memory>
@@ -41,9 +47,10 @@ std::span<char> scratch_buffer() {
   return scratch;
 }
 
-class TcpSession final : public DrainableSession, public std::enable_shared_from_this<TcpSession> {
+template <typename Client>
+class TcpSession final : public DrainableSession, public std::enable_shared_from_this<TcpSession<Client>> {
  public:
-  TcpSession(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client,
+  TcpSession(Worker& worker, std::shared_ptr<ListenerRuntime> listener, Client client,
              std::optional<ClientAddresses> origin)
       : worker_(worker),
         listener_(std::move(listener)),
@@ -71,21 +78,26 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
 
  private:
   // One direction: FROM's bytes to TO.
+  template <typename From, typename To>
   struct Direction {
-    tcp::socket& from;
-    tcp::socket& to;
+    From& from;
+    To& to;
     std::atomic<std::uint64_t>* read_count = nullptr;
     std::atomic<std::uint64_t>* write_count = nullptr;
     std::unique_ptr<char[]> held;  // what TO could not take yet; null when none
+    std::unique_ptr<std::array<char, 16384>> tls_in;  // a TLS FROM's read buffer
     bool done = false;
   };
+  using Upload = Direction<Client, tcp::socket>;
+  using Download = Direction<tcp::socket, Client>;
 
   awaitable<bool> route_and_connect() {
     auto& stats = *listener_->stats;
     boost::system::error_code ec;
     // The addresses a trusted PROXY header gave, else the socket's.
     const ClientAddresses addresses =
-        origin_ ? *origin_ : ClientAddresses{client_.remote_endpoint(ec), client_.local_endpoint(ec)};
+        origin_ ? *origin_
+                : ClientAddresses{socket_of(client_).remote_endpoint(ec), socket_of(client_).local_endpoint(ec)};
     if (ec) co_return false;
     const std::string source = addresses.source.address().to_string();
     peer_ = addresses.source;
@@ -122,7 +134,7 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
     timeline_.connected = Clock::now();
     pool.report_success(upstream->index, Clock::now());
 
-    client_.non_blocking(true, ec);
+    socket_of(client_).non_blocking(true, ec);
     if (!ec) server_.non_blocking(true, ec);
     if (ec) co_return false;
     upload_.read_count = &stats.bytes_in;
@@ -139,34 +151,55 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
     arm_watchdog();
   }
 
-  void wait_readable(Direction& d) {
-    d.from.async_wait(tcp::socket::wait_read,
-                      [self = shared_from_this(), &d](boost::system::error_code ec) { self->on_readable(d, ec); });
+  // Waits for FROM's next bytes: readiness on a plain socket (the bytes are
+  // then read into the thread's scratch buffer), a read over TLS.
+  template <typename D>
+  void wait_readable(D& d) {
+    if constexpr (is_plain_socket<std::remove_reference_t<decltype(d.from)>>) {
+      d.from.async_wait(tcp::socket::wait_read, [self = this->shared_from_this(), &d](boost::system::error_code ec) {
+        self->on_readable(d, ec);
+      });
+    } else {
+      if (!d.tls_in) d.tls_in = std::make_unique<std::array<char, 16384>>();
+      d.from.async_read_some(asio::buffer(*d.tls_in),
+                             [self = this->shared_from_this(), &d](boost::system::error_code ec, std::size_t n) {
+                               if (self->closed_) return self->end(d);
+                               self->forward(d, d.tls_in->data(), n, ec);
+                             });
+    }
   }
 
-  void on_readable(Direction& d, boost::system::error_code ec) {
+  template <typename D>
+  void on_readable(D& d, boost::system::error_code ec) {
     if (ec || closed_) return end(d);
     const auto scratch = scratch_buffer();
     boost::system::error_code rec;
     const std::size_t n = d.from.read_some(asio::buffer(scratch.data(), scratch.size()), rec);
     if (rec == asio::error::would_block || rec == asio::error::try_again) return wait_readable(d);  // spurious
+    forward(d, scratch.data(), n, rec);
+  }
+
+  // Sends the N bytes at DATA just read from FROM (REC: how the read ended).
+  template <typename D>
+  void forward(D& d, const char* data, std::size_t n, boost::system::error_code rec) {
     if (n > 0) {
       touch();
       d.read_count->fetch_add(n, std::memory_order_relaxed);
-      (&d == &upload_ ? client_bytes_in_ : client_bytes_out_) += n;  // for the access log
-      std::array<asio::const_buffer, 1> out{asio::buffer(scratch.data(), n)};
+      (static_cast<void*>(&d) == static_cast<void*>(&upload_) ? client_bytes_in_ : client_bytes_out_) += n;
+      std::array<asio::const_buffer, 1> out{asio::buffer(data, n)};
       std::span<asio::const_buffer> pending(out);
       boost::system::error_code wec;
       d.write_count->fetch_add(write_now(d.to, pending, wec), std::memory_order_relaxed);
       if (wec) return end(d);
       if (!pending.empty()) {
-        // TO's window is full: keep the rest (the scratch buffer is the next
-        // handler's) and read no more from FROM until it is sent.
+        // TO's window is full (or TO is TLS): keep the rest (the read buffer
+        // is the next read's) and read no more from FROM until it is sent.
         const std::size_t rest = pending.front().size();
         d.held = std::make_unique<char[]>(rest);
         std::memcpy(d.held.get(), pending.front().data(), rest);
         asio::async_write(d.to, asio::buffer(d.held.get(), rest),
-                          [self = shared_from_this(), &d, rec](boost::system::error_code sent_ec, std::size_t written) {
+                          [self = this->shared_from_this(), &d, rec](boost::system::error_code sent_ec,
+                                                                     std::size_t written) {
                             self->on_held_sent(d, rec, sent_ec, written);
                           });
         return;
@@ -176,8 +209,8 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
     wait_readable(d);
   }
 
-  void on_held_sent(Direction& d, boost::system::error_code read_ec, boost::system::error_code ec,
-                    std::size_t written) {
+  template <typename D>
+  void on_held_sent(D& d, boost::system::error_code read_ec, boost::system::error_code ec, std::size_t written) {
     d.write_count->fetch_add(written, std::memory_order_relaxed);
     d.held.reset();
     if (ec || read_ec || closed_) return end(d);
@@ -186,11 +219,12 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
 
   // FROM has ended (or failed): pass the end on as a half-close of TO; once
   // both directions have ended the session closes.
-  void end(Direction& d) {
+  template <typename D>
+  void end(D& d) {
     if (d.done) return;
     d.done = true;
     boost::system::error_code ignored;
-    d.to.shutdown(tcp::socket::shutdown_send, ignored);
+    socket_of(d.to).shutdown(tcp::socket::shutdown_send, ignored);
     if (upload_.done && download_.done) close(observe::kNormal);
   }
 
@@ -206,14 +240,14 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
     if (server_rt_) timeline_.observe_into(server_rt_->latency, end);
     log_connection(term);
     boost::system::error_code ignored;
-    client_.close(ignored);
+    socket_of(client_).close(ignored);
     server_.close(ignored);
   }
 
   // Ends the session after client_idle of silence in both directions.
   void arm_watchdog() {
     idle_timer_.expires_at(last_activity_ + listener_->timeouts.client_idle);
-    idle_timer_.async_wait([self = shared_from_this()](boost::system::error_code) {
+    idle_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code) {
       if (self->closed_) return;
       if (Clock::now() >= self->last_activity_ + self->listener_->timeouts.client_idle)
         return self->close(observe::Termination{'c', 'D'});  // the idle limit ended it
@@ -245,12 +279,12 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
   Worker& worker_;
   std::shared_ptr<ListenerRuntime> listener_;
   SessionCount count_;  // from accept on, so the accept loop's batch sees it (max_connections)
-  tcp::socket client_;
+  Client client_;
   tcp::socket server_;
   asio::steady_timer idle_timer_;
   ServerSlot slot_;
-  Direction upload_;    // client to server
-  Direction download_;  // server to client
+  Upload upload_;      // client to server
+  Download download_;  // server to client
   Clock::time_point last_activity_;
   bool closed_ = false;
   std::shared_ptr<PoolView> view_;
@@ -266,7 +300,16 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
 
 void start_tcp_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, tcp::socket client,
                        std::optional<ClientAddresses> origin) {
-  auto session = std::make_shared<TcpSession>(worker, std::move(listener), std::move(client), std::move(origin));
+  auto session =
+      std::make_shared<TcpSession<tcp::socket>>(worker, std::move(listener), std::move(client), std::move(origin));
+  asio::co_spawn(
+      worker.io(), [s = std::move(session)]() -> awaitable<void> { co_await s->connect(); }, asio::detached);
+}
+
+void start_tcp_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, TlsStream client,
+                       std::optional<ClientAddresses> origin) {
+  auto session =
+      std::make_shared<TcpSession<TlsStream>>(worker, std::move(listener), std::move(client), std::move(origin));
   asio::co_spawn(
       worker.io(), [s = std::move(session)]() -> awaitable<void> { co_await s->connect(); }, asio::detached);
 }

@@ -21,6 +21,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include "lb/runtime/asio_aliases.h"
+#include "lb/runtime/client_stream.h"
 
 namespace tandem::lb {
 
@@ -29,6 +30,11 @@ inline void shutdown_send(tcp::socket& s) {
   boost::system::error_code ignored;
   s.shutdown(tcp::socket::shutdown_send, ignored);
 }
+
+/// A TLS stream's: the socket's FIN, without close_notify, as the TCP
+/// session does (a peer reading to the end sees a truncation, which
+/// is_end_of_stream() takes for the end).
+inline void shutdown_send(TlsStream& s) { shutdown_send(s.next_layer()); }
 
 /// Byte counters a tunnel adds to as it moves data.
 struct TunnelCounters {

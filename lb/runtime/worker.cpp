@@ -200,7 +200,9 @@ awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
         return;
       }
     }
-    if (listener->config.mode() == config::TCP) {
+    if (listener->tls) {
+      start_tls_session(*this, listener, std::move(socket));
+    } else if (listener->config.mode() == config::TCP) {
       start_tcp_session(*this, listener, std::move(socket));
     } else {
       start_http_session(*this, listener, std::move(socket));

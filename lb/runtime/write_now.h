@@ -12,6 +12,7 @@
 #include <span>
 
 #include "lb/runtime/asio_aliases.h"
+#include "lb/runtime/client_stream.h"
 
 namespace tandem::lb {
 
@@ -36,6 +37,13 @@ inline std::size_t write_now(tcp::socket& out, std::span<asio::const_buffer>& bu
   }
   if (left > 0) buffers.front() += left;
   return sent;
+}
+
+/// A TLS stream cannot be written synchronously without blocking inside
+/// OpenSSL: nothing is sent, and the caller's asynchronous write sends it all.
+inline std::size_t write_now(TlsStream&, std::span<asio::const_buffer>&, boost::system::error_code& ec) {
+  ec = {};
+  return 0;
 }
 
 }  // namespace tandem::lb
