@@ -71,8 +71,9 @@ struct Proxy::Impl {
     std::vector<config::Problem> problems;
     server_sets = ServerSetStore::load(cluster, options.node, options.config_path, problems);
     if (!server_sets) throw std::runtime_error(config::format_problems(problems));
-    generation = build_generation(server_sets->merged(), options.node, nullptr, 1);
-    attach_tls(*generation, current_tls);
+    auto first = build_generation(server_sets->merged(), options.node, nullptr, 1);
+    attach_tls(*first, current_tls);
+    generation = first;
     unsigned count = options.workers ? options.workers : generation->node.workers();
     if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
     configure_access_log(generation->cluster, true);

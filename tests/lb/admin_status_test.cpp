@@ -107,7 +107,7 @@ BOOST_AUTO_TEST_CASE(the_json_keeps_its_keys_and_spellings) {
              R"("max_connections":100}],"pools":[{"name":"app","algorithm":"ROUND_ROBIN","servers_up":0,)"
              R"("panic":false,"servers":[{"name":"a","address":"10.0.0.1:80","weight":1,"admin_state":"MAINTENANCE",)"
              R"("health":"UP","ejected":false,"takes_new":false,"active":0,"requests":5,"failures":0,"ejections":0}],)"
-             R"("stick_entries":0}]})"
+             R"("stick_entries":0,"server_set":{"version":0,"digest":""}}]})"
              "\n");
   wire::StickTableReport t;
   t.set_pool("app");
