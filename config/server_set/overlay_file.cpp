@@ -13,6 +13,7 @@
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
+#include "common/atomic_file.h"
 #include "config/server_set/server_set.h"
 
 namespace tandem::config {
@@ -89,33 +90,9 @@ bool save_overlay(const std::string& path, const wire::ServerOverlay& overlay, s
   std::string body;
   google::protobuf::TextFormat::PrintToString(overlay, &body);
   text += body;
-  // Per process: two proxies given the same path never rename each other's file.
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    error = "cannot write " + tmp + ": " + std::strerror(errno);
-    return false;
-  }
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const auto n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      error = "cannot write " + tmp + ": " + std::strerror(errno);
-      ::close(fd);
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    error = "cannot write " + tmp + ": " + std::strerror(errno);
-    return false;
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    error = "cannot rename " + tmp + " to " + path + ": " + std::strerror(errno);
-    return false;
-  }
-  return true;
+  // fsync before the rename: the proxy acknowledges the change to lbctl
+  // once this returns.
+  return write_file_atomically(path, text, error, Durability::fsync);
 }
 
 }  // namespace tandem::config

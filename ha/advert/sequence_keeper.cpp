@@ -9,7 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ha/advert/peer_sequence_file.h"
-#include "ha/io/atomic_file.h"
+#include "common/atomic_file.h"
 
 namespace tandem::ha {
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "ha/failover/instance_machine.h"
-#include "ha/io/atomic_file.h"
+#include "common/atomic_file.h"
 
 namespace tandem::ha {
 

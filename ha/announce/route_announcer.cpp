@@ -6,7 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ha/announce/bird_client.h"
-#include "ha/io/atomic_file.h"
+#include "common/atomic_file.h"
 
 namespace tandem::ha {
 
