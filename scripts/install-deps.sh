@@ -15,6 +15,8 @@ PACKAGES=(
   libnghttp2-dev nghttp2-client
   # tests, demo and benchmarks: real clients, peers and network tools
   curl wrk iproute2 iputils-ping tcpdump nftables python3 procps psmisc
+  # TLS tests: test certificates made at test time, and s_client for resumption
+  openssl
   # the harness's wire codecs: Python generated from the .proto files (integration/lib/wire.py)
   python3-protobuf
   # the WebSocket tests: a real client and server (integration/proxy/test_websocket.py)
