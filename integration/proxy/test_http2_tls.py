@@ -7,7 +7,8 @@ backend, and curl --http1.1 on the same port still gets 1.1; h2load's
 streams all get 2xx; a listener with http2 disabled never selects h2 (an
 offer of only h2 gets no ALPN, and HTTP/1.1 is served); with a trusted PROXY
 header in front, an h2 client's X-Forwarded-For is the address the header
-named, and an h2 stream to a send_proxy server passes that address on.
+named, and an h2 stream to a send_proxy server passes that address on;
+--check-config refuses `alpn: "h2"` on a listener with http2 disabled.
 """
 
 import shutil
@@ -165,6 +166,19 @@ class Http2OverTls(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("version=2", r.stdout)
         self.assertRegex(r.stdout, r"^v1 PROXY TCP4 198\.18\.0\.7 198\.18\.0\.1 40000 443\|1")
+
+    def test_check_config_refuses_h2_on_a_listener_with_http2_off(self):
+        tls = {"certificates": [{"cert_file": self.cert[0], "key_file": self.cert[1]}], "alpn": ["h2", "http/1.1"]}
+        listeners = [cluster_file.listener("web", "HTTP", "app", bind="127.0.0.1:1", tls=tls,
+                                           http2={"enabled": False})]
+        self.h.write("bad.conf", self.p.render(listeners=listeners))
+        rc, out = proxy.check_config(self.h.path("bad.conf"))
+        self.assertEqual(rc, 1, out)
+        self.assertRegex(out, r"bad\.conf:\d+:\d+: .*ALPN \"h2\" with http2 disabled")
+        del listeners[0]["http2"]
+        self.h.write("good.conf", self.p.render(listeners=listeners))
+        rc, out = proxy.check_config(self.h.path("good.conf"))
+        self.assertEqual(rc, 0, out)
 
 
 if __name__ == "__main__":
