@@ -17,6 +17,7 @@
 #include "lb/route/failure_status.h"
 #include "lb/route/retry_policy.h"
 #include "lb/runtime/request_route.h"
+#include "lb/runtime/sessions.h"
 #include "lb/runtime/upstream_connect.h"
 
 namespace tandem::lb {
@@ -83,13 +84,19 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
         write_deadline_(worker_.io()),
         idle_(worker_.io()) {}
 
-  void start(std::string_view received) {
+  // ORIGIN: the addresses a trusted PROXY header gave (else the socket's):
+  // X-Forwarded-For, source stickiness and a send_proxy server's header
+  // name the real client, as on the HTTP/1.1 path.
+  void start(std::string_view received, std::optional<ClientAddresses> origin) {
     boost::system::error_code ec;
-    const auto peer = client_.lowest_layer().remote_endpoint(ec);
+    if (origin) addresses_ = *origin;
+    else addresses_.source = client_.lowest_layer().remote_endpoint(ec);
+    if (!ec && addresses_.destination.port() == 0) addresses_.destination = client_.lowest_layer().local_endpoint(ec);
     if (ec || worker_.draining()) return;
+    const auto& peer = addresses_.source;
     source_ = peer.address().to_string();
     source_hash_ = stable_hash(source_);
-    if (listener_->forwarded_headers) forwarding_ = http::forwarding_elements(peer.address(), "http");
+    if (listener_->forwarded_headers) forwarding_ = http::forwarding_elements(peer.address(), kTls ? "https" : "http");
     worker_.track(this);
     auto self = this->shared_from_this();
     auto& io = worker_.io();
@@ -106,6 +113,7 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
 
  private:
   using Self = std::shared_ptr<H2Session>;
+  static constexpr bool kTls = !is_plain_socket<ClientStream>;
 
   // Reads the client's bytes into the codec until it ends the connection.
   awaitable<void> read_loop([[maybe_unused]] Self self, std::string first) {
@@ -260,6 +268,7 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
     RetryPolicy retry(has_body);
     UpstreamRequest upstream_request;
     const auto stuck = route_request(pool, req.base(), source_, source_hash_, retry.replayable(), upstream_request);
+    upstream_request.client = &addresses_;  // for a send_proxy server's header
     std::ostringstream head_text;
     head_text << req.base();
     const std::string head_bytes = head_text.str();
@@ -487,6 +496,7 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
   asio::steady_timer write_deadline_;  // a client that stops reading
   asio::steady_timer idle_;            // a connection with no stream
   std::unordered_map<const h2::Stream*, std::shared_ptr<StreamIo>> streams_;  // streams being served
+  ClientAddresses addresses_;  // the client's, or those its PROXY header named
   std::string source_;
   std::uint64_t source_hash_ = 0;
   std::optional<http::ForwardingElements> forwarding_;
@@ -499,11 +509,14 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
 
 template <class ClientStream>
 void start_h2_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, ClientStream client,
-                      std::string_view received) {
+                      std::string_view received, std::optional<ClientAddresses> origin) {
   auto session = std::make_shared<H2Session<ClientStream>>(worker, std::move(listener), std::move(client));
-  session->start(received);
+  session->start(received, std::move(origin));
 }
 
-template void start_h2_session<tcp::socket>(Worker&, std::shared_ptr<ListenerRuntime>, tcp::socket, std::string_view);
+template void start_h2_session<tcp::socket>(Worker&, std::shared_ptr<ListenerRuntime>, tcp::socket, std::string_view,
+                                             std::optional<ClientAddresses>);
+template void start_h2_session<TlsStream>(Worker&, std::shared_ptr<ListenerRuntime>, TlsStream, std::string_view,
+                                          std::optional<ClientAddresses>);
 
 }  // namespace tandem::lb

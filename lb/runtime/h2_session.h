@@ -13,19 +13,22 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "lb/runtime/asio_aliases.h"
 #include "lb/runtime/generation.h"
+#include "lb/runtime/sessions.h"
 #include "lb/runtime/worker.h"
 
 namespace tandem::lb {
 
 // Serves CLIENT as HTTP/2 from now on. RECEIVED: the bytes already read (the
-// preface, at least its start), fed to the codec first. SOURCE: the client's
-// address as text.
+// preface, at least its start; nothing over TLS, where ALPN chose HTTP/2),
+// fed to the codec first. ORIGIN: the addresses a trusted PROXY header named
+// (lb/runtime/proxy_accept.h), else the socket's are taken.
 template <class ClientStream>
 void start_h2_session(Worker& worker, std::shared_ptr<ListenerRuntime> listener, ClientStream client,
-                      std::string_view received);
+                      std::string_view received, std::optional<ClientAddresses> origin = std::nullopt);
 
 }  // namespace tandem::lb

@@ -250,7 +250,7 @@ class HttpSession final : public DrainableSession {
     if constexpr (!kTls) {
       if (!why && s.first_ && s.listener_->http2.enabled && h2::starts_h2_preface(s.received())) {
         s.worker_.untrack(&s);  // HTTP/2 by prior knowledge (lb/h2/preface.h): the h2 session takes the socket
-        start_h2_session(s.worker_, s.listener_, std::move(s.client_), s.received());
+        start_h2_session(s.worker_, s.listener_, std::move(s.client_), s.received(), s.addresses_);
         return;
       }
     }

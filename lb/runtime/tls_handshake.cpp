@@ -7,6 +7,7 @@
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
+#include "lb/runtime/h2_session.h"
 #include "lb/runtime/sessions.h"
 #include "lb/runtime/worker.h"
 #include "lb/tls/server_context.h"
@@ -61,6 +62,9 @@ awaitable<void> handshake(Worker& worker, std::shared_ptr<ListenerRuntime> liste
   switch (negotiated(stream)) {
     case tls::AppProtocol::http1:
       start_http_session(worker, std::move(listener), std::move(stream), std::move(origin));
+      break;
+    case tls::AppProtocol::h2:  // offered only when the listener's http2 is on (lb/tls/tls_policy.h)
+      start_h2_session(worker, std::move(listener), std::move(stream), {}, std::move(origin));
       break;
   }
 }

@@ -166,8 +166,13 @@ struct ContextBuilder {
       fail(tls_pos.self(), "no `certificates`: add one { cert_file: \"...\" key_file: \"...\" }");
       return nullptr;
     }
+    const bool http2 = listener.mode() == config::HTTP && config::effective_http2(cluster, listener).enabled;
     for (int i = 0; i < tls.alpn_size(); ++i) {
-      if (!app_protocol(tls.alpn(i))) fail(tls_pos.at("alpn", i), "ALPN protocol '" + tls.alpn(i) + "' is not spoken here (use \"http/1.1\")");
+      if (!app_protocol(tls.alpn(i))) {
+        fail(tls_pos.at("alpn", i), "ALPN protocol '" + tls.alpn(i) + "' is not spoken here (use \"h2\" or \"http/1.1\")");
+      } else if (tls.alpn(i) == "h2" && !http2 && listener.mode() == config::HTTP) {
+        fail(tls_pos.at("alpn", i), "ALPN \"h2\" with http2 disabled: remove it, or remove `http2 { enabled: false }`");
+      }
     }
     if (listener.mode() == config::TCP && tls.alpn_size() > 0) {
       fail(tls_pos.at("alpn"), "a TCP listener does not negotiate ALPN; remove `alpn`");
@@ -185,7 +190,7 @@ struct ContextBuilder {
     if (problems.size() != before) return nullptr;
 
     auto out = std::make_shared<ServerContexts>();
-    out->policy_ = tls_policy(tls);
+    out->policy_ = tls_policy(tls, http2);
     if (!ticket_secrets.empty()) {
       const auto period = tls.ticket_key_period_s() ? tls.ticket_key_period_s() : 3600;
       out->tickets_ = std::make_shared<TicketKeys>(ticket_secrets, std::chrono::seconds(period));

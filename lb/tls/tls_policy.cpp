@@ -4,18 +4,21 @@ namespace tandem::lb::tls {
 
 std::optional<AppProtocol> app_protocol(std::string_view alpn_name) {
   if (alpn_name == "http/1.1") return AppProtocol::http1;
+  if (alpn_name == "h2") return AppProtocol::h2;
   return std::nullopt;
 }
 
-TlsPolicy tls_policy(const config::ListenerTls& tls) {
+TlsPolicy tls_policy(const config::ListenerTls& tls, bool http2) {
   TlsPolicy policy;
   policy.tls13_only = tls.min_version() == config::TLS_1_3;
   policy.ciphers = tls.ciphers().empty() ? std::string(kIntermediateCiphers) : tls.ciphers();
   policy.suites = tls.ciphersuites().empty() ? std::string(kIntermediateSuites) : tls.ciphersuites();
   if (tls.alpn().empty()) {
-    policy.alpn = {"http/1.1"};
+    policy.alpn = http2 ? std::vector<std::string>{"h2", "http/1.1"} : std::vector<std::string>{"http/1.1"};
   } else {
-    policy.alpn.assign(tls.alpn().begin(), tls.alpn().end());
+    for (const auto& name : tls.alpn()) {
+      if (name != "h2" || http2) policy.alpn.push_back(name);
+    }
   }
   for (const auto& name : policy.alpn) {
     policy.alpn_wire.push_back(static_cast<char>(name.size()));

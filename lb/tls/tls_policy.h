@@ -27,9 +27,9 @@ inline constexpr std::string_view kIntermediateSuites =
 inline constexpr std::string_view kIntermediateGroups = "X25519:prime256v1:secp384r1";
 
 // The application protocols a listener can speak after the handshake, by
-// their ALPN names (RFC 7301). The HTTP/2 session adds "h2" here, and the
-// handshake shell dispatches on the negotiated one (lb/runtime/tls_handshake.cpp).
-enum class AppProtocol { http1 };
+// their ALPN names (RFC 7301); the handshake shell dispatches on the
+// negotiated one (lb/runtime/tls_handshake.cpp).
+enum class AppProtocol { http1, h2 };
 std::optional<AppProtocol> app_protocol(std::string_view alpn_name);
 
 struct TlsPolicy {
@@ -40,9 +40,14 @@ struct TlsPolicy {
   std::string alpn_wire;                   // ALPN as OpenSSL takes it: length-prefixed names
 };
 
-// The policy of a listener's `tls` block (defaults filled in). Unknown ALPN
+// The policy of a listener's `tls` block (defaults filled in). HTTP2: the
+// listener serves HTTP/2 (an HTTP listener whose `http2` is enabled); the
+// default ALPN list then offers "h2" first, as nginx and HAProxy do with h2
+// on, so a browser gets HTTP/2 and an HTTP/1.1-only client still gets
+// "http/1.1". Without it "h2" is never offered, even when listed: a client
+// must not be told HTTP/2 and then be answered in HTTP/1.1. Unknown ALPN
 // names are the caller's problem (validate with app_protocol first).
-TlsPolicy tls_policy(const config::ListenerTls& tls);
+TlsPolicy tls_policy(const config::ListenerTls& tls, bool http2);
 
 // The protocol to select from the client's ALPN offer (CLIENT_WIRE, the
 // length-prefixed list of the ClientHello): the first of OURS (in our order
