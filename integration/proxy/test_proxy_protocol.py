@@ -135,7 +135,10 @@ class ProxyProtocolIn(ProxyCase):
             cluster_file.listener("untrusted", "HTTP", "web", accept_proxy={"trusted_sources": ["198.18.0.250"]}),
         ])
         self.p.wait_usable("web")
-        # The harness's start-up probe connected to "pp" and sent nothing: refused and counted.
+        # The harness's start-up probe connected to "pp" and sent nothing: it is
+        # refused and counted once its header timeout (400 ms) ends, which may
+        # be after wait_usable returns.
+        wait_until(lambda: self.refused() >= 1, 5, what="the start-up probe's refusal counted")
         self.baseline = self.refused()
 
     def send(self, data, listener="pp", request=True, timeout=5):
