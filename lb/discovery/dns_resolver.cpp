@@ -47,6 +47,7 @@ struct SrvLookup {
   Target* target;
   DnsRecord record;  // port, priority, weight from the SRV record
   int type;          // ns_t_a or ns_t_aaaa
+  std::string host;  // the SRV target
 };
 
 bool empty_status(int status) { return status == ARES_ENODATA || status == ARES_ENOTFOUND; }
@@ -132,14 +133,12 @@ struct DnsResolver::Impl {
       ares_srv_reply* srv = nullptr;
       status = ares_parse_srv_reply(buf, len, &srv);
       if (status == ARES_SUCCESS) {
-        // Each target's addresses: A and AAAA both, so a dual-stack or
-        // IPv6-only backend is found either way.
+        // Each target's addresses: A first, AAAA when it has none, so a
+        // dual-stack target is one server and an IPv6-only one is found.
         for (auto* r = srv; r; r = r->next) {
-          for (int type : {ns_t_a, ns_t_aaaa}) {
-            auto* lookup = new SrvLookup{&t, DnsRecord{"", r->port, 0, r->priority, r->weight}, type};
-            ++t.pending;
-            ares_query(t.channel, r->host, ns_c_in, type, &Impl::on_address, lookup);
-          }
+          auto* lookup = new SrvLookup{&t, DnsRecord{"", r->port, 0, r->priority, r->weight}, ns_t_a, r->host};
+          ++t.pending;
+          ares_query(t.channel, r->host, ns_c_in, ns_t_a, &Impl::on_address, lookup);
         }
         ares_free_data(srv);
       }
@@ -155,11 +154,17 @@ struct DnsResolver::Impl {
     std::unique_ptr<SrvLookup> lookup(static_cast<SrvLookup*>(arg));
     if (status == ARES_EDESTRUCTION) return;
     auto& t = *lookup->target;
-    if (status == ARES_SUCCESS) {
-      add_addresses(t, buf, len, lookup->type, lookup->record);
-    } else if (!empty_status(status) && t.error.empty()) {
-      t.error = ares_strerror(status);
+    const auto before = t.records.size();
+    if (status == ARES_SUCCESS) add_addresses(t, buf, len, lookup->type, lookup->record);
+    if (t.records.size() == before && lookup->type == ns_t_a) {
+      // No IPv4 address (or the A query failed): try AAAA before judging.
+      lookup->type = ns_t_aaaa;
+      auto* again = lookup.release();
+      ares_query(t.channel, again->host.c_str(), ns_c_in, ns_t_aaaa, &Impl::on_address, again);
+      return;
     }
+    if (t.records.size() == before && status != ARES_SUCCESS && !empty_status(status) && t.error.empty())
+      t.error = lookup->host + ": " + ares_strerror(status);
     finish_one(t);
   }
 
