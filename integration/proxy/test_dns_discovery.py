@@ -154,6 +154,17 @@ class DnsDiscovery(ProxyCase):
         self.assertEqual(load.failures(out), [], load.describe(out))
         self.assertEqual(set(load.by_backend(out)), {"s2", "s3"})
 
+    def test_no_answer_yet_means_503_not_a_crash(self):
+        # Nothing answers on the resolver's port: the pool has no servers yet.
+        dns_port = processes.free_port(RESOLVER_HOST)
+        mark = 0
+        p = self.start_proxy([self.dns_pool(dict(name="web.test", type=Enum("A"), port=80,
+                                                 resolver=f"{RESOLVER_HOST}:{dns_port}", min_ttl_ms=200,
+                                                 timeout_ms=200))])
+        p.proc.wait_for_line(r"dns_kept pool=app name=web.test reason=.* servers=0", 5, since=mark)
+        out = load.Probe(*p.address("web")).run(3)
+        self.assertEqual([o.status for o in out], [503] * 3, load.describe(out))
+
     def test_check_config_points_at_a_bad_dns_block(self):
         p = proxy_lib.Proxy(self.h, [cluster_file.listener("web", "HTTP", "app")],
                             [self.dns_pool(dict(name="web.test", type=Enum("A"), resolver="127.0.0.1:99999",
