@@ -15,7 +15,7 @@
 #include "lb/admin/admin_server.h"
 #include "lb/agent_link/agent_link.h"
 #include "lb/discovery/discovered_cluster.h"
-#include "lb/discovery/dns_resolver.h"
+#include "lb/runtime/dns_resolver.h"
 #include "lb/observe/access_log_settings.h"
 #include "lb/runtime/health_checker.h"
 #include "lb/runtime/worker.h"

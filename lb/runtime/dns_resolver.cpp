@@ -1,4 +1,4 @@
-#include "lb/discovery/dns_resolver.h"
+#include "lb/runtime/dns_resolver.h"
 
 #include <ares.h>
 #include <arpa/inet.h>
