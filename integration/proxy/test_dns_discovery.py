@@ -4,6 +4,7 @@ vanished without failing a request, and keeps its set while DNS is down."""
 
 import os
 import signal
+import sys
 import threading
 import time
 
@@ -80,7 +81,9 @@ class DnsDiscovery(ProxyCase):
             outcome = probe.one()
             self.assertTrue(outcome.ok, outcome)
         self.assertGreater(bs[2].count(), 0, "b3 got no request in 5 s")
-        self.assertLess(time.monotonic() - changed, 2.0, "b3 took longer than 2 s to get traffic")
+        delay = time.monotonic() - changed
+        print(f"dns change to first request on the new server: {delay * 1000:.0f} ms", file=sys.stderr)
+        self.assertLess(delay, 2.0, "b3 took longer than 2 s to get traffic")
 
         # An address removed under keep-alive load: drained, no request fails.
         results, stop = [], threading.Event()
