@@ -379,6 +379,13 @@ struct Proxy::Impl {
   // through the node's agent): persisted first, then applied.
   AdminReply change_servers(const std::string& pool, std::string_view query) {
     if (!server_sets) return AdminReply{503, "text/plain; charset=utf-8", "not started\n"};
+    // A DNS pool's servers are what DNS says (docs/discovery.md "DNS"): a
+    // runtime change would be accepted and then silently overridden.
+    for (const auto& p : server_sets->base().pools())
+      if (p.name() == pool && p.has_dns())
+        return AdminReply{409, "text/plain; charset=utf-8",
+                          "pool '" + pool + "' takes its servers from DNS (" + p.dns().name() +
+                              "): change the DNS records instead\n"};
     auto result = server_sets->change(pool, query);
     if (result.changed) {
       const auto next = adopt(running_cluster());

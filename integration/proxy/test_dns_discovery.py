@@ -146,6 +146,10 @@ class DnsDiscovery(ProxyCase):
         # The priority-1 record is a fallback, not a member; weights come from the records.
         self.assertEqual(p.servers("app")[bs[0].address]["weight"], 30)
         self.assertEqual(p.servers("app")[bs[1].address]["weight"], 10)
+        # lbctl servers add|remove on a DNS pool is refused, not silently overridden.
+        status, body = p.admin_request("POST", "/pools/app/servers?set=x,127.0.0.1:1,1,1")
+        self.assertEqual(status, 409, body)
+        self.assertIn("takes its servers from DNS", body)
 
         # SRV changes need a dnsmasq restart: s1 leaves, s3 is promoted.
         dns.stop()
