@@ -176,7 +176,10 @@ class Checker {
       const auto pos = root_.in("pools", i);
       check_name(pool.name(), names, pos, "pool");
       pool_names_.insert(pool.name());
-      if (pool.servers_size() == 0) fail(pos.self(), "pool '" + pool.name() + "' has no servers");
+      if (pool.servers_size() == 0 && !pool.has_dns()) {
+        fail(pos.self(), "pool '" + pool.name() + "' has no servers (list `servers`, or discover them with `dns { ... }`)");
+      }
+      if (pool.has_dns()) check_dns(pool.dns(), pos.in("dns"), pool.name());
       std::set<std::string> server_names;
       for (int j = 0; j < pool.servers_size(); ++j) {
         const auto& server = pool.servers(j);
@@ -201,6 +204,33 @@ class Checker {
         }
       }
     }
+  }
+
+  // DNS discovery (docs/discovery.md "DNS"): a name to ask, a port for
+  // A/AAAA answers, a resolver address that parses, TTL bounds in order.
+  void check_dns(const PoolDns& dns, const SourcePosition& pos, const std::string& pool) {
+    const std::string who = "pool '" + pool + "': dns ";
+    if (dns.name().empty() || dns.name().size() > 253 || dns.name().find_first_of(" \t\\\"") != std::string::npos) {
+      fail(dns.name().empty() ? pos.self() : pos.at("name"), who + "needs `name: \"HOST\"` (at most 253 characters, no spaces)");
+    }
+    if (dns.type() == PoolDns::SRV) {
+      if (dns.port() != 0) fail(pos.at("port"), who + "port is taken from the SRV records; remove `port`");
+    } else if (dns.port() == 0 || dns.port() > 65535) {
+      fail(dns.port() ? pos.at("port") : pos.self(), who + "A/AAAA needs `port` (1-65535): the servers' port");
+    }
+    if (!dns.resolver().empty()) {
+      std::string error;
+      auto hp = parse_host_port(dns.resolver(), error);
+      if (!hp) fail(pos.at("resolver"), who + "resolver: " + error + " (write \"ip:port\", e.g. \"127.0.0.1:53\")");
+    }
+    const std::uint32_t min_ttl = dns.min_ttl_ms() ? dns.min_ttl_ms() : 1000;
+    const std::uint32_t max_ttl = dns.max_ttl_ms() ? dns.max_ttl_ms() : 300000;
+    if (dns.min_ttl_ms() && dns.min_ttl_ms() < 100) fail(pos.at("min_ttl_ms"), who + "min_ttl_ms must be at least 100");
+    if (max_ttl < min_ttl) {
+      fail(pos.at(dns.max_ttl_ms() ? "max_ttl_ms" : "min_ttl_ms"),
+           who + "max_ttl_ms " + std::to_string(max_ttl) + " is below min_ttl_ms " + std::to_string(min_ttl));
+    }
+    if (dns.timeout_ms() > 60000) fail(pos.at("timeout_ms"), who + "timeout_ms must be at most 60000");
   }
 
   void check_health(const HealthCheck& hc, const SourcePosition& pos, const std::string& pool) {

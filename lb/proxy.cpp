@@ -14,6 +14,8 @@
 #include "config/loader.h"
 #include "lb/admin/admin_server.h"
 #include "lb/agent_link/agent_link.h"
+#include "lb/discovery/discovered_cluster.h"
+#include "lb/runtime/dns_resolver.h"
 #include "lb/observe/access_log_settings.h"
 #include "lb/runtime/health_checker.h"
 #include "lb/runtime/worker.h"
@@ -37,6 +39,9 @@ struct Proxy::Impl {
   std::unique_ptr<AdminServer> admin;
   std::unique_ptr<AgentLink> agent_link;
   std::optional<ServerSetStore> server_sets;  // the file, the overlay, their merge
+  DiscoveredSets discovered;                  // pools' servers from DNS (control thread)
+  std::unique_ptr<DnsResolver> dns;           // its own thread; null when no pool has `dns`
+  std::vector<DnsTarget> dns_targets;         // what it was started with
   tls::TlsLoad current_tls;  // the TLS listeners' contexts, kept across runtime server changes
   // Generations that open connections may still use (keep-alive clients
   // keep the one they started with): a server removed later is retired in
@@ -71,7 +76,7 @@ struct Proxy::Impl {
     std::vector<config::Problem> problems;
     server_sets = ServerSetStore::load(cluster, options.node, options.config_path, problems);
     if (!server_sets) throw std::runtime_error(config::format_problems(problems));
-    auto first = build_generation(server_sets->merged(), options.node, nullptr, 1);
+    auto first = build_generation(running_cluster(), options.node, nullptr, 1);
     attach_tls(*first, current_tls);
     generation = first;
     unsigned count = options.workers ? options.workers : generation->node.workers();
@@ -93,6 +98,7 @@ struct Proxy::Impl {
                                             AdminPolicy(admin_keys(cluster, true), {options.node}));
     }
     health = std::make_unique<HealthChecker>(control, generation);
+    start_dns(cluster);
     start_agent_link();
     for (auto& w : workers) w->start();
     wait_signal();
@@ -101,6 +107,51 @@ struct Proxy::Impl {
     for (const auto& l : generation->listeners) binds += (binds.empty() ? "" : ",") + l->config.name() + "@" + l->bind;
     spdlog::info("ready node={} workers={} listeners={} admin={}", options.node, workers.size(), binds,
                  generation->node.proxy_admin().empty() ? "off" : generation->node.proxy_admin());
+  }
+
+  // The cluster the generations are built from: the file, the runtime
+  // overlay, then the pools' servers from DNS.
+  config::Cluster running_cluster() const { return with_discovered(server_sets->merged(), discovered); }
+
+  // (Re)starts DNS discovery for the pools of CLUSTER with a `dns` block.
+  // Answers arrive on the resolver's thread and are posted here, so the
+  // configuration stays a control-thread affair.
+  void start_dns(const config::Cluster& cluster) {
+    dns.reset();
+    auto targets = DnsResolver::targets_of(cluster);
+    dns_targets = targets;
+    if (targets.empty()) return;
+    for (const auto& t : targets)
+      spdlog::info("dns_discovery pool={} name={} type={} resolver={}", t.pool, t.dns.name(),
+                   config::PoolDns::Type_Name(t.dns.type()), t.dns.resolver().empty() ? "system" : t.dns.resolver());
+    dns = std::make_unique<DnsResolver>(std::move(targets), [this](const std::string& pool, std::vector<DiscoveredServer> set) {
+      asio::post(control, [this, pool, set = std::move(set)]() mutable { adopt_discovered(pool, std::move(set)); });
+    });
+  }
+
+  // POOL's servers changed in DNS: the next generation, as a runtime
+  // server change builds it (added servers in slow start, vanished ones
+  // retired in older generations so their requests finish).
+  void adopt_discovered(const std::string& pool, std::vector<DiscoveredServer> set) {
+    if (draining || !server_sets) return;
+    auto before = with_discovered(server_sets->merged(), discovered);
+    discovered[pool] = std::move(set);
+    auto cluster = running_cluster();
+    std::vector<config::Server> old_servers, new_servers;
+    for (const auto& p : before.pools())
+      if (p.name() == pool) old_servers.assign(p.servers().begin(), p.servers().end());
+    for (const auto& p : cluster.pools())
+      if (p.name() == pool) new_servers.assign(p.servers().begin(), p.servers().end());
+    const auto diff = config::diff_sets(old_servers, new_servers);
+    if (diff.empty()) return;
+    const auto next = adopt(cluster);
+    auto join = [](const std::vector<std::string>& v) {
+      std::string out;
+      for (const auto& n : v) out += (out.empty() ? "" : ",") + n;
+      return out.empty() ? std::string("-") : out;
+    };
+    spdlog::info("dns_set_changed pool={} generation={} added={} removed={} changed={}", pool, next->id,
+                 join(diff.added), join(diff.removed), join(diff.changed));
   }
 
   // The keys TLS session tickets are derived from (lb/tls/ticket_keys.h):
@@ -277,13 +328,31 @@ struct Proxy::Impl {
     }
     current_tls = std::move(tls);
     server_sets = std::move(sets);
-    auto next = adopt(server_sets->merged());
+    forget_undiscovered(discovered, *result.cluster);
+    auto next = adopt(running_cluster());
+    restart_dns_if_changed(*result.cluster);
     configure_access_log(next->cluster, false);
     if (agent_link) agent_link->request_full_resync();  // tables may have been rebuilt
     if (admin)
       if (auto keys = admin_keys(next->cluster, false); !keys.signing.empty()) admin->set_keys(std::move(keys));
     ++reloads;
     spdlog::info("reloaded generation={} listeners={} pools={}", next->id, next->listeners.size(), next->pools.size());
+  }
+
+  // A reload restarts discovery only when a `dns` block changed: an
+  // unchanged one keeps its last good set and its schedule.
+  void restart_dns_if_changed(const config::Cluster& cluster) {
+    const auto now = DnsResolver::targets_of(cluster);
+    bool same = now.size() == dns_targets.size();
+    for (std::size_t i = 0; same && i < now.size(); ++i)
+      same = now[i].pool == dns_targets[i].pool && now[i].dns.SerializeAsString() == dns_targets[i].dns.SerializeAsString();
+    if (same) return;
+    // Pools keep their last good set until the new block answers.
+    try {
+      start_dns(cluster);
+    } catch (const std::exception& e) {
+      spdlog::error("dns_discovery_stopped error=\"{}\"", e.what());
+    }
   }
 
   // Builds the next generation from CLUSTER and moves every worker and the
@@ -310,9 +379,16 @@ struct Proxy::Impl {
   // through the node's agent): persisted first, then applied.
   AdminReply change_servers(const std::string& pool, std::string_view query) {
     if (!server_sets) return AdminReply{503, "text/plain; charset=utf-8", "not started\n"};
+    // A DNS pool's servers are what DNS says (docs/discovery.md "DNS"): a
+    // runtime change would be accepted and then silently overridden.
+    for (const auto& p : server_sets->base().pools())
+      if (p.name() == pool && p.has_dns())
+        return AdminReply{409, "text/plain; charset=utf-8",
+                          "pool '" + pool + "' takes its servers from DNS (" + p.dns().name() +
+                              "): change the DNS records instead\n"};
     auto result = server_sets->change(pool, query);
     if (result.changed) {
-      const auto next = adopt(server_sets->merged());
+      const auto next = adopt(running_cluster());
       spdlog::info("server_set_changed pool={} generation={} {}", pool, next->id,
                    result.body.substr(0, result.body.size() - 1));
     } else if (result.status != 200) {
@@ -352,6 +428,7 @@ struct Proxy::Impl {
   }
 
   void stop() {
+    dns.reset();
     health.reset();
     agent_link.reset();
     if (admin) admin->close();

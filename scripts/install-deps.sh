@@ -13,6 +13,8 @@ PACKAGES=(
   libnl-3-dev libnl-route-3-dev
   # HTTP/2 to clients (lb/h2/), and h2load for its tests and benchmark row
   libnghttp2-dev nghttp2-client
+  # DNS discovery of a pool's servers (lb/discovery/), and the DNS server its tests run
+  libc-ares-dev dnsmasq
   # tests, demo and benchmarks: real clients, peers and network tools
   curl wrk iproute2 iputils-ping tcpdump nftables python3 procps psmisc
   # TLS tests: test certificates made at test time, and s_client for resumption
@@ -44,7 +46,7 @@ if ((${#missing[@]})); then
   apt-get install -y -q --no-install-recommends "${missing[@]}"
   # The Debian packages start their daemons; Tandem's tests and benchmarks
   # start their own copies with their own configs, so the system ones stay off.
-  for svc in haproxy nginx keepalived bird; do
+  for svc in haproxy nginx keepalived bird dnsmasq; do
     systemctl disable --now "$svc" >/dev/null 2>&1 || service "$svc" stop >/dev/null 2>&1 || true
   done
 fi

@@ -1,5 +1,5 @@
-// DNS discovery's decisions for one pool (issue 13 item 2; the resolver
-// shell that asks c-ares and feeds this is not written yet, see
+// DNS discovery's decisions for one pool (issue 13 item 2; the shell that
+// asks c-ares and feeds this is lb/runtime/dns_resolver, see
 // docs/discovery.md "DNS"). Pure: answers and the time in, the set to
 // balance over and when to ask again out.
 //

@@ -94,6 +94,28 @@ BOOST_AUTO_TEST_CASE(bad_addresses_and_ports) {
   BOOST_TEST(contains(p, "'127.0.0.1' has no port"), p);
 }
 
+BOOST_AUTO_TEST_CASE(dns_block_is_checked_where_it_is_written) {
+  const std::string head = R"(
+name: "t"
+nodes { name: "a" address: "198.18.0.1" }
+listeners { name: "web" bind: "127.0.0.1:8080" mode: HTTP pool: "app" }
+)";
+  // A pool with `dns` needs no servers of its own.
+  BOOST_TEST(problems_of(head + R"(pools { name: "app" dns { name: "web.test" type: A port: 80 resolver: "127.0.0.1:53" } })") == "");
+  BOOST_TEST(problems_of(head + R"(pools { name: "app" dns { name: "_http._tcp.web" type: SRV } })") == "");
+  const auto no_port = problems_of(head + "pools { name: \"app\"\n  dns { name: \"web.test\" type: AAAA } }");
+  BOOST_TEST(contains(no_port, "c.conf:6:3: error: pool 'app': dns A/AAAA needs `port`"), no_port);
+  const auto srv_port = problems_of(head + "pools { name: \"app\" dns { type: SRV\n port: 80 } }");
+  BOOST_TEST(contains(srv_port, "dns needs `name"), srv_port);
+  BOOST_TEST(contains(srv_port, "c.conf:6:2: error: pool 'app': dns port is taken from the SRV records"), srv_port);
+  const auto bad = problems_of(head + R"(pools { name: "app" dns { name: "w" port: 80 resolver: "localhost" min_ttl_ms: 50 max_ttl_ms: 10 } })");
+  BOOST_TEST(contains(bad, "dns resolver:"), bad);
+  BOOST_TEST(contains(bad, "min_ttl_ms must be at least 100"), bad);
+  BOOST_TEST(contains(bad, "max_ttl_ms 10 is below min_ttl_ms 50"), bad);
+  // Without dns a pool still needs servers.
+  BOOST_TEST(contains(problems_of(head + R"(pools { name: "app" })"), "has no servers"));
+}
+
 BOOST_AUTO_TEST_CASE(weight_out_of_range) {
   std::string text = kGood;
   text.replace(text.find("weight: 3"), 9, "weight: 0");
