@@ -1,5 +1,7 @@
 """What every proxy test starts from: a harness, backends and one lb-proxy."""
 
+import socket
+import threading
 import unittest
 
 from lib import backend, cluster_file, processes, proxy
@@ -32,3 +34,28 @@ class ProxyCase(unittest.TestCase):
         # Runs before the harness stops it: a crash during the test fails it.
         self.addCleanup(p.assert_survived)
         return p
+
+
+class ThreadedListener:
+    """A loopback TCP listener that hands each connection to self._one(conn)
+    on a thread of its own, until CASE ends. Subclasses set their own fields
+    before calling __init__ (the accept thread starts here)."""
+
+    def __init__(self, case, backlog=64):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(backlog)
+        case.addCleanup(self.sock.close)
+        self.address = "127.0.0.1:%d" % self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, conn):
+        raise NotImplementedError

@@ -16,13 +16,12 @@ import shutil
 import socket
 import struct
 import subprocess
-import threading
 import time
 import unittest
 
 from lib import cluster_file, processes
 from lib.wait import wait_until
-from proxy.common import ProxyCase
+from proxy.common import ProxyCase, ThreadedListener
 
 V2_SIG = b"\r\n\r\n\x00\r\nQUIT\n"
 
@@ -46,7 +45,7 @@ def read_all(sock, timeout=5):
     return data
 
 
-class ProxyHeaderBackend:
+class ProxyHeaderBackend(ThreadedListener):
     """A backend thread that parses the PROXY header starting each connection
     (v1 or v2, minimal) and records it. HTTP: answers each request with
     "<header>|<requests on this connection>" and keeps the connection; TCP:
@@ -55,20 +54,7 @@ class ProxyHeaderBackend:
     def __init__(self, case, http=True):
         self.http = http
         self.connections = []  # one dict per connection: header, requests
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        case.addCleanup(self.sock.close)
-        self.address = "127.0.0.1:%d" % self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+        super().__init__(case)
 
     @staticmethod
     def _read_header(conn, data):

@@ -11,7 +11,6 @@ import os
 import signal
 import socket
 import subprocess
-import threading
 import time
 
 import websockets
@@ -19,7 +18,7 @@ import websockets
 from lib import cluster_file
 from lib.wait import wait_until
 from lib.ws_backend import READY_RE
-from proxy.common import DEFAULTS, ProxyCase
+from proxy.common import DEFAULTS, ProxyCase, ThreadedListener
 
 
 def ws_backends(case, n):
@@ -30,7 +29,7 @@ def ws_backends(case, n):
     return out
 
 
-class RawBackend:
+class RawBackend(ThreadedListener):
     """One-shot scripted HTTP backend in a thread: records each request head
     (and body, by Content-Length) and answers with ANSWER; after a 101 it
     echoes bytes until EOF."""
@@ -38,21 +37,7 @@ class RawBackend:
     def __init__(self, case, answer):
         self.answer = answer
         self.requests = []
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(10)
-        case.addCleanup(self.sock.close)
-        self.address = "127.0.0.1:%d" % self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+        super().__init__(case, backlog=16)
 
     def _one(self, conn):
         conn.settimeout(10)
