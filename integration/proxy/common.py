@@ -59,3 +59,18 @@ class ThreadedListener:
 
     def _one(self, conn):
         raise NotImplementedError
+
+
+def read_until_eof(sock, timeout=5):
+    """Everything SOCK sends until EOF, a reset or TIMEOUT seconds of silence."""
+    sock.settimeout(timeout)
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    return data

@@ -21,7 +21,7 @@ import unittest
 
 from lib import cluster_file, processes
 from lib.wait import wait_until
-from proxy.common import ProxyCase, ThreadedListener
+from proxy.common import ProxyCase, ThreadedListener, read_until_eof
 
 V2_SIG = b"\r\n\r\n\x00\r\nQUIT\n"
 
@@ -29,20 +29,6 @@ V2_SIG = b"\r\n\r\n\x00\r\nQUIT\n"
 def v2_inet(src, sport, dst, dport, command=0x21):
     block = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!HH", sport, dport)
     return V2_SIG + bytes([command, 0x11]) + struct.pack("!H", len(block)) + block
-
-
-def read_all(sock, timeout=5):
-    sock.settimeout(timeout)
-    data = b""
-    try:
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    except (socket.timeout, ConnectionResetError):
-        pass
-    return data
 
 
 class ProxyHeaderBackend(ThreadedListener):
@@ -91,7 +77,7 @@ class ProxyHeaderBackend(ThreadedListener):
             if not self.http:
                 conn.sendall(f"{record['header']}\n".encode())
                 conn.shutdown(socket.SHUT_WR)
-                read_all(conn, 2)
+                read_until_eof(conn, 2)
                 return
             while True:
                 while b"\r\n\r\n" not in data:
@@ -133,7 +119,7 @@ class ProxyProtocolIn(ProxyCase):
         if request:
             data += b"GET /who HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
         s.sendall(data)
-        return read_all(s, timeout)
+        return read_until_eof(s, timeout)
 
     @staticmethod
     def seen_xff(response):
@@ -264,4 +250,4 @@ class ProxyProtocolOut(ProxyCase):
         self.addCleanup(s.close)
         # The address a balancer names in v1 goes on to the backend in v2.
         s.sendall(b"PROXY TCP4 198.18.0.44 198.18.0.100 4444 443\r\n")
-        self.assertEqual(read_all(s), b"v2 198.18.0.44:4444 198.18.0.100:443\n")
+        self.assertEqual(read_until_eof(s), b"v2 198.18.0.44:4444 198.18.0.100:443\n")

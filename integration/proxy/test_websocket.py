@@ -18,7 +18,7 @@ import websockets
 from lib import cluster_file
 from lib.wait import wait_until
 from lib.ws_backend import READY_RE
-from proxy.common import DEFAULTS, ProxyCase, ThreadedListener
+from proxy.common import DEFAULTS, ProxyCase, ThreadedListener, read_until_eof
 
 
 def ws_backends(case, n):
@@ -80,16 +80,7 @@ def exchange(sock, request, timeout=5):
     sock.settimeout(timeout)
     if request:
         sock.sendall(request)
-    data = b""
-    try:
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    except socket.timeout:
-        pass
-    return data
+    return read_until_eof(sock, timeout)
 
 
 def head_fields(head):
