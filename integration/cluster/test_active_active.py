@@ -143,18 +143,7 @@ class ActiveActiveCluster(Cluster):
     def get(self, vip: str, port: int, path: str, cookie: str = "") -> dict[str, str]:
         """GET through vip:port from the client until it answers 200 (20 tries,
         50 ms apart): the response headers."""
-        last: object = None
-        for _ in range(20):
-            try:
-                status, headers, _ = self.topo.http_get(CLIENT_HOST, f"{vip}:{port}", path, 2.0,
-                                                        headers={"Cookie": cookie} if cookie else None)
-                if status == 200:
-                    return headers
-                last = (status, headers)
-            except (OSError, ValueError, IndexError) as e:
-                last = e
-            time.sleep(0.05)
-        raise AssertionError(f"GET {vip}:{port}{path} failed: {last!r}")
+        return self.vip_get_ok(path, port, cookie=cookie, vip=vip)
 
 
 @dataclass

@@ -658,30 +658,30 @@ class Cluster:
             self.topo.run(CLIENT[0], ["ip", "addr", "add", f"{ip}/24", "dev", ifname])
 
     def vip_get(self, path: str = "/", port: int = LISTEN_PORT, source: str | None = None,
-                cookie: str = "", timeout: float = 2.0) -> tuple[int, dict[str, str]]:
-        """GET http://VIP:port/path from the client namespace (bound to
+                cookie: str = "", timeout: float = 2.0, vip: str = VIP) -> tuple[int, dict[str, str]]:
+        """GET http://vip:port/path from the client namespace (bound to
         source, one of the client's addresses, when given; with the Cookie
         header when given): (status, lower-cased response headers). Raises
         OSError (or ValueError on a garbled answer) when it fails."""
-        status, headers, _ = self.topo.http_get(CLIENT[0], f"{VIP}:{port}", path, timeout, source=source,
+        status, headers, _ = self.topo.http_get(CLIENT[0], f"{vip}:{port}", path, timeout, source=source,
                                                 headers={"Cookie": cookie} if cookie else None)
         return status, headers
 
     def vip_get_ok(self, path: str = "/", port: int = LISTEN_PORT, source: str | None = None,
-                   cookie: str = "", attempts: int = 20) -> dict[str, str]:
+                   cookie: str = "", attempts: int = 20, vip: str = VIP) -> dict[str, str]:
         """vip_get until it answers 200 (attempts tries, 50 ms apart): the
         response headers; AssertionError naming the last outcome otherwise."""
         last: object = None
         for _ in range(attempts):
             try:
-                status, headers = self.vip_get(path, port, source, cookie)
+                status, headers = self.vip_get(path, port, source, cookie, vip=vip)
                 if status == 200:
                     return headers
                 last = (status, headers)
             except (OSError, ValueError, IndexError) as e:
                 last = e
             time.sleep(0.05)
-        raise AssertionError(f"GET :{port}{path} from {source} failed: {last!r}")
+        raise AssertionError(f"GET {vip}:{port}{path} from {source} failed: {last!r}")
 
     def stick(self, node: str, pool: str = "web") -> dict[str, str]:
         """key -> server in node's lb-proxy stick table for pool (admin
