@@ -170,6 +170,16 @@ class Process:
         return self.popen.returncode
 
 
+# Signals that mean a process crashed rather than was stopped.
+CRASH_SIGNALS = {signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS, signal.SIGFPE, signal.SIGILL}
+
+
+def is_our_daemon(name: str) -> bool:
+    """NAME (as given to Harness.start) is one of Tandem's own daemons: the
+    proxy tests' "lb-proxy", the cluster's "<host>-proxy" and "<host>-agent"."""
+    return name in ("lb-proxy", "ha-agent") or name.endswith(("-proxy", "-agent"))
+
+
 class Harness:
     """The processes and temporary files of one test.
 
@@ -224,11 +234,21 @@ class Harness:
 
     def cleanup(self):
         # Stop in reverse order: clients and proxies before backends.
+        crashed = []
         for proc in reversed(self.processes):
             try:
-                proc.stop(timeout=5.0)
+                rc = proc.stop(timeout=5.0)
+                if rc is not None and -rc in CRASH_SIGNALS and is_our_daemon(proc.name):
+                    crashed.append(f"{proc.name} pid {proc.pid} died of {signal.Signals(-rc).name}")
             except Exception as e:  # keep cleaning the others
                 sys.stderr.write(f"cleanup: {proc.name} pid {proc.pid}: {e!r}\n")
+        if crashed:
+            # A daemon that crashes on its way out (a use after free at exit)
+            # fails the test that stopped it, whatever the test asserted.
+            for proc in self.processes:
+                sys.stderr.write(proc.tail(40) + "\n")
+            sys.stderr.write(f"logs kept in {self.dir}\n")
+            raise AssertionError("crashed at stop: " + "; ".join(crashed))
         if self._failed() or os.environ.get("TANDEM_KEEP_LOGS"):
             for proc in self.processes:
                 sys.stderr.write(proc.tail(40) + "\n")

@@ -15,6 +15,7 @@ import time
 import unittest
 
 from lib.capture import TCP, UDP, parse_ipv4
+from lib.processes import Harness
 from lib import wire
 from lib.cluster_file import Enum, listener, pool, to_text
 from lib.wait import GiveUp, WaitTimeout, wait_until
@@ -42,6 +43,29 @@ class WaitUntilTest(unittest.TestCase):
         with self.assertRaises(GiveUp):
             wait_until(gone, 5, 0.01)
         self.assertLess(time.monotonic() - t0, 1)
+
+
+class HarnessCleanupTest(unittest.TestCase):
+    # A stand-in daemon that aborts when asked to stop, as lb-proxy did with
+    # a use after free at exit; "ready" says its handler is in place.
+    ABORTS_ON_TERM = ("import os, signal, time\n"
+                      "signal.signal(signal.SIGTERM, lambda *_: os.abort())\n"
+                      "print('ready', flush=True)\n"
+                      "time.sleep(30)\n")
+
+    def start_under_a_scratch_test(self, name):
+        harness = Harness(unittest.TestCase())  # its own cleanup is called here, not registered with us
+        harness.start(name, ["/usr/bin/python3", "-c", self.ABORTS_ON_TERM], ready="ready")
+        return harness
+
+    def test_a_daemon_that_crashes_at_stop_fails_the_cleanup(self):
+        for name in ("lb-proxy", "edge1-agent"):
+            harness = self.start_under_a_scratch_test(name)
+            with self.assertRaisesRegex(AssertionError, rf"crashed at stop: {name} pid \d+ died of SIGABRT"):
+                harness.cleanup()
+
+    def test_a_helper_that_dies_of_a_signal_is_not_our_crash(self):
+        self.start_under_a_scratch_test("backend").cleanup()
 
 
 class ClusterFileTest(unittest.TestCase):
