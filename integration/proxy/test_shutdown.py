@@ -6,7 +6,8 @@ not resumed. Those frames release upstream slots, connection counts and
 pooled buffers as they go, so the shutdown must destroy them while the
 worker's and the control thread's objects they touch still exist. One proxy
 is stopped here holding: an h2 connection with a stream waiting on a slow
-server, a half-sent upload, an HTTP/1.1 request waiting on a slow server,
+server, a half-sent upload, an HTTP/1.1 request waiting on a slow server
+(in plain text and over TLS), a TLS handshake half done,
 an idle keep-alive client with its idle upstream connection in the pool, a
 TCP-mode session, a client queued behind a full listener (max_connections),
 a WebSocket-style tunnel after a 101, and a half-sent admin request. It must
@@ -14,13 +15,15 @@ exit 0 (the harness also fails a crash signal at stop), and every client
 must see its connection closed rather than left hanging."""
 
 import socket
+import ssl
 import struct
 import time
 import unittest
 
 from lib import backend, cluster_file, processes
 from lib.wait import wait_until
-from proxy.common import DEFAULTS, ProxyCase, ThreadedListener, read_until_eof
+from proxy.common import DEFAULTS, ProxyCase, ThreadedListener
+from proxy.test_tls import TestPki
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 # GET /slow with :authority "a": HPACK static-table indexes and two literals.
@@ -30,6 +33,20 @@ GRACE_MS = 600
 
 def frame(ftype, flags, stream, payload=b""):
     return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + struct.pack(">I", stream) + payload
+
+
+def closed_by_peer(sock, timeout=5):
+    """Reads SOCK until the peer closes it (EOF, a reset, a TLS connection
+    cut without close_notify): True; or TIMEOUT seconds pass: False."""
+    sock.settimeout(timeout)
+    try:
+        while sock.recv(65536):
+            pass
+        return True
+    except socket.timeout:
+        return False
+    except OSError:  # ConnectionResetError, ssl.SSLEOFError
+        return True
 
 
 class UpgradingBackend(ThreadedListener):
@@ -63,6 +80,8 @@ class StopWithOpenSessions(ProxyCase):
         web, = self.backends(1, delays=[("/slow", 30.0)])
         echo = backend.Backend(self.h, "echo", tcp_echo=True)
         tunnel_backend = UpgradingBackend(self)
+        pki = TestPki(self.h.path(""))
+        cert, key = pki.leaf("a", ["a.test"])
         defaults = {**DEFAULTS, "timeouts": {**DEFAULTS["timeouts"], "drain_grace_ms": GRACE_MS}}
         self.p = self.start_proxy(
             [cluster_file.pool("app", [web], "ROUND_ROBIN"),
@@ -71,7 +90,9 @@ class StopWithOpenSessions(ProxyCase):
             listeners=[cluster_file.listener("web", "HTTP", "app"),
                        cluster_file.listener("tcp", "TCP", "echo"),
                        cluster_file.listener("full", "HTTP", "app", max_connections=1),
-                       cluster_file.listener("ws", "HTTP", "up")],
+                       cluster_file.listener("ws", "HTTP", "up"),
+                       cluster_file.listener("tls", "HTTP", "app",
+                                             tls={"certificates": [{"cert_file": cert, "key_file": key}]})],
             defaults=defaults, workers=1)
         for pool in ("app", "echo", "up"):
             self.p.wait_usable(pool)
@@ -106,7 +127,20 @@ class StopWithOpenSessions(ProxyCase):
         first = self.connect(self.p.address("full"))
         first.sendall(b"GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
         open_clients["full listener's client"] = first
-        wait_until(lambda: web.inflight() == 3, 10, what="the h2 stream and both slow HTTP/1.1 requests at the backend")
+        # The same over TLS, and a handshake stopped after the ClientHello.
+        context = ssl.create_default_context(cafile=pki.ca)
+        tls = context.wrap_socket(self.connect(self.p.address("tls")), server_hostname="a.test")
+        tls.sendall(b"GET /slow HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        open_clients["request in flight over TLS"] = tls
+        handshake = self.connect(self.p.address("tls"))
+        hello = ssl.MemoryBIO()
+        half = context.wrap_bio(ssl.MemoryBIO(), hello, server_hostname="a.test")
+        with self.assertRaises(ssl.SSLWantReadError):
+            half.do_handshake()
+        handshake.sendall(hello.read())
+        open_clients["half-done TLS handshake"] = handshake
+        wait_until(lambda: web.inflight() == 4, 10,
+                   what="the h2 stream and the three slow HTTP/1.1 requests at the backend")
         queued = self.connect(self.p.address("full"))
         queued.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         # A tunnel after a 101.
@@ -129,12 +163,7 @@ class StopWithOpenSessions(ProxyCase):
         self.assertEqual(rc, 0, self.p.proc.tail())
         self.assertGreaterEqual(took, GRACE_MS / 1000 * 0.8, "exited before the drain grace with sessions open")
         for what, s in open_clients.items():
-            read_until_eof(s, timeout=5)
-            s.settimeout(0.5)
-            try:
-                self.assertEqual(s.recv(1), b"", f"the {what} was left open after the proxy exited")
-            except ConnectionResetError:
-                pass
+            self.assertTrue(closed_by_peer(s), f"the {what} was left open after the proxy exited")
         self.assertFalse(processes.can_connect(*web_address), "the listener outlived the process")
 
 
