@@ -11,6 +11,7 @@
 
 #include "common/address.h"
 #include "common/key_ring.h"
+#include "common/owned_io_context.h"
 #include "config/loader.h"
 #include "lb/admin/admin_server.h"
 #include "lb/agent_link/agent_link.h"
@@ -29,8 +30,17 @@ struct Proxy::Impl {
     signals.add(SIGUSR1);  // reopen the access log (logrotate), as nginx does
   }
 
+  // Handlers still on the control loop at exit (admin connections, health
+  // checks, the agent link) are destroyed while the members they touch
+  // live, before the members go (common/owned_io_context.h). The DNS
+  // resolver's thread posts to the loop: it stops first.
+  ~Impl() {
+    dns.reset();
+    control.destroy_handlers();
+  }
+
   ProxyOptions options;
-  asio::io_context control{1};
+  OwnedIoContext control{1};
   asio::signal_set signals;
   asio::steady_timer tick_timer;
   std::vector<std::unique_ptr<Worker>> workers;

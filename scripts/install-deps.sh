@@ -24,6 +24,8 @@ PACKAGES=(
   # the WebSocket tests: a real client and server (integration/proxy/test_websocket.py)
   python3-websockets
   haproxy nginx-light libnginx-mod-stream keepalived
+  # the memory-error sweep of the daemons under the integration tests (scripts/valgrind-sweep.sh)
+  valgrind
   # benchmark plots (bench/run.sh)
   gnuplot-nox
   # the status page test: a real headless browser

@@ -117,7 +117,11 @@ Agent::Agent(const config::Cluster& cluster, std::string node, KeyRing keys)
   adverts_ = std::make_unique<AdvertExchange>(io_, advert_settings(cluster_, *node_config_, settings_), keys_);
 }
 
-Agent::~Agent() = default;
+Agent::~Agent() {
+  // Every way out of run() has stopped the services (stop_services), the
+  // status page's thread among them, so nothing posts to the loop now.
+  io_.destroy_handlers();
+}
 
 // ------------------------------------------------------------------ start-up
 

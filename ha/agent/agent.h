@@ -24,6 +24,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "common/key_ring.h"
+#include "common/owned_io_context.h"
 #include "config/proto/cluster.pb.h"
 #include "ha/advert/advert_exchange.h"
 #include "ha/announce/route_announcer.h"
@@ -99,7 +100,10 @@ class Agent : private AgentView {
   wire::StatusResponse status() const override;
   const TransitionCounts& transition_counts() const override { return transition_counts_; }
 
-  asio::io_context io_;
+  // Emptied of its handlers first in ~Agent(): the frames of connections
+  // still open at exit (peers, lbctl, the proxy) touch the members below
+  // (common/owned_io_context.h).
+  OwnedIoContext io_;
   const config::Cluster cluster_;
   const std::string node_;
   KeyRing keys_;  // keys_.signing signs adverts; both keys are accepted everywhere

@@ -23,14 +23,14 @@ constexpr std::size_t kMaxFrameFromAgent = 4u << 20;
 AgentLink::AgentLink(asio::io_context& io, std::string socket_path, std::chrono::milliseconds interval,
                      HeartbeatSource source, StickLinkHooks stick)
     : io_(io), path_(std::move(socket_path)), interval_(interval), source_(std::move(source)),
-      stick_(std::move(stick)), running_(std::make_shared<bool>(true)), stick_link_(stick_.batch) {
+      stick_(std::move(stick)), state_(std::make_shared<LoopState>()), stick_link_(stick_.batch) {
   if (stick_.flush.count() <= 0) stick_.flush = std::chrono::milliseconds(20);
   asio::co_spawn(io_, run(), asio::detached);
 }
 
 AgentLink::~AgentLink() { stop(); }
 
-void AgentLink::stop() { *running_ = false; }
+void AgentLink::stop() { state_->running = false; }
 
 awaitable<void> AgentLink::read_loop(local_socket& socket) {
   for (;;) {
@@ -47,7 +47,7 @@ awaitable<void> AgentLink::read_loop(local_socket& socket) {
       role_ = message.role();
     }
     if (message.has_stick() && stick_.apply) {
-      if (stick_link_.incoming(message.stick(), stick_.apply) && wake_) wake_->cancel();  // ack at once
+      if (stick_link_.incoming(message.stick(), stick_.apply) && state_->wake) state_->wake->cancel();  // ack at once
     }
   }
 }
@@ -62,16 +62,19 @@ void AgentLink::stick_frames(std::string& out) {
 }
 
 awaitable<void> AgentLink::send_loop(local_socket& socket, std::uint64_t& sequence) {
-  auto running = running_;
+  auto state = state_;
   asio::steady_timer timer(io_);
   const auto tick = stick_.tables ? std::min(interval_, stick_.flush) : interval_;
   auto next_heartbeat = std::chrono::steady_clock::now();
-  wake_ = &timer;
+  state->wake = &timer;
+  // Runs when the frame ends, also when it is destroyed suspended at exit,
+  // after the link is gone: so it clears the shared state, not a member
+  // (that wrote into freed memory at every stop of a proxy with its agent).
   struct Unwake {
-    asio::steady_timer** wake;
-    ~Unwake() { *wake = nullptr; }
-  } unwake{&wake_};
-  while (*running) {
+    LoopState& state;
+    ~Unwake() { state.wake = nullptr; }
+  } unwake{*state};
+  while (state->running) {
     std::string frames;
     const auto now = std::chrono::steady_clock::now();
     if (const auto acked = stick_link_.take_ack()) {
@@ -97,7 +100,7 @@ awaitable<void> AgentLink::send_loop(local_socket& socket, std::uint64_t& sequen
 }
 
 awaitable<void> AgentLink::run() {
-  auto running = running_;
+  auto state = state_;
   // Retries stay well under the agent's grace for a proxy to (re)connect
   // (ha.proxy.dead_after_ms, 500 ms by default): a restarted agent must hear
   // us before it counts us dead and gives the VIP away. Connecting to a unix
@@ -107,7 +110,7 @@ awaitable<void> AgentLink::run() {
   bool warned = false;
   std::uint64_t sequence = 0;
   asio::steady_timer timer(io_);
-  while (*running) {
+  while (state->running) {
     local_socket socket(io_);
     auto [ec] = co_await socket.async_connect(asio::local::stream_protocol::endpoint(path_), use_nothrow);
     if (ec) {
@@ -132,7 +135,7 @@ awaitable<void> AgentLink::run() {
     }
     boost::system::error_code ignored;
     socket.close(ignored);
-    if (*running) spdlog::warn("agent_link_lost path={} reconnecting=true", path_);
+    if (state->running) spdlog::warn("agent_link_lost path={} reconnecting=true", path_);
   }
 }
 

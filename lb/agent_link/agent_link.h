@@ -69,10 +69,17 @@ class AgentLink {
   std::chrono::milliseconds interval_;
   HeartbeatSource source_;
   StickLinkHooks stick_;
-  std::shared_ptr<bool> running_;
+  // What the link's coroutines touch when their frames end. The frames hold
+  // it, so one destroyed after the link (the control loop's handlers go at
+  // exit, after Proxy's stop() has dropped the link) writes here, never into
+  // the freed link.
+  struct LoopState {
+    bool running = true;
+    asio::steady_timer* wake = nullptr;  // the send loop's timer, to ack at once
+  };
+  std::shared_ptr<LoopState> state_;
   wire::NodeRole role_ = wire::NODE_ROLE_UNSPECIFIED;  // the agent's role as last logged
   StickLink stick_link_;                      // what the stick exchange sends and takes
-  asio::steady_timer* wake_ = nullptr;        // the send loop's timer, to ack at once
 };
 
 }  // namespace tandem::lb

@@ -31,6 +31,10 @@ Worker::Worker(unsigned index, std::string node_name)
 
 Worker::~Worker() {
   stop();
+  // Sessions still open (a drain's grace ran out: a tunnel, an h2
+  // connection, a slow upload) end here, while the upstream pool, the
+  // session registry, the slot timer and the access log they touch live.
+  io_.destroy_handlers();
   access_log_.reset();  // hands its last lines to the writer
 }
 

@@ -15,6 +15,7 @@
 
 #include <boost/intrusive/list.hpp>
 
+#include "common/owned_io_context.h"
 #include "lb/balance/balancer.h"
 #include "lb/runtime/asio_aliases.h"
 #include "lb/runtime/generation.h"
@@ -112,7 +113,9 @@ class Worker {
   // asio::post in apply() and drain(), and io_.stop(), which keep the
   // scheduler's lock; control-thread work runs on its own io_context). So
   // the reactor's per-socket locks are dropped.
-  asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
+  // Emptied of its handlers first in ~Worker(): the frames of sessions still
+  // open at exit touch the members below (see common/owned_io_context.h).
+  OwnedIoContext io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   std::thread thread_;
   std::unique_ptr<observe::AccessLogBuffer> access_log_;  // before io_ goes: its timer is on io_
   std::shared_ptr<const Generation> generation_;
