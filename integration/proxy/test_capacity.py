@@ -2,8 +2,8 @@
 
 File descriptors: lb-proxy raises RLIMIT_NOFILE's soft limit to the hard one
 at start and says so (log line `fd_limit`, /status `fd_limit` and
-`fds_needed`), so 1000 client connections fit under a soft limit of 1024
-that would otherwise stop accept() near 1000; with a hard limit too low for
+`fds_needed`), so 1100 client connections fit under a soft limit of 1024
+that would otherwise stop accept() near 1010; with a hard limit too low for
 max_connections it warns (`fd_limit_short`) and still starts.
 
 Server connection reuse: idle keep-alive connections to a server are kept up
@@ -20,6 +20,9 @@ from lib import cluster_file
 from proxy.common import ProxyCase
 
 RESERVE = 64  # lb/limits/fd_budget.h kReserveDescriptors
+# Client connections held at once: with their proxy's own descriptors, more
+# than a soft limit of 1024 carries (main's lb-proxy stopped accepting near 1010).
+CLIENTS = 1100
 
 
 def http_get(host, port, path, close=True, timeout=10.0):
@@ -43,8 +46,8 @@ class FileDescriptors(ProxyCase):
         super().setUp()
         soft, self.hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         if self.hard < 4096:
-            self.skipTest(f"the hard RLIMIT_NOFILE here is {self.hard}: too low for 1000 connections")
-        if soft < 2200:  # this test's own 1000 client sockets
+            self.skipTest(f"the hard RLIMIT_NOFILE here is {self.hard}: too low for {CLIENTS} connections")
+        if soft < 2400:  # this test's own client sockets
             resource.setrlimit(resource.RLIMIT_NOFILE, (min(self.hard, 4096), self.hard))
         self.b = self.backends(1)[0]
 
@@ -59,7 +62,7 @@ class FileDescriptors(ProxyCase):
         p.wait_usable("app")
         return p
 
-    def test_a_thousand_connections_fit_under_a_soft_limit_of_1024(self):
+    def test_1100_connections_fit_under_a_soft_limit_of_1024(self):
         p = self.start_limited(f"1024:{self.hard}", 2000)
         st = p.status()
         self.assertEqual(st["fd_limit"], self.hard)
@@ -70,17 +73,17 @@ class FileDescriptors(ProxyCase):
         conns = []
         self.addCleanup(lambda: [c.close() for c in conns])
         request = b"GET /held HTTP/1.1\r\nHost: t\r\n\r\n"
-        for i in range(1000):
+        for i in range(CLIENTS):
             s = socket.create_connection((host, port), timeout=5)
             conns.append(s)
             s.sendall(request)
             data = s.recv(4096)
             self.assertTrue(data.startswith(b"HTTP/1.1 200"), f"connection {i + 1}: {data[:40]!r}")
-        self.assertGreaterEqual(p.status()["open_connections"], 1000)
-        # Every one of the 1000 still carries a request.
+        self.assertGreaterEqual(p.status()["open_connections"], CLIENTS)
+        # Every one still carries a request (one at a time: the
+        # backend is a small threaded server).
         for i, s in enumerate(conns):
             s.sendall(request)
-        for i, s in enumerate(conns):
             data = s.recv(4096)
             self.assertTrue(data.startswith(b"HTTP/1.1 200"), f"connection {i + 1}, 2nd request: {data[:40]!r}")
 
@@ -90,7 +93,7 @@ class FileDescriptors(ProxyCase):
         self.assertEqual(st["fd_limit"], 512)
         self.assertEqual(st["fds_needed"], 2 * 1000 + 2 + RESERVE)
         line = p.proc.wait_for_line(r"fd_limit_short .*max_connections cannot be met", 5).string
-        self.assertIn("about 222 client connections", line)  # (512 - 66) / 2
+        self.assertIn("about 223 client connections", line)  # (512 - 66) / 2
         self.assertEqual(http_get(*p.address("web"), "/")[0], 200)
 
 
