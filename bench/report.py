@@ -4,7 +4,7 @@
     bench/report.py --raw DIR --out bench/RESULTS.md --plots bench/plots [--quick]
 
 DIR holds what bench/run.sh collected: proxy-w1.json, proxy-w2.json,
-proxy-c1000.json (bench/proxy_bench.py --json), mem.json and mem-tcp.json
+proxy-c1000.json, proxy-syscalls.json (bench/proxy_bench.py --json), mem.json and mem-tcp.json
 (bench/mem_bench.py), failover.json (bench/failover_bench.py), machine.json
 and load.txt. Any other proxy*.json or mem*.json there (an extra run by hand)
 is rendered too, in a section of its own. A missing file is reported as a
@@ -299,6 +299,7 @@ def main() -> int:
     w1 = load(os.path.join(raw, "proxy-w1.json"))
     w2 = load(os.path.join(raw, "proxy-w2.json"))
     c1000 = load(os.path.join(raw, "proxy-c1000.json"))
+    syscalls = load(os.path.join(raw, "proxy-syscalls.json"))
     mem = load(os.path.join(raw, "mem.json"))
     mem_tcp = load(os.path.join(raw, "mem-tcp.json"))
     fo = load(os.path.join(raw, "failover.json"))
@@ -408,8 +409,10 @@ def main() -> int:
 
     # proxy: the three phases run.sh writes, then any other proxy*.json in DIR
     sections = [(w1, "1 worker, pinned", "latency-w1.png"), (w2, "2 workers, unpinned", "latency-w2.png"),
-                (c1000, "1000 connections, 1 worker, pinned", "latency-c1000.png")]
-    for name in extra_files(raw, "proxy", ("proxy-w1.json", "proxy-w2.json", "proxy-c1000.json")):
+                (c1000, "1000 connections, 1 worker, pinned", "latency-c1000.png"),
+                (syscalls, "system calls per request, 1 worker, pinned", "latency-syscalls.png")]
+    for name in extra_files(raw, "proxy", ("proxy-w1.json", "proxy-w2.json", "proxy-c1000.json",
+                                           "proxy-syscalls.json")):
         sections.append((load(os.path.join(raw, name)), f"{name[:-5]} (extra run)", f"latency-{name[:-5]}.png"))
     for data, label, png_name in sections:
         L += [f"## Proxy: {label}", ""]
