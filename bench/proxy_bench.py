@@ -177,12 +177,13 @@ def tandem_conf(port: int, admin: int, backend: int, workers: int, tcp: bool) ->
         "nodes": [{"name": "bench", "address": "127.0.0.1", "proxy_admin": f"127.0.0.1:{admin}",
                    "workers": workers}],
         "listeners": [listener("fe", "TCP" if tcp else "HTTP", "be", bind=f"127.0.0.1:{port}",
-                               max_connections=30000, forwarded_headers=None if tcp else False)],
+                               max_connections=9900, forwarded_headers=None if tcp else False)],
         "pools": [{"name": "be", "servers": [{"name": "s1", "address": f"127.0.0.1:{backend}"}]}],
     })
 
 
 WRK_LINE = re.compile(r"Requests/sec:\s+([\d.]+)")
+WRK_TOTAL = re.compile(r"(\d+) requests in ")
 PCT_LINE = re.compile(r"^PCT ([\d.]+) ([\d.]+)$", re.M)   # wrk_percentiles.lua, microseconds
 ERR_LINE = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 NON2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
@@ -205,23 +206,95 @@ def run_wrk(port: int, connections: int, duration: int, cpu: str | None, close: 
     m = WRK_LINE.search(out)
     if not m:
         raise RuntimeError("wrk printed no result:\n" + out)
+    total = WRK_TOTAL.search(out)
     pct = {p: float(us) / 1000 for p, us in PCT_LINE.findall(out)}   # "99.9" -> ms
     errs = ERR_LINE.search(out)
     non2xx = NON2XX.search(out)
     return {
         "rps": float(m.group(1)),
+        "requests": int(total.group(1)) if total else None,
         "p50": pct.get("50"), "p99": pct.get("99"), "p99.9": pct.get("99.9"), "pct": pct,
         "errors": sum(map(int, errs.groups())) if errs else 0,
         "non2xx": int(non2xx.group(1)) if non2xx else 0,
     }
 
 
+def process_tree(pid: int) -> list[int]:
+    """PID and its children (nginx's workers; HAProxy and lb-proxy have none)."""
+    return [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                                     text=True).stdout.split()]
+
+
+def cpu_times(pids: list[int]) -> dict:
+    """CPU time of PIDS and all their threads: `run_ns` from every thread's
+    /proc/PID/task/TID/schedstat (nanoseconds on a CPU, user plus kernel),
+    `user_s` and `sys_s` from /proc/PID/stat (clock ticks: coarse, for the split)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    run_ns, user, sys_ = 0, 0, 0
+    for pid in pids:
+        try:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    run_ns += int(f.read().split()[0])
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            user += int(fields[11])
+            sys_ += int(fields[12])
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            pass
+    return {"run_ns": run_ns, "user_s": user / tick, "sys_s": sys_ / tick}
+
+
+class SyscallCount:
+    """`perf stat -e raw_syscalls:sys_enter` attached to PIDS while the load
+    runs: system calls the proxy made (a tracepoint: works without a PMU)."""
+
+    def __init__(self, pids: list[int], seconds: float) -> None:
+        self.proc = subprocess.Popen(
+            ["perf", "stat", "-x,", "-e", "raw_syscalls:sys_enter", "-p", ",".join(map(str, pids)),
+             "--", "sleep", str(seconds)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def result(self) -> int | None:
+        _, err = self.proc.communicate(timeout=60)
+        m = re.search(r"^(\d+),[^,]*,raw_syscalls:sys_enter", err, re.M)
+        return int(m.group(1)) if m else None
+
+
+def tcp_active_opens() -> int:
+    """The kernel's count of connect()s (Tcp ActiveOpens, system-wide)."""
+    with open("/proc/net/snmp") as f:
+        rows = [line.split() for line in f if line.startswith("Tcp:")]
+    return int(rows[1][rows[0].index("ActiveOpens")])
+
+
+def measured_run(pid: int, port: int, connections: int, duration: int, cpu: str | None, close: bool,
+                 threads: int = 1, count_syscalls: bool = False) -> dict:
+    """run_wrk, plus the proxy's CPU per request (user plus kernel, every
+    thread and child) and, with COUNT_SYSCALLS, its system calls per request."""
+    pids = process_tree(pid)
+    counter = SyscallCount(pids, duration) if count_syscalls else None
+    before, opens = cpu_times(pids), tcp_active_opens()
+    res = run_wrk(port, connections, duration, cpu, close, threads)
+    after, opens = cpu_times(pids), tcp_active_opens() - opens
+    n = res.get("requests") or res["rps"] * duration
+    # Connections opened to the backend per request: every connect() on the
+    # machine during the run, less wrk's own (the machine is otherwise quiet
+    # on loopback; other users' connects make this an upper bound).
+    res["upstream_connects_per_req"] = max(0, opens - (n if close else connections)) / n if n else None
+    res["cpu_us_per_req"] = (after["run_ns"] - before["run_ns"]) / 1000 / n if n else None
+    res["user_s"] = after["user_s"] - before["user_s"]
+    res["sys_s"] = after["sys_s"] - before["sys_s"]
+    if counter:
+        calls = counter.result()
+        # perf counts for `duration` seconds, wrk for about as long: per request of that window.
+        res["syscalls_per_req"] = calls / (res["rps"] * duration) if calls is not None and res["rps"] else None
+    return res
+
+
 def rss_kb(pid: int) -> int:
     """Resident memory of PID and its children (nginx and HAProxy may fork)."""
     total = 0
-    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
-                                                     text=True).stdout.split()]
-    for p in pids:
+    for p in process_tree(pid):
         try:
             with open(f"/proc/{p}/status") as f:
                 for line in f:
@@ -236,8 +309,8 @@ def proxy_argv(name: str, tmp: str, lb_proxy: str, port: int, backend: int, work
                tcp: bool) -> list[str]:
     """Writes the proxy's configuration; returns the command that runs it in
     the foreground."""
-    if name == "tandem":
-        path = os.path.join(tmp, "tandem.conf")
+    if name == "tandem" or name.startswith("tandem-"):
+        path = os.path.join(tmp, f"{name}.conf")
         with open(path, "w") as f:
             f.write(tandem_conf(port, free_port(), backend, workers, tcp))
         return [lb_proxy, "--config", path, "--node", "bench", "--log-level", "warn"]
@@ -288,9 +361,30 @@ def main() -> int:
                     help="no taskset: proxy, wrk and backend share every CPU")
     ap.add_argument("--scenarios", default="keepalive,close,large,tcp")
     ap.add_argument("--json", help="write every run's figures here")
+    ap.add_argument("--syscalls", action="store_true",
+                    help="also count the proxy's system calls per request (perf stat tracepoint; "
+                         "slows every proxy a little)")
+    ap.add_argument("--proxies", default=",".join(PROXIES),
+                    help="which proxies (tandem must be one; default all three)")
+    ap.add_argument("--tandem-binary", action="append", default=[], metavar="NAME=PATH",
+                    help="another lb-proxy build measured as proxy NAME beside the others "
+                         "(an A/B in one invocation: --tandem-binary main=/tmp/lb-proxy.main)")
     args = ap.parse_args()
 
     lb_proxy = require_tools(args.build)
+    proxies = [n for n in args.proxies.split(",") if n]
+    binaries: dict[str, str] = {}
+    for spec in args.tandem_binary:
+        label, _, path = spec.partition("=")
+        name = f"tandem-{label}"
+        if not os.access(path, os.X_OK):
+            print(f"--tandem-binary {spec}: {path} is not an executable", file=sys.stderr)
+            return 2
+        binaries[name] = path
+        proxies.append(name)
+    if "tandem" not in proxies:
+        print("--proxies must include tandem", file=sys.stderr)
+        return 2
     proxy_cpu = "0" if args.pin else None
     load_cpu = "1" if args.pin else None
     tmp = tempfile.mkdtemp(prefix="tandem-bench-")
@@ -307,13 +401,14 @@ def main() -> int:
             be = procs.start(["/usr/sbin/nginx", "-c", conf, "-p", tmp], load_cpu, f"{tmp}/backend.log")
             wait_port(backend)
             tcp = scenario == "tcp"
-            results[scenario] = {n: [] for n in PROXIES}
+            results[scenario] = {n: [] for n in proxies}
             for r in range(args.runs):
                 # Rotate the order so no proxy always runs first (or last).
-                order = PROXIES[r % 3:] + PROXIES[:r % 3]
+                k = r % len(proxies)
+                order = proxies[k:] + proxies[:k]
                 for name in order:
                     port = free_port()
-                    argv = proxy_argv(name, tmp, lb_proxy, port, backend, args.workers, tcp)
+                    argv = proxy_argv(name, tmp, binaries.get(name, lb_proxy), port, backend, args.workers, tcp)
                     log = f"{tmp}/{name}-{scenario}.log"
                     proc = procs.start(argv, proxy_cpu, log)
                     try:
@@ -322,12 +417,16 @@ def main() -> int:
                         raise RuntimeError(f"{name} did not start: {e}\n" + open(log).read()[-2000:]) from None
                     close = scenario == "close"
                     run_wrk(port, args.connections, 1, load_cpu, close, args.wrk_threads)  # warm-up
-                    res = run_wrk(port, args.connections, args.duration, load_cpu, close, args.wrk_threads)
+                    res = measured_run(proc.pid, port, args.connections, args.duration, load_cpu, close,
+                                       args.wrk_threads, args.syscalls)
                     res["rss_kb"] = rss_kb(proc.pid)
                     results[scenario][name].append(res)
                     procs.stop(proc)
+                    sc = f" syscalls/req {res['syscalls_per_req']:.2f}" if res.get("syscalls_per_req") else ""
                     print(f"  {scenario} {name} run {r + 1}: {res['rps']:.0f} rps "
-                          f"p99 {res['p99'] or 0:.2f} ms errors {res['errors'] + res['non2xx']}",
+                          f"p99 {res['p99'] or 0:.2f} ms cpu/req {res['cpu_us_per_req'] or 0:.1f} us{sc} "
+                          f"connects/req {res['upstream_connects_per_req'] or 0:.2f} "
+                          f"errors {res['errors'] + res['non2xx']}",
                           file=sys.stderr, flush=True)
             procs.stop(be)
     finally:
@@ -337,13 +436,15 @@ def main() -> int:
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"workers": args.workers, "pinned": args.pin, "connections": args.connections,
+                       "proxies": proxies, "syscalls": args.syscalls,
                        "duration_s": args.duration, "runs": args.runs,
                        "wrk_threads": args.wrk_threads, "results": results}, f, indent=1)
 
     print(f"# proxy benchmark: workers={args.workers} connections={args.connections} "
           f"duration={args.duration}s runs={args.runs} pinned={args.pin}")
     print(f"{'scenario':10} {'proxy':8} {'rps median':>11} {'min':>9} {'max':>9} {'p50 ms':>7} {'p99 ms':>7} "
-          f"{'p99.9':>7} {'max ms':>7} {'errors':>6} {'vs haproxy':>10} {'vs nginx':>8}")
+          f"{'p99.9':>7} {'max ms':>7} {'errors':>6} {'cpu us/req':>10} {'sys/req':>7} {'vs haproxy':>10} "
+          f"{'vs nginx':>8}")
     for scenario, by_proxy in results.items():
         med = {n: statistics.median(r["rps"] for r in runs) for n, runs in by_proxy.items()}
         for name, runs in by_proxy.items():
@@ -351,9 +452,13 @@ def main() -> int:
             errors = sum(r["errors"] + r["non2xx"] for r in runs)
             p = {k: statistics.median(r[k] or 0 for r in runs) for k in ("p50", "p99", "p99.9")}
             worst = max(r["pct"].get("100", 0) for r in runs)  # the slowest request of any run
+            cpu = [r["cpu_us_per_req"] for r in runs if r.get("cpu_us_per_req")]
+            calls = [r["syscalls_per_req"] for r in runs if r.get("syscalls_per_req")]
+            vs = {peer: (f"{med[name] / med[peer]:.2f}" if med.get(peer) else "-") for peer in ("haproxy", "nginx")}
             print(f"{scenario:10} {name:8} {med[name]:11.0f} {min(rps):9.0f} {max(rps):9.0f} "
                   f"{p['p50']:7.2f} {p['p99']:7.2f} {p['p99.9']:7.2f} {worst:7.1f} {errors:6d} "
-                  f"{med[name] / med['haproxy']:10.2f} {med[name] / med['nginx']:8.2f}")
+                  f"{statistics.median(cpu) if cpu else 0:10.1f} {statistics.median(calls) if calls else 0:7.2f} "
+                  f"{vs['haproxy']:>10} {vs['nginx']:>8}")
     return 0
 
 

@@ -3,10 +3,12 @@
 
     bench/report.py --raw DIR --out bench/RESULTS.md --plots bench/plots [--quick]
 
-DIR holds what bench/run.sh collected: proxy-w1.json, proxy-w2.json
-(bench/proxy_bench.py --json), mem.json (bench/mem_bench.py), failover.json
-(bench/failover_bench.py), machine.json and load.txt. A missing file is
-reported as a missing section, not an error. Plots need gnuplot.
+DIR holds what bench/run.sh collected: proxy-w1.json, proxy-w2.json,
+proxy-c1000.json, proxy-syscalls.json (bench/proxy_bench.py --json), mem.json and mem-tcp.json
+(bench/mem_bench.py), failover.json (bench/failover_bench.py), machine.json
+and load.txt. Any other proxy*.json or mem*.json there (an extra run by hand)
+is rendered too, in a section of its own. A missing file is reported as a
+missing section, not an error. Plots need gnuplot.
 """
 
 from __future__ import annotations
@@ -61,24 +63,53 @@ def paired(runs_a, runs_b, key="rps"):
 # ---- proxy -------------------------------------------------------------------------
 
 
+def proxies_of(data) -> list[str]:
+    """The proxies a run measured, in its order (older files: the three)."""
+    names = data.get("proxies")
+    if names:
+        return list(names)
+    first = next(iter(data["results"].values()), {})
+    return [n for n in PROXIES if n in first] + [n for n in first if n not in PROXIES]
+
+
+def has_key(data, key) -> bool:
+    return any(r.get(key) is not None for by in data["results"].values() for runs in by.values() for r in runs)
+
+
 def proxy_table(data) -> list[str]:
+    """req/s with spread, latency (p50, p99, p99.9, the slowest request),
+    errors, and where the run recorded them the proxy's CPU per request
+    (user plus kernel, every thread), its system calls per request and the
+    backend connects per request; ratios to HAProxy and nginx, paired by round."""
     res = data["results"]
-    out = ["| scenario | proxy | req/s median (min–max) | p50 ms | p99 ms | p99.9 ms | errors | "
-           "vs HAProxy (paired min–max) | vs nginx (paired min–max) |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    names = proxies_of(data)
+    peers = [p for p in ("haproxy", "nginx") if p in names]
+    extra = [(k, label, digits) for k, label, digits in
+             (("cpu_us_per_req", "CPU µs/req median (min–max)", 1), ("syscalls_per_req", "syscalls/req", 2),
+              ("upstream_connects_per_req", "backend connects/req", 3)) if has_key(data, k)]
+    head = (["scenario", "proxy", "req/s median (min–max)", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors"]
+            + [label for _, label, _ in extra]
+            + [f"vs {'HAProxy' if p == 'haproxy' else p} (paired min–max)" for p in peers])
+    out = ["| " + " | ".join(head) + " |", "|---|---|" + "---:|" * (len(head) - 2)]
     for sc in SCENARIOS:
         if sc not in res:
             continue
         by = res[sc]
-        rps_med = {n: med(r["rps"] for r in by[n]) for n in PROXIES}
-        for n in PROXIES:
-            runs = by[n]
+        rps_med = {n: med(r["rps"] for r in by[n]) for n in names if n in by}
+        for n in names:
+            runs = by.get(n)
+            if not runs:
+                continue
             errs = sum(r["errors"] + r["non2xx"] for r in runs)
-            cells = [sc, f"**{n}**" if n == "tandem" else n, mmm([r["rps"] for r in runs])]
+            cells = [sc, f"**{n}**" if n.startswith("tandem") else n, mmm([r["rps"] for r in runs])]
             for k in ("p50", "p99", "p99.9"):
                 cells.append(fmt(med(r.get(k) for r in runs), 2))
+            cells.append(fmt(max(((r.get("pct") or {}).get("100") or 0) for r in runs), 1))
             cells.append(str(errs))
-            for peer in ("haproxy", "nginx"):
+            for k, _, digits in extra:
+                values = [r.get(k) for r in runs]
+                cells.append(mmm(values, digits) if k == "cpu_us_per_req" else fmt(med(values), digits))
+            for peer in peers:
                 if n == peer:
                     cells.append("1")
                 else:
@@ -86,6 +117,23 @@ def proxy_table(data) -> list[str]:
                     cells.append(f"{fmt(ratio(rps_med[n], rps_med[peer]), 2)} "
                                  f"({fmt(min(pr), 2)}–{fmt(max(pr), 2)})" if pr else "–")
             out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+def cpu_ratio_lines(data) -> list[str]:
+    """Tandem's CPU per request against HAProxy's, per scenario, paired by round."""
+    if not has_key(data, "cpu_us_per_req") or "haproxy" not in proxies_of(data):
+        return []
+    out = []
+    for sc in SCENARIOS:
+        by = data["results"].get(sc)
+        if not by or "tandem" not in by:
+            continue
+        pr = paired(by["tandem"], by["haproxy"], "cpu_us_per_req")
+        t, h = med(r.get("cpu_us_per_req") for r in by["tandem"]), med(r.get("cpu_us_per_req") for r in by["haproxy"])
+        if pr and t and h:
+            out.append(f"- {sc}: Tandem's CPU per request ×{t / h:.2f} HAProxy's "
+                       f"({t:.1f} vs {h:.1f} µs; per round {min(pr):.2f}–{max(pr):.2f})")
     return out
 
 
@@ -106,9 +154,10 @@ def plot_latency(data, png: str, title: str) -> bool:
               "set grid", "set key top left",
               "set xtics ('50' 2, '90' 10, '99' 100, '99.9' 1000, '99.99' 10000)",
               "set xrange [1.8:12000]"]
+    names = proxies_of(data)
     for sc in scen:
         plots = []
-        for n in PROXIES:
+        for n in names:
             path = f"{base}-{sc}-{n}.dat"
             with open(path, "w") as f:
                 for p in PCTS:
@@ -121,7 +170,7 @@ def plot_latency(data, png: str, title: str) -> bool:
     script.append("unset multiplot")
     ok = subprocess.run(["gnuplot"], input="\n".join(script), text=True, capture_output=True)
     for sc in scen:
-        for n in PROXIES:
+        for n in names:
             try:
                 os.remove(f"{base}-{sc}-{n}.dat")
             except OSError:
@@ -129,6 +178,36 @@ def plot_latency(data, png: str, title: str) -> bool:
     if ok.returncode != 0:
         print("gnuplot:", ok.stderr[-2000:], file=sys.stderr)
     return ok.returncode == 0
+
+
+def extra_files(raw: str, prefix: str, known: tuple[str, ...]) -> list[str]:
+    """PREFIX*.json files in RAW other than KNOWN: runs made by hand."""
+    try:
+        names = sorted(os.listdir(raw))
+    except OSError:
+        return []
+    return [n for n in names if n.startswith(prefix) and n.endswith(".json") and n not in known]
+
+
+def memory_section(mem) -> list[str]:
+    tcp = mem.get("mode") == "tcp"
+    what = ("L4 (TCP mode) client connections, each after one request and response, so each also holds "
+            "a backend connection" if tcp else
+            "client connections (HTTP), each sent one keep-alive request, read its response and then idled")
+    out = [f"{mem['count']:,} {what} (`bench/idle_clients.py`, 1 worker). VmRSS of the proxy "
+           "(with its children: nginx's worker) once all were open, minus its VmRSS after one warm-up "
+           f"request; {mem['runs']} runs per proxy, interleaved.", "",
+           "| proxy | KiB per connection median (min–max) | baseline RSS KiB | RSS with connections KiB "
+           "| connections open | vs HAProxy |", "|---|---:|---:|---:|---:|---:|"]
+    res = mem["results"]
+    hm = med(x["kib_per_conn"] for x in res["haproxy"]) if "haproxy" in res else None
+    for n in [p for p in PROXIES if p in res] + [p for p in res if p not in PROXIES]:
+        rs = res[n]
+        v = med(x["kib_per_conn"] for x in rs)
+        out.append(f"| {'**' + n + '**' if n.startswith('tandem') else n} | {mmm([x['kib_per_conn'] for x in rs], 2)} | "
+                   f"{fmt(med(x['base_kb'] for x in rs))} | {fmt(med(x['loaded_kb'] for x in rs))} | "
+                   f"{fmt(med(x['ok'] for x in rs))} | {fmt(ratio(v, hm), 2)} |")
+    return out + [""]
 
 
 # ---- failover ----------------------------------------------------------------------
@@ -219,7 +298,10 @@ def main() -> int:
     machine = load(os.path.join(raw, "machine.json")) or {}
     w1 = load(os.path.join(raw, "proxy-w1.json"))
     w2 = load(os.path.join(raw, "proxy-w2.json"))
+    c1000 = load(os.path.join(raw, "proxy-c1000.json"))
+    syscalls = load(os.path.join(raw, "proxy-syscalls.json"))
     mem = load(os.path.join(raw, "mem.json"))
+    mem_tcp = load(os.path.join(raw, "mem-tcp.json"))
     fo = load(os.path.join(raw, "failover.json"))
     try:
         with open(os.path.join(raw, "load.txt")) as f:
@@ -264,12 +346,42 @@ def main() -> int:
                        f"{verdict} | Tandem {t_rps:,.0f} req/s vs HAProxy "
                        f"{h_rps:,.0f} (×{t_rps / h_rps:.2f}, per-round {min(pr):.2f}–{max(pr):.2f}); "
                        f"p99 {t99:.2f} ms vs {h99:.2f} ms |")
-    if mem:
-        m = {n: med(x["kib_per_conn"] for x in mem["results"][n]) for n in PROXIES}
+    if c1000:
+        for sc, label in (("keepalive", "HTTP keep-alive"), ("tcp", "TCP mode")):
+            r = c1000["results"].get(sc)
+            if not r or "haproxy" not in r:
+                continue
+            t99, h99 = med(x["p99"] for x in r["tandem"]), med(x["p99"] for x in r["haproxy"])
+            t_rps, h_rps = med(x["rps"] for x in r["tandem"]), med(x["rps"] for x in r["haproxy"])
+            tmax = max((x.get("pct") or {}).get("100") or 0 for x in r["tandem"])
+            hmax = max((x.get("pct") or {}).get("100") or 0 for x in r["haproxy"])
+            tgt.append(f"| p99 at 1000 connections ≤ HAProxy's — {label} | {'met' if t99 <= h99 else '**missed**'} "
+                       f"| p99 {t99:.1f} ms vs {h99:.1f} ms, slowest {tmax:.0f} vs {hmax:.0f} ms; "
+                       f"req/s {t_rps:,.0f} vs {h_rps:,.0f} (×{t_rps / h_rps:.2f}) |")
+    for data, where in ((w1, "wrk -c50, 1 worker"), (c1000, "wrk -c1000, 1 worker")):
+        if not data or not has_key(data, "cpu_us_per_req"):
+            continue
+        for sc, label, bound in (("keepalive", "HTTP keep-alive", 0.8), ("tcp", "TCP mode", 1.0)):
+            r = data["results"].get(sc)
+            if not r or "haproxy" not in r:
+                continue
+            t = med(x.get("cpu_us_per_req") for x in r["tandem"])
+            h = med(x.get("cpu_us_per_req") for x in r["haproxy"])
+            if not t or not h:
+                continue
+            pr = paired(r["tandem"], r["haproxy"], "cpu_us_per_req")
+            tgt.append(f"| CPU per request ≤ {bound:g}× HAProxy's — {label}, {where} | "
+                       f"{'met' if t <= bound * h else '**missed**'} | {t:.1f} µs vs {h:.1f} µs "
+                       f"(×{t / h:.2f}, per round {min(pr):.2f}–{max(pr):.2f}) |")
+    for data, label in ((mem, "memory per idle keep-alive connection ≤ HAProxy's"),
+                        (mem_tcp, "memory per TCP-mode connection ≤ HAProxy's")):
+        if not data:
+            continue
+        m = {n: med(x["kib_per_conn"] for x in data["results"][n]) for n in PROXIES if n in data["results"]}
         ok = m["tandem"] <= m["haproxy"]
-        tgt.append(f"| memory per idle keep-alive connection ≤ HAProxy's | {'met' if ok else '**missed**'} "
+        tgt.append(f"| {label} | {'met' if ok else '**missed**'} "
                    f"| Tandem {m['tandem']:.2f} KiB vs HAProxy {m['haproxy']:.2f} KiB "
-                   f"(×{m['tandem'] / m['haproxy']:.1f}); nginx {m['nginx']:.2f} KiB |")
+                   f"(×{m['tandem'] / m['haproxy']:.1f}); nginx {fmt(m.get('nginx'), 2)} KiB |")
     if fo and "tandem" in fo["systems"] and "keepalived" in fo["systems"]:
         for sc in ("kill9", "linkdown", "graceful"):
             t = fo["systems"]["tandem"]["scenarios"].get(sc)
@@ -295,8 +407,14 @@ def main() -> int:
         L.append("No figures: the run produced none (see the log).")
     L.append("")
 
-    # proxy
-    for data, label in ((w1, "1 worker, pinned"), (w2, "2 workers, unpinned")):
+    # proxy: the three phases run.sh writes, then any other proxy*.json in DIR
+    sections = [(w1, "1 worker, pinned", "latency-w1.png"), (w2, "2 workers, unpinned", "latency-w2.png"),
+                (c1000, "1000 connections, 1 worker, pinned", "latency-c1000.png"),
+                (syscalls, "system calls per request, 1 worker, pinned", "latency-syscalls.png")]
+    for name in extra_files(raw, "proxy", ("proxy-w1.json", "proxy-w2.json", "proxy-c1000.json",
+                                           "proxy-syscalls.json")):
+        sections.append((load(os.path.join(raw, name)), f"{name[:-5]} (extra run)", f"latency-{name[:-5]}.png"))
+    for data, label, png_name in sections:
         L += [f"## Proxy: {label}", ""]
         if not data:
             L += ["Not measured in this run (the phase failed or was skipped; see run.log).", ""]
@@ -310,30 +428,29 @@ def main() -> int:
               f"{data['runs']} runs per proxy, interleaved. Latency percentiles: median over the runs "
               "(p99.9 from wrk's Lua `done()` hook). Ratios: of the medians; in brackets the range of "
               "the per-round ratios (run i of one proxy against run i of the other).", ""]
+        if has_key(data, "cpu_us_per_req"):
+            L += ["CPU per request: the proxy's time on a CPU (user plus kernel, every thread and child, "
+                  "from /proc/PID/task/*/schedstat) over the measured run, divided by the requests wrk "
+                  "completed. Backend connects per request: the kernel's TCP ActiveOpens during the run "
+                  "less wrk's own connections (system-wide, so an upper bound)."
+                  + (" System calls per request: `perf stat -e raw_syscalls:sys_enter -p PID` over the "
+                     "run." if data.get("syscalls") else ""), ""]
         L += proxy_table(data) + [""]
-        png = os.path.join(args.plots, f"latency-w{data['workers']}.png")
+        cpu = cpu_ratio_lines(data)
+        if cpu:
+            L += cpu + [""]
+        png = os.path.join(args.plots, png_name)
         if plot_latency(data, png, f"Latency by percentile, {label} (median of {data['runs']} runs)"):
             L += [f"![latency distribution, {label}]({rel_plots}/{os.path.basename(png)})", ""]
 
-    # memory
-    L += ["## Memory: idle keep-alive client connections", ""]
-    if mem:
-        L += [f"{mem['count']:,} client connections to each proxy (1 worker, HTTP), each sent one keep-alive "
-              "request, read its response and then idled (`bench/idle_clients.py`). VmRSS of the proxy "
-              "(with its children: nginx's worker) once all were open, minus its VmRSS after one warm-up "
-              f"request; {mem['runs']} runs per proxy, interleaved.", "",
-              "| proxy | KiB per idle connection median (min–max) | baseline RSS KiB | RSS with connections KiB "
-              "| connections open | vs HAProxy |", "|---|---:|---:|---:|---:|---:|"]
-        hm = med(x["kib_per_conn"] for x in mem["results"]["haproxy"])
-        for n in PROXIES:
-            rs = mem["results"][n]
-            v = med(x["kib_per_conn"] for x in rs)
-            L.append(f"| {'**tandem**' if n == 'tandem' else n} | {mmm([x['kib_per_conn'] for x in rs], 2)} | "
-                     f"{fmt(med(x['base_kb'] for x in rs))} | {fmt(med(x['loaded_kb'] for x in rs))} | "
-                     f"{fmt(med(x['ok'] for x in rs))} | {fmt(ratio(v, hm), 2)} |")
-        L.append("")
-    else:
-        L += ["Not measured in this run.", ""]
+    # memory: HTTP and TCP mode, then any other mem*.json
+    mem_sections = [(mem, "Memory: idle keep-alive client connections"),
+                    (mem_tcp, "Memory: idle TCP-mode connections")]
+    for name in extra_files(raw, "mem", ("mem.json", "mem-tcp.json")):
+        mem_sections.append((load(os.path.join(raw, name)), f"Memory: {name[:-5]} (extra run)"))
+    for data, title in mem_sections:
+        L += [f"## {title}", ""]
+        L += memory_section(data) if data else ["Not measured in this run.", ""]
 
     # failover
     L += ["## Failover: Tandem's ha-agent vs keepalived", ""]
@@ -397,7 +514,7 @@ def main() -> int:
           "- **Fairness.** Same worker count, keep-alive to the backend (HAProxy `http-reuse always`, "
           "nginx `keepalive 256`, lb-proxy's pool), no access logs; lb-proxy's forwarded headers "
           "off (the peers add none by default). HAProxy `maxconn 9900` (its FD budget under the "
-          "20,000 hard limit), nginx `worker_connections 30000`, lb-proxy `max_connections 30000`.",
+          "20,000 hard limit), nginx `worker_connections 30000`, lb-proxy `max_connections 9900` (as HAProxy).",
           ""]
     notes = os.path.join(raw, "notes.md")
     if os.path.exists(notes):

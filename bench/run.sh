@@ -123,6 +123,10 @@ if [[ ,$ONLY, == *,proxy,* ]]; then
   run_phase "proxy 1000 connections" 1500 python3 "$HERE/proxy_bench.py" --build "$BUILD" \
     --runs "$RUNS" --duration "$DURATION" --workers 1 --connections 1000 --scenarios keepalive,tcp \
     --json "$OUT/proxy-c1000.json"
+  # System calls per request (perf's raw_syscalls tracepoint slows every proxy a little, so apart).
+  run_phase "proxy syscalls" 900 python3 "$HERE/proxy_bench.py" --build "$BUILD" \
+    --runs 3 --duration "$DURATION" --workers 1 --scenarios keepalive,tcp --syscalls \
+    --json "$OUT/proxy-syscalls.json"
 fi
 if [[ ,$ONLY, == *,mem,* ]]; then
   run_phase "memory" 600 python3 "$HERE/mem_bench.py" --build "$BUILD" --count "$MEM_COUNT" \

@@ -52,6 +52,11 @@ std::uint32_t effective_max_connections(const Cluster& cluster, const Listener& 
 
 inline std::uint32_t server_weight(const Server& s) { return s.has_weight() ? s.weight() : 1; }
 inline std::uint32_t pool_retries(const Pool& p) { return p.has_retries() ? p.retries() : 2; }
+// Idle connections kept per server per worker (Pool.max_idle_per_server); 0 = no reuse.
+inline constexpr std::uint32_t kDefaultMaxIdlePerServer = 1024;
+inline std::uint32_t pool_max_idle_per_server(const Pool& p) {
+  return p.has_max_idle_per_server() ? p.max_idle_per_server() : kDefaultMaxIdlePerServer;
+}
 
 struct EffectiveHealthCheck {
   bool enabled = false;

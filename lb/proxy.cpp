@@ -1,10 +1,15 @@
 #include "lb/proxy.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <stdexcept>
 #include <thread>
+
+#include <sys/resource.h>
 
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
@@ -16,6 +21,7 @@
 #include "lb/admin/admin_server.h"
 #include "lb/agent_link/agent_link.h"
 #include "lb/discovery/discovered_cluster.h"
+#include "lb/limits/fd_budget.h"
 #include "lb/runtime/dns_resolver.h"
 #include "lb/observe/access_log_settings.h"
 #include "lb/runtime/health_checker.h"
@@ -63,12 +69,15 @@ struct Proxy::Impl {
   std::uint64_t reload_failures = 0;
   bool draining = false;
   int exit_code = 0;
+  limits::FdLimitPlan fd_limit;  // what the start did with RLIMIT_NOFILE
 
   ProcessFacts facts() const {
     ProcessFacts f;
     f.node = options.node;
     f.workers = static_cast<unsigned>(workers.size());
     for (const auto& w : workers) f.open_connections += w->open_sessions();
+    f.fd_limit = fd_limit.soft;
+    f.fds_needed = fd_limit.needed;
     f.reloads = reloads;
     f.reload_failures = reload_failures;
     f.draining = draining;
@@ -92,6 +101,7 @@ struct Proxy::Impl {
     unsigned count = options.workers ? options.workers : generation->node.workers();
     if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
     configure_access_log(generation->cluster, true);
+    raise_fd_limit(*generation, count);
     for (unsigned i = 0; i < count; ++i) {
       workers.push_back(std::make_unique<Worker>(i, options.node));
       workers.back()->open(generation);
@@ -117,6 +127,36 @@ struct Proxy::Impl {
     for (const auto& l : generation->listeners) binds += (binds.empty() ? "" : ",") + l->config.name() + "@" + l->bind;
     spdlog::info("ready node={} workers={} listeners={} admin={}", options.node, workers.size(), binds,
                  generation->node.proxy_admin().empty() ? "off" : generation->node.proxy_admin());
+  }
+
+  // RLIMIT_NOFILE: the soft limit up to the hard one, before any listener
+  // opens (a default soft 1024 holds about 500 proxied connections).
+  void raise_fd_limit(const Generation& gen, unsigned worker_count) {
+    limits::FdDemand demand;
+    demand.workers = worker_count;
+    for (const auto& l : gen.listeners) demand.listener_max_connections.push_back(l->max_connections);
+    for (const auto& p : gen.pools) demand.servers += p->servers().size();
+    rlimit now{};
+    ::getrlimit(RLIMIT_NOFILE, &now);
+    std::uint64_t nr_open = 1048576;  // the kernel's default fs.nr_open
+    if (std::ifstream f("/proc/sys/fs/nr_open"); f) f >> nr_open;
+    const auto as_u64 = [](rlim_t v) { return v == RLIM_INFINITY ? limits::kUnlimited : std::uint64_t{v}; };
+    fd_limit = limits::plan_fd_limit(demand, as_u64(now.rlim_cur), as_u64(now.rlim_max), nr_open);
+    if (fd_limit.raise()) {
+      rlimit raised = now;
+      raised.rlim_cur = static_cast<rlim_t>(fd_limit.soft);
+      if (::setrlimit(RLIMIT_NOFILE, &raised) != 0) {
+        spdlog::warn("fd_limit_not_raised soft={} wanted={} error=\"{}\"", fd_limit.soft_before, fd_limit.soft,
+                     std::strerror(errno));
+        fd_limit.soft = fd_limit.soft_before;
+        fd_limit.enough = fd_limit.soft >= fd_limit.needed;
+        fd_limit.connections = limits::connections_within(fd_limit.soft, demand);
+      }
+    }
+    spdlog::info("fd_limit soft={} was={} hard={} needed={} connections={}", fd_limit.soft, fd_limit.soft_before,
+                 fd_limit.hard == limits::kUnlimited ? std::string("unlimited") : std::to_string(fd_limit.hard),
+                 fd_limit.needed, fd_limit.connections);
+    if (!fd_limit.enough) spdlog::warn("fd_limit_short {}", fd_limit.shortfall());
   }
 
   // The cluster the generations are built from: the file, the runtime

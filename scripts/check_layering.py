@@ -25,7 +25,7 @@ TOPS = {
     "ctl": {"common", "config", "ctl"},
 }
 # Folders (and their subfolders) that hold only decisions.
-PURE = ["lb/balance", "lb/health", "lb/http", "lb/h2", "lb/proxy_protocol", "lb/route", "lb/discovery", "ha/failover",
+PURE = ["lb/balance", "lb/limits", "lb/health", "lb/http", "lb/h2", "lb/proxy_protocol", "lb/route", "lb/discovery", "ha/failover",
         "common/stick", "config/server_set"]
 RUNTIME = ["lb/runtime/", "ha/agent/"]
 ENTRY_POINTS = {"lb/main.cpp", "ha/main.cpp"}

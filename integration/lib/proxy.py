@@ -113,6 +113,7 @@ class Proxy:
             with open(self.key_path, "rb") as f:
                 self.key = f.read().strip()
         self.proc = None
+        self.launcher = []  # a command lb-proxy runs under, e.g. ["prlimit", "--nofile=1024:1024", "--"]
         self.exit_expected = False  # set by terminate()/stop(); see assert_survived
 
     @staticmethod
@@ -158,7 +159,7 @@ class Proxy:
         """Writes the config, starts lb-proxy, awaits /status and every listener."""
         self.harness.write("lb.conf", self.render())
         self.proc = self.harness.start(
-            "lb-proxy", [require_binary("proxy"), "--config", self.config_path, "--node", self.node,
+            "lb-proxy", self.launcher + [require_binary("proxy"), "--config", self.config_path, "--node", self.node,
                          "--log-level", self.log_level])
 
         def up():

@@ -16,6 +16,8 @@ struct ProcessFacts {
   std::string node;
   unsigned workers = 0;
   std::size_t open_connections = 0;
+  std::uint64_t fd_limit = 0;     // RLIMIT_NOFILE's soft limit (lb/limits/fd_budget.h)
+  std::uint64_t fds_needed = 0;   // what the listeners' max_connections need
   std::uint64_t reloads = 0;
   std::uint64_t reload_failures = 0;
   bool draining = false;

@@ -65,6 +65,8 @@ std::string status_json(const wire::ProxyStatusReport& report) {
   root["generation"] = report.generation();
   root["draining"] = report.draining();
   root["open_connections"] = report.open_connections();
+  root["fd_limit"] = report.fd_limit();
+  root["fds_needed"] = report.fds_needed();
   json::array listeners;
   for (const auto& l : report.listeners()) listeners.push_back(listener_json(l));
   root["listeners"] = std::move(listeners);

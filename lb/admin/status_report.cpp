@@ -70,6 +70,8 @@ wire::ProxyStatusReport status_report(const Generation& gen, const ProcessFacts&
   out.set_generation(gen.id);
   out.set_draining(facts.draining);
   out.set_open_connections(facts.open_connections);
+  out.set_fd_limit(facts.fd_limit);
+  out.set_fds_needed(facts.fds_needed);
   for (const auto& l : gen.listeners) add_listener(*l, out);
   for (const auto& p : gen.pools) add_pool(*p, now, facts, out);
   return out;

@@ -389,7 +389,7 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
     // A connection that began with a PROXY header is never pooled (proxy_send.h).
     if (keep_server && complete && parser->is_done() && response_buffer.size() == 0 && worker_.is_current(&pool) &&
         server.send_proxy == config::SEND_PROXY_NONE) {
-      worker_.upstreams().give(&server, std::move(io.server), Clock::now());
+      worker_.upstreams().give(&server, std::move(io.server), Clock::now(), listener_->timeouts.server_idle);
     }
   }
 

@@ -589,7 +589,7 @@ class HttpSession final : public DrainableSession {
       return false;
     }
     if (ctx.keep_server && !ctx.upstream->private_to_client && relayed.complete && ctx.up_spare.get().size() == 0 && worker_.is_current(&ctx.pool)) {
-      worker_.upstreams().give(&server, std::move(server_), Clock::now());
+      worker_.upstreams().give(&server, std::move(server_), now, listener_->timeouts.server_idle);
     }
     return ctx.keep_client;
   }

@@ -36,6 +36,7 @@ PoolRuntime::PoolRuntime(const config::Pool& cfg, const std::string& node_name)
     servers_.push_back(std::make_unique<ServerRuntime>(s, passive_));
     servers_.back()->send_proxy = s.send_proxy() != config::SEND_PROXY_NONE ? s.send_proxy() : cfg.send_proxy();
     sends_proxy_ = sends_proxy_ || servers_.back()->send_proxy != config::SEND_PROXY_NONE;
+    servers_.back()->max_idle = config::pool_max_idle_per_server(cfg);
   }
   was_ejected_.assign(servers_.size(), false);
   ramping_.assign(servers_.size(), false);

@@ -51,6 +51,7 @@ struct ServerRuntime {
   const boost::asio::ip::tcp::endpoint endpoint;
   const std::uint32_t weight;
   config::SendProxy send_proxy = config::SEND_PROXY_NONE;  // the server's, else the pool's (set once, at build)
+  std::uint32_t max_idle = config::kDefaultMaxIdlePerServer;  // idle connections kept per worker (set once, at build)
 
   std::atomic<int> admin_state;              // config::ServerState
   std::atomic<bool> healthy{true};           // verdict of active checks

@@ -1,5 +1,7 @@
 #include "lb/runtime/upstream_pool.h"
 
+#include <algorithm>
+
 #include <sys/socket.h>
 
 namespace tandem::lb {
@@ -27,7 +29,8 @@ boost::asio::ip::tcp::socket UpstreamPool::take(const ServerRuntime* server, std
       list.pop_back();
       const auto idle_for = now - idle.since;
       const bool probe = !replayable || idle_for >= kFreshIdle;
-      if (idle_for < max_idle && (!probe || still_open(idle.socket))) return std::move(idle.socket);
+      if (idle_for < max_idle && now < idle.expires && (!probe || still_open(idle.socket)))
+        return std::move(idle.socket);
       boost::system::error_code ignored;
       idle.socket.close(ignored);
     }
@@ -36,20 +39,39 @@ boost::asio::ip::tcp::socket UpstreamPool::take(const ServerRuntime* server, std
 }
 
 void UpstreamPool::give(const ServerRuntime* server, boost::asio::ip::tcp::socket socket,
-                        std::chrono::steady_clock::time_point now) {
-  auto& list = idle_[server];
-  if (list.size() >= kMaxIdlePerServer) {
+                        std::chrono::steady_clock::time_point now, std::chrono::milliseconds keep_for) {
+  if (server->max_idle == 0 || keep_for <= std::chrono::milliseconds::zero()) {
     boost::system::error_code ignored;
     socket.close(ignored);
     return;
   }
-  list.push_back({std::move(socket), now});
+  auto& list = idle_[server];
+  if (list.size() >= server->max_idle) {
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  list.push_back({std::move(socket), now, now + keep_for});
+}
+
+std::size_t UpstreamPool::close_expired(std::chrono::steady_clock::time_point now) {
+  std::size_t closed = 0;
+  for (auto& [server, list] : idle_) {
+    // Closing is the sockets' destructors; the rest keep their LIFO order.
+    closed += std::erase_if(list, [now](const Idle& idle) { return idle.expires <= now; });
+  }
+  return closed;
 }
 
 std::size_t UpstreamPool::size() const {
   std::size_t n = 0;
   for (const auto& [server, list] : idle_) n += list.size();
   return n;
+}
+
+std::size_t UpstreamPool::size(const ServerRuntime* server) const {
+  auto it = idle_.find(server);
+  return it == idle_.end() ? 0 : it->second.size();
 }
 
 }  // namespace tandem::lb

@@ -14,9 +14,6 @@ namespace tandem::lb {
 
 class UpstreamPool {
  public:
-  // At most this many idle connections are kept per server.
-  static constexpr std::size_t kMaxIdlePerServer = 64;
-
   // A connection idle for less than this is taken without a liveness probe
   // when the caller can replay its request: servers close idle connections
   // after seconds, not milliseconds, and one that did anyway is found dead
@@ -31,9 +28,17 @@ class UpstreamPool {
                                     std::chrono::milliseconds max_idle, bool replayable,
                                     boost::asio::any_io_executor executor);
 
-  // Keeps SOCKET for reuse (or closes it when the pool for SERVER is full).
+  // Keeps SOCKET for reuse until NOW + KEEP_FOR, or closes it when SERVER
+  // already has server->max_idle idle connections on this worker (0: never
+  // pooled). Keeping up to the number of requests a worker has in flight
+  // is what spares a busy proxy a connect per request.
   void give(const ServerRuntime* server, boost::asio::ip::tcp::socket socket,
-            std::chrono::steady_clock::time_point now);
+            std::chrono::steady_clock::time_point now, std::chrono::milliseconds keep_for);
+
+  // Closes every idle connection kept past its time (the worker calls this
+  // periodically, so a burst's surplus does not hold descriptors and server
+  // slots until the next take reaches it). Returns how many it closed.
+  std::size_t close_expired(std::chrono::steady_clock::time_point now);
 
   // Drops every connection to servers not in KEEP (after a reload).
   template <class Pred>
@@ -45,11 +50,14 @@ class UpstreamPool {
 
   void clear() { idle_.clear(); }
   std::size_t size() const;
+  // Idle connections to SERVER on this worker.
+  std::size_t size(const ServerRuntime* server) const;
 
  private:
   struct Idle {
     boost::asio::ip::tcp::socket socket;
     std::chrono::steady_clock::time_point since;
+    std::chrono::steady_clock::time_point expires;
   };
   std::unordered_map<const ServerRuntime*, std::vector<Idle>> idle_;
 };

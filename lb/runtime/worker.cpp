@@ -27,7 +27,7 @@ struct Worker::Acceptor {
 };
 
 Worker::Worker(unsigned index, std::string node_name)
-    : index_(index), node_name_(std::move(node_name)), rng_(0x7A6DE3ULL + index), slot_freed_(io_) {}
+    : index_(index), node_name_(std::move(node_name)), rng_(0x7A6DE3ULL + index), slot_freed_(io_), idle_sweep_(io_) {}
 
 Worker::~Worker() {
   stop();
@@ -82,6 +82,7 @@ void Worker::start() {
   // take MSG_NOSIGNAL: a client that resets mid-body must cost an EPIPE,
   // not the process (HAProxy ignores SIGPIPE likewise).
   std::signal(SIGPIPE, SIG_IGN);
+  sweep_idle_upstreams();
   thread_ = std::thread([this] {
     observe::set_histogram_shard(index_);  // this worker's own histogram counters
     try {
@@ -160,6 +161,16 @@ void Worker::stop() {
   if (!thread_.joinable()) return;
   io_.stop();
   thread_.join();
+}
+
+void Worker::sweep_idle_upstreams() {
+  // Once a second: an idle connection outlives server_idle_ms by at most that.
+  idle_sweep_.expires_after(std::chrono::seconds(1));
+  idle_sweep_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    upstreams_.close_expired(Clock::now());
+    sweep_idle_upstreams();
+  });
 }
 
 void Worker::connection_closed() {

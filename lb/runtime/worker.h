@@ -129,6 +129,9 @@ class Worker {
                          boost::intrusive::constant_time_size<false>>
       sessions_;
   asio::steady_timer slot_freed_;
+  // Closes idle upstream connections kept past timeouts.server_idle_ms.
+  asio::steady_timer idle_sweep_;
+  void sweep_idle_upstreams();
   unsigned accept_paused_ = 0;  // accept loops waiting on slot_freed_
   bool draining_ = false;
   std::atomic<std::size_t> open_sessions_{0};

@@ -103,6 +103,7 @@ BOOST_AUTO_TEST_CASE(the_json_keeps_its_keys_and_spellings) {
   p->set_stick_entries(0);
   BOOST_TEST(status_json(r) ==
              R"({"node":"edge1","cluster":"c","workers":2,"generation":3,"draining":false,"open_connections":1,)"
+             R"("fd_limit":0,"fds_needed":0,)"
              R"("listeners":[{"name":"web","bind":"0.0.0.0:80","mode":"HTTP","pool":"app","active":2,"requests":10,)"
              R"("max_connections":100}],"pools":[{"name":"app","algorithm":"ROUND_ROBIN","servers_up":0,)"
              R"("panic":false,"servers":[{"name":"a","address":"10.0.0.1:80","weight":1,"admin_state":"MAINTENANCE",)"
