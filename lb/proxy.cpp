@@ -194,15 +194,22 @@ struct Proxy::Impl {
     for (const auto& p : cluster.pools())
       if (p.name() == pool) new_servers.assign(p.servers().begin(), p.servers().end());
     const auto diff = config::diff_sets(old_servers, new_servers);
-    if (diff.empty()) return;
+    // etcd also sets a server's state (drain, disabled), which diff_sets
+    // (name, address, weight) does not see.
+    std::vector<std::string> states;
+    for (const auto& n : new_servers)
+      for (const auto& o : old_servers)
+        if (o.name() == n.name() && o.state() != n.state())
+          states.push_back(n.name() + ":" + config::ServerState_Name(n.state()));
+    if (diff.empty() && states.empty()) return;
     const auto next = adopt(cluster);
     auto join = [](const std::vector<std::string>& v) {
       std::string out;
       for (const auto& n : v) out += (out.empty() ? "" : ",") + n;
       return out.empty() ? std::string("-") : out;
     };
-    spdlog::info("{}_set_changed pool={} generation={} added={} removed={} changed={}", source, pool, next->id,
-                 join(diff.added), join(diff.removed), join(diff.changed));
+    spdlog::info("{}_set_changed pool={} generation={} added={} removed={} changed={} states={}", source, pool,
+                 next->id, join(diff.added), join(diff.removed), join(diff.changed), join(states));
   }
 
   // The keys TLS session tickets are derived from (lb/tls/ticket_keys.h):
