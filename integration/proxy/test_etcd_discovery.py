@@ -119,6 +119,7 @@ class EtcdDiscovery(ProxyCase):
         self.assertEqual(facts["refused_keys"], 1)
         self.assertGreater(facts["version"], 0)
         self.assertEqual(facts["digest"], self.set_facts(p2)["digest"])
+        self.assertEqual(p.metrics().value("tandem_discovery_refused_keys", pool="app"), 1)
         out = load.Probe(*p.address("web")).run(30)
         self.assertEqual(load.failures(out), [], load.describe(out))
         self.assertEqual(set(load.by_backend(out)), {"b1", "b2"})
