@@ -142,6 +142,9 @@ std::optional<std::string> base64_decode(std::string_view text) {
       if (d < 0 || pad > 0) return std::nullopt;  // a bad byte, or data after '='
       n = (n << 6) | static_cast<std::uint32_t>(d);
     }
+    // Canonical only: the bits a pad drops must be zero (one spelling per
+    // value, as etcd writes it).
+    if ((pad == 1 && (n & 0xff) != 0) || (pad == 2 && (n & 0xffff) != 0)) return std::nullopt;
     out += static_cast<char>((n >> 16) & 0xff);
     if (pad < 2) out += static_cast<char>((n >> 8) & 0xff);
     if (pad < 1) out += static_cast<char>(n & 0xff);
