@@ -57,7 +57,7 @@ function(tandem_fuzz_targets)
     LIBS tandem_common_proto spdlog::spdlog OpenSSL::Crypto Threads::Threads Boost::headers Boost::json)
   tandem_fuzz_library(tandem_fuzz_config DIRS config config/server_set LIBS tandem_config_proto tandem_fuzz_common)
   tandem_fuzz_library(tandem_fuzz_lb
-    DIRS lb/http lb/h2 lb/health lb/stick lb/balance lb/route lb/admin lb/observe lb/proxy_protocol
+    DIRS lb/http lb/h2 lb/health lb/stick lb/balance lb/route lb/admin lb/observe lb/proxy_protocol lb/discovery
          lb/tls/server_names.cpp lb/tls/tls_policy.cpp
          lb/runtime/generation.cpp lb/runtime/pool_runtime.cpp
     LIBS tandem_fuzz_config tandem_fuzz_common Boost::json PkgConfig::NGHTTP2)

@@ -176,10 +176,15 @@ class Checker {
       const auto pos = root_.in("pools", i);
       check_name(pool.name(), names, pos, "pool");
       pool_names_.insert(pool.name());
-      if (pool.servers_size() == 0 && !pool.has_dns()) {
-        fail(pos.self(), "pool '" + pool.name() + "' has no servers (list `servers`, or discover them with `dns { ... }`)");
+      if (pool.servers_size() == 0 && !pool.has_dns() && !pool.has_etcd()) {
+        fail(pos.self(), "pool '" + pool.name() +
+                             "' has no servers (list `servers`, or discover them with `dns { ... }` or `etcd { ... }`)");
       }
       if (pool.has_dns()) check_dns(pool.dns(), pos.in("dns"), pool.name());
+      if (pool.has_etcd() && pool.has_dns()) {
+        fail(pos.at("etcd"), "pool '" + pool.name() + "' has both `dns` and `etcd`: a pool takes its servers from one source");
+      }
+      if (pool.has_etcd()) check_etcd(pool.etcd(), pos.in("etcd"), pool.name());
       std::set<std::string> server_names;
       for (int j = 0; j < pool.servers_size(); ++j) {
         const auto& server = pool.servers(j);
@@ -231,6 +236,42 @@ class Checker {
            who + "max_ttl_ms " + std::to_string(max_ttl) + " is below min_ttl_ms " + std::to_string(min_ttl));
     }
     if (dns.timeout_ms() > 60000) fail(pos.at("timeout_ms"), who + "timeout_ms must be at most 60000");
+  }
+
+  // etcd discovery (docs/discovery.md "etcd"): members to ask, a prefix
+  // that is not the whole key space, delays in order.
+  void check_etcd(const PoolEtcd& etcd, const SourcePosition& pos, const std::string& pool) {
+    const std::string who = "pool '" + pool + "': etcd ";
+    if (etcd.endpoints().empty()) {
+      fail(pos.self(), who + "needs `endpoints: \"HOST:PORT\"` (an etcd member's client address, e.g. \"127.0.0.1:2379\")");
+    }
+    for (int i = 0; i < etcd.endpoints_size(); ++i) {
+      const auto& e = etcd.endpoints(i);
+      const auto colon = e.rfind(':');
+      const auto host = colon == std::string::npos ? std::string() : e.substr(0, colon);
+      const auto port = colon == std::string::npos ? std::string() : e.substr(colon + 1);
+      const bool port_ok = !port.empty() && port.size() <= 5 &&
+                           std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+                           std::stoul(port) >= 1 && std::stoul(port) <= 65535;
+      if (host.empty() || !port_ok || e.find_first_of(" \t/\"") != std::string::npos) {
+        fail(pos.at("endpoints", i), who + "endpoint \"" + e +
+                                         "\" is not HOST:PORT (write e.g. \"127.0.0.1:2379\" or \"etcd1.internal:2379\", no scheme)");
+      }
+    }
+    if (etcd.prefix().empty()) {
+      fail(pos.self(), who + "needs `prefix: \"/KEY/PREFIX/\"`: the keys under it are the pool's servers");
+    } else if (etcd.prefix().size() > 1024) {
+      fail(pos.at("prefix"), who + "prefix is longer than 1024 bytes");
+    }
+    if (etcd.timeout_ms() > 60000) fail(pos.at("timeout_ms"), who + "timeout_ms must be at most 60000");
+    if (etcd.retry_min_ms() && etcd.retry_min_ms() < 10) fail(pos.at("retry_min_ms"), who + "retry_min_ms must be at least 10");
+    const std::uint32_t retry_min = etcd.retry_min_ms() ? etcd.retry_min_ms() : 500;
+    const std::uint32_t retry_max = etcd.retry_max_ms() ? etcd.retry_max_ms() : 10000;
+    if (retry_max < retry_min) {
+      fail(pos.at(etcd.retry_max_ms() ? "retry_max_ms" : "retry_min_ms"),
+           who + "retry_max_ms " + std::to_string(retry_max) + " is below retry_min_ms " + std::to_string(retry_min));
+    }
+    if (etcd.retry_max_ms() > 300000) fail(pos.at("retry_max_ms"), who + "retry_max_ms must be at most 300000");
   }
 
   void check_health(const HealthCheck& hc, const SourcePosition& pos, const std::string& pool) {

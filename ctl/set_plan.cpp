@@ -96,13 +96,24 @@ SetPlan plan_set_change(const config::Pool& base, const std::vector<NodeSet>& no
 }
 
 std::vector<std::string> disagreeing_nodes(const std::vector<NodeSet>& nodes) {
-  const NodeSet* lead = nullptr;
+  // The reference is the highest version's digest; among nodes of the same
+  // version (a DNS pool's are all 0) the digest most of them hold, so one
+  // odd node is the one flagged, whatever its place in the list.
+  std::map<std::pair<std::uint64_t, std::string>, std::size_t> votes;
   for (const auto& n : nodes)
-    if (n.set && (!lead || n.set->version() > lead->set->version())) lead = &n;
+    if (n.set) ++votes[{n.set->version(), n.set->digest()}];
   std::vector<std::string> out;
-  if (!lead) return out;
+  if (votes.empty()) return out;
+  const std::uint64_t top = votes.rbegin()->first.first;
+  const std::string* lead = nullptr;
+  std::size_t most = 0;
+  for (const auto& [key, count] : votes)
+    if (key.first == top && count > most) {
+      lead = &key.second;
+      most = count;
+    }
   for (const auto& n : nodes)
-    if (n.set && n.set->digest() != lead->set->digest()) out.push_back(n.node);
+    if (n.set && n.set->digest() != *lead) out.push_back(n.node);
   return out;
 }
 

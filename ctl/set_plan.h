@@ -49,7 +49,9 @@ struct SetPlan {
 SetPlan plan_set_change(const config::Pool& base, const std::vector<NodeSet>& nodes, const SetChange& change);
 
 // Whether the reachable nodes agree on the pool's set: the nodes whose
-// digest differs from that of the highest version's node (empty: agreed).
+// digest differs from that of the highest version (of the digest most
+// nodes at that version hold, when they differ among themselves); empty:
+// agreed.
 std::vector<std::string> disagreeing_nodes(const std::vector<NodeSet>& nodes);
 
 // ENTRIES cut into requests of at most config::kMaxChangesPerRequest.

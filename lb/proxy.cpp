@@ -23,6 +23,7 @@
 #include "lb/discovery/discovered_cluster.h"
 #include "lb/limits/fd_budget.h"
 #include "lb/runtime/dns_resolver.h"
+#include "lb/runtime/etcd_watcher.h"
 #include "lb/observe/access_log_settings.h"
 #include "lb/runtime/health_checker.h"
 #include "lb/runtime/worker.h"
@@ -55,9 +56,14 @@ struct Proxy::Impl {
   std::unique_ptr<AdminServer> admin;
   std::unique_ptr<AgentLink> agent_link;
   std::optional<ServerSetStore> server_sets;  // the file, the overlay, their merge
-  DiscoveredSets discovered;                  // pools' servers from DNS (control thread)
+  DiscoveredSets discovered;                  // pools' servers from DNS and etcd (control thread)
   std::unique_ptr<DnsResolver> dns;           // its own thread; null when no pool has `dns`
   std::vector<DnsTarget> dns_targets;         // what it was started with
+  std::unique_ptr<EtcdWatcher> etcd;          // its own thread; null when no pool has `etcd`
+  std::vector<EtcdTarget> etcd_targets;       // what it was started with
+  // An etcd pool's set version (the etcd revision it reflects) and its
+  // refused keys, for /status; DNS sets have no version (0).
+  std::map<std::string, EtcdUpdate> etcd_facts;
   tls::TlsLoad current_tls;  // the TLS listeners' contexts, kept across runtime server changes
   // Generations that open connections may still use (keep-alive clients
   // keep the one they started with): a server removed later is retired in
@@ -83,6 +89,26 @@ struct Proxy::Impl {
     f.draining = draining;
     if (server_sets)
       for (const auto& p : server_sets->base().pools()) f.server_sets[p.name()] = server_sets->report(p.name());
+    // A discovered pool's set is what DNS or etcd gave (or the file's until
+    // then): its digest covers what the node balances over, so lbctl status
+    // compares nodes on that, not on the overlay the pool ignores.
+    if (generation)
+      for (const auto& p : generation->cluster.pools()) {
+        const auto source = discovery_source(p);
+        if (source.empty()) continue;
+        auto& report = f.server_sets[p.name()];
+        report.Clear();
+        report.set_source(source);
+        std::vector<DiscoveredServer> running;
+        for (const auto& s : p.servers())
+          running.push_back(DiscoveredServer{s.name(), s.address(), s.has_weight() ? s.weight() : 1, s.state()});
+        report.set_digest(discovered_digest(running));
+        report.set_servers(static_cast<std::uint32_t>(running.size()));
+        if (const auto it = etcd_facts.find(p.name()); it != etcd_facts.end()) {
+          report.set_version(static_cast<std::uint64_t>(it->second.revision));
+          report.set_refused_keys(it->second.refused_keys);
+        }
+      }
     f.access_log_enabled = access_log->enabled();
     f.access_log = access_log->counters();
     return f;
@@ -119,6 +145,7 @@ struct Proxy::Impl {
     }
     health = std::make_unique<HealthChecker>(control, generation);
     start_dns(cluster);
+    start_etcd(cluster);
     start_agent_link();
     for (auto& w : workers) w->start();
     wait_signal();
@@ -175,14 +202,38 @@ struct Proxy::Impl {
       spdlog::info("dns_discovery pool={} name={} type={} resolver={}", t.pool, t.dns.name(),
                    config::PoolDns::Type_Name(t.dns.type()), t.dns.resolver().empty() ? "system" : t.dns.resolver());
     dns = std::make_unique<DnsResolver>(std::move(targets), [this](const std::string& pool, std::vector<DiscoveredServer> set) {
-      asio::post(control, [this, pool, set = std::move(set)]() mutable { adopt_discovered(pool, std::move(set)); });
+      asio::post(control, [this, pool, set = std::move(set)]() mutable { adopt_discovered(pool, std::move(set), "dns"); });
+    });
+  }
+
+  // (Re)starts etcd discovery for the pools of CLUSTER with an `etcd`
+  // block; as with DNS, answers are posted to the control thread.
+  void start_etcd(const config::Cluster& cluster) {
+    etcd.reset();
+    auto targets = EtcdWatcher::targets_of(cluster);
+    etcd_targets = targets;
+    std::erase_if(etcd_facts, [&](const auto& f) {
+      return std::none_of(targets.begin(), targets.end(), [&](const auto& t) { return t.pool == f.first; });
+    });
+    if (targets.empty()) return;
+    for (const auto& t : targets) {
+      std::string endpoints;
+      for (const auto& e : t.etcd.endpoints()) endpoints += (endpoints.empty() ? "" : ",") + e;
+      spdlog::info("etcd_discovery pool={} endpoints={} prefix=\"{}\"", t.pool, endpoints, t.etcd.prefix());
+    }
+    etcd = std::make_unique<EtcdWatcher>(std::move(targets), [this](const std::string& pool, EtcdUpdate update) {
+      asio::post(control, [this, pool, update = std::move(update)]() mutable {
+        auto set = update.set;
+        etcd_facts[pool] = std::move(update);
+        adopt_discovered(pool, std::move(set), "etcd");
+      });
     });
   }
 
   // POOL's servers changed in DNS: the next generation, as a runtime
   // server change builds it (added servers in slow start, vanished ones
   // retired in older generations so their requests finish).
-  void adopt_discovered(const std::string& pool, std::vector<DiscoveredServer> set) {
+  void adopt_discovered(const std::string& pool, std::vector<DiscoveredServer> set, const char* source) {
     if (draining || !server_sets) return;
     auto before = with_discovered(server_sets->merged(), discovered);
     discovered[pool] = std::move(set);
@@ -193,15 +244,22 @@ struct Proxy::Impl {
     for (const auto& p : cluster.pools())
       if (p.name() == pool) new_servers.assign(p.servers().begin(), p.servers().end());
     const auto diff = config::diff_sets(old_servers, new_servers);
-    if (diff.empty()) return;
+    // etcd also sets a server's state (drain, disabled), which diff_sets
+    // (name, address, weight) does not see.
+    std::vector<std::string> states;
+    for (const auto& n : new_servers)
+      for (const auto& o : old_servers)
+        if (o.name() == n.name() && o.state() != n.state())
+          states.push_back(n.name() + ":" + config::ServerState_Name(n.state()));
+    if (diff.empty() && states.empty()) return;
     const auto next = adopt(cluster);
     auto join = [](const std::vector<std::string>& v) {
       std::string out;
       for (const auto& n : v) out += (out.empty() ? "" : ",") + n;
       return out.empty() ? std::string("-") : out;
     };
-    spdlog::info("dns_set_changed pool={} generation={} added={} removed={} changed={}", pool, next->id,
-                 join(diff.added), join(diff.removed), join(diff.changed));
+    spdlog::info("{}_set_changed pool={} generation={} added={} removed={} changed={} states={}", source, pool,
+                 next->id, join(diff.added), join(diff.removed), join(diff.changed), join(states));
   }
 
   // The keys TLS session tickets are derived from (lb/tls/ticket_keys.h):
@@ -381,6 +439,7 @@ struct Proxy::Impl {
     forget_undiscovered(discovered, *result.cluster);
     auto next = adopt(running_cluster());
     restart_dns_if_changed(*result.cluster);
+    restart_etcd_if_changed(*result.cluster);
     configure_access_log(next->cluster, false);
     if (agent_link) agent_link->request_full_resync();  // tables may have been rebuilt
     if (admin)
@@ -403,6 +462,16 @@ struct Proxy::Impl {
     } catch (const std::exception& e) {
       spdlog::error("dns_discovery_stopped error=\"{}\"", e.what());
     }
+  }
+
+  // The same for etcd: an unchanged `etcd` block keeps its watch.
+  void restart_etcd_if_changed(const config::Cluster& cluster) {
+    const auto now = EtcdWatcher::targets_of(cluster);
+    bool same = now.size() == etcd_targets.size();
+    for (std::size_t i = 0; same && i < now.size(); ++i)
+      same = now[i].pool == etcd_targets[i].pool &&
+             now[i].etcd.SerializeAsString() == etcd_targets[i].etcd.SerializeAsString();
+    if (!same) start_etcd(cluster);
   }
 
   // Builds the next generation from CLUSTER and moves every worker and the
@@ -429,13 +498,19 @@ struct Proxy::Impl {
   // through the node's agent): persisted first, then applied.
   AdminReply change_servers(const std::string& pool, std::string_view query) {
     if (!server_sets) return AdminReply{503, "text/plain; charset=utf-8", "not started\n"};
-    // A DNS pool's servers are what DNS says (docs/discovery.md "DNS"): a
-    // runtime change would be accepted and then silently overridden.
-    for (const auto& p : server_sets->base().pools())
+    // A DNS or etcd pool's servers are what DNS or etcd says
+    // (docs/discovery.md): a runtime change would be accepted and then
+    // silently overridden.
+    for (const auto& p : server_sets->base().pools()) {
       if (p.name() == pool && p.has_dns())
         return AdminReply{409, "text/plain; charset=utf-8",
                           "pool '" + pool + "' takes its servers from DNS (" + p.dns().name() +
                               "): change the DNS records instead\n"};
+      if (p.name() == pool && p.has_etcd())
+        return AdminReply{409, "text/plain; charset=utf-8",
+                          "pool '" + pool + "' takes its servers from etcd (prefix " + p.etcd().prefix() +
+                              "): change the keys there instead\n"};
+    }
     auto result = server_sets->change(pool, query);
     if (result.changed) {
       const auto next = adopt(running_cluster());
@@ -479,6 +554,7 @@ struct Proxy::Impl {
 
   void stop() {
     dns.reset();
+    etcd.reset();
     health.reset();
     agent_link.reset();
     if (admin) admin->close();

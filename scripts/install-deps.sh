@@ -15,6 +15,8 @@ PACKAGES=(
   libnghttp2-dev nghttp2-client
   # DNS discovery of a pool's servers (lb/discovery/), and the DNS server its tests run
   libc-ares-dev dnsmasq
+  # etcd discovery (lb/discovery/etcd_*): the etcd its tests run
+  etcd-server
   # tests, demo and benchmarks: real clients, peers and network tools
   curl wrk iproute2 iputils-ping tcpdump nftables python3 procps psmisc
   # TLS tests: test certificates made at test time, and s_client for resumption
@@ -48,7 +50,7 @@ if ((${#missing[@]})); then
   apt-get install -y -q --no-install-recommends "${missing[@]}"
   # The Debian packages start their daemons; Tandem's tests and benchmarks
   # start their own copies with their own configs, so the system ones stay off.
-  for svc in haproxy nginx keepalived bird dnsmasq; do
+  for svc in haproxy nginx keepalived bird dnsmasq etcd; do
     systemctl disable --now "$svc" >/dev/null 2>&1 || service "$svc" stop >/dev/null 2>&1 || true
   done
 fi

@@ -37,8 +37,10 @@ std::string watch_frame(const Session& s, const json::object& view, const json::
 
 // Each pool's server-set version per node, and the nodes that disagree
 // (docs/discovery.md); empty when every node runs the file's servers alone.
+// A discovered pool (DNS, etcd) is always shown: its set changes without
+// lbctl, so whether the nodes agree is worth a line.
 struct SetAgreement {
-  json::array pools;     // {pool, nodes: {node: {version, digest}}, disagreeing: [...]}
+  json::array pools;     // {pool, source, nodes: {node: {version, digest, servers, refused_keys}}, disagreeing: [...]}
   std::string text;      // for people
   bool disagree = false;
 };
@@ -48,34 +50,51 @@ SetAgreement set_agreement(const Session& s, const std::vector<control::NodeSamp
   for (const auto& pool : s.cluster().pools()) {
     std::vector<NodeSet> nodes;
     bool changed = false;
+    std::string source;
     for (const auto& smp : samples) {
       NodeSet n{smp.node, std::nullopt};
       if (smp.status && smp.status->has_proxy_report())
         for (const auto& p : smp.status->proxy_report().pools())
           if (p.name() == pool.name()) n.set = p.server_set();
-      changed = changed || (n.set && n.set->version() > 0);
+      changed = changed || (n.set && (n.set->version() > 0 || !n.set->source().empty()));
+      if (n.set && !n.set->source().empty()) source = n.set->source();
       nodes.push_back(std::move(n));
     }
     const auto differ = disagreeing_nodes(nodes);
     if (!changed && differ.empty()) continue;
     json::object per_node;
-    std::string line = "  " + pool.name() + ":";
+    std::string line = "  " + pool.name() + (source.empty() ? "" : " (" + source + ")") + ":";
     for (const auto& n : nodes) {
       if (!n.set) continue;
-      per_node[n.node] = json::object{{"version", n.set->version()}, {"digest", n.set->digest()}};
+      json::object facts{{"version", n.set->version()}, {"digest", n.set->digest()}};
       const bool odd = std::find(differ.begin(), differ.end(), n.node) != differ.end();
-      line += " " + n.node + " v" + std::to_string(n.set->version()) + (odd ? " DIFFERS" : "");
+      line += " " + n.node + " v" + std::to_string(n.set->version());
+      if (!n.set->source().empty()) {
+        // A discovered set: the digest is what agreement means (DNS has no
+        // version), the size and refused keys are what an operator checks.
+        facts["servers"] = n.set->servers();
+        facts["refused_keys"] = n.set->refused_keys();
+        line += " " + n.set->digest().substr(0, 8) + " " + std::to_string(n.set->servers()) + " servers";
+        if (n.set->refused_keys() > 0) line += " (" + std::to_string(n.set->refused_keys()) + " keys refused)";
+        if (!odd) line += ";";
+      }
+      if (odd) line += " DIFFERS";
+      if (odd && !n.set->source().empty()) line += ";";
+      per_node[n.node] = std::move(facts);
     }
+    if (!line.empty() && line.back() == ';') line.pop_back();
     json::array bad;
     for (const auto& d : differ) bad.emplace_back(d);
-    out.pools.push_back(json::object{{"pool", pool.name()}, {"nodes", std::move(per_node)}, {"disagreeing", std::move(bad)}});
+    out.pools.push_back(json::object{
+        {"pool", pool.name()}, {"source", source}, {"nodes", std::move(per_node)}, {"disagreeing", std::move(bad)}});
     if (!differ.empty()) {
       out.disagree = true;
-      line += "  (`lbctl servers sync " + pool.name() + "` copies the newest set to every node)";
+      line += source.empty() ? "  (`lbctl servers sync " + pool.name() + "` copies the newest set to every node)"
+                             : "  (a node that differs for long cannot reach " + source + ": see its log)";
     }
     out.text += paint(line, differ.empty() ? "" : sgr::loud, s.color()) + "\n";
   }
-  if (!out.text.empty()) out.text = paint("Server sets (runtime changes; version per node)", sgr::bold, s.color()) + "\n" + out.text;
+  if (!out.text.empty()) out.text = paint("Server sets (runtime changes, DNS, etcd; version per node)", sgr::bold, s.color()) + "\n" + out.text;
   return out;
 }
 

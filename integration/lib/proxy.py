@@ -157,7 +157,7 @@ class Proxy:
 
     def start(self, timeout=10.0):
         """Writes the config, starts lb-proxy, awaits /status and every listener."""
-        self.harness.write("lb.conf", self.render())
+        self.harness.write(os.path.basename(self.config_path), self.render())
         self.proc = self.harness.start(
             "lb-proxy", self.launcher + [require_binary("proxy"), "--config", self.config_path, "--node", self.node,
                          "--log-level", self.log_level])
@@ -192,7 +192,7 @@ class Proxy:
             text = self.render(**changes)
         before = self.reload_counts()
         mark = self.proc.mark()
-        self.harness.write("lb.conf", text)
+        self.harness.write(os.path.basename(self.config_path), text)
         self.proc.signal(signal.SIGHUP)
 
         def moved():

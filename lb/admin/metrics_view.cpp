@@ -38,6 +38,12 @@ void process_metrics(PrometheusText& m, const ProcessFacts& facts) {
            "Admin requests refused: bad Host, cross-origin, unauthenticated state changes (per reason).");
   for (const auto& [reason, n] : facts.admin_refused)
     m.sample("tandem_admin_refused_total", {{"reason", reason}}, static_cast<double>(n));
+  // Discovered pools (docs/discovery.md): a key etcd holds that is no
+  // server is a registrar's bug someone should see on a graph.
+  m.family("tandem_discovery_refused_keys", "gauge",
+           "Keys under an etcd pool's prefix whose value is refused (not a server), per pool.");
+  for (const auto& [pool, set] : facts.server_sets)
+    if (set.source() == "etcd") m.sample("tandem_discovery_refused_keys", {{"pool", pool}}, static_cast<double>(set.refused_keys()));
   access_log_metrics(m, facts);
 }
 

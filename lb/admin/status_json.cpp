@@ -51,7 +51,13 @@ json::object pool_json(const wire::PoolReport& p) {
   for (const auto& s : p.servers()) servers.push_back(server_json(s));
   o["servers"] = std::move(servers);
   if (p.has_stick_entries()) o["stick_entries"] = p.stick_entries();
-  o["server_set"] = json::object{{"version", p.server_set().version()}, {"digest", p.server_set().digest()}};
+  json::object set{{"version", p.server_set().version()}, {"digest", p.server_set().digest()}};
+  if (!p.server_set().source().empty()) {
+    set["source"] = p.server_set().source();
+    set["servers"] = p.server_set().servers();
+    set["refused_keys"] = p.server_set().refused_keys();
+  }
+  o["server_set"] = std::move(set);
   return o;
 }
 

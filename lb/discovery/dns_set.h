@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "config/proto/cluster.pb.h"
+
 namespace tandem::lb {
 
 // One resolved record, as the resolver shell hands it over.
@@ -41,6 +43,7 @@ struct DiscoveredServer {
   std::string name;     // see above
   std::string address;  // "ip:port" / "[ip]:port"
   std::uint32_t weight = 1;
+  config::ServerState state = config::READY;  // DNS: always READY; etcd: from the value's "state"
   bool operator==(const DiscoveredServer&) const = default;
 };
 

@@ -116,6 +116,26 @@ listeners { name: "web" bind: "127.0.0.1:8080" mode: HTTP pool: "app" }
   BOOST_TEST(contains(problems_of(head + R"(pools { name: "app" })"), "has no servers"));
 }
 
+BOOST_AUTO_TEST_CASE(etcd_block_is_checked_where_it_is_written) {
+  const std::string head = R"(
+name: "t"
+nodes { name: "a" address: "198.18.0.1" }
+listeners { name: "web" bind: "127.0.0.1:8080" mode: HTTP pool: "app" }
+)";
+  // A pool with `etcd` needs no servers of its own; endpoints may be names.
+  BOOST_TEST(problems_of(head + R"(pools { name: "app" etcd { endpoints: "127.0.0.1:2379" endpoints: "etcd2.internal:2379" prefix: "/web/" } })") == "");
+  const auto none = problems_of(head + "pools { name: \"app\"\n  etcd { timeout_ms: 1 } }");
+  BOOST_TEST(contains(none, "c.conf:6:3: error: pool 'app': etcd needs `endpoints"), none);
+  BOOST_TEST(contains(none, "etcd needs `prefix"), none);
+  const auto bad = problems_of(head + "pools { name: \"app\" etcd { prefix: \"/p/\"\n endpoints: \"http://127.0.0.1:2379\" endpoints: \"h:0\"\n retry_min_ms: 5000 retry_max_ms: 100 } }");
+  BOOST_TEST(contains(bad, "c.conf:6:2: error: pool 'app': etcd endpoint \"http://127.0.0.1:2379\" is not HOST:PORT"), bad);
+  BOOST_TEST(contains(bad, "endpoint \"h:0\" is not HOST:PORT"), bad);
+  BOOST_TEST(contains(bad, "c.conf:7:21: error: pool 'app': etcd retry_max_ms"), bad);
+  BOOST_TEST(contains(bad, "retry_max_ms 100 is below retry_min_ms 5000"), bad);
+  const auto both = problems_of(head + R"(pools { name: "app" dns { name: "w" port: 80 } etcd { endpoints: "e:1" prefix: "/p" } })");
+  BOOST_TEST(contains(both, "has both `dns` and `etcd`"), both);
+}
+
 BOOST_AUTO_TEST_CASE(weight_out_of_range) {
   std::string text = kGood;
   text.replace(text.find("weight: 3"), 9, "weight: 0");

@@ -1,0 +1,234 @@
+"""A pool's servers from etcd v3 (docs/discovery.md "etcd"): Debian's real
+etcd on loopback, written to through its JSON gateway; two lb-proxy
+processes watch the same prefix. They follow puts and deletes, drain what
+left without failing a request, keep their set while etcd is down, resume
+(ranging again when their revision was compacted meanwhile) when it is back,
+and agree on the set."""
+
+import base64
+import json
+import sys
+import threading
+import time
+import urllib.request
+
+from lib import backend, cluster_file, load, processes, proxy as proxy_lib
+from lib.wait import wait_until
+from proxy.common import DEFAULTS, ProxyCase
+
+PREFIX = "/tandem/pools/app/"
+
+
+def b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+class Etcd:
+    """One etcd member on 127.0.0.1, its data in the test's temp dir; stopped by PID."""
+
+    def __init__(self, case):
+        self.h = case.h
+        self.port = processes.free_port()
+        self.peer_port = processes.free_port()
+        self.data = self.h.path("etcd-data")
+        self.proc = None
+
+    def start(self, port=None):
+        port = port or self.port
+        peer = f"http://127.0.0.1:{self.peer_port}"
+        argv = ["/usr/bin/etcd", "--name", "n1", "--data-dir", self.data,
+                "--listen-client-urls", f"http://127.0.0.1:{port}", "--advertise-client-urls", f"http://127.0.0.1:{port}",
+                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", f"n1={peer}",
+                "--logger", "zap", "--log-level", "warn"]
+        self.proc = self.h.start("etcd", argv)
+        wait_until(lambda: self.answers(port), 15, what=f"etcd to answer on {port}")
+        return port
+
+    def answers(self, port):
+        try:
+            self.call("kv/range", {"key": b64("/")}, port)
+            return True
+        except OSError:
+            return False
+
+    def call(self, path, body, port=None):
+        req = urllib.request.Request(f"http://127.0.0.1:{port or self.port}/v3/{path}",
+                                     data=json.dumps(body).encode(), method="POST")
+        with urllib.request.urlopen(req, timeout=3) as r:
+            return json.loads(r.read())
+
+    def put(self, name, value, port=None):
+        """Puts PREFIX+NAME; VALUE a dict (as JSON) or raw text. Returns the revision."""
+        text = value if isinstance(value, str) else json.dumps(value)
+        return int(self.call("kv/put", {"key": b64(PREFIX + name), "value": b64(text)}, port)["header"]["revision"])
+
+    def delete(self, name, port=None):
+        return int(self.call("kv/deleterange", {"key": b64(PREFIX + name)}, port)["header"]["revision"])
+
+    def compact(self, revision, port=None):
+        self.call("kv/compaction", {"revision": str(revision), "physical": True}, port)
+
+
+def server(b, **more):
+    return dict(address=b.address, **more)
+
+
+class EtcdDiscovery(ProxyCase):
+
+    def etcd_pool(self, etcd, **fields):
+        pool = cluster_file.pool("app", [], "ROUND_ROBIN", **fields)
+        pool["etcd"] = dict(endpoints=[f"127.0.0.1:{etcd.port}"], prefix=PREFIX, timeout_ms=500,
+                            retry_min_ms=100, retry_max_ms=500)
+        return pool
+
+    def second_proxy(self, pools):
+        p = proxy_lib.Proxy(self.h, [cluster_file.listener("web", "HTTP", "app")], pools, defaults=DEFAULTS)
+        p.config_path = self.h.path("lb2.conf")  # the first proxy's file stays its own
+        p.start()
+        self.addCleanup(p.assert_survived)
+        return p
+
+    @staticmethod
+    def set_facts(p):
+        for pool in p.status()["pools"]:
+            if pool["name"] == "app":
+                return pool["server_set"]
+        raise KeyError("app")
+
+    def wait_set(self, proxies, want, timeout=3, what=""):
+        for p in proxies:
+            wait_until(lambda: sorted(p.servers("app")) == sorted(want), timeout,
+                       what=lambda: f"{what}: the pool to hold {sorted(want)}, has {sorted(p.servers('app'))}")
+
+    def test_keys_are_followed_drained_kept_through_an_outage_and_agreed_on(self):
+        started = time.monotonic()
+        bs = self.backends(3)
+        etcd = Etcd(self)
+        etcd.start()
+        etcd.put("b1", server(bs[0]))
+        etcd.put("b2", server(bs[1], weight=2))
+        etcd.put("broken", "not json")  # skipped, counted, never fatal
+        p = self.start_proxy([self.etcd_pool(etcd)])
+        p2 = self.second_proxy([self.etcd_pool(etcd)])
+        both = [p, p2]
+        self.wait_set(both, ["b1", "b2"], what="first range")
+        self.assertEqual(p.servers("app")["b2"]["weight"], 2)
+        p.proc.wait_for_line(r'etcd_value_refused pool=app key="/tandem/pools/app/broken: ', 3)
+        facts = self.set_facts(p)
+        self.assertEqual(facts["source"], "etcd")
+        self.assertEqual(facts["refused_keys"], 1)
+        self.assertGreater(facts["version"], 0)
+        self.assertEqual(facts["digest"], self.set_facts(p2)["digest"])
+        self.assertEqual(p.metrics().value("tandem_discovery_refused_keys", pool="app"), 1)
+        out = load.Probe(*p.address("web")).run(30)
+        self.assertEqual(load.failures(out), [], load.describe(out))
+        self.assertEqual(set(load.by_backend(out)), {"b1", "b2"})
+        # A runtime change on an etcd pool is refused, not silently overridden.
+        status, body = p.admin_request("POST", "/pools/app/servers?set=x,127.0.0.1:1,1,1")
+        self.assertEqual(status, 409, body)
+        self.assertIn("takes its servers from etcd", body)
+
+        # A key added: traffic to it within 2 s.
+        etcd.put("b3", server(bs[2]))
+        changed = time.monotonic()
+        probe = load.Probe(*p.address("web"))
+        for _ in range(2000):  # bounded; ends at the first request b3 gets
+            if bs[2].count() > 0 or time.monotonic() - changed > 5:
+                break
+            outcome = probe.one()
+            self.assertTrue(outcome.ok, outcome)
+        self.assertGreater(bs[2].count(), 0, "b3 got no request in 5 s")
+        delay = time.monotonic() - changed
+        print(f"etcd put to first request on the new server: {delay * 1000:.0f} ms", file=sys.stderr)
+        self.assertLess(delay, 2.0, "b3 took longer than 2 s to get traffic")
+
+        # A key deleted under keep-alive load: drained, no request fails.
+        results, stop = [], threading.Event()
+
+        def keepalive_load():
+            client = load.Probe(*p.address("web"), keepalive=True)
+            try:
+                for _ in range(3000):  # bounded; the test stops it much sooner
+                    if stop.is_set():
+                        break
+                    results.append(client.one())
+            finally:
+                client.close()
+
+        loader = threading.Thread(target=keepalive_load)
+        loader.start()
+        try:
+            wait_until(lambda: len(results) >= 20, 5, what="the load to start")
+            etcd.delete("b1")
+            self.wait_set([p], ["b2", "b3"], what="b1 deleted")
+            seen = len(results)
+            wait_until(lambda: len(results) >= seen + 30, 5, what="load after the removal")
+        finally:
+            stop.set()
+            loader.join(10)
+        self.assertEqual(load.failures(results), [], load.describe(results))
+        b1_after = bs[0].count()
+        out = load.Probe(*p.address("web"), keepalive=True).run(30)
+        self.assertEqual(load.failures(out), [], load.describe(out))
+        self.assertEqual(bs[0].count(), b1_after, "the deleted server still got new requests")
+
+        # A compaction while watching: the live watches go on.
+        etcd.compact(etcd.put("b1", server(bs[0], state="drain")))
+        etcd.put("b1", server(bs[0]))
+        self.wait_set(both, ["b1", "b2", "b3"], what="after a compaction")
+        wait_until(lambda: p.servers("app")["b1"]["admin_state"] == "READY", 3, what="b1 enabled again")
+
+        # etcd killed: the pool is unchanged, clients are served.
+        mark = p.proc.mark()
+        etcd.proc.kill()
+        p.proc.wait_for_line(r"etcd_retry pool=app .*servers=3", 5, since=mark)
+        self.assertEqual(sorted(p.servers("app")), ["b1", "b2", "b3"])
+        out = load.Probe(*p.address("web")).run(30)
+        self.assertEqual(load.failures(out), [], load.describe(out))
+
+        # While the proxies cannot reach it (etcd on another port), keys
+        # change and the history they would resume from is compacted.
+        aside = etcd.start(processes.free_port())
+        etcd.delete("b3", aside)
+        etcd.compact(etcd.put("b2", server(bs[1], weight=3), aside), aside)
+        etcd.proc.stop()
+        mark = p.proc.mark()
+        etcd.start()
+        # Back: updates resume, through a fresh range.
+        self.wait_set(both, ["b1", "b2"], timeout=5, what="etcd back")
+        p.proc.wait_for_line(r"etcd_rerange pool=app reason=\"watch start compacted", 3, since=mark)
+        self.assertEqual(p.servers("app")["b2"]["weight"], 3)
+        wait_until(lambda: self.set_facts(p)["digest"] == self.set_facts(p2)["digest"], 3,
+                   what="both proxies to agree on the digest")
+        etcd.put("b3", server(bs[2]))
+        self.wait_set(both, ["b1", "b2", "b3"], what="a put after the restart")
+        print(f"etcd test wall time: {time.monotonic() - started:.1f} s", file=sys.stderr)
+
+    def test_an_empty_prefix_means_503_until_a_key_appears(self):
+        b = backend.Backend(self.h, "b1")
+        etcd = Etcd(self)
+        etcd.start()
+        p = self.start_proxy([self.etcd_pool(etcd)])
+        p.proc.wait_for_line(r'etcd_kept pool=app reason="no key under the prefix" servers=0', 5)
+        out = load.Probe(*p.address("web")).run(3)
+        self.assertEqual([o.status for o in out], [503] * 3, load.describe(out))
+        etcd.put("b1", server(b))
+        self.wait_set([p], ["b1"], what="the first key")
+        out = load.Probe(*p.address("web")).run(5)
+        self.assertEqual(load.failures(out), [], load.describe(out))
+        # Deleting every key keeps the last good set: etcd never empties a pool.
+        mark = p.proc.mark()
+        etcd.delete("b1")
+        p.proc.wait_for_line(r'etcd_kept pool=app reason="no key under the prefix" servers=1', 3, since=mark)
+        self.assertEqual(sorted(p.servers("app")), ["b1"])
+
+    def test_check_config_points_at_a_bad_etcd_block(self):
+        pool = cluster_file.pool("app", [], "ROUND_ROBIN")
+        pool["etcd"] = dict(endpoints=["http://127.0.0.1:2379"], retry_min_ms=5000, retry_max_ms=100)
+        p = proxy_lib.Proxy(self.h, [cluster_file.listener("web", "HTTP", "app")], [pool])
+        path = self.h.write("bad.conf", p.render())
+        code, out = proxy_lib.check_config(path)
+        self.assertNotEqual(code, 0, out)
+        self.assertRegex(out, r"bad\.conf:\d+:\d+: .*etcd endpoint \"http://127.0.0.1:2379\" is not HOST:PORT")
+        self.assertRegex(out, r"bad\.conf:\d+:\d+: .*etcd needs `prefix")
+        self.assertRegex(out, r"bad\.conf:\d+:\d+: .*retry_max_ms 100 is below retry_min_ms 5000")
