@@ -16,7 +16,7 @@ bool still_open(boost::asio::ip::tcp::socket& socket) {
 
 }  // namespace
 
-boost::asio::ip::tcp::socket UpstreamPool::take(const ServerRuntime* server, std::chrono::steady_clock::time_point now,
+ServerStream UpstreamPool::take(const ServerRuntime* server, std::chrono::steady_clock::time_point now,
                                                 std::chrono::milliseconds max_idle, bool replayable,
                                                 boost::asio::any_io_executor executor) {
   auto it = idle_.find(server);
@@ -27,23 +27,23 @@ boost::asio::ip::tcp::socket UpstreamPool::take(const ServerRuntime* server, std
       list.pop_back();
       const auto idle_for = now - idle.since;
       const bool probe = !replayable || idle_for >= kFreshIdle;
-      if (idle_for < max_idle && (!probe || still_open(idle.socket))) return std::move(idle.socket);
-      boost::system::error_code ignored;
-      idle.socket.close(ignored);
+      // (Over TLS the peek sees records, not data: a close_notify or any
+      // unasked record means the connection is not reused, as for plain bytes.)
+      if (idle_for < max_idle && (!probe || still_open(idle.connection.socket()))) return std::move(idle.connection);
+      idle.connection.close();
     }
   }
-  return boost::asio::ip::tcp::socket(executor);
+  return ServerStream(executor);
 }
 
-void UpstreamPool::give(const ServerRuntime* server, boost::asio::ip::tcp::socket socket,
+void UpstreamPool::give(const ServerRuntime* server, ServerStream connection,
                         std::chrono::steady_clock::time_point now) {
   auto& list = idle_[server];
   if (list.size() >= kMaxIdlePerServer) {
-    boost::system::error_code ignored;
-    socket.close(ignored);
+    connection.close();
     return;
   }
-  list.push_back({std::move(socket), now});
+  list.push_back({std::move(connection), now});
 }
 
 std::size_t UpstreamPool::size() const {
