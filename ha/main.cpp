@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@
 #include "config/host_checks.h"
 #include "config/loader.h"
 #include "ha/agent/agent.h"
+#include "ha/announce/route_announcer.h"
+#include "ha/announce/route_table.h"
 #include "ha/agent/command_line.h"
 #include "ha/control/control_client.h"
 #include "ha/agent/protobuf_log.h"
@@ -72,8 +75,13 @@ int release_vips(const tandem::config::Cluster& cluster, const std::string& node
   std::vector<tandem::Prefix> configured;
   for (const auto& plan : tandem::ha::plan_instances(cluster, node))
     for (const auto& p : plan.vips) configured.push_back(p);
-  if (configured.empty()) {
-    std::cout << "ha-agent: node " << node << " runs no instance; no VIP to release\n";
+  // Every node active (ha.announce): the dead agent's host routes would keep
+  // BIRD announcing this node, and the VIPs on the announce interface would
+  // keep it accepting, with no agent left to withdraw either.
+  std::optional<tandem::ha::RouteAnnounceSettings> announce;
+  if (cluster.ha().has_announce()) announce = tandem::ha::announce_settings(cluster, *self);
+  if (configured.empty() && !announce) {
+    std::cout << "ha-agent: node " << node << " runs no instance and announces nothing; no VIP to release\n";
     return 0;
   }
   std::string error;
@@ -94,14 +102,33 @@ int release_vips(const tandem::config::Cluster& cluster, const std::string& node
     std::cerr << "ha-agent: rtnetlink: " << error << "\n";
     return 1;
   }
-  auto removed = vips->remove_leftovers(self->interface(), configured, error);
-  if (!removed) {
-    std::cerr << "ha-agent: releasing the VIPs of " << node << " on " << self->interface() << ": " << error << "\n";
-    return 1;
+  if (announce) {
+    // Withdraw first: the routers stop sending before the addresses go.
+    auto table = tandem::ha::RouteTable::open(announce->table, announce->interface, error);
+    if (!table || !table->remove(announce->vips, error)) {
+      std::cerr << "ha-agent: withdrawing the announced routes of " << node << " from table " << announce->table
+                << ": " << error << "\n";
+      return 1;
+    }
+    for (const auto& text : announce->vip_texts)
+      std::cout << "withdrew " << text << " (routing table " << announce->table << ")\n";
   }
-  for (const auto& p : *removed)
-    std::cout << "released " << tandem::ha::format_prefix(p) << " from " << self->interface() << "\n";
-  if (removed->empty()) std::cout << "no VIP of " << node << " was on " << self->interface() << "\n";
+  bool any = false;
+  const auto release_from = [&](const std::string& ifname, const std::vector<tandem::Prefix>& prefixes) {
+    auto removed = vips->remove_leftovers(ifname, prefixes, error);
+    if (!removed) {
+      std::cerr << "ha-agent: releasing the VIPs of " << node << " on " << ifname << ": " << error << "\n";
+      return false;
+    }
+    for (const auto& p : *removed)
+      std::cout << "released " << tandem::ha::format_prefix(p) << " from " << ifname << "\n";
+    any = any || !removed->empty();
+    return true;
+  };
+  if (!configured.empty() && !release_from(self->interface(), configured)) return 1;
+  if (announce && !release_from(announce->interface, announce->vips)) return 1;
+  if (!any) std::cout << "no VIP of " << node << " was on " << self->interface()
+                      << (announce ? " or " + announce->interface : std::string()) << "\n";
   return 0;
 }
 

@@ -16,6 +16,23 @@ import unittest
 from lib.binaries import binary, have_binary
 from lib.cluster import Cluster, VIP
 from lib.netns import Unsupported
+from lib.wait import wait_until
+
+ANNOUNCED_VIP = "198.18.0.200"
+TABLE = 200
+
+
+class AnnounceCluster(Cluster):
+    """One edge in ha.announce mode with no routing daemon (routing_socket
+    "none"): the agent's routes in table 200 are what a BIRD would export."""
+
+    def config(self) -> dict:
+        c = super().config()
+        c["ha"]["instances"] = None
+        c["ha"]["announce"] = {"vips": f"{ANNOUNCED_VIP}/32", "table": TABLE, "hold_down_ms": 0}
+        for n in c["nodes"]:
+            n["routing_socket"] = "none"
+        return c
 
 
 class ReleaseVipsTest(unittest.TestCase):
@@ -65,6 +82,50 @@ class ReleaseVipsTest(unittest.TestCase):
         self.assertEqual(code, 0, out)
         c.wait_vip("edge2", timeout=2)
         c.wait_served_by("edge2", timeout=5)
+
+
+
+class ReleaseAnnouncedVipsTest(unittest.TestCase):
+    """Every node active (ha.announce): a kill -9'd agent left its host route
+    in table 200, so the node's BIRD would go on announcing it, and the VIP on
+    lo; --release-vips said "runs no instance" and left both."""
+
+    def setUp(self) -> None:
+        if os.geteuid() != 0:
+            self.skipTest("the namespace cluster needs root")
+        for kind in ("proxy", "agent"):
+            if not have_binary(kind):
+                self.skipTest(f"{binary(kind)} is not built")
+        try:
+            self.c = AnnounceCluster(self, edges=1, backends=1, agents=True)
+        except Unsupported as e:
+            self.skipTest(str(e))
+
+    def routes(self) -> str:
+        return self.c.topo.run("edge1", ["ip", "route", "show", "table", str(TABLE)], timeout=10).stdout
+
+    def on_lo(self) -> str:
+        return self.c.topo.run("edge1", ["ip", "-4", "addr", "show", "dev", "lo"], timeout=10).stdout
+
+    def test_release_withdraws_the_route_and_the_vip_left_by_a_dead_agent(self) -> None:
+        c = self.c
+        c.start(proxies=True, agents=True)
+        wait_until(lambda: ANNOUNCED_VIP in self.routes(), 15, what="edge1's agent to announce the VIP")
+        self.assertIn(ANNOUNCED_VIP, self.on_lo())
+        c.kill("edge1", "agent")
+        self.assertIn(ANNOUNCED_VIP, self.routes())   # what a dead agent leaves behind
+        r = c.topo.run("edge1", [binary("agent"), "--config", c.config_path, "--node", "edge1",
+                                 "--release-vips"], check=False, timeout=30)
+        out = r.stdout + r.stderr
+        self.assertEqual(r.returncode, 0, out)
+        self.assertIn(f"withdrew {ANNOUNCED_VIP}/32 (routing table {TABLE})", out)
+        self.assertIn(f"released {ANNOUNCED_VIP}/32 from lo", out)
+        self.assertNotIn(ANNOUNCED_VIP, self.routes())
+        self.assertNotIn(ANNOUNCED_VIP, self.on_lo())
+        r = c.topo.run("edge1", [binary("agent"), "--config", c.config_path, "--node", "edge1",
+                                 "--release-vips"], check=False, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)   # idempotent
+        self.assertIn("no VIP of edge1 was on", r.stdout)
 
 
 if __name__ == "__main__":
