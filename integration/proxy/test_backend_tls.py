@@ -177,6 +177,9 @@ class BackendTls(ProxyCase):
         handshakes, resumed = ok.counts()
         self.assertGreaterEqual(handshakes - before[0], 3, "each /close needs a new connection")
         self.assertGreaterEqual(resumed - before[1], 2, f"new connections resumed: {ok.counts()} from {before}")
+        m = p.metrics()
+        self.assertGreaterEqual(m.value("tandem_server_tls_resumed_total", pool="ok", server="ok-s1"), 2)
+        self.assertGreaterEqual(m.value("tandem_server_tls_handshakes_total", pool="ok", server="ok-s1"), 4)
         # HTTP/2 from the client (h2c by prior knowledge), TLS to the server.
         rc, out = curl(p.url("ok", "/h2"), "--http2-prior-knowledge")
         self.assertEqual(rc, 0, out)
@@ -197,6 +200,8 @@ class BackendTls(ProxyCase):
         self.assertIn(status_of(out), (502, 503), out)
         self.assertNotIn("x-backend: badca", out.lower())
         p.proc.wait_for_line(r"upstream_tls_failed pool=badca_nocheck .*certificate verify failed", 5)
+        self.assertGreaterEqual(p.metrics().value("tandem_server_tls_failures_total", pool="badca_nocheck",
+                                                  server="badca_nocheck-s1"), 1)
         # A trusted certificate for another name.
         p.wait_health("badname", "DOWN")
         self.assertIn("hostname mismatch", p.server("badname", "badname-s1").get("check_cause", ""))

@@ -69,6 +69,10 @@ struct ServerRuntime {
   std::atomic<std::uint64_t> ejections{0};
   std::atomic<std::uint64_t> bytes_out{0};   // to the server
   std::atomic<std::uint64_t> bytes_in{0};    // from the server
+  // TLS to the server (a pool with `tls`), request connections only.
+  std::atomic<std::uint64_t> tls_handshakes{0};  // completed, resumed or not
+  std::atomic<std::uint64_t> tls_resumed{0};     // of which resumed a session
+  std::atomic<std::uint64_t> tls_failures{0};    // refused (certificate, name, protocol) or timed out
   observe::PhaseHistograms latency;          // requests this server answered (or failed)
 
   std::mutex passive_mutex;                  // guards passive

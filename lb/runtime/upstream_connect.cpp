@@ -144,10 +144,12 @@ awaitable<std::pair<UpstreamFailure, std::optional<Upstream>>> acquire_upstream(
     if (!ec && pool.upstream_tls()) {
       auto shake = co_await upstream_handshake(socket, *pool.upstream_tls(), server, listener.timeouts.connect);
       if (shake.stream) {
-        spdlog::debug("upstream_tls pool={} server={} resumed={}", pool.name(), server.name, shake.resumed);
+        server.tls_handshakes.fetch_add(1, std::memory_order_relaxed);
+        if (shake.resumed) server.tls_resumed.fetch_add(1, std::memory_order_relaxed);
         co_return std::pair{UpstreamFailure::none,
                             Upstream{index, ServerStream(std::move(shake.stream)), false, std::move(slot), proxied}};
       }
+      server.tls_failures.fetch_add(1, std::memory_order_relaxed);
       warn_tls_failure(pool, server, shake.failure);
       cause = "tls handshake failed";
     } else if (!ec) {
