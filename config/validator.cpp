@@ -339,6 +339,11 @@ class Checker {
         fail(pos.at("pool"), "listener '" + listener.name() + "' points to unknown pool '" + listener.pool() + "'");
       } else if (listener.mode() == TCP) {
         for (const auto& pool : cluster_.pools()) {
+          if (pool.name() == listener.pool() && pool.has_tls()) {
+            fail(pos.at("pool"), "listener '" + listener.name() + "' is TCP but pool '" + pool.name() +
+                                     "' speaks TLS to its servers (`tls`), which only HTTP listeners do; "
+                                     "use an HTTP listener, or a pool without `tls` (the bytes then pass as they are)");
+          }
           if (pool.name() != listener.pool() || !pool.has_stickiness()) continue;
           const auto kind = pool.stickiness().kind();
           if (kind == Stickiness::LEARN_COOKIE || kind == Stickiness::INSERT_COOKIE) {

@@ -14,6 +14,7 @@
 #include "lb/command_line.h"
 #include "lb/proxy.h"
 #include "lb/tls/server_context.h"
+#include "lb/tls/upstream_context.h"
 
 int main(int argc, char** argv) {
   std::string usage_error;
@@ -43,6 +44,10 @@ int main(int argc, char** argv) {
     // The certificates and keys of TLS listeners, read as a start would.
     auto tls = tandem::lb::tls::load_listener_tls(*loaded.cluster, loaded.filename, loaded.locations.get());
     loaded.problems.insert(loaded.problems.end(), tls.problems.begin(), tls.problems.end());
+    // The CA, client certificate and key files of pools with TLS to their servers.
+    auto upstream_tls = tandem::lb::tls::load_upstream_tls(*loaded.cluster, loaded.filename, loaded.locations.get());
+    loaded.problems.insert(loaded.problems.end(), upstream_tls.problems.begin(), upstream_tls.problems.end());
+    for (const auto& warning : upstream_tls.warnings) std::cerr << "warning: " << warning << "\n";
     if (!loaded.problems.empty()) loaded.cluster.reset();
   }
   if (!loaded.cluster) {

@@ -29,6 +29,7 @@
 #include "lb/runtime/worker.h"
 #include "lb/server_set/server_set_store.h"
 #include "lb/tls/server_context.h"
+#include "lb/tls/upstream_context.h"
 
 namespace tandem::lb {
 
@@ -65,6 +66,7 @@ struct Proxy::Impl {
   // refused keys, for /status; DNS sets have no version (0).
   std::map<std::string, EtcdUpdate> etcd_facts;
   tls::TlsLoad current_tls;  // the TLS listeners' contexts, kept across runtime server changes
+  tls::UpstreamTlsLoad current_upstream_tls;  // the pools' TLS to servers, likewise
   // Generations that open connections may still use (keep-alive clients
   // keep the one they started with): a server removed later is retired in
   // each of them too.
@@ -117,12 +119,15 @@ struct Proxy::Impl {
   void start(const config::Cluster& cluster) {
     auto tls = tls::load_listener_tls(cluster, options.config_path, nullptr, ticket_secrets(cluster));
     if (!tls.problems.empty()) throw std::runtime_error(config::format_problems(tls.problems));
+    auto upstream_tls = tls::load_upstream_tls(cluster, options.config_path, nullptr);
+    if (!upstream_tls.problems.empty()) throw std::runtime_error(config::format_problems(upstream_tls.problems));
     current_tls = std::move(tls);
+    adopt_upstream_tls(std::move(upstream_tls));
     std::vector<config::Problem> problems;
     server_sets = ServerSetStore::load(cluster, options.node, options.config_path, problems);
     if (!server_sets) throw std::runtime_error(config::format_problems(problems));
     auto first = build_generation(running_cluster(), options.node, nullptr, 1);
-    attach_tls(*first, current_tls);
+    attach_tls(*first, current_tls, current_upstream_tls);
     generation = first;
     unsigned count = options.workers ? options.workers : generation->node.workers();
     if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
@@ -279,14 +284,26 @@ struct Proxy::Impl {
     return secrets;
   }
 
-  // Hands each TLS listener of GEN its contexts.
-  static void attach_tls(Generation& gen, const tls::TlsLoad& tls) {
+  // Hands each TLS listener of GEN its contexts, and each pool with `tls` its.
+  static void attach_tls(Generation& gen, const tls::TlsLoad& tls, const tls::UpstreamTlsLoad& upstream) {
     for (auto& l : gen.listeners) {
       auto it = tls.by_listener.find(l->config.name());
       if (it == tls.by_listener.end()) continue;
       l->tls = it->second;
       spdlog::info("tls_listener listener={} certificates=\"{}\"", l->config.name(), it->second->summary());
     }
+    for (auto& p : gen.pools) {
+      if (auto it = upstream.by_pool.find(p->name()); it != upstream.by_pool.end()) p->set_upstream_tls(it->second);
+    }
+  }
+
+  // The pools' TLS contexts from now on (a start, a reload), logged once.
+  void adopt_upstream_tls(tls::UpstreamTlsLoad load) {
+    for (const auto& [pool, context] : load.by_pool) {
+      spdlog::info("tls_upstream pool={} {}", pool, context->summary());
+    }
+    for (const auto& warning : load.warnings) spdlog::warn("tls_upstream_unverified {}", warning);
+    current_upstream_tls = std::move(load);
   }
 
   // The cluster key(s) that authorise admin state changes (ha.key_file,
@@ -426,6 +443,8 @@ struct Proxy::Impl {
     auto tls = tls::load_listener_tls(*result.cluster, result.filename, result.locations.get(),
                                       ticket_secrets(*result.cluster));
     std::vector<config::Problem> problems = std::move(tls.problems);
+    auto upstream_tls = tls::load_upstream_tls(*result.cluster, result.filename, result.locations.get());
+    problems.insert(problems.end(), upstream_tls.problems.begin(), upstream_tls.problems.end());
     std::optional<ServerSetStore> sets;
     if (problems.empty()) sets = ServerSetStore::load(*result.cluster, options.node, options.config_path, problems);
     if (!sets) {
@@ -435,6 +454,7 @@ struct Proxy::Impl {
       return;
     }
     current_tls = std::move(tls);
+    adopt_upstream_tls(std::move(upstream_tls));
     server_sets = std::move(sets);
     forget_undiscovered(discovered, *result.cluster);
     auto next = adopt(running_cluster());
@@ -480,7 +500,7 @@ struct Proxy::Impl {
   // what is in flight finishes, and their sticky clients move.
   std::shared_ptr<const Generation> adopt(const config::Cluster& cluster) {
     auto next = build_generation(cluster, options.node, generation.get(), generation->id + 1);
-    attach_tls(*next, current_tls);
+    attach_tls(*next, current_tls, current_upstream_tls);
     health.reset();
     older_generations.push_back(generation);
     std::erase_if(older_generations, [&](const auto& weak) {

@@ -187,6 +187,9 @@ void server_counters(PrometheusText& m, const Generation& gen) {
       {"tandem_server_ejections_total", "Passive-check ejections.", &ServerRuntime::ejections},
       {"tandem_server_bytes_in_total", "Body bytes received from the server.", &ServerRuntime::bytes_in},
       {"tandem_server_bytes_out_total", "Body bytes sent to the server.", &ServerRuntime::bytes_out},
+      {"tandem_server_tls_handshakes_total", "TLS handshakes with the server (pools with tls).", &ServerRuntime::tls_handshakes},
+      {"tandem_server_tls_resumed_total", "TLS handshakes that resumed the server's session.", &ServerRuntime::tls_resumed},
+      {"tandem_server_tls_failures_total", "TLS handshakes refused or timed out (untrusted certificate, wrong name).", &ServerRuntime::tls_failures},
   };
   for (const auto& c : server_counters) {
     m.family(c.name, "counter", c.help);

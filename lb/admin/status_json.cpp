@@ -38,6 +38,7 @@ json::object server_json(const wire::ServerReport& s) {
   o["requests"] = s.requests();
   o["failures"] = s.failures();
   o["ejections"] = s.ejections();
+  if (!s.check_cause().empty()) o["check_cause"] = s.check_cause();
   return o;
 }
 

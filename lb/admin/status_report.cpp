@@ -51,6 +51,7 @@ void add_pool(const PoolRuntime& p, SteadyTime now, const ProcessFacts& facts, w
     so.set_requests(s.requests.load());
     so.set_failures(s.failures.load());
     so.set_ejections(s.ejections.load());
+    so.set_check_cause(s.check_cause);
     if (takes_new) ++up;
   }
   po.set_servers_up(up);

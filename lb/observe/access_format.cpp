@@ -52,6 +52,7 @@ struct Writer {
 
 constexpr std::size_t kSniMax = 255;  // a DNS name is at most 253 bytes
 constexpr std::size_t kMethodMax = 32;
+constexpr std::size_t kProtocolMax = 16;
 // Everything but the strings: field names, numbers, punctuation (about 330 bytes).
 constexpr std::size_t kFixedBound = 640;
 
@@ -78,7 +79,7 @@ void append_access_line(std::string& out, const AccessRecord& r, SecondText& sec
                             json_string_bound(r.listener, std::string_view::npos) +
                             json_string_bound(r.tls_version, std::string_view::npos) +
                             json_string_bound(r.sni, kSniMax) + json_string_bound(r.server, std::string_view::npos) +
-                            json_string_bound(r.method, kMethodMax) + json_string_bound(r.path, limits.max_path_bytes);
+                            json_string_bound(r.protocol, kProtocolMax) + json_string_bound(r.method, kMethodMax) + json_string_bound(r.path, limits.max_path_bytes);
   const auto old = out.size();
   out.resize(old + bound);
   Writer w{out.data() + old};
@@ -105,6 +106,12 @@ void append_access_line(std::string& out, const AccessRecord& r, SecondText& sec
   w.lit(",\"server\":");
   w.string(r.server);
   if (!r.tcp) {
+    w.lit(",\"protocol\":");
+    w.string(r.protocol, kProtocolMax);
+    if (r.h2_stream != 0) {
+      w.lit(",\"stream\":");
+      w.uint(r.h2_stream);
+    }
     w.lit(",\"method\":");
     w.string(r.method, kMethodMax);
     w.lit(",\"path\":");

@@ -26,6 +26,8 @@ struct AccessRecord {
   std::string_view tls_version;  // "" on a cleartext listener (filled by TLS termination)
   std::string_view sni;          // the client's server name indication, "" when none
   std::string_view server;       // "" when no server was reached
+  std::string_view protocol;     // HTTP only: the client's, "HTTP/1.1", "HTTP/1.0" or "HTTP/2"
+  std::uint32_t h2_stream = 0;   // HTTP/2: the stream's id (written only when not 0)
   std::string_view method;       // HTTP only
   std::string_view path;         // HTTP only: the request target as received
   unsigned status = 0;           // HTTP status sent to the client; 0 = none sent

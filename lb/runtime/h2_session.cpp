@@ -14,6 +14,8 @@
 #include "lb/http/forwarded.h"
 #include "lb/http/hop_by_hop.h"
 #include "lb/http/request_screen.h"
+#include "lb/observe/access_log_buffer.h"
+#include "lb/observe/request_timeline.h"
 #include "lb/route/failure_status.h"
 #include "lb/route/retry_policy.h"
 #include "lb/runtime/request_route.h"
@@ -52,20 +54,32 @@ std::string_view error_body(const std::string& response) {
   return at == std::string::npos ? std::string_view() : std::string_view(response).substr(at + 4);
 }
 
+// What the access log says of one stream (lb/observe), filled as its
+// phases pass; written when the stream's coroutine ends.
+struct StreamRecord {
+  observe::RequestTimeline timeline;
+  std::string method, path;  // copied only when the access log is on
+  std::string server;  // the server reached (a copy: a reload may free the pool first)
+  unsigned status = 0;
+  std::uint64_t bytes_in = 0;   // the request body
+  std::uint64_t bytes_out = 0;  // the response body or error page
+  observe::Termination term;
+};
+
 // The I/O of one stream: its server connection, a timer that wakes it
 // (request body came, the client took response bytes, the stream closed),
 // and the deadline of its current server wait.
 struct StreamIo {
   explicit StreamIo(asio::any_io_executor ex) : server(ex), wake(ex), deadline(ex) {}
-  tcp::socket server;
+  ServerStream server;  // plain or TLS, as the pool speaks
   asio::steady_timer wake;
   asio::steady_timer deadline;
   bool timed_out = false;
+  StreamRecord record;  // the access log's line for the stream
 
   void notify() { wake.cancel(); }
   void abort() {
-    boost::system::error_code ignored;
-    server.close(ignored);
+    server.close();
     wake.cancel();
   }
 };
@@ -230,12 +244,13 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
     auto io = std::make_shared<StreamIo>(worker_.io().get_executor());
     streams_.emplace(stream.get(), io);
     const auto started = Clock::now();
+    io->record.timeline.start = started;
     stats_.requests.fetch_add(1, std::memory_order_relaxed);
     co_await forward(*stream, *io, started);
+    log_stream(*stream, io->record);
     streams_.erase(stream.get());
-    boost::system::error_code ignored;
     io->deadline.cancel();
-    if (io->server.is_open()) io->server.close(ignored);
+    if (io->server.is_open()) io->server.close();
     if (worker_.draining() && codec_.open_streams() == 0) close_if_idle();
     flush();
   }
@@ -246,6 +261,12 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
     if (stream.head.over_limit) co_return refuse(stream, bhttp::status::request_header_fields_too_large, "header list");
     bhttp::request<bhttp::empty_body> req;
     if (!h2::to_http1(stream.head, req.base())) co_return refuse(stream, bhttp::status::bad_request, "no :path or host");
+    auto& record = io.record;
+    record.timeline.header = Clock::now();
+    if (auto* log = worker_.access_log(); log && log->enabled()) {
+      record.method = req.method_string();
+      record.path = req.target();
+    }
     const bool head_request = req.method() == bhttp::verb::head;
     const bool has_body = !stream.request_complete || !stream.body_in.empty();
     http::Limits limits;
@@ -280,18 +301,22 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
     for (;;) {
       // Connect.
       upstream.reset();
+      if (record.timeline.connect_begin == Clock::time_point{}) record.timeline.connect_begin = Clock::now();
       auto [failure, got] = co_await acquire_upstream(worker_, *listener_, view, upstream_request, tried);
-      if (stream.closed || closed_) co_return;
+      if (stream.closed || closed_) co_return client_gone(record, 'C');
       if (!got) {
         const auto answer = answer_for(failure);
         stats_.count_refusal(answer.refusal);
+        record.term = observe::termination_for(failure);
         co_return refuse(stream, answer.cause, started, head_request);
       }
       upstream = std::move(got);
-      io.server = std::move(upstream->socket);
+      record.timeline.connected = Clock::now();
+      record.server = pool.server(upstream->index).name;
+      io.server = std::move(upstream->connection);
       // Forward: the header, then the body as the client sends it.
       auto sent = co_await send_request(stream, io, head_bytes, has_body);
-      if (stream.closed || closed_) co_return;
+      if (stream.closed || closed_) co_return client_gone(record, 'D');
       if (sent == Sent::body_too_large) {
         co_return refuse(stream, bhttp::status::payload_too_large, "body too large", head_request);
       }
@@ -304,6 +329,7 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
         pool.report_failure(upstream->index, Clock::now(), "send failed");
         const auto answer = answer_for_send_failure();
         stats_.count_refusal(answer.refusal);
+        record.term = {'S', 'D'};
         co_return refuse(stream, answer.cause, started, head_request);
       }
       // The response header.
@@ -315,7 +341,7 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
       arm_deadline(io, listener_->timeouts.server);
       auto [ec, n] = co_await bhttp::async_read_header(io.server, response_buffer, *parser, use_nothrow);
       io.deadline.cancel();
-      if (stream.closed || closed_) co_return;
+      if (stream.closed || closed_) co_return client_gone(record, 'H');
       if (io.timed_out) ec = beast::error::timeout;
       if (!ec) break;
       const auto fault = classify_response_error(ec);
@@ -330,8 +356,10 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
       pool.report_failure(upstream->index, Clock::now(), passive_cause(fault));
       const auto answer = answer_for(fault);
       stats_.count_refusal(answer.refusal);
+      record.term = observe::termination_for(fault);
       co_return refuse(stream, answer.cause, started, head_request);
     }
+    record.timeline.first_byte = Clock::now();
     auto& server = pool.server(upstream->index);
     server.requests.fetch_add(1, std::memory_order_relaxed);
     pool.report_success(upstream->index, Clock::now());
@@ -339,6 +367,7 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
     // Relay: the response header, edited as for HTTP/1.1, then the body.
     auto& res = parser->get();
     const unsigned status = res.result_int();
+    record.status = status;
     const auto server_intent = http::strip_hop_by_hop(res.base());
     const auto framing = http::response_framing(req.base(), res.base());
     bool keep_server = http::keep_server_alive(server_intent, status, framing);
@@ -365,9 +394,11 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
       }
       if (stream.closed || closed_) {
         complete = false;
+        record.term = {'C', 'D'};
         break;
       }
       if (rec) {
+        record.term = {rec == beast::error::timeout || io.timed_out ? 's' : 'S', 'D'};
         pool.report_failure(upstream->index, Clock::now(), "response body failed");
         codec_.reset(stream, NGHTTP2_INTERNAL_ERROR);
         complete = false;
@@ -383,6 +414,7 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
     flush();
 
     // Record.
+    record.bytes_out = body_bytes;
     server.bytes_in.fetch_add(body_bytes, std::memory_order_relaxed);
     stats_.count_response(status);
     stats_.latency.duration.observe(Clock::now() - started);
@@ -448,8 +480,7 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
     io.deadline.async_wait([&io, self = this->shared_from_this()](boost::system::error_code ec) {
       if (ec) return;
       io.timed_out = true;
-      boost::system::error_code ignored;
-      io.server.close(ignored);
+      io.server.close();
     });
   }
 
@@ -483,7 +514,42 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
       codec_.end_body(stream);
     }
     stats_.count_response(status);
+    if (auto it = streams_.find(&stream); it != streams_.end()) {
+      auto& record = it->second->record;
+      record.status = status;
+      record.bytes_out = head_request ? 0 : body.size();
+      if (record.term.normal()) record.term = {'P', 'R'};  // refused before forwarding (screen)
+    }
     flush();
+  }
+
+  // The stream ended because its client reset it or left, in PHASE.
+  static void client_gone(StreamRecord& record, char phase) { record.term = {'C', phase}; }
+
+  // Hands the finished stream to this worker's access log: one line per
+  // stream, with its id and protocol HTTP/2 (lb/observe).
+  void log_stream(const h2::Stream& stream, const StreamRecord& record) {
+    auto* log = worker_.access_log();
+    if (!log || !log->enabled()) return;
+    observe::AccessRecord r;
+    r.client_ip = source_;
+    r.client_port = addresses_.source.port();
+    r.listener = listener_->config.name();
+    r.tls_version = tls_version_of(client_);
+    r.sni = sni_of(client_);
+    r.protocol = "HTTP/2";
+    r.h2_stream = static_cast<std::uint32_t>(stream.id);
+    r.method = record.method;
+    r.path = record.path;
+    r.server = record.server;
+    r.status = record.status;
+    r.bytes_in = stream.body_received;
+    r.bytes_out = record.bytes_out;
+    r.termination = record.term;
+    const auto end = Clock::now();
+    record.timeline.fill(r, end);
+    r.time = std::chrono::system_clock::now() - std::chrono::microseconds(r.total);
+    log->record(r);
   }
 
   Worker& worker_;

@@ -276,7 +276,14 @@ class HttpSession final : public DrainableSession {
       s.stats_.bytes_in.fetch_add(n, std::memory_order_relaxed);
       for (;;) {
         s.first_ = false;
-        keep = co_await s.serve_one();
+        // The pool's servers speak TLS or not (lb/tls/upstream_context.h):
+        // the request's relay is compiled for each, the plain one as it was.
+        const auto view = s.worker_.view(s.listener_->pool);
+        if (view->pool->upstream_tls()) {
+          keep = co_await s.template serve_one<TlsStream>(view);
+        } else {
+          keep = co_await s.template serve_one<tcp::socket>(view);
+        }
         s.close_server();  // unless it went back to the pool
         keep = keep && !s.worker_.draining();
         if (!keep || s.buffer_.size() == 0) break;  // nothing pipelined: park
@@ -324,8 +331,10 @@ class HttpSession final : public DrainableSession {
   // must close. The phases are plain functions and every wait is here: a
   // coroutine frame per phase or relay would cost instructions per request
   // (bench/instructions_ab.py measured ~1.7k for four of them).
-  awaitable<bool> serve_one() {
-    RequestContext ctx(*listener_, worker_.view(listener_->pool));
+  // UP: the server connection's type, a plain socket or TLS (server_stream()).
+  template <typename Up>
+  awaitable<bool> serve_one(const std::shared_ptr<PoolView>& view) {
+    RequestContext ctx(*listener_, view);
     ctx.timeline.start = next_start_ == Clock::time_point{} ? ctx.started : std::exchange(next_start_, {});
     // Screen. The whole header must arrive within request_header (slowloris).
     watchdog_.arm(listener_->timeouts.request_header);
@@ -346,14 +355,15 @@ class HttpSession final : public DrainableSession {
       auto [failure, upstream] = co_await acquire_upstream(worker_, *listener_, ctx.view, ctx.request, ctx.tried);
       if (!upstream) co_return co_await end(ctx, unconnected(ctx, failure));
       connected(ctx, std::move(*upstream));
+      Up& server = server_stream<Up>();
       if (ctx.answer_continue) co_await send_continue(ctx);
       // Forward: the request out, the response header back.
-      auto sent = relay_at_once(ctx, ctx.parser, buffer_, server_);
-      if (!sent) sent = co_await relay_streamed(ctx, ctx.parser, client_, buffer_, server_, listener_->timeouts.client_idle);
+      auto sent = relay_at_once(ctx, ctx.parser, buffer_, server);
+      if (!sent) sent = co_await relay_streamed(ctx, ctx.parser, client_, buffer_, server, listener_->timeouts.client_idle);
       step = request_sent(ctx, *sent);
       if (step != Step::next) continue;
       std::uint64_t response_read = 0;
-      ec = co_await read_header(server_, ctx.up_spare.get(), *ctx.response, watchdog_, response_read);
+      ec = co_await read_header(server, ctx.up_spare.get(), *ctx.response, watchdog_, response_read);
       step = response_header_read(ctx, ec);
     }
     if (step == Step::end) co_return co_await end(ctx, ctx.ending);
@@ -361,11 +371,11 @@ class HttpSession final : public DrainableSession {
     prepare_response(ctx);
     auto relayed = relay_at_once(ctx, *ctx.response, ctx.up_spare.get(), client_);
     if (!relayed) {
-      relayed = co_await relay_streamed(ctx, *ctx.response, server_, ctx.up_spare.get(), client_,
+      relayed = co_await relay_streamed(ctx, *ctx.response, server_stream<Up>(), ctx.up_spare.get(), client_,
                                         listener_->timeouts.server);
     }
     const bool keep = record(ctx, *relayed);
-    if (ctx.tunnel && !relayed->ec) co_await tunnel(ctx);
+    if (ctx.tunnel && !relayed->ec) co_await tunnel(ctx, server_stream<Up>());
     co_return keep;
   }
 
@@ -434,7 +444,12 @@ class HttpSession final : public DrainableSession {
   // Connected: upstream we always speak HTTP/1.1 with keep-alive, whatever
   // the client spoke.
   void connected(RequestContext& ctx, Upstream&& upstream) {
-    server_ = std::move(upstream.socket);
+    if (upstream.connection.is_tls()) {
+      server_tls_ = upstream.connection.take_tls();
+      watchdog_.watch(&socket_of(client_), &server_tls_->next_layer());
+    } else {
+      server_ = upstream.connection.take_socket();
+    }
     ctx.upstream = std::move(upstream);
     ctx.timeline.connected = Clock::now();
     auto& req = ctx.parser.get();
@@ -589,7 +604,7 @@ class HttpSession final : public DrainableSession {
       return false;
     }
     if (ctx.keep_server && !ctx.upstream->private_to_client && relayed.complete && ctx.up_spare.get().size() == 0 && worker_.is_current(&ctx.pool)) {
-      worker_.upstreams().give(&server, std::move(server_), now, listener_->timeouts.server_idle);
+      worker_.upstreams().give(&server, release_server(), now, listener_->timeouts.server_idle);
     }
     return ctx.keep_client;
   }
@@ -597,7 +612,8 @@ class HttpSession final : public DrainableSession {
   // After a 101: the connection is a tunnel (lb/runtime/tunnel.h) with its
   // own idle limit; the server slot in CTX stays held until it ends. What
   // either side sent past the switch is already in our buffers: it goes first.
-  awaitable<void> tunnel(RequestContext& ctx) {
+  template <typename Up>
+  awaitable<void> tunnel(RequestContext& ctx, Up& upstream) {
     watchdog_.disarm();
     stats_.tunnels.fetch_add(1, std::memory_order_relaxed);
     stats_.tunnels_active.fetch_add(1, std::memory_order_relaxed);
@@ -606,7 +622,7 @@ class HttpSession final : public DrainableSession {
                                   .client_to_server_sent = &server.bytes_out,
                                   .server_to_client_read = &server.bytes_in,
                                   .server_to_client_sent = &stats_.bytes_out};
-    const auto end = co_await run_upgraded(client_, buffer_, server_, ctx.up_spare.get(),
+    const auto end = co_await run_upgraded(client_, buffer_, upstream, ctx.up_spare.get(),
                                            listener_->timeouts.tunnel, counters);
     stats_.tunnels_active.fetch_sub(1, std::memory_order_relaxed);
     spdlog::debug("tunnel_closed listener={} client={} server={} end={}", listener_->config.name(), source_,
@@ -653,6 +669,7 @@ class HttpSession final : public DrainableSession {
     observe::AccessRecord r = access_record(status, term);
     if (ctx.timeline.header != Clock::time_point{}) {
       const auto& req = ctx.parser.get();
+      r.protocol = ctx.client_version == 10 ? "HTTP/1.0" : "HTTP/1.1";
       r.method = req.method_string();
       r.path = req.target();
     }
@@ -678,11 +695,13 @@ class HttpSession final : public DrainableSession {
     log->record(r);
   }
 
-  observe::AccessRecord access_record(unsigned status, observe::Termination term) const {
+  observe::AccessRecord access_record(unsigned status, observe::Termination term) {
     observe::AccessRecord r;
     r.client_ip = source_;
     r.client_port = source_port_;
     r.listener = listener_->config.name();
+    r.tls_version = tls_version_of(client_);
+    r.sni = sni_of(client_);
     r.status = status;
     r.termination = term;
     return r;
@@ -692,6 +711,34 @@ class HttpSession final : public DrainableSession {
   void close_server() {
     boost::system::error_code ignored;
     if (server_.is_open()) server_.close(ignored);
+    if (server_tls_) {
+      server_tls_->next_layer().close(ignored);
+      unwatch_tls();
+    }
+  }
+
+  // The current request's server connection, of the type its pool speaks.
+  template <typename Up>
+  Up& server_stream() {
+    if constexpr (is_plain_socket<Up>) {
+      return server_;
+    } else {
+      return *server_tls_;
+    }
+  }
+
+  // The server connection, for the idle pool.
+  ServerStream release_server() {
+    if (!server_tls_) return ServerStream(std::move(server_));
+    ServerStream out(std::move(server_tls_));
+    unwatch_tls();
+    return out;
+  }
+
+  // The TLS stream is gone: the watchdog goes back to the plain socket (closed).
+  void unwatch_tls() {
+    server_tls_.reset();
+    watchdog_.watch(&socket_of(client_), &server_);
   }
 
   Worker& worker_;
@@ -699,7 +746,8 @@ class HttpSession final : public DrainableSession {
   ListenerStats& stats_;
   SessionCount count_;
   Stream client_;
-  tcp::socket server_;    // the current request's upstream connection
+  tcp::socket server_;    // the current request's upstream connection (a plain pool's)
+  std::unique_ptr<TlsStream> server_tls_;  // ...or TLS to a pool with `tls` (server_stream())
   Watchdog watchdog_;     // deadlines of both, one phase at a time
   beast::flat_buffer buffer_;  // empty (no memory) while parked
   ClientAddresses addresses_;  // the client's, or those its PROXY header named

@@ -130,6 +130,7 @@ void PoolRuntime::report_success(ServerIndex i, SteadyTime now) {
 void PoolRuntime::set_healthy(ServerIndex i, bool healthy, SteadyTime now, const std::string& cause) {
   auto& s = *servers_[i];
   if (s.healthy.exchange(healthy) == healthy) return;
+  s.check_cause = cause;
   if (healthy) {
     s.up_since_ns.store(to_ns(now), std::memory_order_relaxed);
     spdlog::info("server_up pool={} server={} cause=\"{}\"", name(), s.name, cause);
@@ -197,6 +198,7 @@ void PoolRuntime::inherit(const PoolRuntime& old) {
     s->healthy.store(o.healthy.load());
     s->ejected_until_ns.store(o.ejected_until_ns.load());
     s->up_since_ns.store(o.up_since_ns.load());
+    s->check_cause = o.check_cause;
     // An operator's drain/disable survives a reload unless the file itself
     // changed that server's state.
     if (old.config_.servers(j).state() == config_.servers(static_cast<int>(i)).state()) {

@@ -32,6 +32,10 @@
 #include "lb/route/sticky_policy.h"
 #include "lb/stick/stick_table.h"
 
+namespace tandem::lb::tls {
+class UpstreamContext;
+}
+
 namespace tandem::lb {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
@@ -66,10 +70,17 @@ struct ServerRuntime {
   std::atomic<std::uint64_t> ejections{0};
   std::atomic<std::uint64_t> bytes_out{0};   // to the server
   std::atomic<std::uint64_t> bytes_in{0};    // from the server
+  // TLS to the server (a pool with `tls`), request connections only.
+  std::atomic<std::uint64_t> tls_handshakes{0};  // completed, resumed or not
+  std::atomic<std::uint64_t> tls_resumed{0};     // of which resumed a session
+  std::atomic<std::uint64_t> tls_failures{0};    // refused (certificate, name, protocol) or timed out
   observe::PhaseHistograms latency;          // requests this server answered (or failed)
 
   std::mutex passive_mutex;                  // guards passive
   PassiveEjector passive;
+  // Why the active checks last changed its health ("ok", "tls: certificate
+  // verify failed: ..."), for /status; control thread only.
+  std::string check_cause;
 };
 
 // One pool: configuration plus live server state.
@@ -151,6 +162,11 @@ class PoolRuntime {
   // (bounded by queue_size).
   WaitQueueBound& wait_queue() const { return wait_queue_; }
 
+  // TLS to the servers (the pool's `tls` block), null for plain TCP. Set
+  // once, before the generation is handed to the workers.
+  tls::UpstreamContext* upstream_tls() const { return upstream_tls_.get(); }
+  void set_upstream_tls(std::shared_ptr<tls::UpstreamContext> context) { upstream_tls_ = std::move(context); }
+
  private:
   config::Pool config_;
   bool sends_proxy_ = false;
@@ -167,6 +183,7 @@ class PoolRuntime {
   std::vector<bool> ramping_;      // control thread only (tick)
   bool was_panic_ = false;         // control thread only (tick)
   std::atomic<std::uint64_t> panics_{0};
+  std::shared_ptr<tls::UpstreamContext> upstream_tls_;
 };
 
 }  // namespace tandem::lb

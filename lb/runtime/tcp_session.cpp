@@ -128,7 +128,7 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
     auto& server = pool.server(upstream->index);
     sticky.record(sticky.after(choice, server.name), now);
     server.requests.fetch_add(1, std::memory_order_relaxed);
-    server_ = std::move(upstream->socket);
+    server_ = upstream->connection.take_socket();  // plain: the validator refuses `tls` pools behind TCP listeners
     slot_ = std::move(upstream->slot);  // the server's active count, until the session ends
     server_rt_ = &server;
     timeline_.connected = Clock::now();
@@ -267,6 +267,8 @@ class TcpSession final : public DrainableSession, public std::enable_shared_from
     r.client_ip = ip;
     r.client_port = peer_.port();
     r.listener = listener_->config.name();
+    r.tls_version = tls_version_of(client_);
+    r.sni = sni_of(client_);
     if (server_rt_) r.server = server_rt_->name;
     r.bytes_in = client_bytes_in_;
     r.bytes_out = client_bytes_out_;

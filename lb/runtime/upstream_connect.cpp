@@ -2,9 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/warn_limiter.h"
+
 #include "lb/route/connect_plan.h"
 #include "lb/route/slot_limit.h"
 #include "lb/runtime/proxy_send.h"
+#include "lb/runtime/upstream_tls.h"
 
 namespace tandem::lb {
 
@@ -94,6 +97,18 @@ awaitable<std::pair<boost::system::error_code, tcp::socket>> connect_to(Worker& 
   co_return std::pair{ec, stream.release_socket()};
 }
 
+// A server's TLS refused (an untrusted certificate, a wrong name, no shared
+// protocol): a warning at most every 10 s per worker, naming the reason;
+// health checks put it in /status.
+void warn_tls_failure(const PoolRuntime& pool, const ServerRuntime& server, const std::string& failure) {
+  static thread_local WarnLimiter limiter(std::chrono::seconds(10));
+  if (const auto n = limiter.note(Clock::now())) {
+    spdlog::warn("upstream_tls_failed pool={} server={} error=\"{}\" failures={}", pool.name(), server.name, failure, n);
+  } else {
+    spdlog::debug("upstream_tls_failed pool={} server={} error=\"{}\"", pool.name(), server.name, failure);
+  }
+}
+
 }  // namespace
 
 awaitable<std::pair<UpstreamFailure, std::optional<Upstream>>> acquire_upstream(
@@ -118,17 +133,31 @@ awaitable<std::pair<UpstreamFailure, std::optional<Upstream>>> acquire_upstream(
     ServerSlot slot(view_ptr, index);
     const bool proxied = server.send_proxy != config::SEND_PROXY_NONE;
     if (request.allow_reuse && !proxied) {
-      auto socket = worker.upstreams().take(&server, Clock::now(), listener.timeouts.server_idle, request.replayable,
-                                             worker.io().get_executor());
-      if (socket.is_open()) co_return std::pair{UpstreamFailure::none, Upstream{index, std::move(socket), true, std::move(slot)}};
+      auto pooled = worker.upstreams().take(&server, Clock::now(), listener.timeouts.server_idle, request.replayable,
+                                            worker.io().get_executor());
+      if (pooled.is_open()) co_return std::pair{UpstreamFailure::none, Upstream{index, std::move(pooled), true, std::move(slot)}};
     }
     auto [ec, socket] = co_await connect_to(worker, listener, server);
+    // The PROXY header goes first, in the clear, as HAProxy sends it before `ssl`.
     if (!ec && proxied) ec = co_await send_proxy_header(socket, server.send_proxy, request.client, listener);
-    if (!ec) {
-      co_return std::pair{UpstreamFailure::none, Upstream{index, std::move(socket), false, std::move(slot), proxied}};
+    const char* cause = ec == beast::error::timeout ? "connect timeout" : "connect failed";
+    if (!ec && pool.upstream_tls()) {
+      auto shake = co_await upstream_handshake(socket, *pool.upstream_tls(), server, listener.timeouts.connect);
+      if (shake.stream) {
+        server.tls_handshakes.fetch_add(1, std::memory_order_relaxed);
+        if (shake.resumed) server.tls_resumed.fetch_add(1, std::memory_order_relaxed);
+        co_return std::pair{UpstreamFailure::none,
+                            Upstream{index, ServerStream(std::move(shake.stream)), false, std::move(slot), proxied}};
+      }
+      server.tls_failures.fetch_add(1, std::memory_order_relaxed);
+      warn_tls_failure(pool, server, shake.failure);
+      cause = "tls handshake failed";
+    } else if (!ec) {
+      co_return std::pair{UpstreamFailure::none, Upstream{index, ServerStream(std::move(socket)), false, std::move(slot), proxied}};
+    } else {
+      spdlog::debug("upstream_connect_failed pool={} server={} error=\"{}\"", pool.name(), server.name, ec.message());
     }
-    spdlog::debug("upstream_connect_failed pool={} server={} error=\"{}\"", pool.name(), server.name, ec.message());
-    pool.report_failure(index, Clock::now(), ec == beast::error::timeout ? "connect timeout" : "connect failed");
+    pool.report_failure(index, Clock::now(), cause);
     if (plan.connect_failed(index)) listener.stats->retries.fetch_add(1, std::memory_order_relaxed);
   }
   co_return std::pair{plan.last(), std::nullopt};

@@ -10,6 +10,7 @@
 #include "lb/route/failure_status.h"  // UpstreamFailure
 #include "lb/runtime/asio_aliases.h"
 #include "lb/runtime/listener_stats.h"
+#include "lb/runtime/server_stream.h"
 #include "lb/runtime/sessions.h"  // ClientAddresses
 #include "lb/runtime/worker.h"
 
@@ -42,13 +43,15 @@ struct UpstreamRequest {
 
 struct Upstream {
   ServerIndex index = 0;
-  tcp::socket socket;
+  ServerStream connection;  // TLS when the pool has a `tls` block (handshake done)
   bool reused = false;
   ServerSlot slot;
   bool private_to_client = false;  // began with a PROXY header: never pooled for another client
 };
 
-// Picks and connects. TRIED collects every server attempted (so the caller
+// Picks and connects (and, to a pool with `tls`, completes the TLS
+// handshake within the connect timeout: a server whose certificate fails
+// verification counts as a failed connect). TRIED collects every server attempted (so the caller
 // can exclude them from a later retry). Failures of connect are reported to
 // the passive check.
 awaitable<std::pair<UpstreamFailure, std::optional<Upstream>>> acquire_upstream(

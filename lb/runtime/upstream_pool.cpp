@@ -18,7 +18,7 @@ bool still_open(boost::asio::ip::tcp::socket& socket) {
 
 }  // namespace
 
-boost::asio::ip::tcp::socket UpstreamPool::take(const ServerRuntime* server, std::chrono::steady_clock::time_point now,
+ServerStream UpstreamPool::take(const ServerRuntime* server, std::chrono::steady_clock::time_point now,
                                                 std::chrono::milliseconds max_idle, bool replayable,
                                                 boost::asio::any_io_executor executor) {
   auto it = idle_.find(server);
@@ -29,35 +29,34 @@ boost::asio::ip::tcp::socket UpstreamPool::take(const ServerRuntime* server, std
       list.pop_back();
       const auto idle_for = now - idle.since;
       const bool probe = !replayable || idle_for >= kFreshIdle;
-      if (idle_for < max_idle && now < idle.expires && (!probe || still_open(idle.socket)))
-        return std::move(idle.socket);
-      boost::system::error_code ignored;
-      idle.socket.close(ignored);
+      // (Over TLS the peek sees records, not data: a close_notify or any
+      // unasked record means the connection is not reused, as for plain bytes.)
+      if (idle_for < max_idle && now < idle.expires && (!probe || still_open(idle.connection.socket())))
+        return std::move(idle.connection);
+      idle.connection.close();
     }
   }
-  return boost::asio::ip::tcp::socket(executor);
+  return ServerStream(executor);
 }
 
-void UpstreamPool::give(const ServerRuntime* server, boost::asio::ip::tcp::socket socket,
+void UpstreamPool::give(const ServerRuntime* server, ServerStream connection,
                         std::chrono::steady_clock::time_point now, std::chrono::milliseconds keep_for) {
   if (server->max_idle == 0 || keep_for <= std::chrono::milliseconds::zero()) {
-    boost::system::error_code ignored;
-    socket.close(ignored);
+    connection.close();
     return;
   }
   auto& list = idle_[server];
   if (list.size() >= server->max_idle) {
-    boost::system::error_code ignored;
-    socket.close(ignored);
+    connection.close();
     return;
   }
-  list.push_back({std::move(socket), now, now + keep_for});
+  list.push_back({std::move(connection), now, now + keep_for});
 }
 
 std::size_t UpstreamPool::close_expired(std::chrono::steady_clock::time_point now) {
   std::size_t closed = 0;
   for (auto& [server, list] : idle_) {
-    // Closing is the sockets' destructors; the rest keep their LIFO order.
+    // Closing is the connections' destructors; the rest keep their LIFO order.
     closed += std::erase_if(list, [now](const Idle& idle) { return idle.expires <= now; });
   }
   return closed;

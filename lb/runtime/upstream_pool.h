@@ -1,4 +1,6 @@
-// Idle keep-alive connections to servers, per worker (no sharing, no locks).
+// Idle keep-alive connections to servers, per worker (no sharing, no locks),
+// plain or TLS alike (a TLS connection keeps its session: reusing it costs
+// no handshake at all).
 #pragma once
 
 #include <chrono>
@@ -9,6 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "lb/runtime/pool_runtime.h"
+#include "lb/runtime/server_stream.h"
 
 namespace tandem::lb {
 
@@ -24,15 +27,15 @@ class UpstreamPool {
   // MAX_IDLE, or a closed socket when there is none. REPLAYABLE: the caller
   // retries its request on a fresh connection if this one proves dead, so a
   // connection idle for less than kFreshIdle skips the probe (a recv syscall).
-  boost::asio::ip::tcp::socket take(const ServerRuntime* server, std::chrono::steady_clock::time_point now,
+  ServerStream take(const ServerRuntime* server, std::chrono::steady_clock::time_point now,
                                     std::chrono::milliseconds max_idle, bool replayable,
                                     boost::asio::any_io_executor executor);
 
-  // Keeps SOCKET for reuse until NOW + KEEP_FOR, or closes it when SERVER
+  // Keeps CONNECTION for reuse until NOW + KEEP_FOR, or closes it when SERVER
   // already has server->max_idle idle connections on this worker (0: never
   // pooled). Keeping up to the number of requests a worker has in flight
   // is what spares a busy proxy a connect per request.
-  void give(const ServerRuntime* server, boost::asio::ip::tcp::socket socket,
+  void give(const ServerRuntime* server, ServerStream connection,
             std::chrono::steady_clock::time_point now, std::chrono::milliseconds keep_for);
 
   // Closes every idle connection kept past its time (the worker calls this
@@ -55,7 +58,7 @@ class UpstreamPool {
 
  private:
   struct Idle {
-    boost::asio::ip::tcp::socket socket;
+    ServerStream connection;
     std::chrono::steady_clock::time_point since;
     std::chrono::steady_clock::time_point expires;
   };

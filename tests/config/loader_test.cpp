@@ -158,6 +158,15 @@ BOOST_AUTO_TEST_CASE(all_problems_are_listed_at_once) {
   BOOST_TEST(!result.cluster);
 }
 
+BOOST_AUTO_TEST_CASE(a_tls_pool_behind_a_tcp_listener_is_refused_and_behind_http_accepted) {
+  std::string text = kGood;
+  text.replace(text.find("name: \"app\""), 11, "name: \"app\" tls { ca_file: \"/etc/ca.pem\" server_name: \"a.test\" }");
+  BOOST_TEST(problems_of(text).empty(), problems_of(text));
+  text.replace(text.find("mode: HTTP"), 10, "mode: TCP");
+  const auto p = problems_of(text);
+  BOOST_TEST(contains(p, "is TCP but pool 'app' speaks TLS to its servers"), p);
+}
+
 BOOST_AUTO_TEST_CASE(cookie_stickiness_on_tcp_listener_is_refused) {
   std::string text = kGood;
   text.replace(text.find("mode: HTTP"), 10, "mode: TCP");

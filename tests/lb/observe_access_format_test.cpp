@@ -77,6 +77,20 @@ BOOST_AUTO_TEST_CASE(an_http_line_has_every_field) {
   BOOST_TEST(o.at("first_byte_ms").as_double() == 1.5);
   BOOST_TEST(o.at("total_ms").as_double() == 2.001);
   BOOST_TEST(o.at("term").as_string() == "--");
+  BOOST_TEST(!o.contains("stream"));  // HTTP/1.x
+}
+
+BOOST_AUTO_TEST_CASE(a_tls_h2_stream_line_names_version_sni_protocol_and_stream) {
+  auto r = http_record();
+  r.tls_version = "TLSv1.3";
+  r.sni = "a.test";
+  r.protocol = "HTTP/2";
+  r.h2_stream = 4294967295u;  // the widest id fits the line's bound
+  const auto o = parse_line(format(r));
+  BOOST_TEST(o.at("tls").as_string() == "TLSv1.3");
+  BOOST_TEST(o.at("sni").as_string() == "a.test");
+  BOOST_TEST(o.at("protocol").as_string() == "HTTP/2");
+  BOOST_TEST(o.at("stream").as_int64() == 4294967295);
 }
 
 BOOST_AUTO_TEST_CASE(absent_timings_are_null_and_tcp_has_no_method_or_path) {

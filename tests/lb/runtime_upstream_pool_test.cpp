@@ -29,10 +29,10 @@ struct Fixture {
   UpstreamPool pool;
   std::vector<tcp::socket> peers;  // the far ends, kept open so the near ends look alive
 
-  tcp::socket connection() {
+  ServerStream connection() {
     auto [near, far] = testing::connected(io);
     peers.push_back(std::move(far));
-    return std::move(near);
+    return ServerStream(std::move(near));
   }
 };
 
@@ -65,12 +65,12 @@ BOOST_FIXTURE_TEST_CASE(zero_means_no_reuse, Fixture) {
 BOOST_FIXTURE_TEST_CASE(take_returns_the_most_recent_first, Fixture) {
   auto first = connection();
   auto second = connection();
-  const auto second_port = second.local_endpoint().port();
+  const auto second_port = second.socket().local_endpoint().port();
   pool.give(&server, std::move(first), t0, 30s);
   pool.give(&server, std::move(second), t0 + 1ms, 30s);
   auto got = pool.take(&server, t0 + 2ms, 30s, true, io.get_executor());
   BOOST_TEST(got.is_open());
-  BOOST_TEST(got.local_endpoint().port() == second_port);
+  BOOST_TEST(got.socket().local_endpoint().port() == second_port);
   BOOST_TEST(pool.size(&server) == 1u);
 }
 
