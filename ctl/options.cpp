@@ -168,7 +168,8 @@ std::string command_problem(const Options& o) {
     return "takes no argument ('" + o.args[0] + "')";
   if (c == "servers" && n > 1 && !is_server_set_verb(o.args[0])) return "takes at most one POOL";
   if (c == "export" && n > 0) return "takes no argument ('" + o.args[0] + "')";
-  if ((c == "drain" || c == "disable" || c == "enable") && n != 1) return "takes one SERVER";
+  if (c == "drain" && n != 1) return "takes one SERVER (POOL/SERVER, or SERVER --pool POOL) or one NODE";
+  if ((c == "disable" || c == "enable") && n != 1) return "takes one SERVER";
   if (c == "undrain" && n != 1) return "takes one NODE";
   if (c == "stick") {
     if (n == 0) return "list, get KEY or count";

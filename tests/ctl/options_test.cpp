@@ -2,6 +2,7 @@
 // per-command checks, and every bad value as a message (main exits 2).
 #include <boost/test/unit_test.hpp>
 
+#include "ctl/commands.h"
 #include "ctl/options.h"
 
 using namespace tandem::ctl;
@@ -87,13 +88,43 @@ BOOST_AUTO_TEST_CASE(bad_values_are_messages) {
   BOOST_TEST(error_of({"frobnicate"}) == "unknown command 'frobnicate'");
   BOOST_TEST(error_of({}) == "no command");
   BOOST_TEST(error_of({"status", "extra"}) == "status: takes no argument ('extra')");
-  BOOST_TEST(error_of({"drain"}) == "drain: takes one SERVER");
+  BOOST_TEST(error_of({"drain"}) == "drain: takes one SERVER (POOL/SERVER, or SERVER --pool POOL) or one NODE");
+  BOOST_TEST(error_of({"drain", "edge1", "edge2"}) ==
+             "drain: takes one SERVER (POOL/SERVER, or SERVER --pool POOL) or one NODE");
+  BOOST_TEST(error_of({"enable"}) == "enable: takes one SERVER");
   BOOST_TEST(error_of({"stick", "get"}) == "stick: list [POOL], get KEY [POOL] or count [POOL]");
   BOOST_TEST(error_of({"watch", "--interval", "100ms"}) == "watch: --interval is at least 500ms");
   BOOST_TEST(error_of({"status", "--count", "2"}) == "status: --count goes with watch");
   BOOST_TEST(error_of({"status", "--to", "edge2"}) == "status: --to, --instance, --probe and --no-probe go with failover");
   BOOST_TEST(error_of({"status", "--pool", "web"}) == "status: --pool goes with drain, disable and enable");
   BOOST_TEST(error_of({"status", "--node", "edge1"}) == "status: --node goes with stick list");
+}
+
+// drain NODE / undrain NODE (ha.announce): the words as parsed; which of a
+// node or a server `drain X` names is decided against the cluster file
+// (names_node, below).
+BOOST_AUTO_TEST_CASE(undrain_takes_one_node_and_no_pool) {
+  std::string error;
+  auto o = parse({"undrain", "edge2"}, error);
+  BOOST_REQUIRE_MESSAGE(o, error);
+  BOOST_TEST(o->command == "undrain");
+  BOOST_TEST((o->args == std::vector<std::string>{"edge2"}));
+  o = parse({"drain", "edge2"}, error);
+  BOOST_REQUIRE_MESSAGE(o, error);
+  BOOST_TEST(o->pool.empty());
+  BOOST_TEST(error_of({"undrain"}) == "undrain: takes one NODE");
+  BOOST_TEST(error_of({"undrain", "edge1", "edge2"}) == "undrain: takes one NODE");
+  BOOST_TEST(error_of({"undrain", "edge1", "--pool", "web"}) == "undrain: --pool goes with drain, disable and enable");
+}
+
+BOOST_AUTO_TEST_CASE(drain_names_a_node_only_when_the_cluster_file_has_it) {
+  tandem::config::Cluster cluster;
+  cluster.add_nodes()->set_name("edge1");
+  cluster.add_nodes()->set_name("edge2");
+  BOOST_TEST(names_node(cluster, "edge2"));
+  BOOST_TEST(!names_node(cluster, "web/s1"));
+  BOOST_TEST(!names_node(cluster, "edge3"));
+  BOOST_TEST(!names_node(cluster, ""));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
