@@ -35,17 +35,22 @@ class AnnounceCluster(Cluster):
         return c
 
 
+def start_cluster(case: unittest.TestCase, cluster_class=Cluster, **params) -> Cluster:
+    """The namespace cluster for CASE, or the test skipped with the reason."""
+    if os.geteuid() != 0:
+        case.skipTest("the namespace cluster needs root")
+    for kind in ("proxy", "agent"):
+        if not have_binary(kind):
+            case.skipTest(f"{binary(kind)} is not built")
+    try:
+        return cluster_class(case, agents=True, **params)
+    except Unsupported as e:
+        case.skipTest(str(e))
+
+
 class ReleaseVipsTest(unittest.TestCase):
     def setUp(self) -> None:
-        if os.geteuid() != 0:
-            self.skipTest("the namespace cluster needs root")
-        for kind in ("proxy", "agent"):
-            if not have_binary(kind):
-                self.skipTest(f"{binary(kind)} is not built")
-        try:
-            self.c = Cluster(self, edges=2, backends=1, agents=True)
-        except Unsupported as e:
-            self.skipTest(str(e))
+        self.c = start_cluster(self, edges=2, backends=1)
 
     def release(self, node: str) -> tuple[int, str]:
         r = self.c.topo.run(node, [binary("agent"), "--config", self.c.config_path, "--node", node,
@@ -91,15 +96,7 @@ class ReleaseAnnouncedVipsTest(unittest.TestCase):
     lo; --release-vips said "runs no instance" and left both."""
 
     def setUp(self) -> None:
-        if os.geteuid() != 0:
-            self.skipTest("the namespace cluster needs root")
-        for kind in ("proxy", "agent"):
-            if not have_binary(kind):
-                self.skipTest(f"{binary(kind)} is not built")
-        try:
-            self.c = AnnounceCluster(self, edges=1, backends=1, agents=True)
-        except Unsupported as e:
-            self.skipTest(str(e))
+        self.c = start_cluster(self, AnnounceCluster, edges=1, backends=1)
 
     def routes(self) -> str:
         return self.c.topo.run("edge1", ["ip", "route", "show", "table", str(TABLE)], timeout=10).stdout

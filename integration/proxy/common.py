@@ -2,9 +2,11 @@
 
 import socket
 import threading
+import time
 import unittest
 
-from lib import backend, cluster_file, processes, proxy
+from lib import backend, cluster_file, load, processes, proxy
+from lib.wait import wait_until
 
 # Timeouts short enough for tests, long enough for a loaded CI machine.
 DEFAULTS = {
@@ -74,3 +76,54 @@ def read_until_eof(sock, timeout=5):
     except (socket.timeout, ConnectionResetError):
         pass
     return data
+
+
+# ---- a pool's server set changing under traffic (discovery tests) ----------
+
+def seconds_to_first_request(case, address, new_server, limit_s=5.0):
+    """Sends requests to ADDRESS one at a time, each of which must succeed,
+    until the backend NEW_SERVER has had one (bounded: LIMIT_S, 2000
+    requests); returns the seconds that took."""
+    start = time.monotonic()
+    probe = load.Probe(*address)
+    for _ in range(2000):
+        if new_server.count() > 0 or time.monotonic() - start > limit_s:
+            break
+        outcome = probe.one()
+        case.assertTrue(outcome.ok, outcome)
+    case.assertGreater(new_server.count(), 0, f"the new server got no request in {limit_s:g} s")
+    return time.monotonic() - start
+
+
+def assert_removal_drains(case, address, removed, remove):
+    """Under keep-alive load on ADDRESS, calls REMOVE() (which returns once
+    the proxy has dropped the backend REMOVED from the pool); asserts that no
+    request failed, before or after, and that REMOVED got no new request
+    once it was gone."""
+    results, stop = [], threading.Event()
+
+    def keepalive_load():
+        client = load.Probe(*address, keepalive=True)
+        try:
+            for _ in range(3000):  # bounded; stopped much sooner
+                if stop.is_set():
+                    break
+                results.append(client.one())
+        finally:
+            client.close()
+
+    loader = threading.Thread(target=keepalive_load)
+    loader.start()
+    try:
+        wait_until(lambda: len(results) >= 20, 5, what="the load to start")
+        remove()
+        seen = len(results)
+        wait_until(lambda: len(results) >= seen + 30, 5, what="load after the removal")
+    finally:
+        stop.set()
+        loader.join(10)
+    case.assertEqual(load.failures(results), [], load.describe(results))
+    after = removed.count()
+    out = load.Probe(*address, keepalive=True).run(30)
+    case.assertEqual(load.failures(out), [], load.describe(out))
+    case.assertEqual(removed.count(), after, "the removed server still got new requests")

@@ -8,13 +8,12 @@ and agree on the set."""
 import base64
 import json
 import sys
-import threading
 import time
 import urllib.request
 
 from lib import backend, cluster_file, load, processes, proxy as proxy_lib
 from lib.wait import wait_until
-from proxy.common import DEFAULTS, ProxyCase
+from proxy.common import DEFAULTS, ProxyCase, assert_removal_drains, seconds_to_first_request
 
 PREFIX = "/tandem/pools/app/"
 
@@ -130,47 +129,15 @@ class EtcdDiscovery(ProxyCase):
 
         # A key added: traffic to it within 2 s.
         etcd.put("b3", server(bs[2]))
-        changed = time.monotonic()
-        probe = load.Probe(*p.address("web"))
-        for _ in range(2000):  # bounded; ends at the first request b3 gets
-            if bs[2].count() > 0 or time.monotonic() - changed > 5:
-                break
-            outcome = probe.one()
-            self.assertTrue(outcome.ok, outcome)
-        self.assertGreater(bs[2].count(), 0, "b3 got no request in 5 s")
-        delay = time.monotonic() - changed
+        delay = seconds_to_first_request(self, p.address("web"), bs[2])
         print(f"etcd put to first request on the new server: {delay * 1000:.0f} ms", file=sys.stderr)
         self.assertLess(delay, 2.0, "b3 took longer than 2 s to get traffic")
 
         # A key deleted under keep-alive load: drained, no request fails.
-        results, stop = [], threading.Event()
-
-        def keepalive_load():
-            client = load.Probe(*p.address("web"), keepalive=True)
-            try:
-                for _ in range(3000):  # bounded; the test stops it much sooner
-                    if stop.is_set():
-                        break
-                    results.append(client.one())
-            finally:
-                client.close()
-
-        loader = threading.Thread(target=keepalive_load)
-        loader.start()
-        try:
-            wait_until(lambda: len(results) >= 20, 5, what="the load to start")
+        def delete_b1():
             etcd.delete("b1")
             self.wait_set([p], ["b2", "b3"], what="b1 deleted")
-            seen = len(results)
-            wait_until(lambda: len(results) >= seen + 30, 5, what="load after the removal")
-        finally:
-            stop.set()
-            loader.join(10)
-        self.assertEqual(load.failures(results), [], load.describe(results))
-        b1_after = bs[0].count()
-        out = load.Probe(*p.address("web"), keepalive=True).run(30)
-        self.assertEqual(load.failures(out), [], load.describe(out))
-        self.assertEqual(bs[0].count(), b1_after, "the deleted server still got new requests")
+        assert_removal_drains(self, p.address("web"), bs[0], delete_b1)
 
         # A compaction while watching: the live watches go on.
         etcd.compact(etcd.put("b1", server(bs[0], state="drain")))

@@ -13,20 +13,11 @@
 
 #include "config/defaults.h"
 #include "config/source_position.h"
+#include "lb/tls/openssl_reason.h"
 
 namespace tandem::lb::tls {
 
 namespace {
-
-// OpenSSL's last error as text (and the queue cleared), or FALLBACK.
-std::string openssl_reason(const char* fallback) {
-  const unsigned long e = ERR_peek_last_error();
-  ERR_clear_error();
-  if (e == 0) return fallback;
-  char text[256];
-  ERR_error_string_n(e, text, sizeof text);
-  return text;
-}
 
 template <typename T, void (*Free)(T*)>
 struct Deleter {
