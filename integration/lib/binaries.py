@@ -34,9 +34,20 @@ def binary(kind: str) -> str:
 
 
 def have_binary(kind: str) -> bool:
-    """The binary exists and is executable."""
+    """The binary exists and is executable.
+
+    Tests skip themselves when it is not, for a partial build by hand. Under
+    ctest (TANDEM_REQUIRE_BINARIES=1) a missing binary is a failure instead:
+    a skipped test counts as passed there, and a suite that ran against half
+    a build must not say it passed.
+    """
     path = binary(kind)
-    return os.path.isfile(path) and os.access(path, os.X_OK)
+    if os.path.isfile(path) and os.access(path, os.X_OK):
+        return True
+    if os.environ.get("TANDEM_REQUIRE_BINARIES") == "1":
+        raise AssertionError(f"{path} is missing, and ctest runs against the whole build "
+                             "(TANDEM_REQUIRE_BINARIES=1): build it first")
+    return False
 
 
 def require_binary(kind: str) -> str:

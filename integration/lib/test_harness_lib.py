@@ -8,6 +8,9 @@ parser. Fast; no root needed.
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import tempfile
 import hmac
 import socket
 import struct
@@ -15,6 +18,7 @@ import time
 import unittest
 
 from lib.capture import TCP, UDP, parse_ipv4
+from lib.binaries import have_binary
 from lib.processes import Harness
 from lib import wire
 from lib.cluster_file import Enum, listener, pool, to_text
@@ -66,6 +70,28 @@ class HarnessCleanupTest(unittest.TestCase):
 
     def test_a_helper_that_dies_of_a_signal_is_not_our_crash(self):
         self.start_under_a_scratch_test("backend").cleanup()
+
+
+class HaveBinaryTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.saved = {k: os.environ.get(k) for k in ("TANDEM_BUILD", "TANDEM_REQUIRE_BINARIES")}
+        self.empty = tempfile.mkdtemp(prefix="tandem-nobuild-")
+        self.addCleanup(shutil.rmtree, self.empty, True)
+        os.environ["TANDEM_BUILD"] = self.empty
+
+    def tearDown(self) -> None:
+        for k, v in self.saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+    def test_a_missing_binary_skips_by_hand_and_fails_under_ctest(self):
+        os.environ.pop("TANDEM_REQUIRE_BINARIES", None)
+        self.assertFalse(have_binary("proxy"))
+        os.environ["TANDEM_REQUIRE_BINARIES"] = "1"
+        with self.assertRaisesRegex(AssertionError, "lb-proxy is missing"):
+            have_binary("proxy")
 
 
 class ClusterFileTest(unittest.TestCase):
