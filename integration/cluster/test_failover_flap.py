@@ -22,7 +22,7 @@ import unittest
 from cluster.failover_common import FailoverTestCase, figure, figure_summary
 from lib.wait import wait_until
 
-ROUNDS = 10
+ROUNDS = 6    # per edge count; with two counts, about 60 s of the suite
 MAX_FAILED_AFTER_RETURN = 5   # probes (one every 5 ms) lost by the hand-back
 DOWN_S = (2.0, 4.0)           # how long the cable stays out, uniform
 SETTLE_S = 1.0                # probing after edge1 serves again
@@ -84,7 +84,7 @@ class FlapTwoEdgesTest(_Flapping):
     cluster_params = {"backends": 1, "edges": 2}
 
     def test_master_link_flap(self):
-        """10 flaps of edge1's cable, two edges: at most 5 failed probes after
+        """6 flaps of edge1's cable, two edges: at most 5 failed probes after
         each return."""
         self.flap_rounds("flap2")
 
@@ -93,7 +93,7 @@ class FlapThreeEdgesTest(_Flapping):
     cluster_params = {"backends": 1, "edges": 3}
 
     def test_master_link_flap(self):
-        """10 flaps of edge1's cable, three edges: at most 5 failed probes
+        """6 flaps of edge1's cable, three edges: at most 5 failed probes
         after each return."""
         self.flap_rounds("flap3")
 
