@@ -26,10 +26,9 @@ import time
 import unittest
 from typing import Callable
 
-from lib.binaries import binary, have_binary
 from lib.capture import UDP, parse_ipv4
-from lib.cluster import ClassScope, Cluster, ProcessExited
-from lib.netns import CLIENT, Unsupported
+from lib.cluster import ClassScope, Cluster, ProcessExited, cluster_or_skip
+from lib.netns import CLIENT
 from lib.probe import ProbeLog
 from lib.wait import wait_until
 
@@ -121,16 +120,8 @@ class FailoverTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls) -> None:
-        if os.geteuid() != 0:
-            raise unittest.SkipTest("the namespace cluster needs root")
-        for kind in ("proxy", "agent"):
-            if not have_binary(kind):
-                raise unittest.SkipTest(f"{binary(kind)} is not built")
         cls.scope = ClassScope(cls)
-        try:
-            cls.cluster = Cluster(cls.scope, agents=True, **cls.cluster_params)
-        except Unsupported as e:
-            raise unittest.SkipTest(str(e)) from None
+        cls.cluster = cluster_or_skip(cls.scope, **cls.cluster_params)
         c = cls.cluster
         try:
             c.start(proxies=True, agents=False)

@@ -50,10 +50,10 @@ import time
 import unittest
 from dataclasses import dataclass
 
-from lib.binaries import binary, have_binary
-from lib.cluster import ClassScope, Cluster
+from lib.binaries import binary
+from lib.cluster import ClassScope, Cluster, cluster_or_skip
 from lib.cluster_file import listener, pool, tcp_health
-from lib.netns import BACKENDS, CLIENT, Unsupported
+from lib.netns import BACKENDS, CLIENT
 from lib.wait import wait_until
 
 VIP_A, VIP_B = "198.18.0.100", "198.18.0.110"
@@ -247,16 +247,8 @@ class ActiveActiveTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls) -> None:
-        if os.geteuid() != 0:
-            raise unittest.SkipTest("the namespace cluster needs root")
-        for kind in ("proxy", "agent", "lbctl"):
-            if not have_binary(kind):
-                raise unittest.SkipTest(f"{binary(kind)} is not built")
         cls.scope = ClassScope(cls)
-        try:
-            cls.cluster = ActiveActiveCluster(cls.scope, agents=True)
-        except Unsupported as e:
-            raise unittest.SkipTest(str(e)) from None
+        cls.cluster = cluster_or_skip(cls.scope, ActiveActiveCluster, binaries=("proxy", "agent", "lbctl"))
         try:
             cls.cluster.start_ws_backends()
             cls.cluster.start()

@@ -16,9 +16,7 @@ import os
 import re
 import unittest
 
-from lib.binaries import have_binary
-from lib.cluster import AGENT_ADMIN, PROXY_ADMIN, Cluster
-from lib.netns import Unsupported
+from lib.cluster import AGENT_ADMIN, PROXY_ADMIN, cluster_or_skip
 from lib.proxy import parse_metrics
 
 DASHBOARD = os.path.join(os.path.dirname(__file__), "..", "..", "packaging", "grafana", "tandem-dashboard.json")
@@ -97,15 +95,7 @@ class DashboardQueries(unittest.TestCase):
 class DashboardMetricsExist(unittest.TestCase):
 
     def setUp(self):
-        for kind in ("proxy", "agent"):
-            if not have_binary(kind):
-                self.skipTest(f"{kind} is not built")
-        if os.geteuid() != 0:
-            self.skipTest("the namespace cluster needs root")
-        try:
-            self.c = Cluster(self, edges=2, backends=2, agents=True)
-        except Unsupported as e:
-            self.skipTest(str(e))
+        self.c = cluster_or_skip(self, edges=2, backends=2)
 
     def scrape(self, node: str, admin: str) -> dict:
         status, _, body = self.c.topo.http_get(node, admin, "/metrics", timeout=3.0)

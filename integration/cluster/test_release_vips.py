@@ -10,12 +10,10 @@ Two edges (edge1 200, edge2 150), 100 ms adverts. Run as root from integration/:
 
 from __future__ import annotations
 
-import os
 import unittest
 
-from lib.binaries import binary, have_binary
-from lib.cluster import Cluster, VIP
-from lib.netns import Unsupported
+from lib.binaries import binary
+from lib.cluster import Cluster, VIP, cluster_or_skip
 from lib.wait import wait_until
 
 ANNOUNCED_VIP = "198.18.0.200"
@@ -35,22 +33,9 @@ class AnnounceCluster(Cluster):
         return c
 
 
-def start_cluster(case: unittest.TestCase, cluster_class=Cluster, **params) -> Cluster:
-    """The namespace cluster for CASE, or the test skipped with the reason."""
-    if os.geteuid() != 0:
-        case.skipTest("the namespace cluster needs root")
-    for kind in ("proxy", "agent"):
-        if not have_binary(kind):
-            case.skipTest(f"{binary(kind)} is not built")
-    try:
-        return cluster_class(case, agents=True, **params)
-    except Unsupported as e:
-        case.skipTest(str(e))
-
-
 class ReleaseVipsTest(unittest.TestCase):
     def setUp(self) -> None:
-        self.c = start_cluster(self, edges=2, backends=1)
+        self.c = cluster_or_skip(self, edges=2, backends=1)
 
     def release(self, node: str) -> tuple[int, str]:
         r = self.c.topo.run(node, [binary("agent"), "--config", self.c.config_path, "--node", node,
@@ -96,7 +81,7 @@ class ReleaseAnnouncedVipsTest(unittest.TestCase):
     lo; --release-vips said "runs no instance" and left both."""
 
     def setUp(self) -> None:
-        self.c = start_cluster(self, AnnounceCluster, edges=1, backends=1)
+        self.c = cluster_or_skip(self, AnnounceCluster, edges=1, backends=1)
 
     def routes(self) -> str:
         return self.c.topo.run("edge1", ["ip", "route", "show", "table", str(TABLE)], timeout=10).stdout

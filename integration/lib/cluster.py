@@ -48,11 +48,12 @@ import signal
 import subprocess
 import sys
 import time
+import unittest
 from dataclasses import dataclass, field
 
 from lib.binaries import INTEGRATION_DIR, binary, have_binary
 from lib.cluster_file import http_health, listener, pool, to_text
-from lib.netns import BACKENDS, CLIENT, EDGES, VIP, Topology
+from lib.netns import BACKENDS, CLIENT, EDGES, VIP, Topology, Unsupported
 from lib.probe import ProbeLog
 from lib.processes import Harness, Process
 from lib.wait import GiveUp, wait_until
@@ -745,3 +746,20 @@ class ProcessExited(GiveUp):
         self.host, self.kind, self.returncode = host, kind, proc.popen.returncode
         super().__init__(f"{kind} on {host} exited with {proc.popen.returncode} "
                          f"before it was ready\n{proc.tail()}")
+
+
+def cluster_or_skip(scope, cluster_class=None, *, binaries=("proxy", "agent"), **params):
+    """cluster_class(scope, agents=True, **params) (Cluster by default), or
+    unittest.SkipTest with the reason it cannot run here: not root, one of
+    BINARIES not built (a failure under ctest, lib/binaries.have_binary), or
+    no network namespaces. SCOPE is a TestCase or a ClassScope; SkipTest
+    skips from setUp and setUpClass alike."""
+    if os.geteuid() != 0:
+        raise unittest.SkipTest("the namespace cluster needs root")
+    for kind in binaries:
+        if not have_binary(kind):
+            raise unittest.SkipTest(f"{binary(kind)} is not built")
+    try:
+        return (cluster_class or Cluster)(scope, agents=True, **params)
+    except Unsupported as e:
+        raise unittest.SkipTest(str(e)) from None
