@@ -63,6 +63,19 @@ class ThreadedListener:
         raise NotImplementedError
 
 
+def read_head(sock, data=b""):
+    """Reads from SOCK until DATA (what was already read) holds a whole
+    header section; returns (the head, the bytes after it), or None when the
+    peer closes before that."""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    return head, rest
+
+
 def read_until_eof(sock, timeout=5):
     """Everything SOCK sends until EOF, a reset or TIMEOUT seconds of silence."""
     sock.settimeout(timeout)

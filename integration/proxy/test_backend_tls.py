@@ -25,15 +25,13 @@ and the previous context keeps serving.
 import json
 import os
 import re
-import socket
 import ssl
 import subprocess
 import threading
-import time
 
 from lib import cluster_file, proxy
 from lib.wait import wait_until
-from proxy.common import ProxyCase, ThreadedListener
+from proxy.common import ProxyCase, ThreadedListener, read_head
 from proxy.test_tls import TestPki
 
 
@@ -80,12 +78,10 @@ class TlsBackend(ThreadedListener):
         seq, buf = 0, b""
         try:
             while True:
-                while b"\r\n\r\n" not in buf:
-                    chunk = tls.recv(65536)
-                    if not chunk:
-                        return
-                    buf += chunk
-                head, _, buf = buf.partition(b"\r\n\r\n")
+                got = read_head(tls, buf)
+                if got is None:
+                    return
+                head, buf = got
                 lines = head.decode("latin-1").split("\r\n")
                 path = lines[0].split(" ")[1]
                 headers = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}

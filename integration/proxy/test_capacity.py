@@ -17,7 +17,7 @@ import socket
 import unittest
 
 from lib import cluster_file
-from proxy.common import ProxyCase
+from proxy.common import ProxyCase, read_head
 
 RESERVE = 64  # lb/limits/fd_budget.h kReserveDescriptors
 # Client connections held at once: with their proxy's own descriptors, more
@@ -29,13 +29,9 @@ def http_get(host, port, path, close=True, timeout=10.0):
     """One GET on a new connection; returns (status, headers dict)."""
     with socket.create_connection((host, port), timeout=timeout) as s:
         s.sendall(f"GET {path} HTTP/1.1\r\nHost: t\r\n{'Connection: close' if close else ''}\r\n\r\n".encode())
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-    head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+        got = read_head(s)
+    assert got is not None, f"GET {path}: the connection closed before a response head"
+    head = got[0].decode("latin-1").split("\r\n")
     headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in head[1:])}
     return int(head[0].split()[1]), headers
 

@@ -10,7 +10,6 @@ Out: send_proxy v1/v2 puts the header on every backend connection in HTTP and
 TCP mode (a Python backend parses it), and such a connection carries one
 client only."""
 
-import os
 import re
 import shutil
 import socket
@@ -21,7 +20,7 @@ import unittest
 
 from lib import cluster_file, processes
 from lib.wait import wait_until
-from proxy.common import ProxyCase, ThreadedListener, read_until_eof
+from proxy.common import ProxyCase, ThreadedListener, read_head, read_until_eof
 
 V2_SIG = b"\r\n\r\n\x00\r\nQUIT\n"
 
@@ -80,12 +79,10 @@ class ProxyHeaderBackend(ThreadedListener):
                 read_until_eof(conn, 2)
                 return
             while True:
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        return
-                    data += chunk
-                _, _, data = data.partition(b"\r\n\r\n")
+                got = read_head(conn, data)
+                if got is None:
+                    return
+                _, data = got
                 record["requests"] += 1
                 body = f"{record['header']}|{record['requests']}".encode()
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))

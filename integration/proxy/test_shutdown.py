@@ -22,7 +22,7 @@ import unittest
 
 from lib import backend, cluster_file, processes
 from lib.wait import wait_until
-from proxy.common import DEFAULTS, ProxyCase, ThreadedListener
+from proxy.common import DEFAULTS, ProxyCase, ThreadedListener, read_head
 from proxy.test_tls import TestPki
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
@@ -55,12 +55,8 @@ class UpgradingBackend(ThreadedListener):
     def _one(self, conn):
         with conn:
             conn.settimeout(30)
-            head = b""
-            while b"\r\n\r\n" not in head:
-                chunk = conn.recv(4096)
-                if not chunk:
-                    return
-                head += chunk
+            if read_head(conn) is None:
+                return
             conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
             try:
                 while chunk := conn.recv(4096):

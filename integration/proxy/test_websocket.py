@@ -18,7 +18,7 @@ import websockets
 from lib import cluster_file
 from lib.wait import wait_until
 from lib.ws_backend import READY_RE
-from proxy.common import DEFAULTS, ProxyCase, ThreadedListener, read_until_eof
+from proxy.common import DEFAULTS, ProxyCase, ThreadedListener, read_head, read_until_eof
 
 
 def ws_backends(case, n):
@@ -44,12 +44,10 @@ class RawBackend(ThreadedListener):
         data = b""
         try:
             while True:
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        return
-                    data += chunk
-                head, _, data = data.partition(b"\r\n\r\n")
+                got = read_head(conn, data)
+                if got is None:
+                    return
+                head, data = got
                 length = 0
                 for line in head.split(b"\r\n")[1:]:
                     name, _, value = line.partition(b":")
