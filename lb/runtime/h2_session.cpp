@@ -59,7 +59,7 @@ std::string_view error_body(const std::string& response) {
 struct StreamRecord {
   observe::RequestTimeline timeline;
   std::string method, path;  // copied only when the access log is on
-  std::string server;  // the server reached (a copy: a reload may free the pool first)
+  std::string server;  // the server reached (a copy: a reload may free the pool first); log on only
   unsigned status = 0;
   std::uint64_t bytes_in = 0;   // the request body
   std::uint64_t bytes_out = 0;  // the response body or error page
@@ -263,7 +263,9 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
     if (!h2::to_http1(stream.head, req.base())) co_return refuse(stream, bhttp::status::bad_request, "no :path or host");
     auto& record = io.record;
     record.timeline.header = Clock::now();
-    if (auto* log = worker_.access_log(); log && log->enabled()) {
+    auto* const log = worker_.access_log();
+    const bool logging = log && log->enabled();  // the strings below are copied only for the log
+    if (logging) {
       record.method = req.method_string();
       record.path = req.target();
     }
@@ -312,7 +314,7 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
       }
       upstream = std::move(got);
       record.timeline.connected = Clock::now();
-      record.server = pool.server(upstream->index).name;
+      if (logging) record.server = pool.server(upstream->index).name;
       io.server = std::move(upstream->connection);
       // Forward: the header, then the body as the client sends it.
       auto sent = co_await send_request(stream, io, head_bytes, has_body);

@@ -224,9 +224,8 @@ awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
     }
   };
   // Named, not temporaries of the co_await: GCC 12 destroys such temporaries
-  // a second time when the frame is destroyed while suspended (an io_context
-  // shutting down with the loop still waiting), which released the
-  // acceptor's last reference twice and corrupted the heap at exit.
+  // twice (docs/memory_safety.md), which released the acceptor's last
+  // reference early and corrupted the heap at exit.
   auto closed = [acceptor] { return acceptor->closed; };
   ListenerRoom room{*this, acceptor};
   co_await tandem::accept_loop(acceptor->socket, std::move(closed), std::move(on_accept), std::move(failures),
