@@ -23,12 +23,14 @@
 
 #include "config/proto/cluster.pb.h"
 #include "lb/discovery/dns_set.h"
+#include "lb/tls/upstream_context.h"
 
 namespace tandem::lb {
 
 struct EtcdTarget {
   std::string pool;
   config::PoolEtcd etcd;
+  std::shared_ptr<tls::UpstreamContext> tls;  // set: HTTPS to every endpoint (the block's `tls`)
 };
 
 // What a pool's watch knows after an answer.
@@ -49,8 +51,9 @@ class EtcdWatcher {
   EtcdWatcher(const EtcdWatcher&) = delete;
   EtcdWatcher& operator=(const EtcdWatcher&) = delete;
 
-  // The pools with an `etcd` block in CLUSTER.
-  static std::vector<EtcdTarget> targets_of(const config::Cluster& cluster);
+  // The pools with an `etcd` block in CLUSTER, with their TLS contexts
+  // from TLS (load_upstream_tls's etcd_by_pool).
+  static std::vector<EtcdTarget> targets_of(const config::Cluster& cluster, const tls::UpstreamTlsLoad& tls);
 
  private:
   struct Impl;
