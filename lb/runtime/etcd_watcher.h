@@ -5,7 +5,8 @@
 // down, refused, a broken stream) keeps the last good set and reconnects to
 // the next endpoint after a RetryBackoff delay; a reconnect resumes the
 // watch from the last revision seen, and ranges again only when etcd says
-// that revision was compacted.
+// that revision was compacted. With the block's `tls`, every endpoint is
+// HTTPS (the context built at load by tls::load_upstream_tls).
 //
 // Why a thread of its own, as DNS has (lb/runtime/dns_resolver): the
 // control thread answers the admin listener, runs health checks and builds
