@@ -74,6 +74,23 @@ class TlsSocket {
   lowest_layer_type& lowest_layer() { return socket_.lowest_layer(); }
   SSL* native_handle() { return ssl_.get(); }
 
+  // True when OpenSSL holds bytes already read from the socket (a record,
+  // or part of one): a readiness wait could then wait for nothing.
+  bool has_buffered() const { return SSL_has_pending(ssl_.get()) == 1; }
+
+  // One read without waiting: the bytes OpenSSL can give now, or
+  // asio::error::would_block when it needs more from the socket first
+  // (a parked session's read after a readiness wait). WANT_WRITE (a
+  // KeyUpdate answer pending) is asio::error::try_again: use
+  // async_read_some, which waits for writability.
+  std::size_t read_some(asio::mutable_buffer into, boost::system::error_code& ec) {
+    const auto a = tls_io::read(ssl_.get(), into);
+    ec = a.next == tls_io::Attempt::Next::wait_read    ? asio::error::would_block
+         : a.next == tls_io::Attempt::Next::wait_write ? asio::error::try_again
+                                                       : a.ec;
+    return a.bytes;
+  }
+
   template <typename Token>
   auto async_handshake(asio::ssl::stream_base::handshake_type type, Token&& token) {
     if (type == asio::ssl::stream_base::server) {
