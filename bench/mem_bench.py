@@ -88,6 +88,8 @@ def main() -> int:
     ap.add_argument("--count", type=int, help="connections (default 10000 for http, 3000 for tcp)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json")
+    ap.add_argument("--tandem-binary", action="append", default=[], metavar="NAME=PATH",
+                    help="another lb-proxy build measured as proxy NAME beside the others (an A/B)")
     args = ap.parse_args()
     tcp = args.mode == "tcp"
     if args.count is None:
@@ -96,7 +98,16 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="tandem-mem-")
     os.chmod(tmp, 0o755)
     procs = Processes()
-    results: dict[str, list[dict]] = {n: [] for n in PROXIES}
+    proxies = list(PROXIES)
+    binaries: dict[str, str] = {}
+    for spec in args.tandem_binary:
+        label, _, path = spec.partition("=")
+        if not os.access(path, os.X_OK):
+            print(f"--tandem-binary {spec}: {path} is not an executable", file=sys.stderr)
+            return 2
+        binaries[f"tandem-{label}"] = path
+        proxies.append(f"tandem-{label}")
+    results: dict[str, list[dict]] = {n: [] for n in proxies}
     try:
         certs = tls_bench.make_certs(tmp) if args.mode == "tls" else None
         backend = free_port()
@@ -106,9 +117,9 @@ def main() -> int:
         procs.start(["/usr/sbin/nginx", "-c", conf, "-p", tmp], "1", f"{tmp}/backend.log")
         wait_port(backend)
         for r in range(args.runs):
-            order = PROXIES[r % 3:] + PROXIES[:r % 3]
-            for name in order:
-                res = measure(name, tmp, lb_proxy, backend, args.count, procs, args.mode, certs)
+            k = r % len(proxies)
+            for name in proxies[k:] + proxies[:k]:
+                res = measure(name, tmp, binaries.get(name, lb_proxy), backend, args.count, procs, args.mode, certs)
                 results[name].append(res)
                 print(f"  mem {name} run {r + 1}: base {res['base_kb']} KiB, with {res['ok']} idle "
                       f"({res['failed']} failed) {res['loaded_kb']} KiB: "
@@ -118,7 +129,8 @@ def main() -> int:
         shutil.rmtree(tmp, ignore_errors=True)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"mode": args.mode, "count": args.count, "runs": args.runs, "results": results}, f, indent=1)
+            json.dump({"mode": args.mode, "count": args.count, "runs": args.runs, "proxies": proxies,
+                       "results": results}, f, indent=1)
     for name, runs in results.items():
         v = [x["kib_per_conn"] for x in runs]
         print(f"{args.mode} {name:8} KiB/conn median {statistics.median(v):.2f} min {min(v):.2f} max {max(v):.2f}")
