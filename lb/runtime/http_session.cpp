@@ -15,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/address.h"
 #include "lb/balance/key_hash.h"
 #include "lb/h2/preface.h"
 #include "lb/http/cookies.h"
@@ -464,6 +465,11 @@ class HttpSession final : public DrainableSession {
     ctx.upstream = std::move(upstream);
     ctx.timeline.connected = Clock::now();
     auto& req = ctx.parser.get();
+    if (http::needs_host(req.version(), req)) {
+      boost::system::error_code ec;
+      const auto local = socket_of(client_).local_endpoint(ec);
+      if (!ec) req.set(bhttp::field::host, format_host_port(local.address(), local.port()));
+    }
     req.version(11);
     http::set_connection(req, true);
     if (ctx.upgrade) http::restore_upgrade(req, *ctx.upgrade);
