@@ -162,7 +162,8 @@ struct Proxy::Impl {
   }
 
   // RLIMIT_NOFILE: the soft limit up to the hard one, before any listener
-  // opens (a default soft 1024 holds about 500 proxied connections).
+  // opens (a default soft 1024 holds about 500 proxied connections), and
+  // again on every reload.
   void raise_fd_limit(const Generation& gen, unsigned worker_count) {
     limits::FdDemand demand;
     demand.workers = worker_count;
@@ -461,6 +462,9 @@ struct Proxy::Impl {
     restart_dns_if_changed(*result.cluster);
     restart_etcd_if_changed(*result.cluster);
     configure_access_log(next->cluster, false);
+    // A reload may raise max_connections or add servers: plan the
+    // descriptors again, so /status and the log say whether they still fit.
+    raise_fd_limit(*next, static_cast<unsigned>(workers.size()));
     if (agent_link) agent_link->request_full_resync();  // tables may have been rebuilt
     if (admin)
       if (auto keys = admin_keys(next->cluster, false); !keys.signing.empty()) admin->set_keys(std::move(keys));

@@ -361,13 +361,30 @@ void Agent::poll_link() {
   if (!up) spdlog::debug("link_check_failed interface={} error=\"{}\"", node_config_->interface(), error);
   const bool is_up = up.value_or(false);
   const std::string& ifname = node_config_->interface();
-  if (auto change = tracks_.link(is_up, is_up ? ifname + " up" : ifname + " down" + (error.empty() ? "" : ": " + error)))
+  if (auto change = tracks_.link(is_up, is_up ? ifname + " up" : ifname + " down" + (error.empty() ? "" : ": " + error))) {
+    if (is_up) forget_unresolved_neighbours();
     apply_track(*change);
+  }
   if (running_) update_quorum(Clock::now());  // nodes fall silent without an event
   link_timer_.expires_after(kLinkPoll);
   link_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) poll_link();
   });
+}
+
+// The cable is back: neighbour entries that failed while it was out would
+// hold packets for up to a second (VipManager::forget_unresolved_neighbours).
+// Done before the track change, so the claim that may follow finds them gone.
+void Agent::forget_unresolved_neighbours() {
+  std::string error;
+  const std::string& ifname = node_config_->interface();
+  const auto deleted = vips_->forget_unresolved_neighbours(ifname, error);
+  if (!deleted) {
+    spdlog::warn("neighbours_not_cleared interface={} error=\"{}\"", ifname, error);
+  } else if (*deleted > 0) {
+    spdlog::info("neighbours_cleared interface={} unresolved={} why=\"link up: probe again at once\"", ifname,
+                 *deleted);
+  }
 }
 
 // SIGHUP: the key files again (a key rotation, docs/security.md). Only the

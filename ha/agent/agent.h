@@ -85,6 +85,7 @@ class Agent : private AgentView {
   void on_proxy_change();
   void on_sync_peer_lost(const std::string& peer, std::optional<TimePoint> confirmed_aligned);
   void poll_link();
+  void forget_unresolved_neighbours();
   void wait_signal();
   void reload_keys();
   // what the drivers' actions need

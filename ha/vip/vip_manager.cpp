@@ -1,5 +1,6 @@
 #include "ha/vip/vip_manager.h"
 
+#include <linux/neighbour.h>
 #include <net/if.h>
 
 #include <array>
@@ -12,6 +13,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/neighbour.h>
 
 namespace tandem::ha {
 
@@ -136,6 +138,11 @@ std::optional<int> ifindex(nl_sock* sock, const std::string& ifname, std::string
 
 }  // namespace
 
+bool neighbour_unresolved(unsigned nud_state) {
+  if (nud_state & (NUD_PERMANENT | NUD_NOARP)) return false;
+  return (nud_state & (NUD_INCOMPLETE | NUD_FAILED)) != 0;
+}
+
 std::string vip_label(std::string_view ifname) {
   std::string label(ifname);
   label += kVipLabelSuffix;
@@ -256,6 +263,34 @@ std::optional<bool> VipManager::link_is_up(const std::string& ifname, std::strin
   if (!link) return std::nullopt;
   const unsigned flags = rtnl_link_get_flags(link.get());
   return (flags & IFF_UP) != 0 && (flags & IFF_RUNNING) != 0;
+}
+
+std::optional<unsigned> VipManager::forget_unresolved_neighbours(const std::string& ifname,
+                                                                 std::string& error) {
+  const auto index = ifindex(sock_.get(), ifname, error);
+  if (!index) return std::nullopt;
+  nl_cache* raw = nullptr;
+  if (const int err = rtnl_neigh_alloc_cache(sock_.get(), &raw); err < 0) {
+    error = nl_failure(err, "cannot list the neighbours of " + ifname);
+    return std::nullopt;
+  }
+  const std::unique_ptr<nl_cache, NlCacheFree> cache(raw);
+  unsigned deleted = 0;
+  for (nl_object* obj = nl_cache_get_first(cache.get()); obj; obj = nl_cache_get_next(obj)) {
+    auto* neigh = reinterpret_cast<rtnl_neigh*>(obj);
+    const int family = rtnl_neigh_get_family(neigh);
+    if (rtnl_neigh_get_ifindex(neigh) != *index || (family != AF_INET && family != AF_INET6)) continue;
+    const int state = rtnl_neigh_get_state(neigh);
+    if (state < 0 || !neighbour_unresolved(static_cast<unsigned>(state))) continue;
+    const int err = rtnl_neigh_delete(sock_.get(), neigh, 0);
+    if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NOADDR) continue;  // resolved or expired meanwhile
+    if (err < 0) {
+      error = nl_failure(err, "cannot delete an unresolved neighbour entry on " + ifname);
+      return std::nullopt;
+    }
+    ++deleted;
+  }
+  return deleted;
 }
 
 }  // namespace tandem::ha

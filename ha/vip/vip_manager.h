@@ -1,5 +1,6 @@
 // Claiming and releasing virtual IPs on a local interface through rtnetlink
-// (libnl-route), and reading the interface's link state.
+// (libnl-route), reading the interface's link state, and clearing its
+// unresolved neighbour entries when its cable comes back.
 //
 // A VIP belongs to Tandem by configuration: at start-up the agent calls
 // remove_leftovers() with every configured VIP of the interface, which also
@@ -56,6 +57,15 @@ class VipManager {
   // IFF_RUNNING); nullopt and ERROR if it does not exist.
   std::optional<bool> link_is_up(const std::string& ifname, std::string& error);
 
+  // Deletes IFNAME's unresolved neighbour entries (ARP and NDP; see
+  // neighbour_unresolved) and returns how many. Called when the cable comes
+  // back: an entry made while it was out (a SYN-ACK to a client, a health
+  // check, a sync reconnect) keeps its retry timer, one probe a second, and
+  // every packet for that neighbour waits in it for the next probe, up to a
+  // second of dropped connections after the node has taken the VIP back.
+  // Once deleted, the next packet probes at once.
+  std::optional<unsigned> forget_unresolved_neighbours(const std::string& ifname, std::string& error);
+
  private:
   struct SockDeleter {
     void operator()(nl_sock* sock) const;
@@ -64,6 +74,12 @@ class VipManager {
 
   std::unique_ptr<nl_sock, SockDeleter> sock_;
 };
+
+// Whether a neighbour entry in NUD_STATE (linux/neighbour.h) is still
+// unresolved: INCOMPLETE (probing) or FAILED (gave up). Resolved entries
+// (REACHABLE, STALE, DELAY, PROBE) keep an address that is likely still right
+// and are left alone, as are PERMANENT and NOARP ones an operator set.
+bool neighbour_unresolved(unsigned nud_state);
 
 // The label Tandem puts on IPv4 VIPs of IFNAME, or "" when it would not fit.
 std::string vip_label(std::string_view ifname);

@@ -88,6 +88,36 @@ class FlapTwoEdgesTest(_Flapping):
         each return."""
         self.flap_rounds("flap2")
 
+    def test_cable_back_forgets_neighbours_that_failed_while_out(self):
+        """Packets edge1 sent while its cable was out (here a ping to a LAN
+        address; in production SYN-ACKs to clients, health checks) leave
+        unresolved ARP entries that the kernel probes once a second, holding
+        every packet for that neighbour meanwhile. When the cable comes back,
+        ha-agent deletes them so the next packet probes at once. An address
+        nobody answers keeps its entry unresolved, so only the agent can
+        remove it."""
+        c = self.c
+        nobody = "198.18.0.77"
+        edge1 = c.topo.host("edge1")
+
+        def entry() -> str:
+            return c.topo.run("edge1", ["ip", "neigh", "show", nobody, "dev", edge1.ifname],
+                              check=False).stdout.strip()
+
+        agent = c.proc("edge1", "agent")
+        mark = agent.mark()
+        c.topo.link_down("edge1")
+        try:
+            c.wait_state("edge1", "FAULT", timeout=5)
+            c.topo.run("edge1", ["ping", "-c", "1", "-W", "1", nobody], check=False)
+            self.assertRegex(entry(), "INCOMPLETE|FAILED",
+                             "the ping while the cable was out left no unresolved entry")
+        finally:
+            c.topo.link_up("edge1")
+        agent.wait_for_line(r"neighbours_cleared interface=\S+ unresolved=[1-9]", 5, since=mark)
+        self.assertEqual(entry(), "", "the unresolved entry survived the cable's return")
+        c.wait_roles("edge1", timeout=10)
+
 
 class FlapThreeEdgesTest(_Flapping):
     cluster_params = {"backends": 1, "edges": 3}

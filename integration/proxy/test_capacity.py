@@ -4,7 +4,8 @@ File descriptors: lb-proxy raises RLIMIT_NOFILE's soft limit to the hard one
 at start and says so (log line `fd_limit`, /status `fd_limit` and
 `fds_needed`), so 1100 client connections fit under a soft limit of 1024
 that would otherwise stop accept() near 1010; with a hard limit too low for
-max_connections it warns (`fd_limit_short`) and still starts.
+max_connections it warns (`fd_limit_short`) and still starts; a reload is
+planned again.
 
 Server connection reuse: idle keep-alive connections to a server are kept up
 to the pool's max_idle_per_server per worker (default 1024), so a second
@@ -90,6 +91,17 @@ class FileDescriptors(ProxyCase):
         self.assertEqual(st["fds_needed"], 2 * 1000 + 2 + RESERVE)
         line = p.proc.wait_for_line(r"fd_limit_short .*max_connections cannot be met", 5).string
         self.assertIn("about 223 client connections", line)  # (512 - 66) / 2
+        self.assertEqual(http_get(*p.address("web"), "/")[0], 200)
+
+    def test_a_reload_beyond_the_limit_is_warned(self):
+        p = self.start_limited("512:512", 100)
+        self.assertEqual(p.status()["fds_needed"], 2 * 100 + 2 + RESERVE)
+        self.assertFalse(any("fd_limit_short" in line for line in p.proc.lines()))
+        listeners = [dict(p.listeners[0], max_connections=1000)]  # same bind
+        line = p.reload(listeners=listeners, log_pattern=r"fd_limit_short .*max_connections cannot be met")
+        self.assertIn("about 223 client connections", line)
+        st = p.status()
+        self.assertEqual((st["fd_limit"], st["fds_needed"]), (512, 2 * 1000 + 2 + RESERVE))
         self.assertEqual(http_get(*p.address("web"), "/")[0], 200)
 
 

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/if_packet.h>
+#include <linux/neighbour.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
@@ -408,6 +409,41 @@ BOOST_AUTO_TEST_CASE(link_is_up_follows_the_link) {
   BOOST_TEST(error.find("no interface 'eth9'") != std::string::npos, error);
 }
 
+BOOST_AUTO_TEST_CASE(unresolved_neighbours_are_forgotten_resolved_ones_kept) {
+  Netns ns;
+  VipManager& vips = *ns.vips;
+  BOOST_REQUIRE(ns.ip("neigh add 198.18.0.7 dev tdm0 nud incomplete"));
+  BOOST_REQUIRE(ns.ip("neigh add 198.18.0.8 dev tdm0 nud failed"));
+  BOOST_REQUIRE(ns.ip("neigh add 2001:2::8 dev tdm0 nud failed"));
+  BOOST_REQUIRE(ns.ip("neigh add 198.18.0.9 dev tdm0 lladdr 02:00:00:00:00:09 nud stale"));
+  BOOST_REQUIRE(ns.ip("neigh add 198.18.0.10 dev tdm0 lladdr 02:00:00:00:00:0a nud permanent"));
+  BOOST_REQUIRE(ns.ip("neigh add 198.18.0.7 dev tdm1 nud incomplete"));  // another interface
+  std::string error;
+  const auto deleted = vips.forget_unresolved_neighbours("tdm0", error);
+  BOOST_REQUIRE_MESSAGE(deleted, error);
+  BOOST_TEST(*deleted == 3u);
+  const std::string left0 = output_of("ip -n " + ns.name + " neigh show dev tdm0");
+  BOOST_TEST(left0.find("198.18.0.7 ") == std::string::npos, left0);
+  BOOST_TEST(left0.find("198.18.0.8 ") == std::string::npos, left0);
+  BOOST_TEST(left0.find("2001:2::8 ") == std::string::npos, left0);
+  BOOST_TEST(left0.find("198.18.0.9 ") != std::string::npos, left0);
+  BOOST_TEST(left0.find("198.18.0.10 ") != std::string::npos, left0);
+  const std::string left1 = output_of("ip -n " + ns.name + " neigh show dev tdm1");
+  BOOST_TEST(left1.find("198.18.0.7 ") != std::string::npos, left1);
+  const auto again = vips.forget_unresolved_neighbours("tdm0", error);
+  BOOST_TEST((again && *again == 0u), error);
+  BOOST_TEST(!vips.forget_unresolved_neighbours("eth9", error).has_value());
+  BOOST_TEST(error.find("no interface 'eth9'") != std::string::npos, error);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(neighbour_unresolved_means_incomplete_or_failed) {
+  BOOST_TEST(neighbour_unresolved(NUD_INCOMPLETE));
+  BOOST_TEST(neighbour_unresolved(NUD_FAILED));
+  for (const unsigned resolved : {unsigned{NUD_REACHABLE}, unsigned{NUD_STALE}, unsigned{NUD_DELAY},
+                                  unsigned{NUD_PROBE}, unsigned{NUD_PERMANENT}, unsigned{NUD_NOARP}, 0u})
+    BOOST_TEST(!neighbour_unresolved(resolved), resolved);
+}
 
 }  // namespace tandem::ha
