@@ -43,6 +43,61 @@ function(tandem_library target dir)
   target_link_libraries(${target} PUBLIC ${ARGN})
 endfunction()
 
+# Whether FILE includes Boost.Asio or Beast, directly or through the
+# project's own headers (memoized in global properties; a cycle counts as no).
+function(_tandem_uses_asio file out)
+  get_property(known GLOBAL PROPERTY "tandem_asio:${file}" SET)
+  if(known)
+    get_property(result GLOBAL PROPERTY "tandem_asio:${file}")
+    set(${out} ${result} PARENT_SCOPE)
+    return()
+  endif()
+  set_property(GLOBAL PROPERTY "tandem_asio:${file}" OFF)
+  file(STRINGS ${file} includes REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"]")
+  set(result OFF)
+  foreach(line IN LISTS includes)
+    if(line MATCHES "<boost/(asio|beast)[/.]" AND NOT line MATCHES "<boost/asio/ip/address")
+      set(result ON)
+      break()
+    elseif(line MATCHES "\"([^\"]+)\"")
+      set(header ${PROJECT_SOURCE_DIR}/${CMAKE_MATCH_1})  # generated headers are not there
+      if(EXISTS ${header})
+        _tandem_uses_asio(${header} nested)
+        if(nested)
+          set(result ON)
+          break()
+        endif()
+      endif()
+    endif()
+  endforeach()
+  set_property(GLOBAL PROPERTY "tandem_asio:${file}" ${result})
+  set(${out} ${result} PARENT_SCOPE)
+endfunction()
+
+# tandem_precompile_asio(TARGET): the library's I/O sources (those that reach
+# Asio or Beast) share one precompiled header of Asio, Beast and spdlog.
+# Parsing those headers takes about 5 s of the 15-35 s such a file costs at
+# -O3, and lb/ and ha/ hold about 60 of them. Pure sources go without:
+# loading the 300 MB header would cost them more than they parse. Only
+# lb/ and ha/ use it: in ctl/ the header turned GCC 12's false
+# -Wstringop-overflow on std::string (as in the tests at -O3) into an error.
+function(tandem_precompile_asio target)
+  get_target_property(srcs ${target} SOURCES)
+  set(pure_srcs)
+  foreach(src IN LISTS srcs)
+    _tandem_uses_asio(${src} uses)
+    if(NOT uses)
+      list(APPEND pure_srcs ${src})
+    endif()
+  endforeach()
+  target_precompile_headers(${target} PRIVATE
+    <boost/asio.hpp> <boost/asio/experimental/awaitable_operators.hpp> <boost/beast/core.hpp>
+    <boost/beast/http.hpp> <spdlog/spdlog.h>)
+  if(pure_srcs)
+    set_source_files_properties(${pure_srcs} TARGET_DIRECTORY ${target} PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+  endif()
+endfunction()
+
 # tandem_unit_tests(TARGET DIR DEPS...): one Boost.Test executable of every
 # .cpp under DIR, registered with ctest.
 function(tandem_unit_tests target dir)

@@ -177,7 +177,8 @@ std::string usage(const std::string& command) {
          "  --help           this text; `lbctl COMMAND --help` for a command's\n"
          "\n"
          "Exit codes: 0 healthy, 1 degraded (split brain, no master, VIP unheld, proxy\n"
-         "down), 2 a node unreachable or an error. Reference: docs/lbctl.md.\n";
+         "down, a pool's server set differing between nodes), 2 a node unreachable or an\n"
+         "error. Reference: docs/lbctl.md.\n";
 }
 
 }  // namespace tandem::ctl

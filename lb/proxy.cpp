@@ -216,7 +216,7 @@ struct Proxy::Impl {
   // block; as with DNS, answers are posted to the control thread.
   void start_etcd(const config::Cluster& cluster) {
     etcd.reset();
-    auto targets = EtcdWatcher::targets_of(cluster);
+    auto targets = EtcdWatcher::targets_of(cluster, current_upstream_tls);
     etcd_targets = targets;
     std::erase_if(etcd_facts, [&](const auto& f) {
       return std::none_of(targets.begin(), targets.end(), [&](const auto& t) { return t.pool == f.first; });
@@ -303,6 +303,7 @@ struct Proxy::Impl {
     for (const auto& [pool, context] : load.by_pool) {
       spdlog::info("tls_upstream pool={} {}", pool, context->summary());
     }
+    for (const auto& [pool, context] : load.etcd_by_pool) spdlog::info("tls_etcd pool={} {}", pool, context->summary());
     for (const auto& warning : load.warnings) spdlog::warn("tls_upstream_unverified {}", warning);
     current_upstream_tls = std::move(load);
   }
@@ -490,7 +491,7 @@ struct Proxy::Impl {
 
   // The same for etcd: an unchanged `etcd` block keeps its watch.
   void restart_etcd_if_changed(const config::Cluster& cluster) {
-    const auto now = EtcdWatcher::targets_of(cluster);
+    const auto now = EtcdWatcher::targets_of(cluster, current_upstream_tls);
     bool same = now.size() == etcd_targets.size();
     for (std::size_t i = 0; same && i < now.size(); ++i)
       same = now[i].pool == etcd_targets[i].pool &&

@@ -42,6 +42,7 @@ std::string watch_frame(const Session& s, const json::object& view, const json::
 struct SetAgreement {
   json::array pools;     // {pool, source, nodes: {node: {version, digest, servers, refused_keys}}, disagreeing: [...]}
   std::string text;      // for people
+  std::vector<std::string> warnings;  // one per pool whose nodes disagree, for the view's warnings
   bool disagree = false;
 };
 
@@ -89,6 +90,15 @@ SetAgreement set_agreement(const Session& s, const std::vector<control::NodeSamp
         {"pool", pool.name()}, {"source", source}, {"nodes", std::move(per_node)}, {"disagreeing", std::move(bad)}});
     if (!differ.empty()) {
       out.disagree = true;
+      std::uint64_t top = 0;
+      for (const auto& n : nodes)
+        if (n.set) top = std::max<std::uint64_t>(top, n.set->version());
+      std::string who;
+      for (const auto& n : nodes)
+        if (n.set && std::find(differ.begin(), differ.end(), n.node) != differ.end())
+          who += (who.empty() ? "" : ", ") + n.node + " (v" + std::to_string(n.set->version()) + ")";
+      out.warnings.push_back("pool " + pool.name() + (source.empty() ? "" : " (" + source + ")") +
+                             ": server set differs on " + who + " from the newest, v" + std::to_string(top));
       line += source.empty() ? "  (`lbctl servers sync " + pool.name() + "` copies the newest set to every node)"
                              : "  (a node that differs for long cannot reach " + source + ": see its log)";
     }
@@ -107,8 +117,18 @@ int cmd_status(const Session& s) {
   });
   auto view = control::build_cluster_view(s.cluster().name(), samples, rates, unix_now_ms());
   const auto sets = set_agreement(s, samples);
-  int code = exit_code(view);
-  if (sets.disagree) code = std::max(code, 1);
+  if (sets.disagree) {
+    // Nodes balancing over different sets is a degraded cluster (exit 1),
+    // in the JSON's exit_code and warnings too: a script reading either
+    // sees it.
+    auto& warnings = view["warnings"].as_array();
+    for (const auto& w : sets.warnings) warnings.emplace_back(w);
+    if (exit_code(view) < control::kDegraded) {
+      view["exit_code"] = control::kDegraded;
+      view["health"] = "degraded";
+    }
+  }
+  const int code = exit_code(view);
   if (s.options().json) {
     view["server_sets"] = sets.pools;
     print_json(view);

@@ -7,6 +7,8 @@ and agree on the set."""
 
 import base64
 import json
+import os
+import ssl
 import sys
 import time
 import urllib.request
@@ -14,6 +16,7 @@ import urllib.request
 from lib import backend, cluster_file, load, processes, proxy as proxy_lib
 from lib.wait import wait_until
 from proxy.common import DEFAULTS, ProxyCase, assert_removal_drains, seconds_to_first_request
+from proxy.test_tls import TestPki
 
 PREFIX = "/tandem/pools/app/"
 
@@ -23,22 +26,30 @@ def b64(text):
 
 
 class Etcd:
-    """One etcd member on 127.0.0.1, its data in the test's temp dir; stopped by PID."""
+    """One etcd member on 127.0.0.1, its data in the test's temp dir; stopped by PID.
+    With TLS = (pki, server (cert, key), client (cert, key)): HTTPS only, a
+    client certificate from PKI's CA required (--client-cert-auth)."""
 
-    def __init__(self, case):
+    def __init__(self, case, tls=None):
         self.h = case.h
         self.port = processes.free_port()
         self.peer_port = processes.free_port()
         self.data = self.h.path("etcd-data")
         self.proc = None
+        self.tls = tls
+        self.scheme = "https" if tls else "http"
 
     def start(self, port=None):
         port = port or self.port
         peer = f"http://127.0.0.1:{self.peer_port}"
+        client = f"{self.scheme}://127.0.0.1:{port}"
         argv = ["/usr/bin/etcd", "--name", "n1", "--data-dir", self.data,
-                "--listen-client-urls", f"http://127.0.0.1:{port}", "--advertise-client-urls", f"http://127.0.0.1:{port}",
+                "--listen-client-urls", client, "--advertise-client-urls", client,
                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", f"n1={peer}",
                 "--logger", "zap", "--log-level", "warn"]
+        if self.tls:
+            pki, (cert, key), _ = self.tls
+            argv += ["--cert-file", cert, "--key-file", key, "--trusted-ca-file", pki.ca, "--client-cert-auth"]
         self.proc = self.h.start("etcd", argv)
         wait_until(lambda: self.answers(port), 15, what=f"etcd to answer on {port}")
         return port
@@ -51,9 +62,15 @@ class Etcd:
             return False
 
     def call(self, path, body, port=None):
-        req = urllib.request.Request(f"http://127.0.0.1:{port or self.port}/v3/{path}",
+        req = urllib.request.Request(f"{self.scheme}://127.0.0.1:{port or self.port}/v3/{path}",
                                      data=json.dumps(body).encode(), method="POST")
-        with urllib.request.urlopen(req, timeout=3) as r:
+        context = None
+        if self.tls:
+            pki, _, (cert, key) = self.tls
+            context = ssl.create_default_context(cafile=pki.ca)
+            context.check_hostname = False  # the certificate names etcd.test; the chain is still verified
+            context.load_cert_chain(cert, key)
+        with urllib.request.urlopen(req, timeout=3, context=context) as r:
             return json.loads(r.read())
 
     def put(self, name, value, port=None):
@@ -199,3 +216,73 @@ class EtcdDiscovery(ProxyCase):
         self.assertRegex(out, r"bad\.conf:\d+:\d+: .*etcd endpoint \"http://127.0.0.1:2379\" is not HOST:PORT")
         self.assertRegex(out, r"bad\.conf:\d+:\d+: .*etcd needs `prefix")
         self.assertRegex(out, r"bad\.conf:\d+:\d+: .*retry_max_ms 100 is below retry_min_ms 5000")
+
+
+class EtcdTls(ProxyCase):
+    """HTTPS to etcd: a real etcd started with --cert-file, --key-file,
+    --trusted-ca-file and --client-cert-auth, certificates from a throw-away
+    CA (proxy/test_tls.TestPki)."""
+
+    def setUp(self):
+        super().setUp()
+        self.pki = TestPki(self.h.path(""))
+        other = self.h.path("other")
+        os.makedirs(other, exist_ok=True)
+        self.other = TestPki(other)  # a CA etcd's certificate does not lead to
+        self.client = self.pki.leaf("proxy-client", ["tandem-proxy"])
+        self.etcd = Etcd(self, tls=(self.pki, self.pki.leaf("etcd", ["etcd.test"]), self.client))
+
+    def pool(self, name, **tls):
+        pool = cluster_file.pool(name, [], "ROUND_ROBIN")
+        pool["etcd"] = dict(endpoints=[f"127.0.0.1:{self.etcd.port}"], prefix=PREFIX, timeout_ms=500,
+                            retry_min_ms=100, retry_max_ms=500, tls=tls)
+        return pool
+
+    def test_a_pool_watches_etcd_over_tls_and_refuses_what_it_cannot_trust(self):
+        bs = self.backends(2)
+        self.etcd.start()
+        self.etcd.put("b1", server(bs[0]))
+        cert, key = self.client
+        pools = [
+            self.pool("app", ca_file=self.pki.ca, cert_file=cert, key_file=key, server_name="etcd.test"),
+            # etcd's certificate leads to a CA this pool does not trust.
+            self.pool("badca", ca_file=self.other.ca, cert_file=cert, key_file=key, server_name="etcd.test"),
+            # No server_name: the endpoint's address, which the certificate does not carry.
+            self.pool("noname", ca_file=self.pki.ca, cert_file=cert, key_file=key),
+            # No client certificate: etcd refuses the connection.
+            self.pool("nocert", ca_file=self.pki.ca, server_name="etcd.test"),
+        ]
+        p = self.start_proxy(pools, listeners=[cluster_file.listener(n["name"], "HTTP", n["name"]) for n in pools])
+        wait_until(lambda: sorted(p.servers("app")) == ["b1"], 5, what="the first range over TLS")
+        p.proc.wait_for_line(r"etcd_watching pool=app endpoint=127\.0\.0\.1:\d+ ", 3)
+        p.proc.wait_for_line(r"tls_etcd pool=app verify=on name=etcd\.test ", 1)
+        # The watch stream is live over TLS: a put reaches the pool.
+        self.etcd.put("b2", server(bs[1]))
+        wait_until(lambda: sorted(p.servers("app")) == ["b1", "b2"], 3, what="a put over the TLS watch")
+        out = load.Probe(*p.address("app")).run(10)
+        self.assertEqual(load.failures(out), [], load.describe(out))
+        p.proc.wait_for_line(r'etcd_retry pool=badca reason="127\.0\.0\.1:\d+: tls: certificate verify failed: '
+                             r'unable to get local issuer certificate"', 3)
+        p.proc.wait_for_line(r'etcd_retry pool=noname reason="127\.0\.0\.1:\d+: tls: certificate verify failed: '
+                             r'IP address mismatch"', 3)
+        p.proc.wait_for_line(r'etcd_retry pool=nocert reason="127\.0\.0\.1:\d+: .*(certificate|alert|reset|closed|'
+                             r'end of stream)', 3)
+        for name in ("badca", "noname", "nocert"):
+            self.assertEqual(p.servers(name), {}, name)
+        self.assertEqual(sorted(p.servers("app")), ["b1", "b2"])
+
+    def test_check_config_names_a_bad_ca_or_key_file_and_why(self):
+        not_pem = self.h.write("not-a-ca.pem", "this is no certificate\n")
+        cert, key = self.client
+        _, other_key = self.other.leaf("stranger", ["stranger.test"])
+        pools = [self.pool("app", ca_file=not_pem),
+                 self.pool("missing", ca_file=self.h.path("absent.pem")),
+                 self.pool("wrongkey", ca_file=self.pki.ca, cert_file=cert, key_file=other_key)]
+        p = proxy_lib.Proxy(self.h, [cluster_file.listener(n["name"], "HTTP", n["name"]) for n in pools], pools)
+        path = self.h.write("bad.conf", p.render())
+        code, out = proxy_lib.check_config(path)
+        self.assertNotEqual(code, 0, out)
+        self.assertRegex(out, r"bad\.conf:\d+:\d+: .*pool 'app' etcd tls: .*not-a-ca\.pem: holds no PEM certificate")
+        self.assertRegex(out, r"bad\.conf:\d+:\d+: .*pool 'missing' etcd tls: .*absent\.pem: cannot read it "
+                              r"\(No such file or directory\)")
+        self.assertRegex(out, r"bad\.conf:\d+:\d+: .*pool 'wrongkey' etcd tls: .*: this key does not belong to")

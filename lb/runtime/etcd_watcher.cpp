@@ -8,6 +8,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <spdlog/spdlog.h>
 
 #include "lb/discovery/discovered_cluster.h"
@@ -27,6 +28,7 @@ constexpr std::uint64_t kMaxRangeBytes = 32 * 1024 * 1024;
 struct Target {
   std::string pool;
   config::PoolEtcd etcd;
+  std::shared_ptr<tls::UpstreamContext> tls;  // set: HTTPS
   EtcdSet set;
   RetryBackoff backoff;
   int endpoint = 0;           // the endpoint to try next
@@ -34,8 +36,12 @@ struct Target {
   std::uint64_t posted_refused = 0;
   EtcdStreamLines lines;
 
-  Target(std::string p, config::PoolEtcd e)
-      : pool(std::move(p)), etcd(std::move(e)), set(etcd.prefix()), backoff(etcd_retry_min(etcd), etcd_retry_max(etcd)) {}
+  Target(std::string p, config::PoolEtcd e, std::shared_ptr<tls::UpstreamContext> context)
+      : pool(std::move(p)),
+        etcd(std::move(e)),
+        tls(std::move(context)),
+        set(etcd.prefix()),
+        backoff(etcd_retry_min(etcd), etcd_retry_max(etcd)) {}
 };
 
 // How a session ended.
@@ -100,6 +106,27 @@ struct EtcdWatcher::Impl {
     auto [cec, connected] = co_await stream.async_connect(results, use_nothrow);
     if (cec) co_return SessionEnd{endpoint + ": connect: " + (cec == beast::error::timeout ? "timeout" : cec.message())};
     keep_alive(stream.socket());
+    if (!t.tls) co_return co_await exchange(t, stream, endpoint);
+
+    // HTTPS: the handshake within the same timeout, the name checked as
+    // the block says (tls::UpstreamContext::prepare_for).
+    beast::ssl_stream<beast::tcp_stream> secure(std::move(stream), t.tls->context());
+    std::string error;
+    if (!t.tls->prepare_for(secure.native_handle(), host, error)) co_return SessionEnd{endpoint + ": tls: " + error};
+    beast::get_lowest_layer(secure).expires_after(timeout);
+    auto [tec] = co_await secure.async_handshake(asio::ssl::stream_base::client, use_nothrow);
+    if (tec)
+      co_return SessionEnd{endpoint + ": tls: " +
+                           (tec == beast::error::timeout ? std::string("handshake timeout")
+                                                         : tls::handshake_failure(secure.native_handle(), tec))};
+    co_return co_await exchange(t, secure, endpoint);
+  }
+
+  // The range (when needed) and the watch, over STREAM (plain or TLS).
+  template <class Stream>
+  awaitable<SessionEnd> exchange(Target& t, Stream& stream, const std::string& endpoint) {
+    const auto timeout = etcd_timeout(t.etcd);
+    auto& lowest = beast::get_lowest_layer(stream);
     beast::flat_buffer buffer;
 
     if (t.need_range) {
@@ -108,7 +135,7 @@ struct EtcdWatcher::Impl {
       req.set(bhttp::field::content_type, "application/json");
       req.body() = range_request_body(t.etcd.prefix());
       req.prepare_payload();
-      stream.expires_after(timeout);
+      lowest.expires_after(timeout);
       auto [wec, wn] = co_await bhttp::async_write(stream, req, use_nothrow);
       if (wec) co_return SessionEnd{endpoint + ": range: " + wec.message()};
       bhttp::response_parser<bhttp::string_body> parser;
@@ -133,7 +160,7 @@ struct EtcdWatcher::Impl {
     req.set(bhttp::field::content_type, "application/json");
     req.body() = watch_request_body(t.etcd.prefix(), from);
     req.prepare_payload();
-    stream.expires_after(timeout);
+    lowest.expires_after(timeout);
     auto [wec, wn] = co_await bhttp::async_write(stream, req, use_nothrow);
     if (wec) co_return SessionEnd{endpoint + ": watch: " + wec.message()};
     bhttp::response_parser<bhttp::empty_body> parser;
@@ -154,7 +181,7 @@ struct EtcdWatcher::Impl {
     if (parser.get().result() != bhttp::status::ok)
       co_return SessionEnd{endpoint + ": watch: HTTP " + std::to_string(parser.get().result_int())};
     // Idle is normal from here on: TCP keepalive (above) finds a dead peer.
-    stream.expires_never();
+    lowest.expires_never();
     while (true) {
       auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, use_nothrow);
       for (const auto& line : lines) {
@@ -203,17 +230,20 @@ struct EtcdWatcher::Impl {
   }
 };
 
-std::vector<EtcdTarget> EtcdWatcher::targets_of(const config::Cluster& cluster) {
+std::vector<EtcdTarget> EtcdWatcher::targets_of(const config::Cluster& cluster, const tls::UpstreamTlsLoad& tls) {
   std::vector<EtcdTarget> out;
-  for (const auto& pool : cluster.pools())
-    if (pool.has_etcd()) out.push_back(EtcdTarget{pool.name(), pool.etcd()});
+  for (const auto& pool : cluster.pools()) {
+    if (!pool.has_etcd()) continue;
+    const auto it = tls.etcd_by_pool.find(pool.name());
+    out.push_back(EtcdTarget{pool.name(), pool.etcd(), it == tls.etcd_by_pool.end() ? nullptr : it->second});
+  }
   return out;
 }
 
 EtcdWatcher::EtcdWatcher(std::vector<EtcdTarget> targets, OnUpdate on_update) : impl_(std::make_unique<Impl>()) {
   impl_->on_update = std::move(on_update);
   for (auto& target : targets) {
-    impl_->targets.push_back(std::make_unique<Target>(target.pool, target.etcd));
+    impl_->targets.push_back(std::make_unique<Target>(target.pool, target.etcd, target.tls));
     Target& t = *impl_->targets.back();
     asio::co_spawn(impl_->io, impl_->run(t), asio::detached);
   }

@@ -5,7 +5,8 @@
 // down, refused, a broken stream) keeps the last good set and reconnects to
 // the next endpoint after a RetryBackoff delay; a reconnect resumes the
 // watch from the last revision seen, and ranges again only when etcd says
-// that revision was compacted.
+// that revision was compacted. With the block's `tls`, every endpoint is
+// HTTPS (the context built at load by tls::load_upstream_tls).
 //
 // Why a thread of its own, as DNS has (lb/runtime/dns_resolver): the
 // control thread answers the admin listener, runs health checks and builds
@@ -23,12 +24,14 @@
 
 #include "config/proto/cluster.pb.h"
 #include "lb/discovery/dns_set.h"
+#include "lb/tls/upstream_context.h"
 
 namespace tandem::lb {
 
 struct EtcdTarget {
   std::string pool;
   config::PoolEtcd etcd;
+  std::shared_ptr<tls::UpstreamContext> tls;  // set: HTTPS to every endpoint (the block's `tls`)
 };
 
 // What a pool's watch knows after an answer.
@@ -49,8 +52,9 @@ class EtcdWatcher {
   EtcdWatcher(const EtcdWatcher&) = delete;
   EtcdWatcher& operator=(const EtcdWatcher&) = delete;
 
-  // The pools with an `etcd` block in CLUSTER.
-  static std::vector<EtcdTarget> targets_of(const config::Cluster& cluster);
+  // The pools with an `etcd` block in CLUSTER, with their TLS contexts
+  // from TLS (load_upstream_tls's etcd_by_pool).
+  static std::vector<EtcdTarget> targets_of(const config::Cluster& cluster, const tls::UpstreamTlsLoad& tls);
 
  private:
   struct Impl;

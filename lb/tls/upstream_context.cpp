@@ -49,22 +49,36 @@ UpstreamContext::~UpstreamContext() {
   for (auto& [key, session] : sessions_) SSL_SESSION_free(session);
 }
 
-bool UpstreamContext::prepare(SSL* ssl, const std::string& server_key, std::string& error) {
-  const auto sni = policy_.sni();
-  if (!sni.empty() && SSL_set_tlsext_host_name(ssl, sni.c_str()) != 1) {
-    error = "SNI '" + sni + "': " + openssl_reason("refused");
+namespace {
+
+// SNI and the name SSL's peer must carry: NAME, an address or a host name.
+bool set_name(SSL* ssl, const UpstreamTlsPolicy& policy, const std::string& name, bool name_is_address,
+              std::string& error) {
+  if (!name.empty() && !name_is_address && SSL_set_tlsext_host_name(ssl, name.c_str()) != 1) {
+    error = "SNI '" + name + "': " + openssl_reason("refused");
     return false;
   }
-  if (policy_.verify && !policy_.verify_name.empty()) {
-    const bool ok = policy_.name_is_address
-                        ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), policy_.verify_name.c_str()) == 1
-                        : SSL_set1_host(ssl, policy_.verify_name.c_str()) == 1;
+  if (policy.verify && !name.empty()) {
+    const bool ok = name_is_address ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str()) == 1
+                                    : SSL_set1_host(ssl, name.c_str()) == 1;
     if (!ok) {
-      error = "verify name '" + policy_.verify_name + "': " + openssl_reason("refused");
+      error = "verify name '" + name + "': " + openssl_reason("refused");
       return false;
     }
     SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
   }
+  return true;
+}
+
+}  // namespace
+
+bool UpstreamContext::prepare_for(SSL* ssl, const std::string& host, std::string& error) {
+  const std::string& name = policy_.verify_name.empty() ? host : policy_.verify_name;
+  return set_name(ssl, policy_, name, is_address(name), error);
+}
+
+bool UpstreamContext::prepare(SSL* ssl, const std::string& server_key, std::string& error) {
+  if (!set_name(ssl, policy_, policy_.verify_name, policy_.name_is_address, error)) return false;
   if (!policy_.session_reuse) return true;
   SSL_set_ex_data(ssl, key_index(), new std::string(server_key));
   std::lock_guard lock(mutex_);
@@ -110,16 +124,17 @@ std::string handshake_failure(SSL* ssl, const boost::system::error_code& ec) {
 
 // Builds the context of one pool (a friend of UpstreamContext).
 struct UpstreamContextBuilder {
-  static std::shared_ptr<UpstreamContext> build(const config::Pool& pool, const config::SourcePosition& pos,
+  // The context of a `tls` block at TLS_POS, deciding with DECIDED; each
+  // problem starts with LABEL ("pool 'web' tls").
+  static std::shared_ptr<UpstreamContext> build(const config::PoolTls& tls, UpstreamTlsPolicy decided,
+                                                const std::string& label, const config::SourcePosition& tls_pos,
                                                 std::vector<config::Problem>& problems) {
-    const auto& tls = pool.tls();
-    const auto tls_pos = pos.in("tls");
     const auto before = problems.size();
     auto fail = [&](std::string where, std::string message) {
-      problems.push_back({std::move(where), "pool '" + pool.name() + "' tls: " + std::move(message)});
+      problems.push_back({std::move(where), label + ": " + std::move(message)});
     };
     auto out = std::make_shared<UpstreamContext>();
-    out->policy_ = upstream_tls_policy(pool);
+    out->policy_ = std::move(decided);
     const auto& policy = out->policy_;
     out->context_ = std::make_unique<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
     SSL_CTX* ctx = out->context_->native_handle();
@@ -158,9 +173,12 @@ struct UpstreamContextBuilder {
       } else if (auto kwhy = unreadable(key_file); !kwhy.empty()) {
         fail(tls_pos.at(tls.key_file().empty() ? "cert_file" : "key_file"), kwhy);
       } else if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+        // OpenSSL 3 compares the key with the certificate here already.
+        const bool mismatch = ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH;
         ERR_clear_error();
         fail(tls_pos.at(tls.key_file().empty() ? "cert_file" : "key_file"),
-             key_file + ": holds no unencrypted PEM private key (expected \"-----BEGIN PRIVATE KEY-----\")");
+             mismatch ? key_file + ": this key does not belong to " + tls.cert_file()
+                      : key_file + ": holds no unencrypted PEM private key (expected \"-----BEGIN PRIVATE KEY-----\")");
       } else if (SSL_CTX_check_private_key(ctx) != 1) {
         ERR_clear_error();
         fail(tls_pos.at("key_file"), key_file + ": this key does not belong to " + tls.cert_file());
@@ -191,17 +209,35 @@ UpstreamTlsLoad load_upstream_tls(const config::Cluster& cluster, const std::str
   const config::SourcePosition root(filename, locations, config::Cluster::descriptor(), filename);
   for (int i = 0; i < cluster.pools_size(); ++i) {
     const auto& pool = cluster.pools(i);
-    if (!pool.has_tls()) continue;
-    if (auto context = UpstreamContextBuilder::build(pool, root.in("pools", i), out.problems)) {
-      if (!context->policy().verify) {
-        out.warnings.push_back("pool '" + pool.name() +
-                               "' tls: verify is false: any certificate is accepted, so anyone on the path "
-                               "to the servers can read and change the traffic");
+    const auto pos = root.in("pools", i);
+    if (pool.has_tls()) {
+      if (auto context = UpstreamContextBuilder::build(pool.tls(), upstream_tls_policy(pool),
+                                                       "pool '" + pool.name() + "' tls", pos.in("tls"), out.problems)) {
+        if (!context->policy().verify) {
+          out.warnings.push_back("pool '" + pool.name() +
+                                 "' tls: verify is false: any certificate is accepted, so anyone on the path "
+                                 "to the servers can read and change the traffic");
+        }
+        out.by_pool[pool.name()] = std::move(context);
       }
-      out.by_pool[pool.name()] = std::move(context);
+    }
+    if (pool.has_etcd() && pool.etcd().has_tls()) {
+      if (auto context = UpstreamContextBuilder::build(pool.etcd().tls(), etcd_tls_policy(pool.etcd()),
+                                                       "pool '" + pool.name() + "' etcd tls",
+                                                       pos.in("etcd").in("tls"), out.problems)) {
+        if (!context->policy().verify) {
+          out.warnings.push_back("pool '" + pool.name() +
+                                 "' etcd tls: verify is false: anyone on the path to etcd can choose the "
+                                 "pool's servers");
+        }
+        out.etcd_by_pool[pool.name()] = std::move(context);
+      }
     }
   }
-  if (!out.problems.empty()) out.by_pool.clear();
+  if (!out.problems.empty()) {
+    out.by_pool.clear();
+    out.etcd_by_pool.clear();
+  }
   return out;
 }
 

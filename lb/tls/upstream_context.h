@@ -47,6 +47,11 @@ class UpstreamContext {
   // refused a setting.
   bool prepare(SSL* ssl, const std::string& server_key, std::string& error);
 
+  // Readies SSL, a new connection to HOST (an etcd endpoint's host): the
+  // policy's name when it has one, else HOST, as SNI (unless an address)
+  // and as the name the certificate must carry. No session resumption.
+  bool prepare_for(SSL* ssl, const std::string& host, std::string& error);
+
   // Sessions held (one per server at most), for tests and /metrics.
   std::size_t sessions() const;
 
@@ -70,11 +75,13 @@ std::string handshake_failure(SSL* ssl, const boost::system::error_code& ec);
 
 struct UpstreamTlsLoad {
   std::map<std::string, std::shared_ptr<UpstreamContext>> by_pool;  // pools with a `tls` block
+  std::map<std::string, std::shared_ptr<UpstreamContext>> etcd_by_pool;  // pools whose `etcd` has a `tls` block
   std::vector<config::Problem> problems;  // any: nothing in by_pool is to be used
   std::vector<std::string> warnings;      // e.g. a pool that does not verify
 };
 
-// Loads the contexts of every pool of CLUSTER that has a `tls` block.
+// Loads the contexts of every pool of CLUSTER that has a `tls` block, and
+// of every `etcd` block that has one (HTTPS to etcd).
 // FILENAME and LOCATIONS (may be null) place each problem in the cluster
 // file; the message names the file and the reason.
 UpstreamTlsLoad load_upstream_tls(const config::Cluster& cluster, const std::string& filename,

@@ -30,4 +30,12 @@ struct UpstreamTlsPolicy {
 // none (a server in the file is an address).
 UpstreamTlsPolicy upstream_tls_policy(const config::Pool& pool);
 
+// The policy of an `etcd` block's `tls` (HTTPS to etcd): as for servers,
+// but no session reuse, and an empty verify_name means "each endpoint's
+// host" (UpstreamContext::prepare_for).
+UpstreamTlsPolicy etcd_tls_policy(const config::PoolEtcd& etcd);
+
+// NAME is an IP address (checked against IP SANs, never sent as SNI).
+bool is_address(const std::string& name);
+
 }  // namespace tandem::lb::tls

@@ -78,4 +78,27 @@ BOOST_AUTO_TEST_CASE(explicit_choices_override_the_defaults) {
   BOOST_TEST(policy.ciphers == "ECDHE-ECDSA-AES128-GCM-SHA256");
 }
 
+BOOST_AUTO_TEST_CASE(etcd_tls_verifies_each_endpoints_host_unless_named_and_never_resumes) {
+  tandem::config::PoolEtcd etcd;
+  etcd.add_endpoints("10.0.0.2:2379");
+  etcd.mutable_tls()->set_ca_file("/etc/tandem/etcd-ca.pem");
+  auto policy = etcd_tls_policy(etcd);
+  BOOST_TEST(policy.verify);
+  BOOST_TEST(policy.verify_name.empty());  // UpstreamContext::prepare_for uses the endpoint's host
+  BOOST_TEST(!policy.session_reuse);       // one long-lived watch: nothing to resume
+  BOOST_TEST(!policy.client_certificate);
+  etcd.mutable_tls()->set_server_name("etcd.internal");
+  etcd.mutable_tls()->set_cert_file("/etc/tandem/etcd-client.pem");
+  etcd.mutable_tls()->set_session_reuse(true);
+  policy = etcd_tls_policy(etcd);
+  BOOST_TEST(policy.verify_name == "etcd.internal");
+  BOOST_TEST(!policy.name_is_address);
+  BOOST_TEST(policy.client_certificate);
+  BOOST_TEST(!policy.session_reuse);
+  BOOST_TEST(is_address("10.0.0.2"));
+  BOOST_TEST(is_address("::1"));
+  BOOST_TEST(!is_address("etcd.internal"));
+  BOOST_TEST(!is_address(""));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
