@@ -2,7 +2,7 @@
 """Resident memory per idle keep-alive client connection: lb-proxy, HAProxy
 and nginx in one run.
 
-    sudo bench/mem_bench.py --build build [--mode http|tcp] [--count 10000] [--runs 3] [--json out.json]
+    sudo bench/mem_bench.py --build build [--mode http|tcp|tls] [--count 10000] [--runs 3] [--json out.json]
 
 Per proxy and run: the backend (nginx, small body) and the proxy start
 (1 worker, HTTP mode, the configurations of bench/proxy_bench.py); one
@@ -11,7 +11,10 @@ the baseline. bench/idle_clients.py then opens COUNT connections, each sends
 one keep-alive request and idles; VmRSS is read again once all are open.
 (RSS - baseline) / COUNT is the figure. --mode tcp runs the proxies in L4
 mode (one backend connection per client, so COUNT stays below the backend's
-4096 connections: 3000 by default there). Runs are interleaved over the
+4096 connections: 3000 by default there). --mode tls puts each proxy behind
+a TLS listener (bench/tls_bench.py's configurations, ECDSA P-256, TLS 1.3)
+and every client completes a handshake before its request: KiB per idle
+TLS connection. Runs are interleaved over the
 proxies. Loopback only; bounded by --count and the clients' --hold-s.
 """
 
@@ -30,27 +33,32 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from proxy_bench import (PROXIES, Processes, free_port, nginx_backend_conf, proxy_argv,  # noqa: E402
                          require_tools, rss_kb, wait_port)
+import tls_bench  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def one_request(port: int) -> None:
-    subprocess.run(["wrk", "-t1", "-c1", "-d1s", f"http://127.0.0.1:{port}/"], capture_output=True,
+def one_request(port: int, scheme: str = "http") -> None:
+    subprocess.run(["wrk", "-t1", "-c1", "-d1s", f"{scheme}://127.0.0.1:{port}/"], capture_output=True,
                    timeout=30)
 
 
 def measure(name: str, tmp: str, lb_proxy: str, backend: int, count: int, procs: Processes,
-            tcp: bool = False) -> dict:
+            mode: str = "http", certs: dict | None = None) -> dict:
     port = free_port()
-    argv = proxy_argv(name, tmp, lb_proxy, port, backend, 1, tcp)
+    if mode == "tls":
+        argv = tls_bench.proxy_argv(name, tmp, lb_proxy, port, backend, certs, "ecdsa")
+    else:
+        argv = proxy_argv(name, tmp, lb_proxy, port, backend, 1, mode == "tcp")
     proxy = procs.start(argv, "0", f"{tmp}/{name}-mem.log")
     try:
         wait_port(port)
-        one_request(port)
+        one_request(port, "https" if mode == "tls" else "http")
         time.sleep(0.5)
         base = rss_kb(proxy.pid)
         clients = subprocess.Popen([sys.executable, os.path.join(HERE, "idle_clients.py"),
-                                    "--port", str(port), "--count", str(count), "--hold-s", "90"],
+                                    "--port", str(port), "--count", str(count), "--hold-s", "90"]
+                                   + (["--tls"] if mode == "tls" else []),
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         try:
             line = clients.stdout.readline().split()    # "ready OK FAILED"
@@ -76,10 +84,12 @@ def measure(name: str, tmp: str, lb_proxy: str, backend: int, count: int, procs:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build")
-    ap.add_argument("--mode", choices=("http", "tcp"), default="http")
+    ap.add_argument("--mode", choices=("http", "tcp", "tls"), default="http")
     ap.add_argument("--count", type=int, help="connections (default 10000 for http, 3000 for tcp)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json")
+    ap.add_argument("--tandem-binary", action="append", default=[], metavar="NAME=PATH",
+                    help="another lb-proxy build measured as proxy NAME beside the others (an A/B)")
     args = ap.parse_args()
     tcp = args.mode == "tcp"
     if args.count is None:
@@ -88,8 +98,18 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="tandem-mem-")
     os.chmod(tmp, 0o755)
     procs = Processes()
-    results: dict[str, list[dict]] = {n: [] for n in PROXIES}
+    proxies = list(PROXIES)
+    binaries: dict[str, str] = {}
+    for spec in args.tandem_binary:
+        label, _, path = spec.partition("=")
+        if not os.access(path, os.X_OK):
+            print(f"--tandem-binary {spec}: {path} is not an executable", file=sys.stderr)
+            return 2
+        binaries[f"tandem-{label}"] = path
+        proxies.append(f"tandem-{label}")
+    results: dict[str, list[dict]] = {n: [] for n in proxies}
     try:
+        certs = tls_bench.make_certs(tmp) if args.mode == "tls" else None
         backend = free_port()
         conf = os.path.join(tmp, "backend.conf")
         with open(conf, "w") as f:
@@ -97,9 +117,9 @@ def main() -> int:
         procs.start(["/usr/sbin/nginx", "-c", conf, "-p", tmp], "1", f"{tmp}/backend.log")
         wait_port(backend)
         for r in range(args.runs):
-            order = PROXIES[r % 3:] + PROXIES[:r % 3]
-            for name in order:
-                res = measure(name, tmp, lb_proxy, backend, args.count, procs, tcp)
+            k = r % len(proxies)
+            for name in proxies[k:] + proxies[:k]:
+                res = measure(name, tmp, binaries.get(name, lb_proxy), backend, args.count, procs, args.mode, certs)
                 results[name].append(res)
                 print(f"  mem {name} run {r + 1}: base {res['base_kb']} KiB, with {res['ok']} idle "
                       f"({res['failed']} failed) {res['loaded_kb']} KiB: "
@@ -109,7 +129,8 @@ def main() -> int:
         shutil.rmtree(tmp, ignore_errors=True)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"mode": args.mode, "count": args.count, "runs": args.runs, "results": results}, f, indent=1)
+            json.dump({"mode": args.mode, "count": args.count, "runs": args.runs, "proxies": proxies,
+                       "results": results}, f, indent=1)
     for name, runs in results.items():
         v = [x["kib_per_conn"] for x in runs]
         print(f"{args.mode} {name:8} KiB/conn median {statistics.median(v):.2f} min {min(v):.2f} max {max(v):.2f}")

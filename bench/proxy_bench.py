@@ -195,9 +195,9 @@ def to_ms(value: str, unit: str) -> float:
 
 
 def run_wrk(port: int, connections: int, duration: int, cpu: str | None, close: bool,
-            threads: int = 1) -> dict:
+            threads: int = 1, scheme: str = "http") -> dict:
     argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "-s", WRK_LUA,
-            f"http://127.0.0.1:{port}/"]
+            f"{scheme}://127.0.0.1:{port}/"]
     if close:
         argv[1:1] = ["-H", "Connection: close"]
     if cpu is not None:

@@ -4,8 +4,8 @@
     bench/report.py --raw DIR --out bench/RESULTS.md --plots bench/plots [--quick]
 
 DIR holds what bench/run.sh collected: proxy-w1.json, proxy-w2.json,
-proxy-c1000.json, proxy-syscalls.json (bench/proxy_bench.py --json), mem.json and mem-tcp.json
-(bench/mem_bench.py), failover.json (bench/failover_bench.py), machine.json
+proxy-c1000.json, proxy-syscalls.json (bench/proxy_bench.py --json), mem.json, mem-tcp.json and
+mem-tls.json (bench/mem_bench.py), tls.json (bench/tls_bench.py), failover.json (bench/failover_bench.py), machine.json
 and load.txt. Any other proxy*.json or mem*.json there (an extra run by hand)
 is rendered too, in a section of its own. A missing file is reported as a
 missing section, not an error. Plots need gnuplot.
@@ -189,10 +189,16 @@ def extra_files(raw: str, prefix: str, known: tuple[str, ...]) -> list[str]:
     return [n for n in names if n.startswith(prefix) and n.endswith(".json") and n not in known]
 
 
+def data_get(data, key, default):
+    return data.get(key, default) if data else default
+
+
 def memory_section(mem) -> list[str]:
-    tcp = mem.get("mode") == "tcp"
+    mode = mem.get("mode")
     what = ("L4 (TCP mode) client connections, each after one request and response, so each also holds "
-            "a backend connection" if tcp else
+            "a backend connection" if mode == "tcp" else
+            "TLS client connections (ECDSA P-256, TLS 1.3), each completed a handshake, sent one keep-alive "
+            "request, read its response and then idled" if mode == "tls" else
             "client connections (HTTP), each sent one keep-alive request, read its response and then idled")
     out = [f"{mem['count']:,} {what} (`bench/idle_clients.py`, 1 worker). VmRSS of the proxy "
            "(with its children: nginx's worker) once all were open, minus its VmRSS after one warm-up "
@@ -208,6 +214,47 @@ def memory_section(mem) -> list[str]:
                    f"{fmt(med(x['base_kb'] for x in rs))} | {fmt(med(x['loaded_kb'] for x in rs))} | "
                    f"{fmt(med(x['ok'] for x in rs))} | {fmt(ratio(v, hm), 2)} |")
     return out + [""]
+
+
+# ---- TLS ---------------------------------------------------------------------------
+
+TLS_SCENARIOS = (("hs-ecdsa", "new TLS 1.3 handshakes, ECDSA P-256"), ("hs-rsa", "new TLS 1.3 handshakes, RSA 2048"),
+                 ("hs12-ecdsa", "new TLS 1.2 handshakes, ECDSA P-256"), ("keepalive", "TLS keep-alive requests"))
+
+
+def tls_table(data) -> list[str]:
+    """Per scenario and proxy: rate with spread, the proxy's CPU per
+    handshake or request with spread, how busy its CPU was, wrk's latency;
+    CPU and rate against HAProxy, paired by round."""
+    res = data["results"]
+    names = proxies_of(data)
+    head = ["scenario", "proxy", "per s median (min–max)", "CPU µs each median (min–max)", "proxy CPU busy",
+            "p50 ms", "p99 ms", "p99.9 ms", "errors", "CPU vs HAProxy (paired min–max)",
+            "rate vs HAProxy (paired min–max)"]
+    out = ["| " + " | ".join(head) + " |", "|---|---|" + "---:|" * (len(head) - 2)]
+    for sc, label in TLS_SCENARIOS:
+        by = res.get(sc)
+        if not by:
+            continue
+        for n in names:
+            runs = by.get(n)
+            if not runs:
+                continue
+            cells = [label, f"**{n}**" if n.startswith("tandem") else n, mmm([r["rps"] for r in runs]),
+                     mmm([r.get("cpu_us_per_req") for r in runs], 1),
+                     f"{fmt(100 * (med(r.get('proxy_busy') for r in runs) or 0))}%"]
+            for k in ("p50", "p99", "p99.9"):
+                cells.append(fmt(med(r.get(k) for r in runs), 2))
+            cells.append(str(sum(r.get("errors", 0) + r.get("non2xx", 0) for r in runs)))
+            for key in ("cpu_us_per_req", "rps"):
+                if n == "haproxy" or "haproxy" not in by:
+                    cells.append("1" if n == "haproxy" else "–")
+                    continue
+                pr = paired(runs, by["haproxy"], key)
+                a, b = med(r.get(key) for r in runs), med(r.get(key) for r in by["haproxy"])
+                cells.append(f"{fmt(ratio(a, b), 2)} ({fmt(min(pr), 2)}–{fmt(max(pr), 2)})" if pr else "–")
+            out.append("| " + " | ".join(cells) + " |")
+    return out
 
 
 # ---- failover ----------------------------------------------------------------------
@@ -302,6 +349,8 @@ def main() -> int:
     syscalls = load(os.path.join(raw, "proxy-syscalls.json"))
     mem = load(os.path.join(raw, "mem.json"))
     mem_tcp = load(os.path.join(raw, "mem-tcp.json"))
+    mem_tls = load(os.path.join(raw, "mem-tls.json"))
+    tls = load(os.path.join(raw, "tls.json"))
     fo = load(os.path.join(raw, "failover.json"))
     try:
         with open(os.path.join(raw, "load.txt")) as f:
@@ -373,8 +422,21 @@ def main() -> int:
             tgt.append(f"| CPU per request ≤ {bound:g}× HAProxy's — {label}, {where} | "
                        f"{'met' if t <= bound * h else '**missed**'} | {t:.1f} µs vs {h:.1f} µs "
                        f"(×{t / h:.2f}, per round {min(pr):.2f}–{max(pr):.2f}) |")
+    if tls:
+        for sc, label in TLS_SCENARIOS:
+            r = tls["results"].get(sc)
+            if not r or "haproxy" not in r or "tandem" not in r:
+                continue
+            t = med(x.get("cpu_us_per_req") for x in r["tandem"])
+            h = med(x.get("cpu_us_per_req") for x in r["haproxy"])
+            pr = paired(r["tandem"], r["haproxy"], "cpu_us_per_req")
+            if t and h and pr:
+                tgt.append(f"| CPU per handshake/request ≤ HAProxy's — {label} | {'met' if t <= h else '**missed**'}"
+                           f"{' (within noise: per-round ratios straddle 1)' if min(pr) < 1 < max(pr) else ''} "
+                           f"| {t:.1f} µs vs {h:.1f} µs (×{t / h:.2f}, per round {min(pr):.2f}–{max(pr):.2f}) |")
     for data, label in ((mem, "memory per idle keep-alive connection ≤ HAProxy's"),
-                        (mem_tcp, "memory per TCP-mode connection ≤ HAProxy's")):
+                        (mem_tcp, "memory per TCP-mode connection ≤ HAProxy's"),
+                        (mem_tls, "memory per idle TLS connection ≤ HAProxy's")):
         if not data:
             continue
         m = {n: med(x["kib_per_conn"] for x in data["results"][n]) for n in PROXIES if n in data["results"]}
@@ -443,10 +505,27 @@ def main() -> int:
         if plot_latency(data, png, f"Latency by percentile, {label} (median of {data['runs']} runs)"):
             L += [f"![latency distribution, {label}]({rel_plots}/{os.path.basename(png)})", ""]
 
-    # memory: HTTP and TCP mode, then any other mem*.json
+    # TLS termination
+    L += ["## TLS termination: handshakes and keep-alive", ""]
+    if tls:
+        L += ["`bench/tls_bench.py`: one worker per proxy pinned to CPU 0, clients and the nginx backend on "
+              "CPU 1; the same certificate files, TLS_AES_128_GCM_SHA256 (TLS 1.2: ECDHE-*-AES128-GCM-SHA256), "
+              "groups X25519:P-256:P-384, no access log, keep-alive to the backend. Handshakes: "
+              f"{data_get(tls, 'handshake_clients', 8)} `openssl s_time -new -www /` at once (a full handshake "
+              "every connection, one HTTP/1.0 request); keep-alive: wrk over https, "
+              f"{tls.get('clients')} connections. {tls.get('duration_s')} s per run, {tls.get('runs')} runs "
+              "per proxy, interleaved. *CPU µs each*: the proxy's CPU time (schedstat, user plus kernel) "
+              "per handshake or request. *Busy*: the share of its CPU the proxy used; below 100% the "
+              "client was the limit, so the rate says little and CPU per handshake is the figure.", ""]
+        L += tls_table(tls) + [""]
+    else:
+        L += ["Not measured in this run.", ""]
+
+    # memory: HTTP, TCP and TLS, then any other mem*.json
     mem_sections = [(mem, "Memory: idle keep-alive client connections"),
-                    (mem_tcp, "Memory: idle TCP-mode connections")]
-    for name in extra_files(raw, "mem", ("mem.json", "mem-tcp.json")):
+                    (mem_tcp, "Memory: idle TCP-mode connections"),
+                    (mem_tls, "Memory: idle TLS connections")]
+    for name in extra_files(raw, "mem", ("mem.json", "mem-tcp.json", "mem-tls.json")):
         mem_sections.append((load(os.path.join(raw, name)), f"Memory: {name[:-5]} (extra run)"))
     for data, title in mem_sections:
         L += [f"## {title}", ""]

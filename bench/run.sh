@@ -2,7 +2,7 @@
 # The whole benchmark suite in one command; writes bench/RESULTS.md and
 # bench/plots/*.png. See bench/README.md.
 #
-#   sudo bench/run.sh [--quick] [--build DIR] [--skip-build] [--only proxy,mem,failover]
+#   sudo bench/run.sh [--quick] [--build DIR] [--skip-build] [--only proxy,mem,failover,tls]
 #
 # Root: network namespaces, taskset, raising RLIMIT_NOFILE. Loopback and the
 # namespaces the failover phase creates (198.18.0.0/24) only. Every phase is
@@ -16,7 +16,7 @@ REPO=$(dirname "$HERE")
 BUILD="$REPO/build-bench"
 QUICK=0
 SKIP_BUILD=0
-ONLY="proxy,mem,failover"
+ONLY="proxy,mem,failover,tls"
 while (($#)); do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -32,7 +32,7 @@ if [[ $(id -u) -ne 0 ]]; then
   echo "run.sh: needs root (network namespaces, taskset, file limits): sudo bench/run.sh" >&2
   exit 2
 fi
-for tool in wrk haproxy nginx keepalived gnuplot taskset python3 ip; do
+for tool in wrk haproxy nginx keepalived gnuplot taskset python3 ip openssl; do
   command -v "$tool" >/dev/null || [[ -x /usr/sbin/$tool ]] || {
     echo "run.sh: missing $tool: run scripts/install-deps.sh" >&2; exit 2; }
 done
@@ -133,6 +133,20 @@ if [[ ,$ONLY, == *,mem,* ]]; then
     --runs "$MEM_RUNS" --json "$OUT/mem.json"
   run_phase "memory tcp" 600 python3 "$HERE/mem_bench.py" --build "$BUILD" --mode tcp \
     --runs "$MEM_RUNS" --json "$OUT/mem-tcp.json"
+fi
+if [[ ,$ONLY, == *,tls,* ]]; then
+  # TLS termination (issue 12): full handshakes/s (ECDSA, RSA, TLS 1.2), TLS
+  # keep-alive req/s, memory per idle TLS connection.
+  run_phase "tls" 1500 python3 "$HERE/tls_bench.py" --build "$BUILD" --runs "$RUNS" --duration "$DURATION" \
+    --json "$OUT/tls.json"
+  run_phase "memory tls" 900 python3 "$HERE/mem_bench.py" --build "$BUILD" --mode tls --count "$MEM_COUNT" \
+    --runs "$MEM_RUNS" --json "$OUT/mem-tls.json"
+  # Kernel TLS (SSL_OP_ENABLE_KTLS) needs the kernel's tls module.
+  if [[ -e /proc/net/tls_stat ]] || modprobe -q tls 2>/dev/null; then
+    note "- Kernel TLS is offered by this kernel ($(uname -r)); not measured yet (bench/README.md)."
+  else
+    note "- Kernel TLS: this kernel ($(uname -r)) offers none (no /proc/net/tls_stat, no tls module), so no kTLS row."
+  fi
 fi
 if [[ ,$ONLY, == *,failover,* ]]; then
   run_phase "failover" 1200 python3 "$HERE/failover_bench.py" --build "$BUILD" --rounds "$ROUNDS" \

@@ -50,6 +50,21 @@ def have_binary(kind: str) -> bool:
     return False
 
 
+def have_program(path: str) -> bool:
+    """An outside program a test drives (chromium...) is installed at PATH.
+
+    As have_binary: False lets a run by hand skip the test; under ctest
+    (TANDEM_REQUIRE_BINARIES=1) a missing program is a failure, since
+    scripts/install-deps.sh installs every one.
+    """
+    if os.path.isfile(path) and os.access(path, os.X_OK):
+        return True
+    if os.environ.get("TANDEM_REQUIRE_BINARIES") == "1":
+        raise AssertionError(f"{path} is missing, and ctest runs every test (TANDEM_REQUIRE_BINARIES=1): "
+                             "run scripts/install-deps.sh")
+    return False
+
+
 def require_binary(kind: str) -> str:
     """binary(kind), or AssertionError saying how to get it when it is not built."""
     path = binary(kind)

@@ -3,6 +3,7 @@ connections are kept alive on both sides; metrics count what happened."""
 
 import http.client
 import re
+import socket
 import threading
 import unittest
 
@@ -100,6 +101,19 @@ class Forwarding(ProxyCase):
                       headers=["X-Forwarded-For: 203.0.113.9"])
         self.assertEqual(o.status, 200, o)
         self.assertEqual(re.split(r"\s*,\s*", o.headers["x-seen-xff"]), ["203.0.113.9", "127.0.0.4"])
+
+    def test_http10_without_host_gets_one_upstream(self):
+        # Upstream is HTTP/1.1, where a request without Host is a 400 (nginx
+        # answers so): the proxy names the address the client reached.
+        host, port = self.p.address("web")
+        with socket.create_connection((host, port), timeout=5) as s:
+            s.sendall(b"GET /old HTTP/1.0\r\n\r\n")
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+        head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").lower()
+        self.assertTrue(head.startswith("http/1.1 200"), head)
+        self.assertIn(f"x-seen-host: {host}:{port}", head)
 
     def test_keepalive_on_both_sides(self):
         host, port = self.p.address("web")

@@ -56,6 +56,17 @@ bool fold_content_length(boost::beast::http::basic_fields<Allocator>& fields);
 template <class Allocator>
 bool drop_expect_continue(boost::beast::http::basic_fields<Allocator>& fields);
 
+/// True when a request of VERSION with FIELDS must be given a Host field
+/// before it goes upstream as HTTP/1.1: an HTTP/1.0 request may come without
+/// one, and an HTTP/1.1 server must answer a request without Host with 400
+/// (RFC 9112 §3.2; nginx does). The proxy then supplies the authority the
+/// client reached (the listener's address), as RFC 9112 §3.3 reconstructs
+/// the target URI of a request without one.
+template <class Allocator>
+bool needs_host(unsigned version, const boost::beast::http::basic_fields<Allocator>& fields) {
+  return version < 11 && fields.find(boost::beast::http::field::host) == fields.end();
+}
+
 /// How the end of a response body is known (RFC 9112 §6.3).
 enum class BodyFraming {
   none,            ///< no body: HEAD, 1xx, 204, 304, 2xx to CONNECT

@@ -1,5 +1,5 @@
 // The two streams a client connection runs over: a plain TCP socket, or TLS
-// over one (Asio's ssl::stream, OpenSSL underneath). The sessions and the
+// over one (TlsSocket: OpenSSL on the socket's descriptor, tls_socket.h). The sessions and the
 // relay are templates on the stream type; what differs between the two is
 // here, so that the plain path compiles to exactly what it was:
 //   - the socket underneath (for addresses, cancelling, closing);
@@ -12,14 +12,14 @@
 #include <type_traits>
 
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <openssl/ssl.h>
 
 #include "lb/runtime/asio_aliases.h"
+#include "lb/runtime/tls_socket.h"
 
 namespace tandem::lb {
 
-using TlsStream = asio::ssl::stream<tcp::socket>;
+using TlsStream = TlsSocket;
 
 // True for the plain socket: the fast paths that bypass the stream (a
 // non-blocking send, splice(2), a readiness wait) apply.

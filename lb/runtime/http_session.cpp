@@ -15,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/address.h"
 #include "lb/balance/key_hash.h"
 #include "lb/h2/preface.h"
 #include "lb/http/cookies.h"
@@ -46,8 +47,6 @@ namespace {
 using RequestParser = BufferParser<true>;
 using ResponseParser = BufferParser<false>;
 
-// What a parked TLS session reads at once: a request header usually fits.
-constexpr std::size_t kTlsParkedRead = 4096;
 
 // The watchdog's granularity: it must wake before the shortest limit a phase uses.
 std::chrono::milliseconds shortest_limit(const config::EffectiveTimeouts& t) {
@@ -132,8 +131,8 @@ struct RequestContext {
 // a coroutine serves requests until the client goes quiet again, then parks
 // the session or ends it. The pending wait's handler or the coroutine owns
 // the session, never both. STREAM is the client's: a plain socket or TLS
-// (client_stream.h); over TLS the parked session holds a read instead of a
-// readiness wait, since OpenSSL may already hold decrypted bytes.
+// (client_stream.h); over TLS the session parks the same way unless OpenSSL
+// already holds bytes of the next record, which are read at once.
 template <typename Stream>
 class HttpSession final : public DrainableSession {
  public:
@@ -197,20 +196,34 @@ class HttpSession final : public DrainableSession {
   static void wait_readable(std::unique_ptr<HttpSession> self) {
     auto& client = self->client_;
     if constexpr (kTls) {
-      // The record is decrypted straight into the read buffer.
-      const auto room = self->buffer_.prepare(kTlsParkedRead);
-      auto on_read = [self = std::move(self)](boost::system::error_code ec, std::size_t n) mutable {
-        self->buffer_.commit(n);
-        on_tls_read(std::move(self), ec, n);
-      };
-      client.async_read_some(room, asio::bind_allocator(ExactAllocator<void>(), std::move(on_read)));
-    } else {
-      // A plain handler (no coroutine) with its own allocation (exact_allocator.h).
-      auto on_ready = [self = std::move(self)](boost::system::error_code ec) mutable {
-        on_readable(std::move(self), ec);
-      };
-      client.async_wait(tcp::socket::wait_read, asio::bind_allocator(ExactAllocator<void>(), std::move(on_ready)));
+      if (client.has_buffered()) {  // no readiness will come for bytes already read
+        auto& io = self->worker_.io();
+        asio::post(io, asio::bind_allocator(ExactAllocator<void>(), [self = std::move(self)]() mutable {
+                     on_readable(std::move(self), {});
+                   }));
+        return;
+      }
     }
+    // A plain handler (no coroutine) with its own allocation (exact_allocator.h).
+    auto on_ready = [self = std::move(self)](boost::system::error_code ec) mutable {
+      on_readable(std::move(self), ec);
+    };
+    socket_of(client).async_wait(tcp::socket::wait_read,
+                                 asio::bind_allocator(ExactAllocator<void>(), std::move(on_ready)));
+  }
+
+  // Over TLS, OpenSSL wants to write before it reads (a KeyUpdate's answer):
+  // a read that waits for what it needs, into a buffer held meanwhile.
+  static void read_when_writable(std::unique_ptr<HttpSession> self) {
+    constexpr std::size_t kRead = 4096;
+    auto& client = self->client_;
+    const auto room = self->buffer_.prepare(kRead);
+    auto on_read = [self = std::move(self)](boost::system::error_code ec, std::size_t n) mutable {
+      self->buffer_.commit(n);
+      if (ec && n > 0) ec = {};  // serve what came; the error shows again on the next read
+      serve_read(std::move(self), ec, n);
+    };
+    client.async_read_some(room, asio::bind_allocator(ExactAllocator<void>(), std::move(on_read)));
   }
 
   // The client sent bytes (or the wait failed). They are read at once,
@@ -224,21 +237,20 @@ class HttpSession final : public DrainableSession {
     std::size_t n = 0;
     if (!ec) {
       static thread_local std::array<char, 4096> scratch;
-      n = s.client_.read_some(asio::buffer(scratch), ec);  // the socket is non-blocking (start())
+      n = s.client_.read_some(asio::buffer(scratch), ec);  // the socket is non-blocking (start(), TlsSocket)
       if (ec == asio::error::would_block) {
         s.idle_ = true;
-        wait_readable(std::move(self));  // a spurious wake-up: same deadline
+        wait_readable(std::move(self));  // a spurious wake-up (or part of a record): same deadline
         return;
+      }
+      if constexpr (kTls) {
+        if (ec == asio::error::try_again) {
+          read_when_writable(std::move(self));
+          return;
+        }
       }
       if (!ec) s.buffer_.commit(asio::buffer_copy(s.buffer_.prepare(n), asio::buffer(scratch.data(), n)));
     }
-    serve_read(std::move(self), ec, n);
-  }
-
-  // Over TLS: the parked read completed with N bytes in buffer_.
-  static void on_tls_read(std::unique_ptr<HttpSession> self, boost::system::error_code ec, std::size_t n) {
-    self->idle_ = false;
-    if (ec && n > 0) ec = {};  // serve what came; the error shows again on the next read
     serve_read(std::move(self), ec, n);
   }
 
@@ -453,6 +465,11 @@ class HttpSession final : public DrainableSession {
     ctx.upstream = std::move(upstream);
     ctx.timeline.connected = Clock::now();
     auto& req = ctx.parser.get();
+    if (http::needs_host(req.version(), req)) {
+      boost::system::error_code ec;
+      const auto local = socket_of(client_).local_endpoint(ec);
+      if (!ec) req.set(bhttp::field::host, format_host_port(local.address(), local.port()));
+    }
     req.version(11);
     http::set_connection(req, true);
     if (ctx.upgrade) http::restore_upgrade(req, *ctx.upgrade);

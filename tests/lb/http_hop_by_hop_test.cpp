@@ -350,4 +350,18 @@ BOOST_AUTO_TEST_CASE(keep_alive_with_known_framing_matches) {
   BOOST_TEST(!keep_client_alive(keep, 10, 200, BodyFraming::chunked));
 }
 
+// An HTTP/1.0 request without Host gets one before it goes upstream as
+// HTTP/1.1 (a 1.1 server answers 400 without it); one with Host, and any
+// HTTP/1.1 request (screened for Host already), are left alone.
+BOOST_AUTO_TEST_CASE(only_a_host_less_http10_request_needs_a_host) {
+  bhttp::request_header<> req;
+  req.version(10);
+  BOOST_TEST(tandem::lb::http::needs_host(req.version(), req));
+  req.set(field::host, "www.example.com");
+  BOOST_TEST(!tandem::lb::http::needs_host(req.version(), req));
+  bhttp::request_header<> v11;
+  v11.version(11);
+  BOOST_TEST(!tandem::lb::http::needs_host(v11.version(), v11));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
