@@ -34,7 +34,7 @@ import time
 import unittest
 
 from lib.binaries import binary
-from lib.cluster import LISTEN_PORT, ClassScope, Cluster, cluster_or_skip
+from lib.cluster import LISTEN_PORT, ClassScope, Cluster, SharedClusterTestCase, cluster_or_skip
 from lib.cluster_file import pool
 from lib.netns import BACKENDS, CLIENT
 from lib.wait import wait_until
@@ -66,7 +66,7 @@ class EtcdCluster(Cluster):
         return p
 
 
-class EtcdClusterTest(unittest.TestCase):
+class EtcdClusterTest(SharedClusterTestCase):
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -96,14 +96,6 @@ class EtcdClusterTest(unittest.TestCase):
         # lbctl's exit code covers the roles too: settled before it is read.
         cls.master = c.wait_roles(None)
         sys.stderr.write(f"etcd cluster: set up in {time.monotonic() - started:.1f} s\n")
-
-    def setUp(self) -> None:
-        self.c = type(self).c
-
-    def tearDown(self) -> None:
-        outcome = getattr(self, "_outcome", None)
-        if outcome is not None and not outcome.success:
-            self.scope.mark_failed()
 
     # ---- etcd, through its JSON gateway from the client namespace -----------
 

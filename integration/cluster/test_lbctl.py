@@ -31,7 +31,7 @@ import unittest
 
 from lib.binaries import binary, build_dir, have_binary
 from lib.capture import TcpCapture
-from lib.cluster import ClassScope, Cluster
+from lib.cluster import ClassScope, Cluster, SharedClusterTestCase
 from lib.netns import CLIENT, Unsupported
 from lib.wait import wait_until
 
@@ -43,7 +43,7 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-class LbctlTest(unittest.TestCase):
+class LbctlTest(SharedClusterTestCase):
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -62,14 +62,6 @@ class LbctlTest(unittest.TestCase):
         cls.c.start()
         cls.c.wait_roles("edge1", timeout=15)
         cls.c.wait_served_by("edge1")
-
-    def setUp(self) -> None:
-        self.c = type(self).c
-
-    def tearDown(self) -> None:
-        outcome = getattr(self, "_outcome", None)
-        if outcome is not None and not outcome.success:
-            self.scope.mark_failed()
 
     # ---- helpers -----------------------------------------------------------
 

@@ -24,7 +24,6 @@ Run as root from integration/:
 from __future__ import annotations
 
 import concurrent.futures
-import http.client
 import json
 import os
 import signal
@@ -34,8 +33,8 @@ import time
 import unittest
 
 from lib.binaries import binary, build_dir, have_binary
-from lib.cluster import LISTEN_PORT, PROXY_ADMIN, ClassScope, Cluster
-from lib.netns import BACKENDS, CLIENT, EDGES, Unsupported
+from lib.cluster import LISTEN_PORT, PROXY_ADMIN, ClassScope, Cluster, SharedClusterTestCase
+from lib.netns import BACKENDS, CLIENT, Unsupported
 from lib.wait import wait_until
 
 CLIENT_HOST = CLIENT[0]
@@ -54,7 +53,7 @@ class OwnOverlayCluster(Cluster):
         return data
 
 
-class ServerSetTest(unittest.TestCase):
+class ServerSetTest(SharedClusterTestCase):
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -75,14 +74,6 @@ class ServerSetTest(unittest.TestCase):
                                  ready=r"^ready port=\d+$")
         for e in cls.c.edges:
             cls.c.wait_serving(e)
-
-    def setUp(self) -> None:
-        self.c = type(self).c
-
-    def tearDown(self) -> None:
-        outcome = getattr(self, "_outcome", None)
-        if outcome is not None and not outcome.success:
-            self.scope.mark_failed()
 
     # ---- helpers -----------------------------------------------------------
 

@@ -41,13 +41,7 @@ def have_binary(kind: str) -> bool:
     a skipped test counts as passed there, and a suite that ran against half
     a build must not say it passed.
     """
-    path = binary(kind)
-    if os.path.isfile(path) and os.access(path, os.X_OK):
-        return True
-    if os.environ.get("TANDEM_REQUIRE_BINARIES") == "1":
-        raise AssertionError(f"{path} is missing, and ctest runs against the whole build "
-                             "(TANDEM_REQUIRE_BINARIES=1): build it first")
-    return False
+    return _present(binary(kind), "ctest runs against the whole build (TANDEM_REQUIRE_BINARIES=1): build it first")
 
 
 def have_program(path: str) -> bool:
@@ -57,11 +51,16 @@ def have_program(path: str) -> bool:
     (TANDEM_REQUIRE_BINARIES=1) a missing program is a failure, since
     scripts/install-deps.sh installs every one.
     """
+    return _present(path, "ctest runs every test (TANDEM_REQUIRE_BINARIES=1): run scripts/install-deps.sh")
+
+
+def _present(path: str, why_required: str) -> bool:
+    """PATH is an executable file; when it is not, False, or under ctest
+    (TANDEM_REQUIRE_BINARIES=1) an AssertionError naming WHY_REQUIRED."""
     if os.path.isfile(path) and os.access(path, os.X_OK):
         return True
     if os.environ.get("TANDEM_REQUIRE_BINARIES") == "1":
-        raise AssertionError(f"{path} is missing, and ctest runs every test (TANDEM_REQUIRE_BINARIES=1): "
-                             "run scripts/install-deps.sh")
+        raise AssertionError(f"{path} is missing, and {why_required}")
     return False
 
 

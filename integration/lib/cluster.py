@@ -151,6 +151,23 @@ class ClassScope:
         return f"class {self.cls.__name__}"
 
 
+class SharedClusterTestCase(unittest.TestCase):
+    """Tests of one class share a Cluster: setUpClass builds it as cls.c
+    under cls.scope = ClassScope(cls). Each test gets it as self.c, and a
+    test that fails keeps the class's logs."""
+
+    c: "Cluster"
+    scope: ClassScope
+
+    def setUp(self) -> None:
+        self.c = type(self).c
+
+    def tearDown(self) -> None:
+        outcome = getattr(self, "_outcome", None)
+        if outcome is not None and not outcome.success:
+            self.scope.mark_failed()
+
+
 class ScriptScope:
     """Stands in for a TestCase when a script (the demo, a benchmark) owns a
     Cluster: collects the cleanups and runs them (LIFO) when the `with`
