@@ -14,6 +14,7 @@
 
 #include "config/defaults.h"
 #include "lb/balance/maglev.h"
+#include "tests/lb/maglev_table_helpers.h"
 #include "lb/discovery/discovered_cluster.h"
 #include "lb/discovery/etcd_set.h"
 
@@ -52,21 +53,10 @@ std::vector<std::string> table_names(const EtcdSet& set) {
   pool->set_algorithm(config::CONSISTENT_HASH);
   pool->mutable_etcd()->set_prefix(kPrefix);
   const auto adopted = with_discovered(cluster, DiscoveredSets{{"web", set.set()}});
-  const auto& servers = adopted.pools(0).servers();
-  std::vector<Candidate> candidates;
-  for (int i = 0; i < servers.size(); ++i)
-    candidates.push_back(Candidate{static_cast<ServerIndex>(i), config::server_weight(servers[i]), servers[i].name()});
-  ConsistentHash hash(candidates);
-  std::vector<std::string> out;
-  for (const auto slot : hash.table()) out.push_back(candidates[slot].name);
-  return out;
+  return testing::maglev_slot_names(adopted.pools(0).servers());
 }
 
-double moved_share(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  std::size_t moved = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) moved += a[i] != b[i];
-  return static_cast<double>(moved) / static_cast<double>(a.size());
-}
+using testing::moved_share;
 
 }  // namespace
 

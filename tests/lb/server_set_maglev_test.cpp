@@ -13,6 +13,7 @@
 #include "config/defaults.h"
 #include "config/server_set/server_set.h"
 #include "lb/balance/maglev.h"
+#include "tests/lb/maglev_table_helpers.h"
 
 namespace tandem::lb {
 namespace {
@@ -47,21 +48,10 @@ config::Pool base_pool(int n) {
 
 // The Maglev table of the effective set, as server names per slot.
 std::vector<std::string> table_names(const config::Pool& base, const wire::PoolOverlay& overlay) {
-  const auto servers = config::effective_servers(base, &overlay);
-  std::vector<Candidate> candidates;
-  for (std::size_t i = 0; i < servers.size(); ++i)
-    candidates.push_back(Candidate{static_cast<ServerIndex>(i), config::server_weight(servers[i]), servers[i].name()});
-  ConsistentHash hash(candidates);
-  std::vector<std::string> out;
-  for (const auto slot : hash.table()) out.push_back(candidates[slot].name);
-  return out;
+  return testing::maglev_slot_names(config::effective_servers(base, &overlay));
 }
 
-double moved_share(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  std::size_t moved = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) moved += a[i] != b[i];
-  return static_cast<double>(moved) / static_cast<double>(a.size());
-}
+using testing::moved_share;
 
 }  // namespace
 
