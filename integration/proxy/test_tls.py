@@ -286,6 +286,29 @@ class Tls(ProxyCase):
         _, out = self.s_client("-tls1_2", "-servername", "a.test", "-sess_in", sess)
         self.assertRegex(out, r"\bNew, TLSv1.2")
 
+    def test_resumption_can_be_switched_off(self):
+        """`session_resumption: false`: no ticket of either version, no cache;
+        a client offering its last session gets a full handshake."""
+        p = self.start_tls(session_resumption=False)
+        sess = self.pki.path("off12.pem")
+        _, out = self.s_client("-tls1_2", "-servername", "a.test", "-sess_out", sess)
+        self.assertRegex(out, r"\bNew, TLSv1.2")
+        self.assertNotIn("TLS session ticket:", out)
+        # With nothing to resume s_client may keep no session at all; if it
+        # kept one, offering it gets a full handshake.
+        if os.path.exists(sess):
+            _, out = self.s_client("-tls1_2", "-servername", "a.test", "-sess_in", sess)
+            self.assertRegex(out, r"\bNew, TLSv1.2")
+        ctx = ssl.create_default_context(cafile=self.pki.ca)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        s = ctx.wrap_socket(socket.create_connection(p.address("web"), timeout=5), server_hostname="a.test")
+        s.sendall(b"GET / HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
+        while s.recv(4096):
+            pass
+        session13 = s.session
+        s.close()
+        self.assertFalse(session13 is not None and session13.has_ticket, "a TLS 1.3 ticket was sent")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -182,7 +182,7 @@ struct ContextBuilder {
 
     auto out = std::make_shared<ServerContexts>();
     out->policy_ = tls_policy(tls, http2);
-    if (!ticket_secrets.empty()) {
+    if (!ticket_secrets.empty() && out->policy_.resumption) {
       const auto period = tls.ticket_key_period_s() ? tls.ticket_key_period_s() : 3600;
       out->tickets_ = std::make_shared<TicketKeys>(ticket_secrets, std::chrono::seconds(period));
     }
@@ -253,6 +253,13 @@ struct ContextBuilder {
     SSL_CTX_set_alpn_select_cb(c, &ServerContexts::on_alpn, &owner);
     SSL_CTX_set_ex_data(c, owner_index(), &owner);
     if (owner.tickets_) SSL_CTX_set_tlsext_ticket_key_evp_cb(c, &ServerContexts::on_ticket);
+    if (!policy.resumption) {
+      // No ticket of either version (TLS 1.3 would otherwise send stateful
+      // ones from the cache), and no cache to resume from.
+      SSL_CTX_set_options(c, SSL_OP_NO_TICKET);
+      SSL_CTX_set_num_tickets(c, 0);
+      SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+    }
     return ctx;
   }
 };

@@ -24,6 +24,7 @@ TlsPolicy tls_policy(const config::ListenerTls& tls, bool http2) {
     policy.alpn_wire.push_back(static_cast<char>(name.size()));
     policy.alpn_wire += name;
   }
+  policy.resumption = !tls.has_session_resumption() || tls.session_resumption();
   return policy;
 }
 

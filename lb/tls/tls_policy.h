@@ -38,6 +38,7 @@ struct TlsPolicy {
   std::string suites;                      // TLS 1.3 list
   std::vector<std::string> alpn;           // offered, preferred first
   std::string alpn_wire;                   // ALPN as OpenSSL takes it: length-prefixed names
+  bool resumption = true;                  // session tickets and the session cache
 };
 
 // The policy of a listener's `tls` block (defaults filled in). HTTP2: the

@@ -16,6 +16,7 @@ BOOST_AUTO_TEST_CASE(defaults_are_mozilla_intermediate_and_http1) {
   BOOST_TEST(policy.suites == std::string(kIntermediateSuites));
   BOOST_TEST(policy.alpn == std::vector<std::string>{"http/1.1"}, boost::test_tools::per_element());
   BOOST_TEST(policy.alpn_wire == "\x08http/1.1"s);
+  BOOST_TEST(policy.resumption);
   // Intermediate: forward secrecy and AEAD only.
   BOOST_TEST(std::string(kIntermediateCiphers).find("CBC") == std::string::npos);
   // No static RSA key exchange: every cipher starts with an ephemeral one.
@@ -37,6 +38,8 @@ BOOST_AUTO_TEST_CASE(configured_values_replace_the_defaults) {
   BOOST_TEST(policy.alpn == std::vector<std::string>{"http/1.1"}, boost::test_tools::per_element());
   BOOST_TEST(policy.ciphers == "ECDHE-ECDSA-AES256-GCM-SHA384");
   BOOST_TEST(policy.suites == std::string(kIntermediateSuites));
+  tls.set_session_resumption(false);
+  BOOST_TEST(!tls_policy(tls, true).resumption);
 }
 
 BOOST_AUTO_TEST_CASE(alpn_follows_our_preference_among_what_the_client_offers) {
