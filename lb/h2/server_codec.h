@@ -66,6 +66,9 @@ struct Stream {
   std::size_t body_out_at = 0;
   bool body_out_end = false;
   bool deferred = false;          // nghttp2 waits for body_out
+  // The shell's state for this stream while it serves it (lb/runtime/
+  // h2_session's), found from a notice without a lookup; opaque here.
+  void* shell = nullptr;
 
   std::size_t body_out_backlog() const { return body_out.size() - body_out_at; }
 };

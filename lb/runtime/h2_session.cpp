@@ -87,8 +87,10 @@ struct StreamRecord {
 // on its client (request body came, the client took response bytes, the
 // stream closed), made only by a stream that waits so.
 struct StreamIo {
-  explicit StreamIo(asio::io_context::executor_type ex) : executor(std::move(ex)) {}
+  StreamIo(asio::io_context::executor_type ex, h2::Stream& s) : executor(std::move(ex)), stream(s) {}
   asio::io_context::executor_type executor;
+  h2::Stream& stream;
+  std::size_t slot = 0;  // its place in the session's streams_
   std::optional<ServerStream> server;  // plain or TLS, as the pool speaks; once connected
   std::optional<Timer> wake;
   Clock::time_point deadline = Clock::time_point::max();  // of the current server wait
@@ -180,10 +182,10 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
           asio::co_spawn(worker_.io(), serve_stream(this->shared_from_this(), notice.stream), asio::detached);
           break;
         case h2::Notice::Kind::body:
-          if (auto it = streams_.find(notice.stream.get()); it != streams_.end()) it->second->notify();
+          if (auto* io = served(*notice.stream)) io->notify();
           break;
         case h2::Notice::Kind::closed:
-          if (auto it = streams_.find(notice.stream.get()); it != streams_.end()) it->second->abort();
+          if (auto* io = served(*notice.stream)) io->abort();
           break;
       }
     }
@@ -256,8 +258,8 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
 
   // Streams that stopped reading their server while the client was behind.
   void wake_backlogged() {
-    for (auto& [stream, io] : streams_) {
-      if (stream->body_out_backlog() < kStreamBacklog) io->notify();
+    for (auto* io : streams_) {
+      if (io->stream.body_out_backlog() < kStreamBacklog) io->notify();
     }
   }
 
@@ -309,7 +311,7 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
     sweep_at_ = Clock::time_point::max();
     const auto now = Clock::now();
     auto next = Clock::time_point::max();
-    for (auto& [stream, io] : streams_) {
+    for (auto* io : streams_) {
       if (io->deadline <= now) {
         io->deadline = Clock::time_point::max();
         io->timed_out = true;
@@ -331,26 +333,38 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
     idle_.cancel();
     write_deadline_.cancel();
     sweep_.cancel();
-    for (auto& [stream, io] : streams_) io->abort();
+    for (auto* io : streams_) io->abort();
   }
 
-  // Keeps a stream's I/O in streams_ while its coroutine frame holds it.
+  // The I/O of STREAM while a coroutine serves it, else null.
+  static StreamIo* served(h2::Stream& stream) { return static_cast<StreamIo*>(stream.shell); }
+
+  // Keeps a stream's I/O in streams_ (and in its Stream) while its
+  // coroutine frame holds it.
   struct Registration {
     H2Session& session;
-    const h2::Stream* key;
-    Registration(H2Session& s, const h2::Stream* k, StreamIo& io) : session(s), key(k) {
-      session.streams_.emplace(key, &io);
+    StreamIo& io;
+    Registration(H2Session& s, StreamIo& i) : session(s), io(i) {
+      io.slot = session.streams_.size();
+      session.streams_.push_back(&io);
+      io.stream.shell = &io;
     }
-    ~Registration() { session.streams_.erase(key); }
+    ~Registration() {
+      auto& all = session.streams_;
+      all[io.slot] = all.back();  // swap with the last and pop: O(1)
+      all[io.slot]->slot = io.slot;
+      all.pop_back();
+      io.stream.shell = nullptr;
+    }
     Registration(const Registration&) = delete;
     Registration& operator=(const Registration&) = delete;
   };
 
   // One stream through the request phases.
   awaitable<void> serve_stream([[maybe_unused]] Self self, std::shared_ptr<h2::Stream> stream) {
-    StreamIo io(worker_.io().get_executor());
+    StreamIo io(worker_.io().get_executor(), *stream);
     {
-      const Registration registered(*this, stream.get(), io);
+      const Registration registered(*this, io);
       const auto started = Clock::now();
       io.record.timeline.start = started;
       stats_.requests.fetch_add(1, std::memory_order_relaxed);
@@ -691,8 +705,8 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
       codec_.end_body(stream);
     }
     stats_.count_response(status);
-    if (auto it = streams_.find(&stream); it != streams_.end()) {
-      auto& record = it->second->record;
+    if (auto* io = served(stream)) {
+      auto& record = io->record;
       record.status = status;
       record.bytes_out = head_request ? 0 : body.size();
       if (record.term.normal()) record.term = {'P', 'R'};  // refused before forwarding (screen)
@@ -739,7 +753,7 @@ class H2Session final : public DrainableSession, public std::enable_shared_from_
   Timer idle_;            // a connection with no stream
   Timer sweep_;           // the earliest server-wait deadline of the streams
   Clock::time_point sweep_at_ = Clock::time_point::max();  // when sweep_ wakes; max: not pending
-  std::unordered_map<const h2::Stream*, StreamIo*> streams_;  // streams being served (their frames own the I/O)
+  std::vector<StreamIo*> streams_;  // streams being served (their coroutine frames own the I/O)
   std::string out_;  // frames being written
   std::vector<h2::FieldView> response_fields_;  // a response's, for the codec (kept for its capacity)
   ClientAddresses addresses_;  // the client's, or those its PROXY header named
