@@ -145,12 +145,15 @@ class ServerSetTest(SharedClusterTestCase):
         # edge3 restarts with its overlay file (version 1) and learns version 2
         # from its peers' agents over sync: no operator step.
         mark = c.proc("edge3", "agent").mark()
+        started = time.monotonic()
         c.start_proxy("edge3")
 
         def agreed() -> bool:
             code, sets = self.sets()
             return code == 0 and len(sets) == 3 and len(set(sets.values())) == 1
         wait_until(agreed, 5.0, 0.05, what=lambda: f"edge3 to catch up: {self.sets()}")
+        sys.stderr.write(f"FIGURE catch_up edge3 proxy start -> every node agrees: "
+                         f"{time.monotonic() - started:.2f} s\n")
         self.assertEqual(self.sets()[1]["edge3"][0], 2)
         self.assertTrue(any("server_set_catch_up pools=web entries=1" in line
                             for line in c.proc("edge3", "agent").lines(mark)))
