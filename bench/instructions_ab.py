@@ -22,6 +22,11 @@ Two counters (--counter):
                              [--rounds 5] [--requests 20000] [--connections 16]
     # the access log's cost: the same binary, log off (A) and on (B)
     bench/instructions_ab.py --a build/lb/lb-proxy --b build/lb/lb-proxy --access-log b
+    # HTTP/2: h2load -n REQUESTS with STREAMS streams per connection, h2c or over TLS (ALPN h2);
+    # TLS keep-alive: wrk over https (bench/tls_bench.py's certificate and cipher suite)
+    bench/instructions_ab.py --a A --b B --load h2c [--streams 32] [--connections 4]
+    bench/instructions_ab.py --a A --b B --load h2tls
+    bench/instructions_ab.py --a A --b B --load https
 
 Run it under `flock /tmp/tandem-bench.lock`; it needs wrk, nginx, and perf
 (Debian: linux-perf) or valgrind. Every run is bounded: wrk stops after
@@ -46,6 +51,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from proxy_bench import Processes, free_port, nginx_backend_conf, tandem_conf, wait_port  # noqa: E402
+import tls_bench  # noqa: E402
 
 # wrk stops each thread after its share of the requests (wrk.thread:stop()).
 STOP_LUA = """
@@ -80,12 +86,23 @@ def perf_counts_instructions() -> bool:
 
 def run_load(port: int, tmp: str, requests: int, args: argparse.Namespace) -> None:
     """About REQUESTS keep-alive requests through the proxy on PORT, bounded by --max-seconds."""
+    if args.load in ("h2c", "h2tls"):
+        scheme = "https" if args.load == "h2tls" else "http"
+        h2load = ["h2load", "-n", str(requests), "-c", str(args.connections), "-m", str(args.streams), "-t", "1",
+                  f"{scheme}://127.0.0.1:{port}/"]
+        if args.load_cpu is not None:
+            h2load = ["taskset", "-c", args.load_cpu] + h2load
+        out = subprocess.run(h2load, capture_output=True, text=True, timeout=args.max_seconds + 30, check=True).stdout
+        if f"{requests} succeeded" not in out:
+            raise RuntimeError("h2load did not finish every request:\n" + out[-1500:])
+        return
     lua = os.path.join(tmp, "stop.lua")
     with open(lua, "w") as f:
         f.write(STOP_LUA)
     env = dict(os.environ, AB_REQUESTS_PER_THREAD=str(max(1, requests // args.threads)))
+    scheme = "https" if args.load == "https" else "http"
     wrk = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.max_seconds}s", "-s", lua,
-           f"http://127.0.0.1:{port}/"]
+           f"{scheme}://127.0.0.1:{port}/"]
     if args.load_cpu is not None:
         wrk = ["taskset", "-c", args.load_cpu] + wrk
     subprocess.run(wrk, env=env, capture_output=True, timeout=args.max_seconds + 30, check=True)
@@ -121,6 +138,9 @@ def count_with_callgrind(pid: int, port: int, admin: int, tmp: str, args: argpar
     dumps = sorted(f for f in os.listdir(tmp) if f.startswith(os.path.basename(out_file) + "."))
     if not dumps:
         raise RuntimeError(f"callgrind wrote no dump next to {out_file}")
+    if args.keep_dumps:
+        os.makedirs(args.keep_dumps, exist_ok=True)
+        shutil.copy(os.path.join(tmp, dumps[-1]), os.path.join(args.keep_dumps, os.path.basename(out_file)))
     with open(os.path.join(tmp, dumps[-1])) as f:
         m = re.search(r"^(?:summary|totals): (\d+)", f.read(), re.M)
     if not m:
@@ -133,7 +153,10 @@ def one_round(binary: str, tmp: str, backend: int, args: argparse.Namespace, pro
     port, admin = free_port(), free_port()
     conf = os.path.join(tmp, "tandem.conf")
     with open(conf, "w") as f:
-        f.write(tandem_conf(port, admin, backend, 1, False))
+        if args.load in ("https", "h2tls"):
+            f.write(tls_bench.tandem_conf(port, admin, backend, args.certs["ecdsa"]))
+        else:
+            f.write(tandem_conf(port, admin, backend, 1, False))
         if args.access_log in ("both", label[0].lower()):  # this side logs every request (docs/observability.md)
             f.write(f'access_log {{ path: "{os.path.join(tmp, "access-" + label + ".log")}" }}\n')
     argv = [binary, "--config", conf, "--node", "bench", "--log-level", "warn"]
@@ -168,27 +191,34 @@ def main() -> int:
     ap.add_argument("--requests", type=int, default=20000, help="requests per round (measured)")
     ap.add_argument("--counter", choices=("auto", "perf", "callgrind"), default="auto")
     ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--load", choices=("http", "https", "h2c", "h2tls"), default="http",
+                    help="HTTP/1.1 keep-alive (wrk), the same over TLS, or HTTP/2 (h2load) cleartext or over TLS")
+    ap.add_argument("--streams", type=int, default=32, help="h2load's concurrent streams per connection")
     ap.add_argument("--threads", type=int, default=1, help="wrk threads")
     ap.add_argument("--max-seconds", type=int, default=60, help="bound on one wrk run")
     ap.add_argument("--access-log", choices=("none", "a", "b", "both"), default="none",
                     help="which side writes an access log (to the temporary directory), e.g. A=B's binary, log on for b")
+    ap.add_argument("--keep-dumps", metavar="DIR",
+                    help="callgrind: copy each round's dump here (callgrind_annotate DIR/callgrind-B1)")
     ap.add_argument("--proxy-cpu", default=None, help="taskset CPU list for the proxy (e.g. 0)")
     ap.add_argument("--load-cpu", default=None, help="taskset CPU list for wrk and the backend (e.g. 1)")
     args = ap.parse_args()
     counter = args.counter
     if counter == "auto":
         counter = "perf" if shutil.which("perf") and perf_counts_instructions() else "callgrind"
-    for tool in (counter if counter == "perf" else "valgrind", "wrk", "/usr/sbin/nginx"):
+    load_tool = "h2load" if args.load.startswith("h2") else "wrk"
+    for tool in (counter if counter == "perf" else "valgrind", load_tool, "/usr/sbin/nginx"):
         if not shutil.which(tool):
             print(f"instructions_ab: {tool} not found (Debian: apt-get install linux-perf valgrind wrk nginx)",
                   file=sys.stderr)
             return 2
-    print(f"counter: {counter}; {args.rounds} rounds of {args.requests} requests over {args.connections} "
-          f"keep-alive connections, A and B alternated", flush=True)
+    print(f"counter: {counter}; load {args.load}; {args.rounds} rounds of {args.requests} requests over "
+          f"{args.connections} keep-alive connections, A and B alternated", flush=True)
     runs: dict[str, list[dict]] = {"A": [], "B": []}
     procs = Processes()
     with tempfile.TemporaryDirectory(prefix="tandem-ab-") as tmp:
         os.chmod(tmp, 0o755)
+        args.certs = tls_bench.make_certs(tmp) if args.load in ("https", "h2tls") else {}
         try:
             backend = free_port()
             conf = os.path.join(tmp, "backend.conf")

@@ -141,6 +141,10 @@ if [[ ,$ONLY, == *,tls,* ]]; then
     --json "$OUT/tls.json"
   run_phase "memory tls" 900 python3 "$HERE/mem_bench.py" --build "$BUILD" --mode tls --count "$MEM_COUNT" \
     --runs "$MEM_RUNS" --json "$OUT/mem-tls.json"
+  # HTTP/2 with h2load, h2c and over TLS (issue 12): CPU per request and p99
+  # (the figures stay in bench/out/h2.json and run.log; bench/README.md).
+  run_phase "h2" 900 python3 "$HERE/h2_bench.py" --build "$BUILD" --runs "$RUNS" --duration "$DURATION" \
+    --json "$OUT/h2.json"
   # Kernel TLS (SSL_OP_ENABLE_KTLS) needs the kernel's tls module.
   if [[ -e /proc/net/tls_stat ]] || modprobe -q tls 2>/dev/null; then
     note "- Kernel TLS is offered by this kernel ($(uname -r)); not measured yet (bench/README.md)."

@@ -15,7 +15,7 @@ import unittest
 
 from lib import cluster_file, load, proxy
 from lib.wait import wait_until
-from proxy.common import DEFAULTS, ProxyCase
+from proxy.common import DEFAULTS, ProxyCase, ThreadedListener, read_head
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 ENHANCE_YOUR_CALM = 0xB
@@ -233,6 +233,96 @@ class Http2(ProxyCase):
         rc, out = proxy.check_config(path)
         self.assertEqual(rc, 1, out)
         self.assertRegex(out, re.escape(path) + r":\d+:\d+: error: .*initial_window_bytes must be at most 2147483647")
+
+
+def pattern(n):
+    """N bytes of a repeating ASCII text (any shift or loss shows in a comparison)."""
+    unit = "".join(f"{i:05d}," for i in range(1000))
+    return (unit * (n // len(unit) + 1))[:n]
+
+
+class ShapedBackend(ThreadedListener):
+    """HTTP/1.1 keep-alive answers of every framing a response body can have:
+    /big a long body with Content-Length, /chunked one in many chunks, /close
+    one delimited by the close, /stall never answers; anything else "ok"."""
+
+    BIG = 1_500_000
+    CHUNK, CHUNKS = 10_000, 30
+
+    def _one(self, conn):
+        data = b""
+        with conn:
+            while True:
+                got = read_head(conn, data)
+                if got is None:
+                    return
+                head, data = got
+                path = head.split(b" ", 2)[1].decode()
+                if path == "/stall":
+                    while conn.recv(65536):  # until the proxy gives up on us
+                        pass
+                    return
+                if path == "/big":
+                    body = pattern(self.BIG).encode()
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+                elif path == "/chunked":
+                    body = pattern(self.CHUNK * self.CHUNKS).encode()
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    for at in range(0, len(body), self.CHUNK):
+                        conn.sendall(b"%x\r\n" % self.CHUNK + body[at:at + self.CHUNK] + b"\r\n")
+                    conn.sendall(b"0\r\n\r\n")
+                elif path == "/close":
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + pattern(100_000).encode())
+                    return
+                else:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+
+class Http2Relay(ProxyCase):
+    """Response bodies of every framing cross HTTP/2 whole, a client slower
+    than its server gets every byte (the proxy stops reading the server while
+    the client is behind), and a server that never answers gets a 504 after
+    server_ms."""
+
+    def setUp(self):
+        super().setUp()
+        self.backend = ShapedBackend(self)
+        defaults = {**DEFAULTS, "timeouts": {**DEFAULTS["timeouts"], "server_ms": 1000}}
+        self.p = self.start_proxy([cluster_file.pool("shaped", [("s1", self.backend.address)], "ROUND_ROBIN")],
+                                  listeners=[cluster_file.listener("web", "HTTP", "shaped", http2=HTTP2)],
+                                  defaults=defaults, workers=1)
+        self.p.wait_usable("shaped")
+
+    def test_every_body_framing_and_a_slow_client(self):
+        # 1.5 MB at 3 MB/s: the stream's 256 KiB backlog fills, the server waits.
+        o = h2_curl(self.p.url("web", "/big"), "--limit-rate", "3M")
+        self.assertEqual(o.status, 200, o)
+        self.assertEqual(len(o.body), ShapedBackend.BIG)
+        self.assertTrue(o.body == pattern(ShapedBackend.BIG), "the body changed on its way")
+        o = h2_curl(self.p.url("web", "/chunked"))
+        self.assertEqual(o.status, 200, o)
+        self.assertTrue(o.body == pattern(ShapedBackend.CHUNK * ShapedBackend.CHUNKS), "the chunked body changed")
+        o = h2_curl(self.p.url("web", "/close"))
+        self.assertEqual(o.status, 200, o)
+        self.assertTrue(o.body == pattern(100_000), "the body read until the close changed")
+        # Several streams of one connection at once, all whole.
+        urls = [self.p.url("web", "/big")] * 4 + [self.p.url("web", "/chunked")] * 4
+        argv = ["curl", "-sS", "--http2-prior-knowledge", "--parallel", "--parallel-immediate", "--max-time", "20",
+                "-w", "%{http_code} %{size_download}\n"]
+        for url in urls:
+            argv += ["-o", "/dev/null", url]
+        r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=30)
+        got = sorted(r.stdout.decode().splitlines())
+        self.assertEqual(got, sorted([f"200 {ShapedBackend.BIG}"] * 4 +
+                                     [f"200 {ShapedBackend.CHUNK * ShapedBackend.CHUNKS}"] * 4), got)
+
+    def test_a_server_that_never_answers_gets_a_504_after_server_ms(self):
+        o = h2_curl(self.p.url("web", "/stall"))
+        self.assertEqual(o.status, 504, o)
+        self.assertGreater(o.elapsed, 0.9, o)
+        self.assertLess(o.elapsed, 5, o)
+        # The connection's other streams were not held up.
+        self.assertEqual(h2_curl(self.p.url("web", "/")).status, 200)
 
 
 if __name__ == "__main__":

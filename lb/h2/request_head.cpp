@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 
 namespace tandem::lb::h2 {
 
@@ -24,7 +23,8 @@ void RequestHead::add(std::string_view name, std::string_view value, std::size_t
   fields.emplace_back(name, value);
 }
 
-bool to_http1(const RequestHead& head, bhttp::request_header<>& out) {
+template <class Fields>
+bool to_http1(const RequestHead& head, bhttp::header<true, Fields>& out) {
   if (head.path.empty() || head.method == "CONNECT") return false;
   out.method_string(head.method);
   out.target(head.path);
@@ -58,15 +58,25 @@ bool allowed_in_h2_response(std::string_view name) {
   return std::find(kConnectionSpecific.begin(), kConnectionSpecific.end(), name) == kConnectionSpecific.end();
 }
 
-std::vector<std::pair<std::string, std::string>> h2_response_fields(const bhttp::response_header<>& res) {
-  std::vector<std::pair<std::string, std::string>> out;
+template <class Fields>
+void h2_response_fields(const bhttp::header<false, Fields>& res, http::Arena& arena, std::vector<FieldView>& out) {
+  out.clear();
   for (const auto& f : res) {
-    std::string name(f.name_string());
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    const auto given = f.name_string();
+    auto* lower = static_cast<char*>(arena.allocate(given.size(), 1));
+    for (std::size_t i = 0; i < given.size(); ++i) {
+      const char c = given[i];
+      lower[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;  // no locale: names are tokens
+    }
+    const std::string_view name(lower, given.size());
     if (!allowed_in_h2_response(name)) continue;
-    out.emplace_back(std::move(name), std::string(f.value()));
+    out.emplace_back(name, std::string_view(f.value().data(), f.value().size()));
   }
-  return out;
 }
+
+template bool to_http1(const RequestHead&, bhttp::request_header<>&);
+template bool to_http1(const RequestHead&, bhttp::header<true, http::ArenaFields>&);
+template void h2_response_fields(const bhttp::response_header<>&, http::Arena&, std::vector<FieldView>&);
+template void h2_response_fields(const bhttp::header<false, http::ArenaFields>&, http::Arena&, std::vector<FieldView>&);
 
 }  // namespace tandem::lb::h2

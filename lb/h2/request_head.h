@@ -14,6 +14,8 @@
 #include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/message.hpp>
 
+#include "lb/http/arena_fields.h"
+
 namespace tandem::lb::h2 {
 
 // RFC 9113 §10.5.1: a field's size is its name and value plus 32.
@@ -35,19 +37,26 @@ struct RequestHead {
   void add(std::string_view name, std::string_view value, std::size_t max_bytes, std::size_t max_count);
 };
 
+// A header field as views (of the codec's, a parser's or an arena's bytes).
+using FieldView = std::pair<std::string_view, std::string_view>;
+
 // The HTTP/1.1 request header for HEAD: method, target, Host from
 // :authority (a Host field of its own is kept when there is no :authority),
 // Cookie fields joined with "; " (RFC 9113 §8.2.3), every other field as it
 // came. False when HEAD cannot be one (no :path, or CONNECT): the caller
-// answers 400.
-bool to_http1(const RequestHead& head, boost::beast::http::request_header<>& out);
+// answers 400. Fields: Beast's default, or ArenaFields (the proxy's).
+template <class Fields>
+bool to_http1(const RequestHead& head, boost::beast::http::header<true, Fields>& out);
 
 // Whether a response field NAME (lower-case) may go to an HTTP/2 client:
 // Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding and Upgrade may not.
 bool allowed_in_h2_response(std::string_view name);
 
 // The response's fields with lower-case names, without those that may not
-// go over HTTP/2.
-std::vector<std::pair<std::string, std::string>> h2_response_fields(const boost::beast::http::response_header<>& res);
+// go over HTTP/2, into OUT (cleared first): the names lower-cased into ARENA
+// (one bump each, no string per field), the values views of RES's.
+template <class Fields>
+void h2_response_fields(const boost::beast::http::header<false, Fields>& res, http::Arena& arena,
+                        std::vector<FieldView>& out);
 
 }  // namespace tandem::lb::h2

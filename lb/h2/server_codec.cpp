@@ -223,24 +223,22 @@ bool ServerCodec::alive() const {
   return nghttp2_session_want_read(session_) != 0 || nghttp2_session_want_write(session_) != 0;
 }
 
-void ServerCodec::respond(Stream& stream, unsigned status,
-                          const std::vector<std::pair<std::string, std::string>>& fields, bool has_body) {
+void ServerCodec::respond(Stream& stream, unsigned status, std::span<const FieldView> fields, bool has_body) {
   if (stream.closed || stream.responded) return;
   stream.responded = true;
-  const std::string code = std::to_string(status);
-  std::vector<nghttp2_nv> nva;
-  nva.reserve(fields.size() + 1);
+  char code[4] = {char('0' + status / 100 % 10), char('0' + status / 10 % 10), char('0' + status % 10), 0};
+  nva_.clear();
   auto nv = [](std::string_view name, std::string_view value) {
     return nghttp2_nv{reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
                       reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
                       NGHTTP2_NV_FLAG_NONE};
   };
-  nva.push_back(nv(":status", code));
-  for (const auto& [name, value] : fields) nva.push_back(nv(name, value));
+  nva_.push_back(nv(":status", std::string_view(code, 3)));
+  for (const auto& [name, value] : fields) nva_.push_back(nv(name, value));
   nghttp2_data_provider provider{};
   provider.source.ptr = &stream;
   provider.read_callback = &Callbacks::read_body;
-  nghttp2_submit_response(session_, stream.id, nva.data(), nva.size(), has_body ? &provider : nullptr);
+  nghttp2_submit_response(session_, stream.id, nva_.data(), nva_.size(), has_body ? &provider : nullptr);
 }
 
 void ServerCodec::append_body(Stream& stream, std::string_view bytes) {

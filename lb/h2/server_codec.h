@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
@@ -18,7 +19,7 @@
 #include "lb/h2/flood_guards.h"
 #include "lb/h2/request_head.h"
 
-struct nghttp2_session;
+#include <nghttp2/nghttp2.h>
 
 namespace tandem::lb::h2 {
 
@@ -65,6 +66,9 @@ struct Stream {
   std::size_t body_out_at = 0;
   bool body_out_end = false;
   bool deferred = false;          // nghttp2 waits for body_out
+  // The shell's state for this stream while it serves it (lb/runtime/
+  // h2_session's), found from a notice without a lookup; opaque here.
+  void* shell = nullptr;
 
   std::size_t body_out_backlog() const { return body_out.size() - body_out_at; }
 };
@@ -98,10 +102,12 @@ class ServerCodec {
   std::size_t open_streams() const { return streams_.size(); }
 
   // The response to STREAM: STATUS and FIELDS (lower-case names, allowed
-  // over HTTP/2); a body follows through append_body()/end_body() unless
-  // HAS_BODY is false.
-  void respond(Stream& stream, unsigned status, const std::vector<std::pair<std::string, std::string>>& fields,
-               bool has_body);
+  // over HTTP/2; nghttp2 copies them); a body follows through
+  // append_body()/end_body() unless HAS_BODY is false.
+  void respond(Stream& stream, unsigned status, std::span<const FieldView> fields, bool has_body);
+  void respond(Stream& stream, unsigned status, std::initializer_list<FieldView> fields, bool has_body) {
+    respond(stream, status, std::span<const FieldView>(fields.begin(), fields.size()), has_body);
+  }
   void append_body(Stream& stream, std::string_view bytes);
   void end_body(Stream& stream);
   // Resets STREAM with CODE (RFC 9113 §7), e.g. INTERNAL_ERROR when the
@@ -124,6 +130,7 @@ class ServerCodec {
   nghttp2_session* session_ = nullptr;
   std::unordered_map<std::int32_t, std::shared_ptr<Stream>> streams_;
   std::vector<Notice> notices_;
+  std::vector<nghttp2_nv> nva_;  // respond()'s, kept for its capacity
   ResetFloodGuard resets_;
   HeaderBlockGuard header_blocks_;
   ControlFloodGuard control_;

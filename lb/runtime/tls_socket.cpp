@@ -18,6 +18,14 @@ constexpr std::size_t kGatherBytes = 16384;
 
 using Next = Attempt::Next;
 
+// SSL_get_error needs the thread's error queue empty before each I/O call.
+// It nearly always is (after_failure empties it), and ERR_clear_error
+// walks all sixteen slots of the queue every time (three calls a request
+// cost ~800 instructions, callgrind): look first.
+void empty_error_queue() {
+  if (ERR_peek_error() != 0) ERR_clear_error();
+}
+
 }  // namespace
 
 Attempt after_failure(SSL* ssl, int result) {
@@ -53,7 +61,7 @@ Attempt after_failure(SSL* ssl, int result) {
 }
 
 Attempt handshake(SSL* ssl) {
-  ERR_clear_error();
+  empty_error_queue();
   const int r = SSL_do_handshake(ssl);
   if (r == 1) return {};
   return after_failure(ssl, r);
@@ -61,7 +69,7 @@ Attempt handshake(SSL* ssl) {
 
 Attempt read(SSL* ssl, asio::mutable_buffer into) {
   if (into.size() == 0) return {};
-  ERR_clear_error();
+  empty_error_queue();
   std::size_t n = 0;
   const int r = SSL_read_ex(ssl, into.data(), into.size(), &n);
   if (r == 1) return {Next::done, {}, n};
@@ -89,7 +97,7 @@ Attempt write(SSL* ssl, const asio::const_buffer* buffers, std::size_t count) {
       size = total;
     }
   }
-  ERR_clear_error();
+  empty_error_queue();
   std::size_t n = 0;
   const int r = SSL_write_ex(ssl, data, size, &n);
   if (r == 1) return {Next::done, {}, n};

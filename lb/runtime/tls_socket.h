@@ -21,6 +21,8 @@
 // time at most (as with any Asio stream).
 #pragma once
 
+#include <span>
+
 #include <cstddef>
 #include <memory>
 
@@ -88,6 +90,23 @@ class TlsSocket {
     ec = a.next == tls_io::Attempt::Next::wait_read    ? asio::error::would_block
          : a.next == tls_io::Attempt::Next::wait_write ? asio::error::try_again
                                                        : a.ec;
+    return a.bytes;
+  }
+
+  // One write without waiting: SSL_write of BUFFERS (as async_write_some
+  // would gather them: one record when they fit), or asio::error::would_block
+  // when OpenSSL must wait for the socket first; then the same bytes must be
+  // given again (async_write_some does), as OpenSSL has taken part of them.
+  // Without SSL_MODE_ENABLE_PARTIAL_WRITE a success writes them all.
+  std::size_t write_some(std::span<const asio::const_buffer> buffers, boost::system::error_code& ec) {
+    WriteStep step;
+    for (const auto& b : buffers) {
+      if (b.size() == 0) continue;
+      if (step.count == WriteStep::kMax) break;
+      step.buffers[step.count++] = b;
+    }
+    const auto a = step(ssl_.get());
+    ec = a.next == tls_io::Attempt::Next::done ? a.ec : boost::system::error_code(asio::error::would_block);
     return a.bytes;
   }
 

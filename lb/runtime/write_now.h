@@ -39,11 +39,21 @@ inline std::size_t write_now(tcp::socket& out, std::span<asio::const_buffer>& bu
   return sent;
 }
 
-/// A TLS stream cannot be written synchronously without blocking inside
-/// OpenSSL: nothing is sent, and the caller's asynchronous write sends it all.
-inline std::size_t write_now(TlsStream&, std::span<asio::const_buffer>&, boost::system::error_code& ec) {
-  ec = {};
-  return 0;
+/// Over TLS, one SSL_write without waiting (TlsSocket::write_some): a
+/// response goes out as one record and one send, without an asynchronous
+/// operation, a post and a coroutine resumption. When OpenSSL must wait for
+/// the socket nothing counts as sent, and the caller's asynchronous write
+/// gives OpenSSL the same bytes again, as it requires.
+inline std::size_t write_now(TlsStream& out, std::span<asio::const_buffer>& buffers, boost::system::error_code& ec) {
+  const std::size_t sent = out.write_some(buffers, ec);
+  if (ec == asio::error::would_block) ec = {};
+  std::size_t left = sent;
+  while (!buffers.empty() && left >= buffers.front().size()) {
+    left -= buffers.front().size();
+    buffers = buffers.subspan(1);
+  }
+  if (left > 0) buffers.front() += left;
+  return sent;
 }
 
 }  // namespace tandem::lb
