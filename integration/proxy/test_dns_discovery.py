@@ -15,12 +15,13 @@ RESOLVER_HOST = "127.0.0.53"
 
 class DnsDiscovery(ProxyCase):
 
-    def dnsmasq(self, port, *options):
-        """Starts dnsmasq on RESOLVER_HOST:PORT with OPTIONS, no other source of names."""
+    def dnsmasq(self, port, *options, local_ttl=0):
+        """Starts dnsmasq on RESOLVER_HOST:PORT with OPTIONS, no other source of
+        names; its own records (SRV, hosts) carry LOCAL_TTL unless they set one."""
         argv = ["/usr/sbin/dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
                 "--bind-interfaces", f"--listen-address={RESOLVER_HOST}",
                 f"--port={port}", "--user=root", f"--pid-file={self.h.path('dnsmasq.pid')}",
-                "--local-ttl=0", "--log-queries", *options]
+                f"--local-ttl={local_ttl}", "--log-queries", *options]
         proc = self.h.start("dnsmasq", argv)
         wait_until(lambda: self.answers(port), 5, what="dnsmasq to answer")
         return proc
@@ -127,6 +128,28 @@ class DnsDiscovery(ProxyCase):
         out = load.Probe(*p.address("web")).run(30)
         self.assertEqual(load.failures(out), [], load.describe(out))
         self.assertEqual(set(load.by_backend(out)), {"s2", "s3"})
+
+    def test_the_srv_ttl_paces_queries_when_the_hosts_live_longer(self):
+        # The SRV set says 1 s, its targets' addresses an hour: the set must be
+        # followed at the SRV's pace. (c-ares does not report an SRV record's
+        # TTL; without reading it the proxy asked again only after max_ttl.)
+        bs = [load_backend(self.h, f"t{i}", "127.0.0.31") for i in (1, 2)]
+        dns_port = processes.free_port(RESOLVER_HOST)
+        srv = lambda b: f"--srv-host=_http._tcp.web.test,{b.name}.web.test,{b.port},0,10"  # noqa: E731
+        records = [f"--host-record={b.name}.web.test,{b.host},3600" for b in bs]
+        dns = self.dnsmasq(dns_port, *records, srv(bs[0]), local_ttl=1)
+        p = self.start_proxy([self.dns_pool(dict(name="_http._tcp.web.test", type=Enum("SRV"),
+                                                 resolver=f"{RESOLVER_HOST}:{dns_port}", min_ttl_ms=200,
+                                                 max_ttl_ms=60000, timeout_ms=300))])
+        wait_until(lambda: list(p.servers("app")) == [bs[0].address], 5,
+                   what=lambda: f"the pool to hold {bs[0].address}, has {sorted(p.servers('app'))}")
+        dns.stop()
+        self.dnsmasq(dns_port, *records, srv(bs[1]), local_ttl=1)
+        wait_until(lambda: list(p.servers("app")) == [bs[1].address], 5,
+                   what=lambda: f"the pool to follow the SRV set to {bs[1].address} within the SRV's TTL, "
+                                f"has {sorted(p.servers('app'))}")
+        answers = [line for line in p.proc.lines() if "dns_answer pool=app" in line]
+        self.assertTrue(answers and all(line.rstrip().endswith("next_ms=1000") for line in answers), answers)
 
     def test_no_answer_yet_means_503_not_a_crash(self):
         # Nothing answers on the resolver's port: the pool has no servers yet.

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
+#include <span>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -17,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lb/discovery/discovered_cluster.h"
+#include "lb/discovery/dns_answer_ttl.h"
 
 namespace tandem::lb {
 namespace {
@@ -45,10 +48,12 @@ struct Target {
 // An address query for one SRV record's target.
 struct SrvLookup {
   Target* target;
-  DnsRecord record;  // port, priority, weight from the SRV record
+  DnsRecord record;  // port, priority, weight, and the TTL capping the addresses' from the SRV record
   int type;          // ns_t_a or ns_t_aaaa
   std::string host;  // the SRV target
 };
+
+constexpr std::uint32_t kNoTtlCap = std::numeric_limits<std::uint32_t>::max();
 
 bool empty_status(int status) { return status == ARES_ENODATA || status == ARES_ENOTFOUND; }
 
@@ -133,17 +138,23 @@ struct DnsResolver::Impl {
       ares_srv_reply* srv = nullptr;
       status = ares_parse_srv_reply(buf, len, &srv);
       if (status == ARES_SUCCESS) {
+        // The SRV set may change sooner than its targets' addresses: its own
+        // TTL caps theirs (c-ares does not report it; unreadable: no cap).
+        const std::span<const std::uint8_t> message(buf, static_cast<std::size_t>(len));
+        const std::uint32_t srv_ttl = smallest_answer_ttl(message, ns_t_srv).value_or(kNoTtlCap);
         // Each target's addresses: A first, AAAA when it has none, so a
         // dual-stack target is one server and an IPv6-only one is found.
         for (auto* r = srv; r; r = r->next) {
-          auto* lookup = new SrvLookup{&t, DnsRecord{"", r->port, 0, r->priority, r->weight}, ns_t_a, r->host};
+          auto* lookup = new SrvLookup{&t, DnsRecord{"", r->port, srv_ttl, r->priority, r->weight}, ns_t_a, r->host};
           ++t.pending;
           ares_query(t.channel, r->host, ns_c_in, ns_t_a, &Impl::on_address, lookup);
         }
         ares_free_data(srv);
       }
     } else if (status == ARES_SUCCESS) {
-      add_addresses(t, buf, len, t.dns.type() == config::PoolDns::AAAA ? ns_t_aaaa : ns_t_a, DnsRecord{});
+      DnsRecord proto;
+      proto.ttl_s = kNoTtlCap;
+      add_addresses(t, buf, len, t.dns.type() == config::PoolDns::AAAA ? ns_t_aaaa : ns_t_a, proto);
       status = ARES_SUCCESS;
     }
     if (status != ARES_SUCCESS && !empty_status(status) && t.error.empty()) t.error = ares_strerror(status);
@@ -168,7 +179,8 @@ struct DnsResolver::Impl {
     finish_one(t);
   }
 
-  // The addresses of an A or AAAA answer, each as a copy of PROTO.
+  // The addresses of an A or AAAA answer, each as a copy of PROTO, whose
+  // ttl_s caps the address's TTL.
   static void add_addresses(Target& t, unsigned char* buf, int len, int type, const DnsRecord& proto) {
     char text[INET6_ADDRSTRLEN];
     int count = kMaxAddresses;
@@ -179,7 +191,7 @@ struct DnsResolver::Impl {
         if (!inet_ntop(AF_INET, &list[i].ipaddr, text, sizeof text)) continue;
         DnsRecord r = proto;
         r.address = text;
-        r.ttl_s = static_cast<std::uint32_t>(std::max(0, list[i].ttl));
+        r.ttl_s = std::min(proto.ttl_s, static_cast<std::uint32_t>(std::max(0, list[i].ttl)));
         t.records.push_back(std::move(r));
       }
     } else {
@@ -189,7 +201,7 @@ struct DnsResolver::Impl {
         if (!inet_ntop(AF_INET6, &list[i].ip6addr, text, sizeof text)) continue;
         DnsRecord r = proto;
         r.address = text;
-        r.ttl_s = static_cast<std::uint32_t>(std::max(0, list[i].ttl));
+        r.ttl_s = std::min(proto.ttl_s, static_cast<std::uint32_t>(std::max(0, list[i].ttl)));
         t.records.push_back(std::move(r));
       }
     }
