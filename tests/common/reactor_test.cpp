@@ -4,6 +4,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#if defined(TANDEM_IO_URING)
+#include <liburing.h>
+#endif
+
 namespace {
 
 bool has(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
@@ -54,5 +58,18 @@ BOOST_AUTO_TEST_CASE(a_kernel_without_io_uring_is_named) {
 BOOST_AUTO_TEST_CASE(locked_memory_is_named) {
   BOOST_TEST(has(tandem::io_uring_refused_advice("lb-proxy", ENOMEM, 0), "RLIMIT_MEMLOCK"));
 }
+
+#if defined(TANDEM_IO_URING)
+// Asio calls io_uring_queue_init(entries, ring, 0); the build's own
+// definition (common/reactor.cpp) adds the flags that spare the worker an
+// interrupt per completion (kernel 5.19 and later, as on the test machines).
+BOOST_AUTO_TEST_CASE(rings_are_set_up_with_cooperative_task_work) {
+  io_uring ring{};
+  BOOST_REQUIRE_EQUAL(io_uring_queue_init(8, &ring, 0), 0);
+  BOOST_TEST((ring.flags & IORING_SETUP_COOP_TASKRUN) != 0u);
+  BOOST_TEST((ring.flags & IORING_SETUP_TASKRUN_FLAG) != 0u);
+  io_uring_queue_exit(&ring);
+}
+#endif
 
 BOOST_AUTO_TEST_SUITE_END()
