@@ -39,7 +39,7 @@ std::string io_uring_refused_advice(std::string_view program, int error, std::op
       text += "kernel.io_uring_disabled = 1.\n";
     } else {
       text += "A seccomp filter refuses it: container runtimes' default profiles do (Docker, Podman, ";
-      text += "containerd), and so does systemd's SystemCallFilter=~@io-uring.\n";
+      text += "containerd), and so does systemd's SystemCallFilter=~@aio (which holds the io_uring calls).\n";
     }
   } else if (error == ENOMEM) {
     text += "The ring's memory could not be locked: on kernels before 5.12 it counts against RLIMIT_MEMLOCK ";
