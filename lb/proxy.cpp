@@ -349,7 +349,35 @@ struct Proxy::Impl {
     if (path.empty() || (ha.instances_size() == 0 && !ha.has_announce())) return;
     const auto ms = generation->cluster.ha().proxy().heartbeat_ms();
     agent_link = std::make_unique<AgentLink>(control, path, std::chrono::milliseconds(ms ? ms : 100),
-                                             [this] { return heartbeat(); }, stick_link_hooks());
+                                             [this] { return heartbeat(); }, stick_link_hooks(), overlay_link_hooks());
+  }
+
+  // The overlay of runtime server changes over the agent link: ours goes to
+  // the agent (and on to its peers); what peers hold that wins over ours
+  // comes back and is merged like a signed change (docs/discovery.md,
+  // "Catching up").
+  OverlayLinkHooks overlay_link_hooks() {
+    OverlayLinkHooks hooks;
+    hooks.current = [this] { return server_sets ? server_sets->shared_overlay() : wire::ServerOverlay{}; };
+    hooks.learned = [this](const wire::ServerOverlay& overlay) { learn_servers(overlay); };
+    return hooks;
+  }
+
+  void learn_servers(const wire::ServerOverlay& overlay) {
+    if (!server_sets) return;
+    bool changed = false;
+    for (const auto& pool : overlay.pools()) {
+      auto result = server_sets->learn(pool);
+      const auto said = result.body.substr(0, result.body.empty() ? 0 : result.body.size() - 1);
+      if (result.changed) {
+        const auto next = adopt(running_cluster());
+        spdlog::info("server_set_changed pool={} generation={} source=peers {}", pool.pool(), next->id, said);
+        changed = true;
+      } else if (result.status != 200) {
+        spdlog::warn("server_set_catch_up_refused pool={} status={} reason=\"{}\"", pool.pool(), result.status, said);
+      }
+    }
+    if (changed && agent_link) agent_link->overlay_changed();
   }
 
   // ---- stick-table sync over the agent link (control thread) ----
@@ -466,7 +494,10 @@ struct Proxy::Impl {
     // A reload may raise max_connections or add servers: plan the
     // descriptors again, so /status and the log say whether they still fit.
     raise_fd_limit(*next, static_cast<unsigned>(workers.size()));
-    if (agent_link) agent_link->request_full_resync();  // tables may have been rebuilt
+    if (agent_link) {
+      agent_link->request_full_resync();  // tables may have been rebuilt
+      agent_link->overlay_changed();      // the overlay file may have been edited
+    }
     if (admin)
       if (auto keys = admin_keys(next->cluster, false); !keys.signing.empty()) admin->set_keys(std::move(keys));
     ++reloads;
@@ -519,6 +550,19 @@ struct Proxy::Impl {
     return next;
   }
 
+  // Why POOL's servers are not ours to change ("" when they are): a DNS or
+  // etcd pool's servers are what DNS or etcd says.
+  std::string discovered_pool(const std::string& pool) const {
+    for (const auto& p : server_sets->base().pools()) {
+      if (p.name() == pool && p.has_dns())
+        return "pool '" + pool + "' takes its servers from DNS (" + p.dns().name() + "): change the DNS records instead\n";
+      if (p.name() == pool && p.has_etcd())
+        return "pool '" + pool + "' takes its servers from etcd (prefix " + p.etcd().prefix() +
+               "): change the keys there instead\n";
+    }
+    return "";
+  }
+
   // A signed POST /pools/POOL/servers (lbctl servers add|remove|weight,
   // through the node's agent): persisted first, then applied.
   AdminReply change_servers(const std::string& pool, std::string_view query) {
@@ -526,21 +570,13 @@ struct Proxy::Impl {
     // A DNS or etcd pool's servers are what DNS or etcd says
     // (docs/discovery.md): a runtime change would be accepted and then
     // silently overridden.
-    for (const auto& p : server_sets->base().pools()) {
-      if (p.name() == pool && p.has_dns())
-        return AdminReply{409, "text/plain; charset=utf-8",
-                          "pool '" + pool + "' takes its servers from DNS (" + p.dns().name() +
-                              "): change the DNS records instead\n"};
-      if (p.name() == pool && p.has_etcd())
-        return AdminReply{409, "text/plain; charset=utf-8",
-                          "pool '" + pool + "' takes its servers from etcd (prefix " + p.etcd().prefix() +
-                              "): change the keys there instead\n"};
-    }
+    if (auto why = discovered_pool(pool); !why.empty()) return AdminReply{409, "text/plain; charset=utf-8", std::move(why)};
     auto result = server_sets->change(pool, query);
     if (result.changed) {
       const auto next = adopt(running_cluster());
       spdlog::info("server_set_changed pool={} generation={} {}", pool, next->id,
                    result.body.substr(0, result.body.size() - 1));
+      if (agent_link) agent_link->overlay_changed();
     } else if (result.status != 200) {
       spdlog::warn("server_set_refused pool={} status={} reason=\"{}\"", pool, result.status,
                    result.body.substr(0, result.body.size() - 1));

@@ -97,6 +97,18 @@ std::vector<wire::ServerSetEntry> entries_after(const wire::PoolOverlay& overlay
   return out;
 }
 
+std::vector<wire::ServerSetEntry> entries_winning(const wire::PoolOverlay* local, const wire::PoolOverlay& remote) {
+  std::map<std::string, const wire::ServerSetEntry*> mine;
+  if (local)
+    for (const auto& e : local->entries()) mine[e.name()] = &e;
+  std::vector<wire::ServerSetEntry> out;
+  for (const auto& e : remote.entries()) {
+    const auto it = mine.find(e.name());
+    if (it == mine.end() || entry_wins(e, *it->second)) out.push_back(e);
+  }
+  return out;
+}
+
 std::vector<Server> effective_servers(const Pool& base, const wire::PoolOverlay* overlay) {
   std::map<std::string, const wire::ServerSetEntry*> change;
   if (overlay)

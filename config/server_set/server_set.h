@@ -55,6 +55,11 @@ std::uint64_t overlay_version(const wire::PoolOverlay& overlay);
 // lacks (it may also lack none of them, when it merged them otherwise).
 std::vector<wire::ServerSetEntry> entries_after(const wire::PoolOverlay& overlay, std::uint64_t version);
 
+// REMOTE's entries that would change LOCAL (null: empty) if merged: a name
+// LOCAL lacks, or an entry that wins over LOCAL's (entry_wins). What a node
+// at LOCAL should take from a peer at REMOTE; empty: nothing to learn.
+std::vector<wire::ServerSetEntry> entries_winning(const wire::PoolOverlay* local, const wire::PoolOverlay& remote);
+
 // The effective servers of BASE under OVERLAY (null: none), in the order
 // described above. An overlay server keeps the base server's other fields
 // (state) when it replaces one.

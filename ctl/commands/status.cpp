@@ -99,13 +99,29 @@ SetAgreement set_agreement(const Session& s, const std::vector<control::NodeSamp
           who += (who.empty() ? "" : ", ") + n.node + " (v" + std::to_string(n.set->version()) + ")";
       out.warnings.push_back("pool " + pool.name() + (source.empty() ? "" : " (" + source + ")") +
                              ": server set differs on " + who + " from the newest, v" + std::to_string(top));
-      line += source.empty() ? "  (`lbctl servers sync " + pool.name() + "` copies the newest set to every node)"
+      line += source.empty() ? "  (nodes catch up from their peers within a second; if this lasts, `lbctl servers sync " +
+                                   pool.name() + "` copies the newest set to every node)"
                              : "  (a node that differs for long cannot reach " + source + ": see its log)";
     }
     out.text += paint(line, differ.empty() ? "" : sgr::loud, s.color()) + "\n";
   }
   if (!out.text.empty()) out.text = paint("Server sets (runtime changes, DNS, etcd; version per node)", sgr::bold, s.color()) + "\n" + out.text;
   return out;
+}
+
+// Folds SETS into VIEW: nodes balancing over different sets is a degraded
+// cluster (exit 1), in the JSON's exit_code and warnings too, so a script
+// reading either sees it; the JSON gets each pool's sets.
+void add_set_agreement(json::object& view, const SetAgreement& sets) {
+  if (sets.disagree) {
+    auto& warnings = view["warnings"].as_array();
+    for (const auto& w : sets.warnings) warnings.emplace_back(w);
+    if (exit_code(view) < control::kDegraded) {
+      view["exit_code"] = control::kDegraded;
+      view["health"] = "degraded";
+    }
+  }
+  view["server_sets"] = sets.pools;
 }
 
 }  // namespace
@@ -117,20 +133,9 @@ int cmd_status(const Session& s) {
   });
   auto view = control::build_cluster_view(s.cluster().name(), samples, rates, unix_now_ms());
   const auto sets = set_agreement(s, samples);
-  if (sets.disagree) {
-    // Nodes balancing over different sets is a degraded cluster (exit 1),
-    // in the JSON's exit_code and warnings too: a script reading either
-    // sees it.
-    auto& warnings = view["warnings"].as_array();
-    for (const auto& w : sets.warnings) warnings.emplace_back(w);
-    if (exit_code(view) < control::kDegraded) {
-      view["exit_code"] = control::kDegraded;
-      view["health"] = "degraded";
-    }
-  }
+  add_set_agreement(view, sets);
   const int code = exit_code(view);
   if (s.options().json) {
-    view["server_sets"] = sets.pools;
     print_json(view);
   } else {
     std::cout << render_status(view, s.color()) << sets.text;
@@ -148,14 +153,17 @@ int cmd_watch(const Session& s) {
   int code = 0;
   for (int n = 0; !g_interrupted; ++n) {
     const auto started = std::chrono::steady_clock::now();
-    const auto view = control::build_cluster_view(s.cluster().name(), s.sample(), rates, unix_now_ms());
+    const auto samples = s.sample();
+    auto view = control::build_cluster_view(s.cluster().name(), samples, rates, unix_now_ms());
+    const auto sets = set_agreement(s, samples);
+    add_set_agreement(view, sets);
     code = exit_code(view);
     if (s.options().json) {
       print_json(view);
     } else {
       // Home + clear on a terminal (like top); a separator otherwise.
       std::cout << (tty ? "\033[H\033[2J" : (n ? "\n" : ""))
-                << watch_frame(s, view, previous ? &*previous : nullptr, interval) << std::flush;
+                << watch_frame(s, view, previous ? &*previous : nullptr, interval) << sets.text << std::flush;
     }
     previous = view;
     if (s.options().count && n + 1 >= *s.options().count) break;

@@ -204,6 +204,7 @@ void Agent::start_proxy_channel() {
   }
   proxy_ = std::make_unique<ProxyChannel>(io_, node_config_->local_channel(), settings_.proxy_heartbeat,
                                           settings_.proxy_dead_after, [this]() { on_proxy_change(); });
+  proxy_->set_overlay_handler([this](const wire::ServerOverlay* overlay) { on_proxy_overlay(overlay); });
   proxy_->start();
 }
 
@@ -531,10 +532,15 @@ void Agent::start_sync() {
     for (const auto& change : tracks_.sync_verdict(verdict, why)) apply_track(change);
     if (announcer_ && !stopping_) announcer_->table_ready(verdict != sync::Eligibility::kWaiting);
   };
+  hooks.peer_overlay = [this](const std::string& peer, const wire::ServerOverlay& overlay) {
+    overlay_catch_up_.peer(peer, overlay);
+    offer_overlay();
+  };
   auto sync_settings = stick_sync_settings(cluster_, node_, keys_.signing);
   sync_settings.next_key = keys_.other;
   sync_ = std::make_unique<StickSync>(io_, std::move(sync_settings), std::move(hooks));
   sync_->start(proxy_.get());
+  if (const auto& overlay = overlay_catch_up_.local_overlay()) sync_->share_overlay(*overlay);
   if (sync_->eligibility() == sync::Eligibility::kWaiting) {
     apply_track(tracks_.sync_waiting());
     if (announcer_) announcer_->table_ready(false);
@@ -547,6 +553,34 @@ void Agent::on_sync_peer_lost(const std::string& peer, std::optional<TimePoint> 
   if (stopping_) return;
   const auto now = Clock::now();
   for (auto& in : instances_) in->driver.peer_lost(peer, confirmed_aligned, now);
+}
+
+// ------------------------------------------------------------ server overlay
+
+// The proxy reports its overlay on connect and after every change: peers
+// get it over sync, and it is what their overlays are compared with.
+void Agent::on_proxy_overlay(const wire::ServerOverlay* overlay) {
+  if (!overlay) {
+    overlay_catch_up_.local_lost();
+    return;
+  }
+  overlay_catch_up_.local(*overlay);
+  if (sync_) sync_->share_overlay(*overlay);
+  offer_overlay();
+}
+
+void Agent::offer_overlay() {
+  if (!proxy_ || stopping_) return;
+  const auto offer = overlay_catch_up_.offer();
+  if (!offer) return;
+  std::string pools;
+  std::size_t entries = 0;
+  for (const auto& pool : offer->pools()) {
+    pools += (pools.empty() ? "" : ",") + pool.pool();
+    entries += static_cast<std::size_t>(pool.entries_size());
+  }
+  spdlog::info("server_set_catch_up pools={} entries={}", pools, entries);
+  proxy_->send_overlay(*offer);
 }
 
 }  // namespace tandem::ha

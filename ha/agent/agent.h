@@ -35,6 +35,7 @@
 #include "ha/control/status_builder.h"
 #include "ha/failover/nodes_heard.h"
 #include "ha/io/asio_aliases.h"
+#include "ha/sync/overlay_catch_up.h"
 #include "ha/sync/stick_sync.h"
 #include "ha/track/proxy_tracker.h"
 #include "ha/track/track_board.h"
@@ -84,6 +85,11 @@ class Agent : private AgentView {
   void update_serving(TimePoint now);
   void on_proxy_change();
   void on_sync_peer_lost(const std::string& peer, std::optional<TimePoint> confirmed_aligned);
+  // Runtime server changes a node missed, from its peers
+  // (ha/sync/overlay_catch_up.h): the proxy's overlay (null: proxy gone),
+  // and what to send the proxy after either side changed.
+  void on_proxy_overlay(const wire::ServerOverlay* overlay);
+  void offer_overlay();
   void poll_link();
   void forget_unresolved_neighbours();
   void wait_signal();
@@ -126,6 +132,7 @@ class Agent : private AgentView {
   // ha/track and sync: what the drivers are told about
   std::unique_ptr<ProxyChannel> proxy_;
   std::unique_ptr<StickSync> sync_;  // stick-table sync with the proxy and the peers
+  sync::OverlayCatchUp overlay_catch_up_;
   std::vector<std::unique_ptr<TrackScript>> scripts_;
   TrackBoard tracks_;  // link, script:NAME, proxy, sync, sync_table
 

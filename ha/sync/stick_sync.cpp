@@ -316,6 +316,7 @@ void StickSync::on_established(const std::shared_ptr<Conn>& conn) {
   spdlog::info("sync_connected peer={} address={} dialer={}", peer->name, conn->remote, conn->dialer);
   peer->out.clear();
   send_snapshot(*conn);
+  if (overlay_) send(*conn, sync::overlay_message(*overlay_));
 }
 
 // ------------------------------------------------------------------ messages
@@ -328,6 +329,8 @@ void StickSync::on_message(Conn& conn, const wire::SyncMessage& message) {
     on_ack(conn, message.ack().batch(), now);
   } else if (message.has_stick()) {
     on_stick(*peer, conn, message, now);
+  } else if (message.has_overlay()) {
+    if (hooks_.peer_overlay) hooks_.peer_overlay(peer->name, message.overlay());
   }  // else a ping
 }
 
@@ -371,6 +374,13 @@ void StickSync::send(Conn& conn, const wire::SyncMessage& message) {
   conn.queue(message);
   Peer* peer = find_peer(conn.peer);
   if (peer && peer->conn.get() == &conn) conn.flush();
+}
+
+void StickSync::share_overlay(const wire::ServerOverlay& overlay) {
+  overlay_ = overlay;
+  const auto message = sync::overlay_message(overlay);
+  for (auto& peer : peers_)
+    if (peer->conn && !peer->conn->closed) send(*peer->conn, message);
 }
 
 void StickSync::send_snapshot(Conn& conn) {

@@ -73,6 +73,8 @@ struct StickSyncHooks {
   std::function<void(const std::string& peer, sync::TimePoint aligned)> confirmed_down;
   // The eligibility verdict changed (kWaiting at start is not reported).
   std::function<void(sync::Eligibility, const std::string& why)> eligibility;
+  // A peer sent its proxy's overlay of runtime server changes.
+  std::function<void(const std::string& peer, const wire::ServerOverlay&)> peer_overlay;
 };
 
 // See the file comment.
@@ -93,6 +95,10 @@ class StickSync {
     settings_.key = std::move(key);
     settings_.next_key = std::move(next_key);
   }
+
+  // Our proxy's overlay of runtime server changes: sent to every connected
+  // peer now, and to each peer that connects later, after the snapshot.
+  void share_overlay(const wire::ServerOverlay& overlay);
 
   bool initial_sync_done() const { return eligibility_ == sync::Eligibility::kEligible; }
   sync::Eligibility eligibility() const { return eligibility_; }
@@ -132,6 +138,7 @@ class StickSync {
 
   asio::io_context& io_;
   StickSyncSettings settings_;
+  std::optional<wire::ServerOverlay> overlay_;  // our proxy's, as last shared
   StickSyncHooks hooks_;
   sync::StickStore store_;
   sync::ProxyFeed proxy_;

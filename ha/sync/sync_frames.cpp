@@ -42,4 +42,10 @@ wire::SyncMessage ack_message(std::uint64_t batch) {
   return ack;
 }
 
+wire::SyncMessage overlay_message(const wire::ServerOverlay& overlay) {
+  wire::SyncMessage message;
+  *message.mutable_overlay() = overlay;
+  return message;
+}
+
 }  // namespace tandem::ha::sync

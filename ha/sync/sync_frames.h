@@ -27,4 +27,7 @@ wire::SyncMessage ping_message();
 // The acknowledgement of change batch BATCH.
 wire::SyncMessage ack_message(std::uint64_t batch);
 
+// Our proxy's OVERLAY of runtime server changes (ha/sync/overlay_catch_up.h).
+wire::SyncMessage overlay_message(const wire::ServerOverlay& overlay);
+
 }  // namespace tandem::ha::sync

@@ -166,6 +166,7 @@ awaitable<void> ProxyChannel::serve(std::shared_ptr<socket_t> socket, std::uint6
       if (message.has_stick() && id == current_id_ && on_stick_) on_stick_(message.stick());
       if (message.has_stick_applied() && id == current_id_ && on_applied_)
         on_applied_(message.stick_applied().snapshot_id());
+      if (message.has_overlay() && id == current_id_ && on_overlay_) on_overlay_(&message.overlay());
     }
     if (bad) break;
   }
@@ -175,6 +176,7 @@ awaitable<void> ProxyChannel::serve(std::shared_ptr<socket_t> socket, std::uint6
     current_.reset();
     liveness_.disconnected(std::chrono::steady_clock::now());
     spdlog::warn("proxy_disconnected reason=\"{}\"", why);
+    if (on_overlay_) on_overlay_(nullptr);
     on_change_();
   }
 }
@@ -201,6 +203,14 @@ void ProxyChannel::send_stick(const wire::StickChanges& changes) {
   if (!current_ || stopped_) return;
   wire::AgentToProxy message;
   *message.mutable_stick() = changes;
+  pending_write_ += encode_frame(message);
+  if (!writing_) flush_writes();
+}
+
+void ProxyChannel::send_overlay(const wire::ServerOverlay& entries) {
+  if (!current_ || stopped_) return;
+  wire::AgentToProxy message;
+  *message.mutable_overlay() = entries;
   pending_write_ += encode_frame(message);
   if (!writing_) flush_writes();
 }

@@ -92,6 +92,15 @@ class ProxyChannel : public sync::ProxyStickPort {
   std::size_t queued_bytes() const override { return pending_write_.size(); }
   bool connected() const override { return current_ != nullptr; }
 
+  // Runtime server changes (ha/sync/overlay_catch_up.h): ON_OVERLAY gets the
+  // proxy's whole overlay each time it sends it, and null when the proxy's
+  // connection closes (its overlay is then unknown).
+  void set_overlay_handler(std::function<void(const wire::ServerOverlay*)> on_overlay) {
+    on_overlay_ = std::move(on_overlay);
+  }
+  // Entries learned from peers for the proxy to merge; dropped when none is connected.
+  void send_overlay(const wire::ServerOverlay& entries);
+
   const ProxyLiveness& liveness() const { return liveness_; }
 
  private:
@@ -115,6 +124,7 @@ class ProxyChannel : public sync::ProxyStickPort {
   std::function<void(const wire::StickChanges&)> on_stick_;
   std::function<void()> on_connected_;
   std::function<void(std::uint64_t)> on_applied_;
+  std::function<void(const wire::ServerOverlay*)> on_overlay_;
   std::string pending_write_;
   bool writing_ = false;
   bool stopped_ = false;

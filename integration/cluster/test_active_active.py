@@ -25,7 +25,10 @@ masters in place, every process running) and kills edge1's agent AND proxy
   edge1 fail, none on the new master's connections, and every request is
   answered in the end (the client retries on a fresh connection);
 - a TLS 1.2 and a TLS 1.3 session that `openssl s_client -sess_out` got from
-  edge1 is resumed ("Reused") on edge2 after the kill.
+  edge1 is resumed ("Reused") on edge2 after the kill;
+- headless Chromium in the client namespace loads https://www.test/ through
+  B's VIP: the page arrives, and its net log shows h2 over TLS 1.3 to the VIP
+  (this test kills nothing).
 - a WebSocket (python3-websockets, :8081, pool "ws" of lib.ws_backend) on
   A's VIP across a graceful `lbctl failover --instance a --to edge3`: the
   old master's proxy keeps running, the client's next frame reaches edge3,
@@ -50,7 +53,8 @@ import time
 import unittest
 from dataclasses import dataclass
 
-from lib.binaries import binary
+from lib import browser
+from lib.binaries import binary, have_program
 from lib.cluster import ClassScope, Cluster, cluster_or_skip
 from lib.cluster_file import listener, pool, tcp_health
 from lib.netns import BACKENDS, CLIENT
@@ -354,6 +358,25 @@ class ActiveActiveTest(unittest.TestCase):
         return r.stdout + r.stderr
 
     # ---- scenarios ------------------------------------------------------------
+
+    def test_chromium_loads_a_page_over_h2_through_vip_b(self):
+        # A real browser in the client namespace, www.test mapped to B's VIP:
+        # the page comes back, and Chromium's own net log says it spoke h2
+        # over TLS 1.3 to that VIP.
+        if not have_program(browser.CHROMIUM):
+            self.skipTest(f"{browser.CHROMIUM} is not installed (scripts/install-deps.sh installs it)")
+        c = self.c
+        netlog = os.path.join(c.dir, "chromium-netlog.json")
+        rc, dom, err = browser.load_page(f"https://{SERVER_NAME}/", name=SERVER_NAME, address=VIP_B,
+                                         cert_path=c.cert, profile_dir=os.path.join(c.dir, "chromium-profile"),
+                                         netlog=netlog, prefix=c.topo.exec_argv(CLIENT_HOST, []))
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(dom, r">backend[123]<", dom + err)
+        with open(netlog, encoding="utf-8") as f:
+            log = f.read()
+        self.assertIn(f'"address":"{VIP_B}:{TLS_PORT}"', log)
+        self.assertIn('"next_proto":"h2"', log)
+        self.assertIn('"version":"TLS 1.3"', log)
 
     def test_kill_edge1_moves_only_a_and_sessions_stay(self):
         c = self.c

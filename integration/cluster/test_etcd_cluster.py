@@ -227,6 +227,10 @@ class EtcdClusterTest(SharedClusterTestCase):
             self.assertEqual(code, 1, out)
             self.assertRegex(out, rf"edge3 v{before['version']} [0-9a-f]{{8}} 3 servers DIFFERS")
             self.assertRegex(out, r"cannot reach etcd")
+            # lbctl watch shows the same, and exits 1 with it.
+            code, out, _ = self.lbctl("watch", "--count", "1")
+            self.assertEqual(code, 1, out)
+            self.assertRegex(out, rf"edge3 v{before['version']} [0-9a-f]{{8}} 3 servers DIFFERS")
             # Clients of edge3 are still served, by the set it had.
             self.assertIn(self.backend_of("edge3"), {"backend1", "backend2", "backend3"})
             c.topo.run("edge3", ["nft", "delete", "table", "inet", "tdmetcdcut"])

@@ -1,8 +1,9 @@
 """A real browser through the proxy (issue 12: "Chromium, loading a page over
-HTTPS/h2"): Debian's headless Chromium loads a page from a TLS listener on
-127.0.0.1 (not the namespace cluster's VIP: no TLS cluster test hosts a
-browser yet), with the name a.test mapped there by --host-resolver-rules and
-the leaf's public key trusted by --ignore-certificate-errors-spki-list.
+HTTPS/h2"): Debian's headless Chromium (lib.browser) loads a page from a TLS
+listener on 127.0.0.1, with the name a.test mapped there by
+--host-resolver-rules and the leaf's public key trusted by
+--ignore-certificate-errors-spki-list. (Through a VIP of the namespace
+cluster: cluster/test_active_active.py.)
 
 Asserts: the page's script (a sub-resource, /app.js) ran and wrote into the
 DOM the protocol the browser itself used for the page (Navigation Timing's
@@ -13,23 +14,16 @@ https. Chromium runs in a session of its own, under a time limit, and its
 process group is killed by the group's id when it is done.
 """
 
-import base64
-import hashlib
 import http.server
 import json
 import os
-import signal
-import subprocess
 import threading
 import unittest
 
-from lib import binaries, cluster_file
+from lib import binaries, browser, cluster_file
 from lib.wait import wait_until
 from proxy.common import ProxyCase
-from proxy.test_tls import TestPki, openssl
-
-CHROMIUM = "/usr/bin/chromium"
-BROWSER_LIMIT_S = 25
+from proxy.test_tls import TestPki
 
 PAGE = (b"<!doctype html><html><head><title>tandem over h2</title></head><body>"
         b"<p id=\"state\">static</p><script src=\"/app.js\"></script></body></html>")
@@ -69,22 +63,11 @@ class PageBackend:
         case.addCleanup(self.server.shutdown)
 
 
-def spki_hash(cert_path):
-    """base64(SHA-256(SubjectPublicKeyInfo)) of the certificate: what
-    --ignore-certificate-errors-spki-list trusts."""
-    rc, pem = openssl("x509", "-in", cert_path, "-noout", "-pubkey")
-    if rc != 0:
-        raise AssertionError(pem)
-    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"], input=pem.encode(),
-                         capture_output=True, check=True, timeout=10).stdout
-    return base64.b64encode(hashlib.sha256(der).digest()).decode()
-
-
 class ChromiumOverH2(ProxyCase):
 
     def setUp(self):
-        if not binaries.have_program(CHROMIUM):
-            self.skipTest(f"{CHROMIUM} is not installed (scripts/install-deps.sh installs it)")
+        if not binaries.have_program(browser.CHROMIUM):
+            self.skipTest(f"{browser.CHROMIUM} is not installed (scripts/install-deps.sh installs it)")
         super().setUp()
         self.pki = TestPki(self.h.path(""))
         self.cert = self.pki.leaf("a-ec", ["a.test"], "ec")
@@ -97,28 +80,10 @@ class ChromiumOverH2(ProxyCase):
         self.p.wait_usable("site")
 
     def browse(self, url):
-        """(exit status, DOM) of headless Chromium loading URL; its process
-        group is killed once it is done or past BROWSER_LIMIT_S."""
-        argv = [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-extensions", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-default-browser-check", "--disable-dev-shm-usage",
-                f"--user-data-dir={self.h.path('chromium-profile')}",
-                "--host-resolver-rules=MAP a.test 127.0.0.1",
-                f"--ignore-certificate-errors-spki-list={spki_hash(self.cert[0])}",
-                "--dump-dom", url]
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-        try:
-            out, err = proc.communicate(timeout=BROWSER_LIMIT_S)
-        except subprocess.TimeoutExpired:
-            out, err = b"", b"(timed out)"
-        finally:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)  # its renderer and helpers: the group it leads
-            except ProcessLookupError:
-                pass
-            proc.wait()
-        self.browser_err = err.decode("utf-8", "replace")[-3000:]
-        return proc.returncode, out.decode("utf-8", "replace")
+        """(exit status, DOM) of headless Chromium loading URL (lib.browser)."""
+        rc, dom, self.browser_err = browser.load_page(url, name="a.test", address="127.0.0.1", cert_path=self.cert[0],
+                                                      profile_dir=self.h.path("chromium-profile"))
+        return rc, dom
 
     def access_lines(self):
         if not os.path.exists(self.log_path):

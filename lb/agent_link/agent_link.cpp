@@ -21,9 +21,9 @@ constexpr std::size_t kMaxFrameFromAgent = 4u << 20;
 }  // namespace
 
 AgentLink::AgentLink(asio::io_context& io, std::string socket_path, std::chrono::milliseconds interval,
-                     HeartbeatSource source, StickLinkHooks stick)
+                     HeartbeatSource source, StickLinkHooks stick, OverlayLinkHooks overlay)
     : io_(io), path_(std::move(socket_path)), interval_(interval), source_(std::move(source)),
-      stick_(std::move(stick)), state_(std::make_shared<LoopState>()), stick_link_(stick_.batch) {
+      stick_(std::move(stick)), overlay_(std::move(overlay)), state_(std::make_shared<LoopState>()), stick_link_(stick_.batch) {
   if (stick_.flush.count() <= 0) stick_.flush = std::chrono::milliseconds(20);
   asio::co_spawn(io_, run(), asio::detached);
 }
@@ -49,6 +49,7 @@ awaitable<void> AgentLink::read_loop(local_socket& socket) {
     if (message.has_stick() && stick_.apply) {
       if (stick_link_.incoming(message.stick(), stick_.apply) && state_->wake) state_->wake->cancel();  // ack at once
     }
+    if (message.has_overlay() && overlay_.learned) overlay_.learned(message.overlay());
   }
 }
 
@@ -90,6 +91,12 @@ awaitable<void> AgentLink::send_loop(local_socket& socket, std::uint64_t& sequen
       next_heartbeat = now + interval_;
     }
     stick_frames(frames);
+    if (overlay_due_ && overlay_.current) {
+      wire::ProxyToAgent message;
+      *message.mutable_overlay() = overlay_.current();
+      frames += encode_frame(message);
+      overlay_due_ = false;
+    }
     if (!frames.empty()) {
       auto [ec, n] = co_await asio::async_write(socket, asio::buffer(frames), use_nothrow);
       if (ec) co_return;
@@ -127,6 +134,7 @@ awaitable<void> AgentLink::run() {
     warned = false;
     backoff = std::chrono::milliseconds(20);
     stick_link_.connected();  // a new agent (or a new connection) gets the whole tables
+    overlay_due_ = true;      // and our overlay
     {
       using namespace asio::experimental::awaitable_operators;
       // Either side ending ends the connection: the agent closing it, or a

@@ -10,7 +10,10 @@
 //   tables; and acknowledgements of the agent's full resyncs;
 // - from the agent: its role, and stick entries learned from peers, applied
 //   to the tables (so a backup's proxy runs hot; a restarted proxy gets its
-//   table back).
+//   table back);
+// - both ways, the overlay of runtime server changes: the proxy's whole
+//   overlay when the link connects and after each change; from the agent,
+//   entries peers hold that win over ours (ha/sync/overlay_catch_up.h).
 // Reconnects with backoff; the agent may start before or after the proxy.
 // Control thread only.
 #pragma once
@@ -42,13 +45,19 @@ struct StickLinkHooks {
   std::size_t batch = 256;              // entries per frame
 };
 
+// How the link reaches the runtime server changes (control thread).
+struct OverlayLinkHooks {
+  std::function<wire::ServerOverlay()> current;                  // the proxy's whole overlay
+  std::function<void(const wire::ServerOverlay&)> learned;      // entries from peers to merge
+};
+
 class AgentLink {
  public:
   // Fills a heartbeat from the proxy's live state (called on the io thread).
   using HeartbeatSource = std::function<wire::ProxyHeartbeat()>;
 
   AgentLink(asio::io_context& io, std::string socket_path, std::chrono::milliseconds interval,
-            HeartbeatSource source, StickLinkHooks stick = {});
+            HeartbeatSource source, StickLinkHooks stick = {}, OverlayLinkHooks overlay = {});
   ~AgentLink();
 
   // Stops sending (the agent then sees the connection close).
@@ -56,6 +65,9 @@ class AgentLink {
 
   // Sends the whole tables at the next flush (a reload changed them).
   void request_full_resync() { stick_link_.request_full_resync(); }
+
+  // Sends the overlay at the next flush (a change or a reload moved it).
+  void overlay_changed() { overlay_due_ = true; }
 
  private:
   awaitable<void> run();
@@ -69,6 +81,8 @@ class AgentLink {
   std::chrono::milliseconds interval_;
   HeartbeatSource source_;
   StickLinkHooks stick_;
+  OverlayLinkHooks overlay_;
+  bool overlay_due_ = true;  // also set on every (re)connection
   // What the link's coroutines touch when their frames end. The frames hold
   // it, so one destroyed after the link (the control loop's handlers go at
   // exit, after Proxy's stop() has dropped the link) writes here, never into

@@ -14,6 +14,13 @@ const config::Pool* find_pool(const config::Cluster& cluster, const std::string&
   return nullptr;
 }
 
+bool takes_runtime_changes(const config::Pool& pool) { return !pool.has_dns() && !pool.has_etcd(); }
+
+// The digest of POOL's servers in the file: the base its overlay applies to.
+std::string base_digest(const config::Pool& pool) {
+  return config::set_digest(config::effective_servers(pool, nullptr));
+}
+
 std::string join(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
@@ -61,11 +68,42 @@ ServerSetStore::ChangeResult ServerSetStore::change(const std::string& pool, std
   if (!base_pool) return {404, "no pool '" + pool + "'\n"};
   auto parsed = config::parse_changes(query);
   if (!parsed.error.empty()) return {400, parsed.error + "\n"};
+  return merge(pool, parsed.entries);
+}
+
+wire::ServerOverlay ServerSetStore::shared_overlay() const {
+  wire::ServerOverlay out;
+  for (const auto& pool : base_.pools()) {
+    if (!takes_runtime_changes(pool)) continue;
+    auto& shared = config::pool_overlay(out, pool.name());
+    if (const auto* mine = config::find_pool_overlay(overlay_, pool.name())) shared = *mine;
+    shared.set_pool(pool.name());
+    shared.set_base_digest(base_digest(pool));
+  }
+  return out;
+}
+
+ServerSetStore::ChangeResult ServerSetStore::learn(const wire::PoolOverlay& from_peers) {
+  const auto* base_pool = find_pool(base_, from_peers.pool());
+  if (!base_pool) return {404, "no pool '" + from_peers.pool() + "'\n"};
+  if (!takes_runtime_changes(*base_pool)) return {409, "the pool takes its servers from DNS or etcd\n"};
+  if (from_peers.base_digest() != base_digest(*base_pool))
+    return {409, "the peers' entries apply to other servers in the cluster file (base " + from_peers.base_digest() +
+                     ", here " + base_digest(*base_pool) + ")\n"};
+  return merge(from_peers.pool(), {from_peers.entries().begin(), from_peers.entries().end()});
+}
+
+ServerSetStore::ChangeResult ServerSetStore::merge(const std::string& pool,
+                                                   const std::vector<wire::ServerSetEntry>& entries) {
+  const auto* base_pool = find_pool(base_, pool);
+  if (!base_pool) return {404, "no pool '" + pool + "'\n"};
+  for (const auto& e : entries)
+    if (auto problem = config::entry_problem(e); !problem.empty()) return {400, problem + "\n"};
 
   auto next = overlay_;
   auto& pool_overlay = config::pool_overlay(next, pool);
   const auto before = config::effective_servers(*base_pool, config::find_pool_overlay(overlay_, pool));
-  const auto outcome = config::merge_entries(pool_overlay, parsed.entries);
+  const auto outcome = config::merge_entries(pool_overlay, entries);
   const auto after = config::effective_servers(*base_pool, &pool_overlay);
   const auto version = config::overlay_version(pool_overlay);
   const auto digest = config::set_digest(after);

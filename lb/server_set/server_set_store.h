@@ -45,6 +45,19 @@ class ServerSetStore {
   // Applies the changes of QUERY (config/server_set/change_query.h) to POOL:
   // parse, merge, validate the merged cluster, persist, then adopt.
   ChangeResult change(const std::string& pool, std::string_view query);
+  // Merges ENTRIES (learned from peers through the agent, or parsed from a
+  // query) into POOL's overlay the same way: checked, merged last writer
+  // wins, the merged cluster validated, persisted, then adopted.
+  ChangeResult merge(const std::string& pool, const std::vector<wire::ServerSetEntry>& entries);
+
+  // Catching up with peers (ha/sync/overlay_catch_up.h). What this node
+  // offers them: every pool that takes runtime changes (not DNS or etcd),
+  // with the digest of its servers in the file (base_digest) and its
+  // entries, if any.
+  wire::ServerOverlay shared_overlay() const;
+  // Entries peers hold for one pool: merged as a change when the pool takes
+  // runtime changes and its file servers have the same digest, else 409.
+  ChangeResult learn(const wire::PoolOverlay& from_peers);
 
  private:
   config::Cluster base_;

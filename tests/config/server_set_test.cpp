@@ -114,6 +114,24 @@ BOOST_AUTO_TEST_CASE(entries_after_gives_what_a_node_behind_lacks) {
   BOOST_TEST(behind.SerializeAsString() == o.SerializeAsString());
 }
 
+BOOST_AUTO_TEST_CASE(entries_winning_are_what_a_peer_can_teach) {
+  wire::PoolOverlay peer;
+  merge_entries(peer, {put("a", "198.18.0.40:80", 1, 1), put("b", "198.18.0.41:80", 2, 3), removal("c", 4)});
+  // Knowing nothing: everything.
+  BOOST_TEST(entries_winning(nullptr, peer).size() == 3u);
+  // Behind on b, ahead on c, equal on a: only b.
+  wire::PoolOverlay mine;
+  merge_entries(mine, {put("a", "198.18.0.40:80", 1, 1), put("b", "198.18.0.41:80", 1, 2), put("c", "198.18.0.42:80", 1, 5)});
+  const auto learn = entries_winning(&mine, peer);
+  BOOST_TEST_REQUIRE(learn.size() == 1u);
+  BOOST_TEST(learn[0].name() == "b");
+  BOOST_TEST(learn[0].weight() == 2u);
+  // Once merged, nothing is left to learn, and the merge is the peer's view plus what was newer here.
+  merge_entries(mine, learn);
+  BOOST_TEST(entries_winning(&mine, peer).empty());
+  BOOST_TEST(entries_winning(&peer, mine).size() == 1u);  // c at revision 5 goes the other way
+}
+
 BOOST_AUTO_TEST_CASE(diff_names_added_removed_and_changed) {
   const auto pool = base_pool();
   wire::PoolOverlay o;

@@ -1,4 +1,5 @@
-// Tests for ha/vip/ (VipManager, announcements, link state) on real
+// Tests for ha/vip/ (VipManager, announcements, link state) and
+// ha/announce/route_table on real
 // interfaces: a veth pair tdm0 <-> tdm1 inside a throwaway network namespace
 // "tdm-vip-<pid>-<n>" that each test creates, enters with setns() for its
 // duration, and removes afterwards. Needs root (skipped otherwise, with a
@@ -34,8 +35,10 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/address.h"
+#include "ha/announce/route_table.h"
 #include "ha/vip/announce.h"
 #include "ha/vip/vip_manager.h"
 
@@ -434,6 +437,37 @@ BOOST_AUTO_TEST_CASE(unresolved_neighbours_are_forgotten_resolved_ones_kept) {
   BOOST_TEST((again && *again == 0u), error);
   BOOST_TEST(!vips.forget_unresolved_neighbours("eth9", error).has_value());
   BOOST_TEST(error.find("no interface 'eth9'") != std::string::npos, error);
+}
+
+// ha.announce's kernel side (ha/announce/route_table): host routes for
+// both families in their own table, pointing at the interface, added and
+// removed idempotently; the main table is never touched.
+BOOST_AUTO_TEST_CASE(announced_routes_of_both_families_go_to_their_table) {
+  Netns ns;
+  std::string error;
+  auto table = RouteTable::open(200, "tdm0", error);
+  BOOST_TEST_REQUIRE(table.has_value(), error);
+  const std::vector<Prefix> vips{prefix("198.18.0.200/32"), prefix("2001:2::200/128")};
+  const auto shown = [&] {
+    return output_of("ip -n " + ns.name + " -4 route show table 200") +
+           output_of("ip -n " + ns.name + " -6 route show table 200");
+  };
+  BOOST_TEST_REQUIRE(table->add(vips, error), error);
+  BOOST_TEST_REQUIRE(table->add(vips, error), error);  // again: replaced, not doubled
+  const auto routes = shown();
+  BOOST_TEST(count_of(routes, "198.18.0.200 dev tdm0 proto static scope link") == 1u, routes);
+  BOOST_TEST(count_of(routes, "2001:2::200 dev tdm0 proto static") == 1u, routes);
+  const auto main_table = output_of("ip -n " + ns.name + " route show") + output_of("ip -n " + ns.name + " -6 route show");
+  BOOST_TEST(main_table.find("198.18.0.200") == std::string::npos, main_table);
+  BOOST_TEST(main_table.find("2001:2::200") == std::string::npos, main_table);
+  BOOST_TEST_REQUIRE(table->remove(vips, error), error);
+  BOOST_TEST(shown().find("200") == std::string::npos, shown());
+  BOOST_TEST_REQUIRE(table->remove(vips, error), error);  // already gone: success
+  // An interface that is not there: the error names the setting to fix.
+  auto wrong = RouteTable::open(200, "nosuch0", error);
+  BOOST_TEST_REQUIRE(wrong.has_value(), error);
+  BOOST_TEST(!wrong->add(vips, error));
+  BOOST_TEST(error.find("ha.announce.interface") != std::string::npos, error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
