@@ -247,17 +247,28 @@ def cpu_times(pids: list[int]) -> dict:
 
 class SyscallCount:
     """`perf stat -e raw_syscalls:sys_enter` attached to PIDS while the load
-    runs: system calls the proxy made (a tracepoint: works without a PMU)."""
+    runs: system calls the proxy made (a tracepoint: works without a PMU).
+    With BY_TYPE, `-e 'syscalls:sys_enter_*'` instead: one count per call."""
 
-    def __init__(self, pids: list[int], seconds: float) -> None:
+    def __init__(self, pids: list[int], seconds: float, by_type: bool = False) -> None:
+        event = "syscalls:sys_enter_*" if by_type else "raw_syscalls:sys_enter"
         self.proc = subprocess.Popen(
-            ["perf", "stat", "-x,", "-e", "raw_syscalls:sys_enter", "-p", ",".join(map(str, pids)),
+            ["perf", "stat", "-x,", "-e", event, "-p", ",".join(map(str, pids)),
              "--", "sleep", str(seconds)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
     def result(self) -> int | None:
-        _, err = self.proc.communicate(timeout=60)
-        m = re.search(r"^(\d+),[^,]*,raw_syscalls:sys_enter", err, re.M)
-        return int(m.group(1)) if m else None
+        return sum(self.by_type().values()) or None
+
+    def by_type(self) -> dict[str, int]:
+        """Calls per name (all under "all" without BY_TYPE); empty when perf counted nothing."""
+        if not hasattr(self, "_counts"):
+            _, err = self.proc.communicate(timeout=60)
+            self._counts = {}
+            for count, name in re.findall(r"^(\d+),[^,]*,(?:raw_syscalls:sys_enter|syscalls:sys_enter_(\w+))",
+                                          err, re.M):
+                if int(count):
+                    self._counts[name or "all"] = int(count)
+        return self._counts
 
 
 def tcp_active_opens() -> int:
@@ -268,11 +279,12 @@ def tcp_active_opens() -> int:
 
 
 def measured_run(pid: int, port: int, connections: int, duration: int, cpu: str | None, close: bool,
-                 threads: int = 1, count_syscalls: bool = False) -> dict:
+                 threads: int = 1, count_syscalls: bool = False, syscall_types: bool = False) -> dict:
     """run_wrk, plus the proxy's CPU per request (user plus kernel, every
-    thread and child) and, with COUNT_SYSCALLS, its system calls per request."""
+    thread and child) and, with COUNT_SYSCALLS, its system calls per request
+    (with SYSCALL_TYPES, also per call name)."""
     pids = process_tree(pid)
-    counter = SyscallCount(pids, duration) if count_syscalls else None
+    counter = SyscallCount(pids, duration, syscall_types) if count_syscalls else None
     before, opens = cpu_times(pids), tcp_active_opens()
     res = run_wrk(port, connections, duration, cpu, close, threads)
     after, opens = cpu_times(pids), tcp_active_opens() - opens
@@ -288,6 +300,8 @@ def measured_run(pid: int, port: int, connections: int, duration: int, cpu: str 
         calls = counter.result()
         # perf counts for `duration` seconds, wrk for about as long: per request of that window.
         res["syscalls_per_req"] = calls / (res["rps"] * duration) if calls is not None and res["rps"] else None
+        if syscall_types and res["rps"]:
+            res["syscalls_by_type"] = {k: v / (res["rps"] * duration) for k, v in counter.by_type().items()}
     return res
 
 
@@ -364,6 +378,9 @@ def main() -> int:
     ap.add_argument("--syscalls", action="store_true",
                     help="also count the proxy's system calls per request (perf stat tracepoint; "
                          "slows every proxy a little)")
+    ap.add_argument("--syscall-types", action="store_true",
+                    help="with --syscalls: count each system call by name (perf stat -e 'syscalls:sys_enter_*') "
+                         "and print calls per request by name")
     ap.add_argument("--proxies", default=",".join(PROXIES),
                     help="which proxies (tandem must be one; default all three)")
     ap.add_argument("--tandem-binary", action="append", default=[], metavar="NAME=PATH",
@@ -418,7 +435,7 @@ def main() -> int:
                     close = scenario == "close"
                     run_wrk(port, args.connections, 1, load_cpu, close, args.wrk_threads)  # warm-up
                     res = measured_run(proc.pid, port, args.connections, args.duration, load_cpu, close,
-                                       args.wrk_threads, args.syscalls)
+                                       args.wrk_threads, args.syscalls, args.syscall_types)
                     res["rss_kb"] = rss_kb(proc.pid)
                     results[scenario][name].append(res)
                     procs.stop(proc)
@@ -459,7 +476,24 @@ def main() -> int:
                   f"{p['p50']:7.2f} {p['p99']:7.2f} {p['p99.9']:7.2f} {worst:7.1f} {errors:6d} "
                   f"{statistics.median(cpu) if cpu else 0:10.1f} {statistics.median(calls) if calls else 0:7.2f} "
                   f"{vs['haproxy']:>10} {vs['nginx']:>8}")
+    if args.syscall_types:
+        print_syscall_types(results)
     return 0
+
+
+def print_syscall_types(results: dict[str, dict[str, list[dict]]]) -> None:
+    """Per scenario, system calls per request by name (median over runs), one column per proxy."""
+    for scenario, by_proxy in results.items():
+        names = sorted({k for runs in by_proxy.values() for r in runs for k in r.get("syscalls_by_type", {})})
+        med = {p: {k: statistics.median(r.get("syscalls_by_type", {}).get(k, 0.0) for r in runs) for k in names}
+               for p, runs in by_proxy.items()}
+        names = [k for k in names if any(med[p][k] >= 0.005 for p in med)]
+        names.sort(key=lambda k: -max(med[p][k] for p in med))
+        print(f"# system calls per request by name: {scenario}")
+        print(f"{'call':20} " + " ".join(f"{p:>14}" for p in by_proxy))
+        for k in names:
+            print(f"{k:20} " + " ".join(f"{med[p][k]:14.3f}" for p in by_proxy))
+        print(f"{'total':20} " + " ".join(f"{sum(med[p].values()):14.3f}" for p in by_proxy))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/reactor.h"
 #include "ctl/commands.h"
 #include "ctl/options.h"
 
@@ -19,6 +20,11 @@ int main(int argc, char** argv) {
   if (options->help) {
     std::cout << tandem::ctl::usage(options->command);
     return 0;
+  }
+  // A build on io_uring stops here, saying what to change, where the kernel refuses io_uring.
+  if (auto problem = tandem::reactor_problem("lbctl"); !problem.empty()) {
+    std::cerr << problem << "\n";
+    return 1;
   }
   try {
     return tandem::ctl::run(*options);

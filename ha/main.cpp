@@ -16,6 +16,7 @@
 #include "common/hmac.h"
 #include "common/key_ring.h"
 #include "common/logging.h"
+#include "common/reactor.h"
 #include "config/host_checks.h"
 #include "config/loader.h"
 #include "ha/agent/agent.h"
@@ -206,6 +207,11 @@ int main(int argc, char** argv) {
   tandem::ha::route_protobuf_logs_to_spdlog();
 
   if (mode == Mode::run || mode == Mode::release_vips) {
+    // A build on io_uring stops here, saying what to change, where the kernel refuses io_uring.
+    if (auto problem = tandem::reactor_problem("ha-agent"); !problem.empty()) {
+      std::cerr << problem << "\n";
+      return 1;
+    }
     if (auto missing = tandem::ha::missing_capabilities(); !missing.empty()) {
       std::cerr << "ha-agent: " << missing << "\n";
       return 1;

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/logging.h"
+#include "common/reactor.h"
 #include "config/host_checks.h"
 #include "config/loader.h"
 #include "lb/server_set/server_set_store.h"
@@ -60,6 +61,12 @@ int main(int argc, char** argv) {
     std::cout << options.config_path << ": configuration is valid for node " << options.node << "\n";
     return 0;
   }
+  // A build on io_uring stops here, saying what to change, where the kernel refuses io_uring.
+  if (auto problem = tandem::reactor_problem("lb-proxy"); !problem.empty()) {
+    std::cerr << problem << "\n";
+    return 1;
+  }
+  spdlog::info("reactor {}", tandem::reactor_name());
   try {
     tandem::lb::Proxy proxy(options);
     return proxy.run(*loaded.cluster);

@@ -15,6 +15,8 @@ PACKAGES=(
   libnghttp2-dev nghttp2-client
   # DNS discovery of a pool's servers (lb/discovery/), and the DNS server its tests run
   libc-ares-dev dnsmasq
+  # the io_uring reactor (cmake -DTANDEM_IO_URING=ON, docs/performance.md)
+  liburing-dev
   # etcd discovery (lb/discovery/etcd_*): the etcd its tests run
   etcd-server
   # tests, demo and benchmarks: real clients, peers and network tools

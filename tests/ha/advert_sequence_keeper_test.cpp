@@ -89,9 +89,10 @@ BOOST_AUTO_TEST_CASE(pending_write_happens_when_the_interval_ends) {
   keeper.changed();
   BOOST_TEST(read(path) == "node=edge1 instance=www sequence=100\n");
   // The write timer is the only work: run() returns once it has fired
-  // (after kPersistInterval) and written.
+  // (after kPersistInterval) and written. (run() counts the timer's handler,
+  // and on the io_uring reactor also Asio's own ring submissions.)
   const auto t0 = std::chrono::steady_clock::now();
-  BOOST_TEST(io.run() == 1u);
+  BOOST_TEST(io.run() >= 1u);
   BOOST_TEST((std::chrono::steady_clock::now() - t0 >= kPersistInterval - std::chrono::milliseconds(5)));
   BOOST_TEST(read(path) == "node=edge1 instance=www sequence=300\n");
 }
