@@ -99,6 +99,20 @@ class Tls(ProxyCase):
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=10)
         return r.returncode, r.stdout.decode("utf-8", "replace")
 
+    def tls13_session(self, address):
+        """(the client context, the session) of one TLS 1.3 request to
+        ADDRESS with Python: tickets come after the handshake, with the
+        response, so the whole answer is read before the session is taken."""
+        ctx = ssl.create_default_context(cafile=self.pki.ca)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        s = ctx.wrap_socket(socket.create_connection(address, timeout=5), server_hostname="a.test")
+        s.sendall(b"GET / HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
+        while s.recv(4096):
+            pass
+        session = s.session
+        s.close()
+        return ctx, session
+
     def s_client(self, *args):
         return openssl("s_client", "-connect", f"{self.host}:{self.port}", "-CAfile", self.pki.ca, *args,
                        stdin=b"", timeout=10)
@@ -259,14 +273,7 @@ class Tls(ProxyCase):
         _, out = self.s_client("-tls1_2", "-servername", "a.test", "-sess_out", sess)
         self.assertRegex(out, r"\bNew, TLSv1.2")
         # TLS 1.3 with Python: the tickets come after the handshake, with the response.
-        ctx = ssl.create_default_context(cafile=self.pki.ca)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
-        s = ctx.wrap_socket(socket.create_connection(edge1.address("web"), timeout=5), server_hostname="a.test")
-        s.sendall(b"GET / HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
-        while s.recv(4096):
-            pass
-        session13 = s.session
-        s.close()
+        ctx, session13 = self.tls13_session(edge1.address("web"))
         self.assertIsNotNone(session13)
         self.assertTrue(session13.has_ticket)
 
@@ -299,14 +306,7 @@ class Tls(ProxyCase):
         if os.path.exists(sess):
             _, out = self.s_client("-tls1_2", "-servername", "a.test", "-sess_in", sess)
             self.assertRegex(out, r"\bNew, TLSv1.2")
-        ctx = ssl.create_default_context(cafile=self.pki.ca)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
-        s = ctx.wrap_socket(socket.create_connection(p.address("web"), timeout=5), server_hostname="a.test")
-        s.sendall(b"GET / HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
-        while s.recv(4096):
-            pass
-        session13 = s.session
-        s.close()
+        _, session13 = self.tls13_session(p.address("web"))
         self.assertFalse(session13 is not None and session13.has_ticket, "a TLS 1.3 ticket was sent")
 
 

@@ -16,6 +16,16 @@
 
 namespace tandem::lb {
 
+/// Drops the first SENT bytes from BUFFERS: the whole buffers sent, and the
+/// sent part of the next.
+inline void drop_sent(std::span<asio::const_buffer>& buffers, std::size_t sent) {
+  while (!buffers.empty() && sent >= buffers.front().size()) {
+    sent -= buffers.front().size();
+    buffers = buffers.subspan(1);
+  }
+  if (sent > 0) buffers.front() += sent;
+}
+
 /// Sends what OUT takes now of BUFFERS, with one non-blocking send, and
 /// advances BUFFERS past it (leading buffers sent whole are dropped). EC is
 /// set on an error; a full send buffer is not one (BUFFERS just stays
@@ -30,12 +40,7 @@ inline std::size_t write_now(tcp::socket& out, std::span<asio::const_buffer>& bu
   }
   const std::size_t sent = out.write_some(buffers, ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
-  std::size_t left = sent;
-  while (!buffers.empty() && left >= buffers.front().size()) {
-    left -= buffers.front().size();
-    buffers = buffers.subspan(1);
-  }
-  if (left > 0) buffers.front() += left;
+  drop_sent(buffers, sent);
   return sent;
 }
 
@@ -47,12 +52,7 @@ inline std::size_t write_now(tcp::socket& out, std::span<asio::const_buffer>& bu
 inline std::size_t write_now(TlsStream& out, std::span<asio::const_buffer>& buffers, boost::system::error_code& ec) {
   const std::size_t sent = out.write_some(buffers, ec);
   if (ec == asio::error::would_block) ec = {};
-  std::size_t left = sent;
-  while (!buffers.empty() && left >= buffers.front().size()) {
-    left -= buffers.front().size();
-    buffers = buffers.subspan(1);
-  }
-  if (left > 0) buffers.front() += left;
+  drop_sent(buffers, sent);
   return sent;
 }
 
