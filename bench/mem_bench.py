@@ -31,8 +31,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from proxy_bench import (PROXIES, Processes, free_port, nginx_backend_conf, proxy_argv,  # noqa: E402
-                         require_tools, rss_kb, wait_port)
+from proxy_bench import (PROXIES, Processes, extra_tandem_binaries, free_port,  # noqa: E402
+                         nginx_backend_conf, proxy_argv, require_tools, rss_kb, wait_port)
 import tls_bench  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -99,14 +99,9 @@ def main() -> int:
     os.chmod(tmp, 0o755)
     procs = Processes()
     proxies = list(PROXIES)
-    binaries: dict[str, str] = {}
-    for spec in args.tandem_binary:
-        label, _, path = spec.partition("=")
-        if not os.access(path, os.X_OK):
-            print(f"--tandem-binary {spec}: {path} is not an executable", file=sys.stderr)
-            return 2
-        binaries[f"tandem-{label}"] = path
-        proxies.append(f"tandem-{label}")
+    binaries = extra_tandem_binaries(args.tandem_binary, proxies)
+    if binaries is None:
+        return 2
     results: dict[str, list[dict]] = {n: [] for n in proxies}
     try:
         certs = tls_bench.make_certs(tmp) if args.mode == "tls" else None

@@ -363,6 +363,21 @@ def require_tools(build: str) -> str:
     return lb_proxy
 
 
+def extra_tandem_binaries(specs: list[str], proxies: list[str]) -> dict[str, str] | None:
+    """--tandem-binary NAME=PATH options: {"tandem-NAME": PATH}, each name
+    appended to PROXIES; None (after saying why) when a PATH is not an
+    executable."""
+    binaries: dict[str, str] = {}
+    for spec in specs:
+        label, _, path = spec.partition("=")
+        if not os.access(path, os.X_OK):
+            print(f"--tandem-binary {spec}: {path} is not an executable", file=sys.stderr)
+            return None
+        binaries[f"tandem-{label}"] = path
+        proxies.append(f"tandem-{label}")
+    return binaries
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build")
@@ -390,15 +405,9 @@ def main() -> int:
 
     lb_proxy = require_tools(args.build)
     proxies = [n for n in args.proxies.split(",") if n]
-    binaries: dict[str, str] = {}
-    for spec in args.tandem_binary:
-        label, _, path = spec.partition("=")
-        name = f"tandem-{label}"
-        if not os.access(path, os.X_OK):
-            print(f"--tandem-binary {spec}: {path} is not an executable", file=sys.stderr)
-            return 2
-        binaries[name] = path
-        proxies.append(name)
+    binaries = extra_tandem_binaries(args.tandem_binary, proxies)
+    if binaries is None:
+        return 2
     if "tandem" not in proxies:
         print("--proxies must include tandem", file=sys.stderr)
         return 2

@@ -237,14 +237,9 @@ def main() -> int:
         print("missing openssl: run scripts/install-deps.sh", file=sys.stderr)
         return 2
     proxies = [n for n in args.proxies.split(",") if n]
-    binaries: dict[str, str] = {}
-    for spec in args.tandem_binary:
-        label, _, path = spec.partition("=")
-        if not os.access(path, os.X_OK):
-            print(f"--tandem-binary {spec}: {path} is not an executable", file=sys.stderr)
-            return 2
-        binaries[f"tandem-{label}"] = path
-        proxies.append(f"tandem-{label}")
+    binaries = pb.extra_tandem_binaries(args.tandem_binary, proxies)
+    if binaries is None:
+        return 2
     tmp = tempfile.mkdtemp(prefix="tandem-tlsbench-")
     os.chmod(tmp, 0o755)
     procs = pb.Processes()
